@@ -26,15 +26,12 @@ fn main() {
                     name: quote::format_ident!("Model"),
                     model_path: None,
                 };
-                let program = embedml_compiler::emit::Program {
-                    graph: &compiled.graph,
-                    plan: &compiled.plan,
-                    calls: &compiled.calls,
-                };
-                let tokens = embedml_compiler::emit::emit(&program, &target);
-                match syn::parse2(tokens.clone()) {
-                    Ok(file) => println!("{}", prettyplease::unparse(&file)),
-                    Err(_) => println!("{tokens}"),
+                match embedml_compiler::emit::emit(&compiled, &target) {
+                    Ok(tokens) => match syn::parse2(tokens.clone()) {
+                        Ok(file) => println!("{}", prettyplease::unparse(&file)),
+                        Err(_) => println!("{tokens}"),
+                    },
+                    Err(error) => eprintln!("{error}"),
                 }
             }
         }

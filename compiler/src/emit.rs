@@ -1,19 +1,23 @@
-//! Code generation: the planned, lowered model as Rust tokens.
+//! Code generation: the verified program as Rust tokens.
 //!
-//! The output reads like code written by hand: one `static` per constant and per kernel's
-//! parameters (flash), a struct holding the arena (RAM), and an `invoke` that is a list of kernel
-//! calls. Runtime items are named by absolute path (`::embedml::...`), so the expansion does not
-//! depend on the user's imports.
+//! The output reads like code written by hand: a hidden module with one `static` per constant
+//! tensor (one byte string each) and per kernel's parameters (flash), one `const` operand set per
+//! call (proven sound by const evaluation in the user's crate), a struct holding the arena
+//! (RAM), and an `invoke` that is a list of kernel calls, one per layer, each with a line saying
+//! which layer it is. Runtime items are named by absolute path (`::embedml::...`), so the
+//! expansion does not depend on the user's imports, and it contains no `unsafe`.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use proc_macro2::{Ident, Literal, TokenStream};
-use quote::{ToTokens, format_ident, quote};
+use quote::{format_ident, quote};
 
-use crate::ir::{ElementType, Graph, Tensor};
-use crate::lower::{Call, Element, Operand, Value, View};
-use crate::plan::{MemoryPlan, Storage};
+use crate::Compiled;
+use crate::error::Error;
+use crate::ir::{Graph, Tensor};
+use crate::kernel::{Reads, Shared, constant_name, f32_tokens};
+use crate::program::{KernelCall, Operand, View};
 
 /// What the generated item is called and how it is seen.
 pub struct Target<'t> {
@@ -25,63 +29,120 @@ pub struct Target<'t> {
     pub model_path: Option<&'t str>,
 }
 
-/// Everything `emit` needs, from the earlier passes.
-pub struct Program<'g, 'a> {
-    /// The graph.
-    pub graph: &'g Graph<'a>,
-    /// Where each tensor lives.
-    pub plan: &'g MemoryPlan,
-    /// The kernel calls of `invoke`, in order.
-    pub calls: &'g [Call],
+/// A plan value (offset or byte count) as generated code spells it: a `u64` literal that
+/// `embedml::__private::plan_bytes` narrows to the target's `usize` in const evaluation, so a
+/// value that does not fit a 32-bit target is a compile error there rather than truncated.
+fn plan_value(what: &str, value: usize) -> TokenStream {
+    let literal = Literal::u64_unsuffixed(value as u64);
+    quote!(::embedml::__private::plan_bytes(#what, #literal))
+}
+
+/// `#[doc]` attributes, one per line, each with the leading space a `///` comment has.
+fn doc_attrs(text: &str) -> TokenStream {
+    text.lines()
+        .map(|line| {
+            let line = format!(" {}", line.trim_start());
+            let line = line.trim_end();
+            quote!(#[doc = #line])
+        })
+        .collect()
+}
+
+fn number(value: usize) -> Literal {
+    Literal::usize_unsuffixed(value)
 }
 
 /// Generates the model type, its inherent API and its `embedml::Model` implementation.
-pub fn emit(program: &Program, target: &Target) -> TokenStream {
+///
+/// Fails only on a program whose calls have operands no operand set takes (which
+/// [`crate::program::Program::verify`] rules out).
+pub fn emit(compiled: &Compiled, target: &Target) -> Result<TokenStream, Error> {
     let Target {
         visibility,
         name,
         model_path,
     } = target;
+    let graph = &compiled.graph;
+    let program = &compiled.program;
     let module = format_ident!("__embedml_{}", name);
-    let arena_bytes = number(program.plan.arena_bytes);
-    let constants = constants(program);
-    let params: Vec<TokenStream> = program.calls.iter().map(|c| params(program, c)).collect();
-    let calls: Vec<TokenStream> = program
-        .calls
-        .iter()
-        .map(|c| call(program, &module, c))
-        .collect();
-    let io = io_api(program);
-    let inputs = tensor_infos(program.graph, &program.graph.inputs);
-    let outputs = tensor_infos(program.graph, &program.graph.outputs);
-    let input_arms = byte_arms(program, &program.graph.inputs, "input");
-    let output_arms = byte_arms(program, &program.graph.outputs, "output");
-    let doc = type_doc(program);
-    let arena_pointer = (!calls.is_empty()).then(|| quote!(let __arena = self.arena.as_mut_ptr();));
+    let arena_value = plan_value("the arena", program.arena_bytes);
+    let arena = quote!(#module::ARENA_BYTES);
+    let mut shared = Shared::default();
+    let constants = constants(graph, &program.calls);
+    let mut layers = Vec::new();
+    let mut calls = Vec::new();
+    for call in &program.calls {
+        let op = &graph.ops[call.op_index];
+        let label = format!("operator #{} ({})", op.index, op.name);
+        let doc = doc_attrs(&layer_doc(graph, call.op_index));
+        let params = params_name(call);
+        let operands = format_ident!("{}_OPERANDS", params);
+        let params_type = call.params.type_tokens();
+        let params_value = call.params.value_tokens(&mut shared);
+        let OperandSet {
+            ty,
+            value,
+            method,
+            bind,
+            args,
+        } = operand_set(call, &label, &module)?;
+        layers.push(quote! {
+            #doc
+            pub(super) static #params: #params_type = #params_value;
+            pub(super) const #operands: #ty = #value;
+        });
+        let function = format_ident!(
+            "{}",
+            if call.in_place {
+                call.kernel.in_place.unwrap_or(call.kernel.function)
+            } else {
+                call.kernel.function
+            }
+        );
+        calls.push(quote! {
+            #doc
+            let #bind = self.arena.#method(&#module::#operands);
+            ::embedml::kernels::#function(&#module::#params, #(#args),*);
+        });
+    }
+    let shared = shared.into_items();
+    let io = io_api(compiled, &module);
+    let inputs = tensor_infos(graph, &graph.inputs);
+    let outputs = tensor_infos(graph, &graph.outputs);
+    let input_arms = byte_arms(compiled, &module, 0, &graph.inputs, true);
+    let output_arms = byte_arms(compiled, &module, graph.inputs.len(), &graph.outputs, false);
+    let doc = doc_attrs(&type_doc(compiled));
     let rebuild = model_path.map(|path| quote! { const _: &[u8] = include_bytes!(#path); });
-    let arena_doc = format!(
+    let generated = doc_attrs(&format!(
+        "@generated by `embedml::include_model!`{}: constants, kernel parameters and operand sets of `{name}`. Do not edit.",
+        model_path
+            .map(|p| format!(" from `{p}`"))
+            .unwrap_or_default()
+    ));
+    let arena_doc = doc_attrs(&format!(
         "Bytes of the activation arena: the memory plan's high-water mark (the planner's lower bound is {}).",
-        program.plan.lower_bound
-    );
-    quote! {
-        #[doc = #doc]
+        compiled.plan.lower_bound
+    ));
+    Ok(quote! {
+        #doc
         #visibility struct #name {
-            arena: ::embedml::__private::Arena<#arena_bytes>,
+            arena: ::embedml::__private::Arena<{ #arena }>,
         }
 
-        // Constants and kernel parameters: flash, shared by every instance.
+        #generated
         #[doc(hidden)]
-        #[allow(non_snake_case, non_upper_case_globals, clippy::all)]
+        #[allow(non_snake_case)]
         mod #module {
             #rebuild
+            pub(super) const ARENA_BYTES: usize = #arena_value;
             #(#constants)*
-            #(#params)*
+            #(#shared)*
+            #(#layers)*
         }
 
-        #[allow(clippy::all)]
         impl #name {
-            #[doc = #arena_doc]
-            pub const ARENA_BYTES: usize = #arena_bytes;
+            #arena_doc
+            pub const ARENA_BYTES: usize = #arena;
 
             /// A model with a zeroed arena; `const`, so it can live in a `static`.
             pub const fn new() -> Self {
@@ -94,20 +155,22 @@ pub fn emit(program: &Program, target: &Target) -> TokenStream {
             ///
             /// The arena is reused as the model runs, so the inputs do not keep their values:
             /// write them again before the next call.
+            #[allow(unused_doc_comments)]
             pub fn invoke(&mut self) {
-                #arena_pointer
                 #(#calls)*
             }
         }
 
+        #[automatically_derived]
         impl ::core::default::Default for #name {
             fn default() -> Self {
                 Self::new()
             }
         }
 
+        #[automatically_derived]
         impl ::embedml::Model for #name {
-            const ARENA_BYTES: usize = #arena_bytes;
+            const ARENA_BYTES: usize = #arena;
             const INPUTS: &'static [::embedml::TensorInfo] = &[#(#inputs),*];
             const OUTPUTS: &'static [::embedml::TensorInfo] = &[#(#outputs),*];
 
@@ -129,28 +192,175 @@ pub fn emit(program: &Program, target: &Target) -> TokenStream {
                 #name::invoke(self)
             }
         }
-    }
+    })
 }
 
-/// The Rust element type of a tensor the generated API exposes.
-fn rust_type(element_type: ElementType) -> TokenStream {
-    element_tokens(Element::of(element_type))
+fn params_name(call: &KernelCall) -> Ident {
+    format_ident!("OP_{}", call.op_index)
 }
 
-fn offset_of(program: &Program, tensor: usize) -> usize {
-    match program.plan.storage[tensor] {
-        Storage::Arena(offset) => offset,
-        Storage::Constant(_) | Storage::Unused => 0,
+/// `Span::new(offset, len)` of an arena view.
+fn span(view: View) -> TokenStream {
+    let offset = Literal::u64_unsuffixed(view.offset as u64);
+    let len = Literal::u64_unsuffixed(view.len as u64);
+    let element = view.element.tokens();
+    quote!(::embedml::__private::Span::<#element>::new(#offset, #len))
+}
+
+/// How one call gets its operands: the operand set's type and `const` value, the `Arena`
+/// method that turns it into slices, the pattern binding them, and the kernel's arguments after
+/// its parameters.
+struct OperandSet {
+    ty: TokenStream,
+    value: TokenStream,
+    method: Ident,
+    bind: TokenStream,
+    args: Vec<TokenStream>,
+}
+
+fn operand_set(call: &KernelCall, label: &str, module: &Ident) -> Result<OperandSet, Error> {
+    // Operand sets are items of the hidden module, beside its `ARENA_BYTES`.
+    let arena = quote!(ARENA_BYTES);
+    let write = span(call.write);
+    let write_type = call.write.element.tokens();
+    let local = |i: usize| format_ident!("__input{}", i);
+    // Every input as the kernel takes it: a local bound from the arena, or constant data.
+    let arg = |i: usize, read: &Operand| match *read {
+        Operand::Arena(_) => {
+            let l = local(i);
+            quote!(#l)
+        }
+        Operand::Constant { tensor, element } => {
+            let name = constant_name(tensor);
+            let t = element.tokens();
+            quote!(const { ::embedml::__private::constant::<#t, _>(&#module::#name) })
+        }
+    };
+    let skip = usize::from(call.in_place);
+    let arena_reads: Vec<(Ident, View)> = call
+        .reads
+        .iter()
+        .enumerate()
+        .skip(skip)
+        .filter_map(|(i, r)| match r {
+            Operand::Arena(view) => Some((local(i), *view)),
+            Operand::Constant { .. } => None,
+        })
+        .collect();
+    let private = quote!(::embedml::__private);
+    let set = |ty: TokenStream, value: TokenStream, method: &str, bind: TokenStream| {
+        (ty, value, format_ident!("{}", method), bind)
+    };
+    let (ty, value, method, bind) = match (call.kernel.reads, call.in_place, &arena_reads[..]) {
+        (Reads::Many(element), false, reads) => {
+            let element = element.tokens();
+            let k = number(reads.len());
+            let spans = reads.iter().map(|(_, v)| span(*v));
+            let locals = reads.iter().map(|(l, _)| l);
+            let inputs = call.reads.iter().enumerate().map(|(i, r)| arg(i, r));
+            let (ty, value, method, bind) = set(
+                quote!(#private::OpMany<{ #arena }, #element, #write_type, #k>),
+                quote!(#private::OpMany::new(#label, [#(#spans),*], #write)),
+                "op_many",
+                quote!(([#(#locals),*], __output)),
+            );
+            return Ok(OperandSet {
+                ty,
+                value,
+                method,
+                bind,
+                args: vec![quote!(&[#(#inputs),*]), quote!(__output)],
+            });
+        }
+        (Reads::Each(_), true, []) => set(
+            quote!(#private::InPlace0<{ #arena }, #write_type>),
+            quote!(#private::InPlace0::new(#label, #write)),
+            "in_place0",
+            quote!(__output),
+        ),
+        (Reads::Each(_), true, [(l, v)]) => {
+            let (b, s) = (v.element.tokens(), span(*v));
+            set(
+                quote!(#private::InPlace1<{ #arena }, #write_type, #b>),
+                quote!(#private::InPlace1::new(#label, #write, #s)),
+                "in_place1",
+                quote!((__output, #l)),
+            )
+        }
+        (Reads::Each(_), false, []) => set(
+            quote!(#private::Op0<{ #arena }, #write_type>),
+            quote!(#private::Op0::new(#label, #write)),
+            "op0",
+            quote!(__output),
+        ),
+        (Reads::Each(_), false, [(l, v)]) => {
+            let (a, s) = (v.element.tokens(), span(*v));
+            set(
+                quote!(#private::Op1<{ #arena }, #a, #write_type>),
+                quote!(#private::Op1::new(#label, #s, #write)),
+                "op1",
+                quote!((#l, __output)),
+            )
+        }
+        (Reads::Each(_), false, [(l, v), (m, w)]) => {
+            let (a, b) = (v.element.tokens(), w.element.tokens());
+            let (s, t) = (span(*v), span(*w));
+            set(
+                quote!(#private::Op2<{ #arena }, #a, #b, #write_type>),
+                quote!(#private::Op2::new(#label, #s, #t, #write)),
+                "op2",
+                quote!((#l, #m, __output)),
+            )
+        }
+        _ => {
+            return Err(Error::op(
+                call.op_index,
+                label,
+                format!(
+                    "`{}` has {} arena inputs{}, which no operand set takes (a bug in embedml)",
+                    call.kernel.function,
+                    arena_reads.len(),
+                    if call.in_place {
+                        " besides the overwritten one"
+                    } else {
+                        ""
+                    }
+                ),
+            ));
+        }
+    };
+    let mut args = Vec::new();
+    if call.in_place {
+        args.push(quote!(__output));
     }
+    args.extend(
+        call.reads
+            .iter()
+            .enumerate()
+            .skip(skip)
+            .map(|(i, r)| arg(i, r)),
+    );
+    if !call.in_place {
+        args.push(quote!(__output));
+    }
+    Ok(OperandSet {
+        ty,
+        value,
+        method,
+        bind,
+        args,
+    })
 }
 
 /// Typed accessors and shape/quantization constants for the model's inputs and outputs.
-fn io_api(program: &Program) -> TokenStream {
-    let graph = program.graph;
+fn io_api(compiled: &Compiled, module: &Ident) -> TokenStream {
+    let graph = &compiled.graph;
     let mut items = TokenStream::new();
+    let mut views = compiled.program.io.iter();
     for (kind, list) in [("input", &graph.inputs), ("output", &graph.outputs)] {
         let several = list.len() > 1;
         for (i, &t) in list.iter().enumerate() {
+            let Some(view) = views.next() else { break };
             let tensor = &graph.tensors[t];
             let (upper, lower) = if several {
                 (
@@ -163,52 +373,61 @@ fn io_api(program: &Program) -> TokenStream {
             let shape_name = format_ident!("{}_SHAPE", upper);
             let scale_name = format_ident!("{}_SCALE", upper);
             let zero_name = format_ident!("{}_ZERO_POINT", upper);
+            let offset_name = format_ident!("{}_OFFSET", upper);
+            let len_name = format_ident!("{}_LEN", upper);
             let rank = number(tensor.shape.len());
             let shape = tensor.shape.iter().map(|&d| number(d));
             let (scale, zero_point) = quantization(tensor);
-            let ty = rust_type(tensor.element_type);
-            let len = number(tensor.len());
-            let offset = number(offset_of(program, t));
+            let ty = view.element.tokens();
             let what = format!(
                 "{kind} `{}` ({} {:?})",
                 tensor.name,
                 tensor.element_type.name(),
                 tensor.shape
             );
-            let shape_doc = format!("Shape of the {what}.");
-            let scale_doc = format!(
+            let offset = plan_value(&format!("the {kind} `{}`", tensor.name), view.offset);
+            let len = plan_value(&format!("the {kind} `{}`", tensor.name), view.len);
+            let shape_doc = doc_attrs(&format!("Shape of the {what}."));
+            let scale_doc = doc_attrs(&format!(
                 "Quantization scale of the {what}: `real = scale * (q - zero_point)`; 0 if not quantized."
-            );
-            let zero_doc = format!("Quantization zero point of the {what}.");
+            ));
+            let zero_doc = doc_attrs(&format!("Quantization zero point of the {what}."));
+            let offset_doc = doc_attrs(&format!("Byte offset of the {what} in the arena."));
+            let len_doc = doc_attrs(&format!("Elements of the {what}."));
             items.extend(quote! {
-                #[doc = #shape_doc]
+                #shape_doc
                 pub const #shape_name: [usize; #rank] = [#(#shape),*];
-                #[doc = #scale_doc]
+                #scale_doc
                 pub const #scale_name: f32 = #scale;
-                #[doc = #zero_doc]
+                #zero_doc
                 pub const #zero_name: i32 = #zero_point;
+                #offset_doc
+                const #offset_name: usize = #offset;
+                #len_doc
+                const #len_name: usize = #len;
             });
             if kind == "input" {
                 let method = format_ident!("{}_mut", lower);
-                let doc = format!("The {what}, to fill before [`Self::invoke`].");
+                let doc = doc_attrs(&format!("The {what}, to fill before [`Self::invoke`]."));
                 items.extend(quote! {
-                    #[doc = #doc]
-                    pub fn #method(&mut self) -> &mut [#ty; #len] {
-                        self.arena.array_mut::<#ty, #offset, #len>()
+                    #doc
+                    pub fn #method(&mut self) -> &mut [#ty; Self::#len_name] {
+                        self.arena.array_mut::<#ty, { Self::#offset_name }, { Self::#len_name }>()
                     }
                 });
             } else {
                 let method = format_ident!("{}", lower);
-                let doc = format!("The {what}, valid after [`Self::invoke`].");
+                let doc = doc_attrs(&format!("The {what}, valid after [`Self::invoke`]."));
                 items.extend(quote! {
-                    #[doc = #doc]
-                    pub fn #method(&self) -> &[#ty; #len] {
-                        self.arena.array::<#ty, #offset, #len>()
+                    #doc
+                    pub fn #method(&self) -> &[#ty; Self::#len_name] {
+                        self.arena.array::<#ty, { Self::#offset_name }, { Self::#len_name }>()
                     }
                 });
             }
         }
     }
+    let _ = module;
     items
 }
 
@@ -219,20 +438,14 @@ fn quantization(tensor: &Tensor) -> (TokenStream, Literal) {
     }
 }
 
-/// An unsuffixed integer literal: the context gives the type, and the expansion reads better.
-fn number(value: usize) -> Literal {
-    Literal::usize_unsuffixed(value)
-}
-
 fn tensor_infos(graph: &Graph, list: &[usize]) -> Vec<TokenStream> {
     list.iter()
         .map(|&t| {
             let tensor = &graph.tensors[t];
             let name = &tensor.name;
+            // The checks admit only INT8 and FLOAT32 model inputs and outputs.
             let element_type = match tensor.element_type {
-                ElementType::Float32 => quote!(Float32),
-                ElementType::Int16 => quote!(Int16),
-                ElementType::Int32 => quote!(Int32),
+                crate::ir::ElementType::Float32 => quote!(Float32),
                 _ => quote!(Int8),
             };
             let shape = tensor.shape.iter().map(|&d| number(d));
@@ -250,234 +463,64 @@ fn tensor_infos(graph: &Graph, list: &[usize]) -> Vec<TokenStream> {
         .collect()
 }
 
-fn byte_arms(program: &Program, list: &[usize], kind: &str) -> Vec<TokenStream> {
+/// The `match` arms of `input_bytes_mut` / `output_bytes`; `first` is the list's place in
+/// [`crate::program::Program::io`].
+fn byte_arms(
+    compiled: &Compiled,
+    module: &Ident,
+    first: usize,
+    list: &[usize],
+    input: bool,
+) -> Vec<TokenStream> {
+    let _ = module;
     list.iter()
         .enumerate()
-        .map(|(i, &t)| {
-            let i = number(i);
-            let offset = number(offset_of(program, t));
-            let bytes = number(program.graph.tensors[t].byte_len().unwrap_or(0));
-            if kind == "input" {
-                quote! { #i => self.arena.bytes_mut::<#offset, #bytes>(), }
+        .filter_map(|(i, _)| {
+            let view = compiled.program.io.get(first + i)?;
+            let arm = number(i);
+            let what = if input { "an input" } else { "an output" };
+            let offset = plan_value(what, view.offset);
+            let bytes = plan_value(what, view.len * view.element.size());
+            Some(if input {
+                quote! { #arm => self.arena.bytes_mut::<{ #offset }, { #bytes }>(), }
             } else {
-                quote! { #i => self.arena.bytes::<#offset, #bytes>(), }
-            }
+                quote! { #arm => self.arena.bytes::<{ #offset }, { #bytes }>(), }
+            })
         })
         .collect()
 }
 
-/// The constant tensors the kernels read, one `static` each.
-fn constants(program: &Program) -> Vec<TokenStream> {
+/// The constant tensors the kernels read, one `static` byte string each.
+fn constants(graph: &Graph, calls: &[KernelCall]) -> Vec<TokenStream> {
     let mut used = BTreeSet::new();
-    for call in program.calls {
-        for operand in &call.inputs {
-            if let Operand::Constant(t) = operand {
-                used.insert(*t);
+    for call in calls {
+        for operand in &call.reads {
+            if let Operand::Constant { tensor, .. } = operand {
+                used.insert(*tensor);
             }
         }
-        for (_, value) in &call.params {
-            constants_in(value, &mut used);
-        }
+        used.extend(call.params.constants());
     }
     used.into_iter()
         .map(|t| {
-            let tensor = &program.graph.tensors[t];
+            let tensor = &graph.tensors[t];
             let name = constant_name(t);
-            let doc = format!("Tensor #{t} `{}`: {}.", tensor.name, describe(tensor));
-            let len = number(tensor.len());
-            match Element::of(tensor.element_type) {
-                // A byte string keeps large weights one token, not one per element.
-                Element::I8 => {
-                    let bytes = Literal::byte_string(tensor.data.unwrap_or_default());
-                    quote! { #[doc = #doc] pub(super) static #name: [u8; #len] = *#bytes; }
-                }
-                Element::I16 => {
-                    let values = tensor.i16s();
-                    quote! { #[doc = #doc] pub(super) static #name: [i16; #len] = [#(#values),*]; }
-                }
-                Element::I32 => {
-                    let values = tensor.i32s();
-                    quote! { #[doc = #doc] pub(super) static #name: [i32; #len] = [#(#values),*]; }
-                }
-                Element::F32 => {
-                    let values = tensor.f32s().into_iter().map(f32_tokens);
-                    quote! { #[doc = #doc] pub(super) static #name: [f32; #len] = [#(#values),*]; }
-                }
+            let doc = doc_attrs(&format!(
+                "Tensor #{t} `{}`: {}.",
+                tensor.name,
+                describe(tensor)
+            ));
+            let data = tensor.data.unwrap_or_default();
+            let len = number(data.len());
+            // One token however large: little-endian elements, as in the file.
+            let bytes = Literal::byte_string(data);
+            quote! {
+                #doc
+                pub(super) static #name: ::embedml::__private::Constant<#len> =
+                    ::embedml::__private::Constant(*#bytes);
             }
         })
         .collect()
-}
-
-fn constants_in(value: &Value, used: &mut BTreeSet<usize>) {
-    match value {
-        Value::Constant(t) => {
-            used.insert(*t);
-        }
-        Value::Option(Some(inner)) | Value::Ref(inner) => constants_in(inner, used),
-        Value::Struct(_, fields) => fields.iter().for_each(|(_, v)| constants_in(v, used)),
-        Value::Array(values) | Value::ConstCall(_, values) => {
-            values.iter().for_each(|v| constants_in(v, used))
-        }
-        _ => {}
-    }
-}
-
-fn constant_name(tensor: usize) -> Ident {
-    format_ident!("TENSOR_{}", tensor)
-}
-
-fn params_name(call: &Call) -> Ident {
-    format_ident!("OP_{}", call.op_index)
-}
-
-/// A constant tensor as a slice of its element type (int8 data is stored as bytes).
-fn constant_ref(program: &Program, module: Option<&Ident>, tensor: usize) -> TokenStream {
-    let name = constant_name(tensor);
-    let path = match module {
-        Some(module) => quote!(#module::#name),
-        None => quote!(#name),
-    };
-    match Element::of(program.graph.tensors[tensor].element_type) {
-        Element::I8 => quote!(::embedml::__private::as_i8(&#path)),
-        _ => quote!(&#path),
-    }
-}
-
-fn value_tokens(program: &Program, value: &Value) -> TokenStream {
-    match value {
-        // Unsuffixed: the struct field gives the type, and the expansion stays readable.
-        Value::Usize(v) => Literal::usize_unsuffixed(*v).into_token_stream(),
-        Value::Isize(v) => Literal::isize_unsuffixed(*v).into_token_stream(),
-        Value::I8(v) => Literal::i8_unsuffixed(*v).into_token_stream(),
-        Value::I32(v) => Literal::i32_unsuffixed(*v).into_token_stream(),
-        Value::F32(v) => f32_tokens(*v),
-        Value::Bool(v) => quote!(#v),
-        Value::I8s(values) => {
-            let values = values.iter().map(|&v| Literal::i8_unsuffixed(v));
-            quote!(&[#(#values),*])
-        }
-        Value::I32s(values) => {
-            let values = values.iter().map(|&v| Literal::i32_unsuffixed(v));
-            quote!(&[#(#values),*])
-        }
-        Value::Usizes(values) => {
-            let values = values.iter().map(|&v| Literal::usize_unsuffixed(v));
-            quote!(&[#(#values),*])
-        }
-        Value::Array(values) => {
-            let values = values.iter().map(|v| value_tokens(program, v));
-            quote!([#(#values),*])
-        }
-        Value::Constant(t) => constant_ref(program, None, *t),
-        Value::Option(Some(inner)) => {
-            let inner = value_tokens(program, inner);
-            quote!(::core::option::Option::Some(#inner))
-        }
-        Value::Option(None) => quote!(::core::option::Option::None),
-        Value::Struct(name, fields) => {
-            let name = format_ident!("{}", name);
-            let fields = fields_tokens(program, fields);
-            quote!(::embedml::kernels::#name { #fields })
-        }
-        Value::ConstCall(function, args) => {
-            let function = format_ident!("{}", function);
-            let args = args.iter().map(|v| value_tokens(program, v));
-            quote!(::embedml::kernels::#function(#(#args),*))
-        }
-        Value::Ref(inner) => {
-            let inner = value_tokens(program, inner);
-            quote!(&#inner)
-        }
-    }
-}
-
-fn fields_tokens(program: &Program, fields: &[(&'static str, Value)]) -> TokenStream {
-    fields
-        .iter()
-        .map(|(name, value)| {
-            let name = format_ident!("{}", name);
-            let value = value_tokens(program, value);
-            quote!(#name: #value,)
-        })
-        .collect()
-}
-
-/// The `static` parameter struct of one kernel call.
-fn params(program: &Program, call: &Call) -> TokenStream {
-    let name = params_name(call);
-    let doc = op_doc(program, call);
-    let ty = format_ident!("{}", call.params_type);
-    let fields = fields_tokens(program, &call.params);
-    // Parameter structs that hold slices borrow flash for `'static`.
-    let lifetime = call
-        .params
-        .iter()
-        .any(|(_, v)| v.borrows())
-        .then(|| quote!(<'static>));
-    quote! {
-        #[doc = #doc]
-        pub(super) static #name: ::embedml::kernels::#ty #lifetime = ::embedml::kernels::#ty { #fields };
-    }
-}
-
-fn element_tokens(element: Element) -> TokenStream {
-    match element {
-        Element::I8 => quote!(i8),
-        Element::I16 => quote!(i16),
-        Element::I32 => quote!(i32),
-        Element::F32 => quote!(f32),
-    }
-}
-
-/// One kernel call of `invoke`.
-fn call(program: &Program, module: &Ident, call: &Call) -> TokenStream {
-    let params = params_name(call);
-    let function = format_ident!("{}", call.function);
-    // SAFETY (of the emitted blocks): the planner placed every operand in an aligned range inside
-    // the arena, alive during this call, and the output's range overlaps no input's; nothing else
-    // borrows the arena while `invoke` runs.
-    let inputs = call.inputs.iter().map(|operand| match *operand {
-        Operand::Arena(view) => {
-            let (offset, len, element) = view_tokens(view);
-            quote!(unsafe { ::embedml::__private::view::<#element>(__arena, #offset, #len) })
-        }
-        Operand::Constant(t) => constant_ref(program, Some(module), t),
-    });
-    let inputs = if call.inputs_as_slice {
-        quote!(&[#(#inputs),*],)
-    } else {
-        quote!(#(#inputs,)*)
-    };
-    let (offset, len, element) = view_tokens(call.output);
-    let output =
-        quote!(unsafe { ::embedml::__private::view_mut::<#element>(__arena, #offset, #len) });
-    // An in-place kernel takes its output where its first input would be.
-    if call.in_place {
-        quote! { ::embedml::kernels::#function(&#module::#params, #output, #inputs); }
-    } else {
-        quote! { ::embedml::kernels::#function(&#module::#params, #inputs #output); }
-    }
-}
-
-fn view_tokens(view: View) -> (Literal, Literal, TokenStream) {
-    (
-        number(view.offset),
-        number(view.len),
-        element_tokens(view.element),
-    )
-}
-
-fn f32_tokens(value: f32) -> TokenStream {
-    if value.is_finite() {
-        let literal = Literal::f32_suffixed(value);
-        quote!(#literal)
-    } else if value.is_nan() {
-        quote!(::core::f32::NAN)
-    } else if value > 0.0 {
-        quote!(::core::f32::INFINITY)
-    } else {
-        quote!(::core::f32::NEG_INFINITY)
-    }
 }
 
 fn describe(tensor: &Tensor) -> String {
@@ -496,14 +539,19 @@ fn describe(tensor: &Tensor) -> String {
     s
 }
 
-fn op_doc(program: &Program, call: &Call) -> String {
-    let op = &program.graph.ops[call.op_index];
-    let tensor = |i: Option<usize>| {
-        i.map(|t| describe(&program.graph.tensors[t]))
-            .unwrap_or_default()
+/// `"#3 CONV_2D: INT8 1x48x48x8 -> INT8 1x48x48x16"`.
+fn layer_doc(graph: &Graph, op: usize) -> String {
+    let op = &graph.ops[op];
+    let tensor = |t: Option<usize>| {
+        t.map(|t| {
+            let tensor = &graph.tensors[t];
+            let dims: Vec<String> = tensor.shape.iter().map(usize::to_string).collect();
+            format!("{} {}", tensor.element_type.name(), dims.join("x"))
+        })
+        .unwrap_or_default()
     };
     format!(
-        "Operator #{} {}: {} -> {}.",
+        "#{} {}: {} -> {}",
         op.index,
         op.name,
         tensor(op.input(0)),
@@ -512,8 +560,8 @@ fn op_doc(program: &Program, call: &Call) -> String {
 }
 
 /// The generated type's rustdoc: the op table, the inputs and outputs, the arena.
-fn type_doc(program: &Program) -> String {
-    let graph = program.graph;
+fn type_doc(compiled: &Compiled) -> String {
+    let graph = &compiled.graph;
     let mut doc = String::from(
         "A TensorFlow Lite model compiled by `embedml::include_model!`.\n\n\
          | # | operator | input | output |\n|---|---|---|---|\n",
@@ -538,7 +586,7 @@ fn type_doc(program: &Program) -> String {
     let _ = write!(
         doc,
         "\nArena: {} bytes (planner lower bound {} bytes).",
-        program.plan.arena_bytes, program.plan.lower_bound
+        compiled.plan.arena_bytes, compiled.plan.lower_bound
     );
     doc
 }

@@ -1,6 +1,6 @@
 //! The graph IR: what a model computes, independent of the file format and of kernels.
 
-use crate::quant::Activation;
+pub use crate::tflite::Options;
 
 /// A tensor's element type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -150,165 +150,35 @@ impl Tensor<'_> {
     }
 }
 
-/// Implicit padding of a window op.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Padding {
-    /// Output size `ceil(input / stride)`, input padded evenly (extra at the end).
-    Same,
-    /// No padding: only windows that fit.
-    Valid,
-}
-
-/// Strides, dilations, padding and activation of a 2-D convolution.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Conv2d {
-    /// Implicit padding.
-    pub padding: Padding,
-    /// Row and column stride.
-    pub stride: [usize; 2],
-    /// Row and column dilation.
-    pub dilation: [usize; 2],
-    /// Fused activation.
-    pub activation: Activation,
-}
-
-/// A depthwise convolution: a [`Conv2d`] per input channel, with a depth multiplier.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct DepthwiseConv2d {
-    /// Strides, dilations, padding and activation.
-    pub conv: Conv2d,
-    /// Output channels per input channel, as stored in the options.
-    pub depth_multiplier: usize,
-}
-
-/// Options of FULLY_CONNECTED.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct FullyConnected {
-    /// Fused activation.
-    pub activation: Activation,
-    /// Keep the input's leading dimensions in the output.
-    pub keep_num_dims: bool,
-}
-
-/// Window, stride, padding and activation of a pooling op.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Pool2d {
-    /// Implicit padding.
-    pub padding: Padding,
-    /// Row and column stride.
-    pub stride: [usize; 2],
-    /// Window rows and columns.
-    pub filter: [usize; 2],
-    /// Fused activation.
-    pub activation: Activation,
-}
-
-/// The masks of STRIDED_SLICE (begin, end and strides are constant input tensors).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct StridedSlice {
-    /// Bit i set: start dimension i at its beginning.
-    pub begin_mask: u32,
-    /// Bit i set: run dimension i to its end.
-    pub end_mask: u32,
-    /// Bit i set: an ellipsis at position i.
-    pub ellipsis_mask: u32,
-    /// Bit i set: a new size-1 dimension at i.
-    pub new_axis_mask: u32,
-    /// Bit i set: dimension i is dropped (one element taken).
-    pub shrink_axis_mask: u32,
-    /// `end` counts from `begin`.
-    pub offset: bool,
-}
-
-/// What an operator computes, with its typed parameters.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum OpKind {
-    /// CONV_2D.
-    Conv2d(Conv2d),
-    /// DEPTHWISE_CONV_2D.
-    DepthwiseConv2d(DepthwiseConv2d),
-    /// FULLY_CONNECTED.
-    FullyConnected(FullyConnected),
-    /// AVERAGE_POOL_2D.
-    AveragePool2d(Pool2d),
-    /// MAX_POOL_2D.
-    MaxPool2d(Pool2d),
-    /// SOFTMAX with inverse temperature `beta`.
-    Softmax {
-        /// Inverse temperature.
-        beta: f32,
-    },
-    /// RESHAPE, SQUEEZE or EXPAND_DIMS: a new shape over the same bytes.
-    Reshape,
-    /// ADD with a fused activation.
-    Add(Activation),
-    /// SUB with a fused activation.
-    Sub(Activation),
-    /// MUL with a fused activation.
-    Mul(Activation),
-    /// MAXIMUM.
-    Maximum,
-    /// MINIMUM.
-    Minimum,
-    /// QUANTIZE (float to int8, or int8 to int8 with a new scale).
-    Quantize,
-    /// DEQUANTIZE (int8 to float).
-    Dequantize,
-    /// PAD with zeros (the zero point for int8); paddings are a constant input.
-    Pad,
-    /// CONCATENATION along `axis` (negative counts from the end).
-    Concatenation {
-        /// The axis.
-        axis: i32,
-        /// Fused activation.
-        activation: Activation,
-    },
-    /// MEAN over the axes of a constant input.
-    Mean {
-        /// Keep reduced dimensions as size 1.
-        keep_dims: bool,
-    },
-    /// STRIDED_SLICE.
-    StridedSlice(StridedSlice),
-    /// TRANSPOSE by a constant permutation.
-    Transpose,
-    /// RELU.
-    Relu,
-    /// RELU6.
-    Relu6,
-    /// RELU_N1_TO_1.
-    ReluN1To1,
-    /// LEAKY_RELU with slope `alpha` below zero.
-    LeakyRelu {
-        /// Slope for negative inputs.
-        alpha: f32,
-    },
-    /// LOGISTIC (sigmoid).
-    Logistic,
-    /// TANH.
-    Tanh,
-    /// HARD_SWISH.
-    HardSwish,
-    /// An operator embedml has no kernel for; its name is in [`Op::name`].
-    Unsupported,
+/// Which operator an op is, as the file names it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OpCode {
+    /// A builtin operator embedml knows by name (`"CONV_2D"`).
+    Builtin(&'static str),
+    /// A builtin operator code newer than the schema embedml knows.
+    UnknownBuiltin(i32),
+    /// A custom operator, by its custom code.
+    Custom(String),
 }
 
 /// One operator, in execution order.
 #[derive(Clone, Debug)]
-pub struct Op {
+pub struct Op<'a> {
     /// Index in the subgraph's operator list.
     pub index: usize,
-    /// The builtin name, or the custom code of a custom operator.
+    /// The builtin name, or `custom <code>` for a custom operator (for messages).
     pub name: String,
-    /// What it computes.
-    pub kind: OpKind,
+    /// Which operator it is.
+    pub code: OpCode,
+    /// Its options table, which the operator family that knows its type reads.
+    pub options: Options<'a>,
     /// Input tensor indices; `None` for an omitted optional input.
     pub inputs: Vec<Option<usize>>,
     /// Output tensor indices.
     pub outputs: Vec<usize>,
 }
 
-impl Op {
+impl Op<'_> {
     /// Input `i`, if present.
     pub fn input(&self, i: usize) -> Option<usize> {
         self.inputs.get(i).copied().flatten()
@@ -321,7 +191,7 @@ pub struct Graph<'a> {
     /// Every tensor, by index.
     pub tensors: Vec<Tensor<'a>>,
     /// Operators in execution order.
-    pub ops: Vec<Op>,
+    pub ops: Vec<Op<'a>>,
     /// The model's inputs (tensor indices), in order.
     pub inputs: Vec<usize>,
     /// The model's outputs (tensor indices), in order.

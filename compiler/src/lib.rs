@@ -3,22 +3,24 @@
 //! Plain library code, testable without a proc-macro context. The passes run in one direction:
 //!
 //! ```text
-//! bytes --tflite::read--> Graph --validate--> Steps --plan--> MemoryPlan --lower--> Calls --emit--> tokens
+//! bytes --tflite::read--> Graph --ops::check--> Steps --plan--> MemoryPlan --ops::lower--> Program --verify, emit--> tokens
 //! ```
 //!
 //! Each pass returns its value or errors that say where in the model (op index and name, tensor
-//! index and name) and what is wrong.
+//! index and name) and what is wrong. Operators live in [`ops`], one module per family; the
+//! kernels they call are declared once in [`kernel`].
 
 #![deny(missing_docs)]
 
 pub mod emit;
 pub mod error;
 pub mod ir;
-pub mod lower;
+pub mod kernel;
+pub mod ops;
 pub mod plan;
+pub mod program;
 pub mod quant;
 pub mod tflite;
-pub mod validate;
 
 pub use error::{Error, Errors, Location};
 
@@ -29,34 +31,40 @@ pub struct Compiled<'a> {
     /// The graph.
     pub graph: ir::Graph<'a>,
     /// The checked operators, one per op.
-    pub steps: Vec<validate::Step>,
+    pub steps: Vec<ops::Step>,
     /// Where each tensor lives.
     pub plan: plan::MemoryPlan,
     /// The kernel calls of `invoke`.
-    pub calls: Vec<lower::Call>,
+    pub program: program::Program,
 }
 
-/// Runs every pass up to code generation.
+impl Compiled<'_> {
+    /// [`program::Program::verify`] with this model's operator names.
+    pub fn verify(&self, space: program::AddressSpace) -> Result<(), Error> {
+        self.program
+            .verify(space, |op| self.graph.ops[op].name.clone())
+    }
+}
+
+/// Runs every pass up to code generation, and checks the program is sound.
 pub fn analyze(bytes: &[u8]) -> Result<Compiled<'_>, Errors> {
     let graph = tflite::read(bytes)?;
-    let steps = validate::validate(&graph)?;
-    let plan = plan::plan(&graph, &steps);
-    let calls = lower::lower(&graph, &steps, &plan)?;
-    Ok(Compiled {
+    let steps = ops::check(&graph)?;
+    let access: Vec<plan::Access> = steps.iter().map(ops::Step::access).collect();
+    let plan = plan::plan(&graph, &access);
+    let program = ops::lower(&graph, &steps, &plan)?;
+    let compiled = Compiled {
         graph,
         steps,
         plan,
-        calls,
-    })
+        program,
+    };
+    compiled.verify(program::AddressSpace::HOST)?;
+    Ok(compiled)
 }
 
 /// Compiles a `.tflite` file into the generated model type.
 pub fn compile(bytes: &[u8], target: &emit::Target) -> Result<TokenStream, Errors> {
     let compiled = analyze(bytes)?;
-    let program = emit::Program {
-        graph: &compiled.graph,
-        plan: &compiled.plan,
-        calls: &compiled.calls,
-    };
-    Ok(emit::emit(&program, target))
+    Ok(emit::emit(&compiled, target)?)
 }

@@ -5,7 +5,34 @@
 //! the only place that decides which tensors share memory.
 
 use crate::ir::Graph;
-use crate::validate::Step;
+
+/// How one operator uses memory, as its operator family declares it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// The output is a view of the input's bytes (RESHAPE, SQUEEZE, EXPAND_DIMS): no code runs.
+    View {
+        /// The tensor viewed.
+        input: usize,
+        /// The view.
+        output: usize,
+    },
+    /// A kernel reads the op's inputs and writes its output; `in_place`, if set, is an input
+    /// (same element type and byte size as the output, checked by the op) that the kernel can
+    /// overwrite with its output when no later op reads it.
+    Kernel {
+        /// The input the output may overwrite.
+        in_place: Option<InPlace>,
+    },
+}
+
+/// An input a kernel may overwrite with its output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InPlace {
+    /// The input.
+    pub input: usize,
+    /// The output.
+    pub output: usize,
+}
 
 /// Every buffer starts at a multiple of this: enough for any element type and for word loads.
 pub const ALIGNMENT: usize = 4;
@@ -114,9 +141,9 @@ pub struct MemoryPlan {
     pub lower_bound: usize,
 }
 
-/// Plans a validated graph (`steps` has one entry per op): each tensor's bytes are known and
+/// Plans a checked graph (`access` has one entry per op): each tensor's bytes are known and
 /// every op's inputs are produced before it runs.
-pub fn plan(graph: &Graph, steps: &[Step]) -> MemoryPlan {
+pub fn plan(graph: &Graph, access: &[Access]) -> MemoryPlan {
     let count = graph.tensors.len();
     let ops = graph.ops.len();
     let is_constant = |t: usize| graph.tensors[t].data.is_some();
@@ -135,17 +162,21 @@ pub fn plan(graph: &Graph, steps: &[Step]) -> MemoryPlan {
     // input's bytes are read for the last time by this op.
     let mut root: Vec<usize> = (0..count).collect();
     let mut in_place = vec![false; ops];
-    for (at, step) in steps.iter().enumerate() {
-        if let Step::View { input, output } = *step {
-            root[output] = root[input];
-            continue;
-        }
-        let Some((input, output, other)) = in_place_candidate(graph, step) else {
-            continue;
+    for (at, access) in access.iter().enumerate() {
+        let InPlace { input, output } = match *access {
+            Access::View { input, output } => {
+                root[output] = root[input];
+                continue;
+            }
+            Access::Kernel { in_place: None } => continue,
+            Access::Kernel {
+                in_place: Some(in_place),
+            } => in_place,
         };
         let class = root[input];
-        // The other input must not share the bytes being overwritten (ADD(x, x), or a view of x).
-        if other.is_some_and(|o| root[o] == class) {
+        // Only the overwritten input itself may read those bytes (not ADD(x, x), nor a view of x).
+        let readers = graph.ops[at].inputs.iter().flatten();
+        if readers.filter(|&&t| root[t] == class).count() > 1 {
             continue;
         }
         let class_last = (0..count)
@@ -212,31 +243,10 @@ pub fn plan(graph: &Graph, steps: &[Step]) -> MemoryPlan {
     }
 }
 
-/// The input an element-wise step may overwrite with its output (same element type and size),
-/// the output, and the step's other input.
-fn in_place_candidate(graph: &Graph, step: &Step) -> Option<(usize, usize, Option<usize>)> {
-    let (input, output, other) = match *step {
-        Step::Unary { input, output, .. } | Step::Requantize { input, output } => {
-            (input, output, None)
-        }
-        Step::Binary {
-            input1,
-            input2,
-            output,
-            ..
-        } => (input1, output, Some(input2)),
-        _ => return None,
-    };
-    let (i, o) = (&graph.tensors[input], &graph.tensors[output]);
-    (i.element_type == o.element_type && i.len() == o.len()).then_some((input, output, other))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ir::{ElementType, Op, OpKind, Tensor};
-    use crate::quant::Activation;
-    use crate::validate::{BinaryKind, Precision, UnaryKind};
+    use crate::ir::{ElementType, Op, OpCode, Options, Tensor};
 
     fn buffer(size: usize, first: usize, last: usize) -> Buffer {
         Buffer { size, first, last }
@@ -323,22 +333,20 @@ mod tests {
         }
     }
 
-    fn op(index: usize, inputs: &[usize], output: usize) -> Op {
+    fn op(index: usize, inputs: &[usize], output: usize) -> Op<'static> {
         Op {
             index,
             name: "RELU".into(),
-            kind: OpKind::Relu,
+            code: OpCode::Builtin("RELU"),
+            options: Options::none(),
             inputs: inputs.iter().map(|&t| Some(t)).collect(),
             outputs: vec![output],
         }
     }
 
-    fn relu(input: usize, output: usize) -> Step {
-        Step::Unary {
-            kind: UnaryKind::Relu,
-            precision: Precision::Int8,
-            input,
-            output,
+    fn relu(input: usize, output: usize) -> Access {
+        Access::Kernel {
+            in_place: Some(InPlace { input, output }),
         }
     }
 
@@ -366,15 +374,7 @@ mod tests {
             inputs: vec![0],
             outputs: vec![2],
         };
-        let add = Step::Binary {
-            kind: BinaryKind::Add,
-            precision: Precision::Int8,
-            input1: 0,
-            input2: 1,
-            output: 2,
-            activation: Activation::None,
-            broadcast: None,
-        };
+        let add = relu(0, 2);
         let plan = plan(&graph, &[relu(0, 1), add]);
         assert_eq!(plan.in_place, vec![false, true]);
         assert_eq!(plan.arena_bytes, 32);

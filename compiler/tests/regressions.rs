@@ -3,15 +3,14 @@
 //!
 //! Every model must go through `embedml_compiler::compile` without panicking (a panic inside
 //! `include_model!` is a compiler crash). When a model is accepted, the program must also be
-//! sound: what the generated code's `unsafe` blocks rely on is checked here (every kernel operand
+//! sound: what the generated code's checked views prove is checked here (every kernel operand
 //! inside the arena and aligned, no kernel output overlapping one of its arena inputs, the model's
-//! inputs and outputs in the arena). Tests that pin the expected outcome say so.
+//! inputs and outputs in the arena: `Program::verify`). Tests that pin the expected outcome say so.
 //!
 //! The reproducers are built by `fuzz/examples/repro.rs` (hand-made cases) or minimized fuzz
 //! artifacts (`cargo fuzz tmin`).
 
-use embedml_compiler::lower::{Element, Operand, View};
-use embedml_compiler::plan::Storage;
+use embedml_compiler::program::AddressSpace;
 use embedml_compiler::{Compiled, Errors};
 
 fn model(name: &str) -> Vec<u8> {
@@ -30,54 +29,16 @@ fn target() -> embedml_compiler::emit::Target<'static> {
     }
 }
 
-fn element_size(e: Element) -> usize {
-    match e {
-        Element::I8 => 1,
-        Element::I16 => 2,
-        Element::I32 | Element::F32 => 4,
-    }
-}
-
-/// What the generated `invoke` and accessors rely on.
+/// What the generated code's checked views prove again in the user's crate: `Program::verify`,
+/// for the host and for a 32-bit target (the wrapped-arena hole: a plan that fits 64 bits only).
 fn assert_sound(compiled: &Compiled) {
-    let plan = &compiled.plan;
-    let arena = plan.arena_bytes;
-    let range = |v: &View| (v.offset, v.offset + v.len * element_size(v.element));
-    for call in &compiled.calls {
-        let out = range(&call.output);
-        assert!(
-            out.1 <= arena,
-            "op {}: output {out:?} outside the arena ({arena})",
-            call.op_index
-        );
-        assert_eq!(call.output.offset % element_size(call.output.element), 0);
-        for input in &call.inputs {
-            if let Operand::Arena(v) = input {
-                let r = range(v);
-                assert!(
-                    r.1 <= arena,
-                    "op {}: input {r:?} outside the arena ({arena})",
-                    call.op_index
-                );
-                assert_eq!(v.offset % element_size(v.element), 0);
-                let overlap = r.0 < r.1 && out.0 < out.1 && r.0 < out.1 && out.0 < r.1;
-                assert!(
-                    !overlap,
-                    "op {} ({}): the output {out:?} overlaps the input {r:?}: the generated code \
-                     would hold a `&mut` and a `&` to the same bytes",
-                    call.op_index, call.function
-                );
-            }
-        }
+    if let Err(error) = compiled.verify(AddressSpace::HOST) {
+        panic!("unsound program: {error}");
     }
-    let graph = &compiled.graph;
-    for &t in graph.inputs.iter().chain(&graph.outputs) {
-        let bytes = graph.tensors[t].byte_len().unwrap_or(0);
-        match plan.storage[t] {
-            Storage::Arena(offset) => assert!(offset + bytes <= arena),
-            other => {
-                panic!("model input/output tensor {t} is stored as {other:?}, not in the arena")
-            }
+    let arena = compiled.program.arena_bytes as u128;
+    if arena <= AddressSpace::bits(32).max_bytes {
+        if let Err(error) = compiled.verify(AddressSpace::bits(32)) {
+            panic!("unsound program on a 32-bit target: {error}");
         }
     }
 }

@@ -1,6 +1,17 @@
 //! Items only generated code may use. Not part of the public API: they may change at any time.
+//!
+//! Generated code contains no `unsafe`. It hands each kernel call its operands through the
+//! checked views here: an operand set (`Op1`, `Op2`, ...) can only be made by its `const fn new`,
+//! which proves that every operand lies inside the arena, is aligned for its element type, fits
+//! the target's address space, and that the output overlaps none of the operands the call reads
+//! (or, in place, is exactly the one it overwrites). Generated code makes every operand set a
+//! `const` item, so a planner bug fails the build of the user's crate with a message naming the
+//! operator, instead of becoming undefined behaviour. The arena methods that turn a proven set
+//! into slices are the only `unsafe` code, and rely on nothing else.
 
+use core::marker::PhantomData;
 use core::mem::{align_of, size_of};
+use core::ptr;
 
 /// Element types a tensor view may have: every bit pattern is a valid value.
 ///
@@ -18,9 +29,267 @@ unsafe impl Element for i32 {}
 // SAFETY: as above.
 unsafe impl Element for f32 {}
 
+/// Fails const evaluation with `"{op}: {problem}"` (a panic at run time, if ever called there).
+const fn fail(op: &str, problem: &str) -> ! {
+    let mut message = [0u8; 256];
+    let mut len = 0;
+    let parts = [op, ": ", problem];
+    let mut part = 0;
+    while part < parts.len() {
+        let bytes = parts[part].as_bytes();
+        let mut i = 0;
+        while i < bytes.len() && len < message.len() {
+            message[len] = bytes[i];
+            len += 1;
+            i += 1;
+        }
+        part += 1;
+    }
+    let (message, _) = message.split_at(len);
+    match core::str::from_utf8(message) {
+        Ok(message) => panic!("{}", message),
+        // Cut inside a character: say the problem alone.
+        Err(_) => panic!("{}", problem),
+    }
+}
+
+/// A byte count or offset of the memory plan, as `usize`: fails const evaluation if it does not
+/// fit this target's address space (a 32-bit target rejects what a 64-bit host accepts).
+pub const fn plan_bytes(what: &str, value: u64) -> usize {
+    if value > isize::MAX as u64 {
+        fail(
+            what,
+            "the memory plan does not fit this target's address space (a model this large cannot run here)",
+        )
+    }
+    value as usize
+}
+
+/// `len` elements of type `T` at byte `offset` of the arena, as the memory plan placed them
+/// (unchecked until an operand set proves it).
+pub struct Span<T> {
+    offset: u64,
+    len: u64,
+    _element: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for Span<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for Span<T> {}
+
+impl<T: Element> Span<T> {
+    /// The span of `len` elements at byte `offset`.
+    pub const fn new(offset: u64, len: u64) -> Self {
+        Span {
+            offset,
+            len,
+            _element: PhantomData,
+        }
+    }
+
+    /// Byte range `[start, end)` after proving it aligned, inside an `arena`-byte arena and
+    /// inside the address space.
+    const fn prove(self, op: &str, arena: usize) -> Proven<T> {
+        let Some(bytes) = self.len.checked_mul(size_of::<T>() as u64) else {
+            fail(op, "an operand's size overflows")
+        };
+        let Some(end) = self.offset.checked_add(bytes) else {
+            fail(op, "an operand's end overflows")
+        };
+        if end > isize::MAX as u64 {
+            fail(
+                op,
+                "an operand does not fit this target's address space (a model this large cannot run here)",
+            )
+        }
+        if end > arena as u64 {
+            fail(
+                op,
+                "an operand lies outside the arena (the memory plan is unsound: a bug in embedml)",
+            )
+        }
+        if !self.offset.is_multiple_of(align_of::<T>() as u64) {
+            fail(
+                op,
+                "an operand is misaligned for its element type (a bug in embedml)",
+            )
+        }
+        Proven {
+            offset: self.offset as usize,
+            len: self.len as usize,
+            end: end as usize,
+            _element: PhantomData,
+        }
+    }
+}
+
+/// A span proven to lie inside the arena, aligned.
+struct Proven<T> {
+    offset: usize,
+    len: usize,
+    end: usize,
+    _element: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for Proven<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for Proven<T> {}
+
+impl<T> Proven<T> {
+    /// Fails unless the output `write` and this operand share no byte.
+    const fn apart_from<O>(self, op: &str, write: Proven<O>) -> Self {
+        let empty = self.offset == self.end || write.offset == write.end;
+        if !empty && self.offset < write.end && write.offset < self.end {
+            fail(
+                op,
+                "its output overlaps an operand it reads (the memory plan is unsound: a bug in embedml)",
+            )
+        }
+        self
+    }
+}
+
+/// Operands of a call whose inputs are all constants: the output alone.
+pub struct Op0<const N: usize, O> {
+    write: Proven<O>,
+}
+
+impl<const N: usize, O: Element> Op0<N, O> {
+    /// Proves the output inside the arena; `op` names the operator in the error.
+    pub const fn new(op: &str, write: Span<O>) -> Self {
+        Op0 {
+            write: write.prove(op, N),
+        }
+    }
+}
+
+/// Operands of a call that reads one tensor of the arena.
+pub struct Op1<const N: usize, A, O> {
+    read: Proven<A>,
+    write: Proven<O>,
+}
+
+impl<const N: usize, A: Element, O: Element> Op1<N, A, O> {
+    /// Proves both inside the arena and apart; `op` names the operator in the error.
+    pub const fn new(op: &str, read: Span<A>, write: Span<O>) -> Self {
+        let write = write.prove(op, N);
+        Op1 {
+            read: read.prove(op, N).apart_from(op, write),
+            write,
+        }
+    }
+}
+
+/// Operands of a call that reads two tensors of the arena (they may be the same).
+pub struct Op2<const N: usize, A, B, O> {
+    read1: Proven<A>,
+    read2: Proven<B>,
+    write: Proven<O>,
+}
+
+impl<const N: usize, A: Element, B: Element, O: Element> Op2<N, A, B, O> {
+    /// Proves all three inside the arena and the output apart from both inputs.
+    pub const fn new(op: &str, read1: Span<A>, read2: Span<B>, write: Span<O>) -> Self {
+        let write = write.prove(op, N);
+        Op2 {
+            read1: read1.prove(op, N).apart_from(op, write),
+            read2: read2.prove(op, N).apart_from(op, write),
+            write,
+        }
+    }
+}
+
+/// Operands of a call that reads `K` tensors of one type from the arena (CONCATENATION).
+pub struct OpMany<const N: usize, T, O, const K: usize> {
+    reads: [Proven<T>; K],
+    write: Proven<O>,
+}
+
+impl<const N: usize, T: Element, O: Element, const K: usize> OpMany<N, T, O, K> {
+    /// Proves every operand inside the arena and the output apart from every input.
+    pub const fn new(op: &str, reads: [Span<T>; K], write: Span<O>) -> Self {
+        let write = write.prove(op, N);
+        let empty = Proven {
+            offset: 0,
+            len: 0,
+            end: 0,
+            _element: PhantomData,
+        };
+        let mut proven = [empty; K];
+        let mut i = 0;
+        while i < K {
+            proven[i] = reads[i].prove(op, N).apart_from(op, write);
+            i += 1;
+        }
+        OpMany {
+            reads: proven,
+            write,
+        }
+    }
+}
+
+/// Operands of a call that overwrites its one arena input with its output.
+pub struct InPlace0<const N: usize, T> {
+    data: Proven<T>,
+}
+
+impl<const N: usize, T: Element> InPlace0<N, T> {
+    /// Proves the overwritten tensor inside the arena.
+    pub const fn new(op: &str, data: Span<T>) -> Self {
+        InPlace0 {
+            data: data.prove(op, N),
+        }
+    }
+}
+
+/// Operands of a call that overwrites its first input and reads one more arena tensor.
+pub struct InPlace1<const N: usize, T, B> {
+    data: Proven<T>,
+    read: Proven<B>,
+}
+
+impl<const N: usize, T: Element, B: Element> InPlace1<N, T, B> {
+    /// Proves both inside the arena and apart.
+    pub const fn new(op: &str, data: Span<T>, read: Span<B>) -> Self {
+        let data = data.prove(op, N);
+        InPlace1 {
+            read: read.prove(op, N).apart_from(op, data),
+            data,
+        }
+    }
+}
+
 /// The activation arena: one block of `N` bytes, aligned for every element type.
 #[repr(C, align(16))]
 pub struct Arena<const N: usize>([u8; N]);
+
+/// A shared slice of a proven span.
+///
+/// # Safety
+/// `span` must lie inside the `N`-byte block at `base`, aligned, and no mutable view may
+/// overlap it while the slice lives.
+#[inline(always)]
+unsafe fn slice<'a, T>(base: *const u8, span: Proven<T>) -> &'a [T] {
+    // SAFETY: the caller's contract. A raw slice pointer, not `from_raw_parts`, so that debug
+    // builds add no precondition check (and no panic path) for what the proof already showed.
+    unsafe { &*ptr::slice_from_raw_parts(base.add(span.offset).cast::<T>(), span.len) }
+}
+
+/// A mutable slice of a proven span.
+///
+/// # Safety
+/// As for [`slice`], and no other view may overlap it while it lives.
+#[inline(always)]
+unsafe fn slice_mut<'a, T>(base: *mut u8, span: Proven<T>) -> &'a mut [T] {
+    // SAFETY: the caller's contract.
+    unsafe { &mut *ptr::slice_from_raw_parts_mut(base.add(span.offset).cast::<T>(), span.len) }
+}
 
 impl<const N: usize> Arena<N> {
     /// A zeroed arena; `const` so a model can live in a `static`.
@@ -28,9 +297,71 @@ impl<const N: usize> Arena<N> {
         Arena([0; N])
     }
 
-    /// The arena's first byte, for handing disjoint views to kernels.
-    pub fn as_mut_ptr(&mut self) -> *mut u8 {
-        self.0.as_mut_ptr()
+    /// The output of a call whose inputs are constants.
+    #[inline(always)]
+    pub fn op0<O: Element>(&mut self, operands: &Op0<N, O>) -> &mut [O] {
+        // SAFETY: `Op0::new` proved the span inside this `N`-byte arena and aligned; `&mut self`
+        // makes it the only view.
+        unsafe { slice_mut(self.0.as_mut_ptr(), operands.write) }
+    }
+
+    /// The input and output of a call reading one arena tensor.
+    #[inline(always)]
+    pub fn op1<A: Element, O: Element>(&mut self, operands: &Op1<N, A, O>) -> (&[A], &mut [O]) {
+        let base = self.0.as_mut_ptr();
+        // SAFETY: `Op1::new` proved both spans inside this `N`-byte arena, aligned, and apart;
+        // `&mut self` makes them the only views.
+        unsafe { (slice(base, operands.read), slice_mut(base, operands.write)) }
+    }
+
+    /// The inputs and output of a call reading two arena tensors.
+    #[inline(always)]
+    pub fn op2<A: Element, B: Element, O: Element>(
+        &mut self,
+        operands: &Op2<N, A, B, O>,
+    ) -> (&[A], &[B], &mut [O]) {
+        let base = self.0.as_mut_ptr();
+        // SAFETY: `Op2::new` proved every span inside the arena and aligned, and the output apart
+        // from both inputs (which only share bytes with each other, both shared).
+        unsafe {
+            (
+                slice(base, operands.read1),
+                slice(base, operands.read2),
+                slice_mut(base, operands.write),
+            )
+        }
+    }
+
+    /// The inputs and output of a call reading `K` arena tensors of one type.
+    #[inline(always)]
+    pub fn op_many<T: Element, O: Element, const K: usize>(
+        &mut self,
+        operands: &OpMany<N, T, O, K>,
+    ) -> ([&[T]; K], &mut [O]) {
+        let base = self.0.as_mut_ptr();
+        // SAFETY: `OpMany::new` proved every span inside the arena and aligned, and the output
+        // apart from every input.
+        let reads = operands.reads.map(|read| unsafe { slice(base, read) });
+        // SAFETY: as above.
+        (reads, unsafe { slice_mut(base, operands.write) })
+    }
+
+    /// The tensor an in-place call overwrites.
+    #[inline(always)]
+    pub fn in_place0<T: Element>(&mut self, operands: &InPlace0<N, T>) -> &mut [T] {
+        // SAFETY: `InPlace0::new` proved the span inside the arena and aligned.
+        unsafe { slice_mut(self.0.as_mut_ptr(), operands.data) }
+    }
+
+    /// The tensor an in-place call overwrites, and its other arena input.
+    #[inline(always)]
+    pub fn in_place1<T: Element, B: Element>(
+        &mut self,
+        operands: &InPlace1<N, T, B>,
+    ) -> (&mut [T], &[B]) {
+        let base = self.0.as_mut_ptr();
+        // SAFETY: `InPlace1::new` proved both spans inside the arena, aligned, and apart.
+        unsafe { (slice_mut(base, operands.data), slice(base, operands.read)) }
     }
 
     /// `LEN` elements at byte `OFFSET`; bounds and alignment are checked at compile time.
@@ -71,36 +402,29 @@ const fn check_view<T>(arena_bytes: usize, offset: usize, len: usize) {
         offset.is_multiple_of(align_of::<T>()),
         "tensor view is misaligned"
     );
+    let Some(bytes) = len.checked_mul(size_of::<T>()) else {
+        panic!("tensor view is too large")
+    };
+    let Some(end) = offset.checked_add(bytes) else {
+        panic!("tensor view is too large")
+    };
+    assert!(end <= arena_bytes, "tensor view is outside the arena");
+}
+
+/// A constant tensor's bytes in flash (little-endian elements, as in the `.tflite` file),
+/// aligned for every element type.
+#[repr(C, align(16))]
+pub struct Constant<const N: usize>(pub [u8; N]);
+
+/// A constant tensor as a slice of its element type.
+///
+/// Fails const evaluation if `N` is not a whole number of elements.
+pub const fn constant<T: Element, const N: usize>(data: &'static Constant<N>) -> &'static [T] {
     assert!(
-        offset + len * size_of::<T>() <= arena_bytes,
-        "tensor view is outside the arena"
+        N.is_multiple_of(size_of::<T>()),
+        "constant data is not a whole number of elements"
     );
-}
-
-/// A shared view of `len` elements at byte `offset` of an arena.
-///
-/// # Safety
-/// `arena + offset` must be aligned for `T` and `len` elements must lie inside the arena, and no
-/// mutable view may overlap it while it lives. The memory planner guarantees both for the views
-/// generated code makes.
-#[inline(always)]
-pub unsafe fn view<'a, T: Element>(arena: *mut u8, offset: usize, len: usize) -> &'a [T] {
-    // SAFETY: the caller's contract.
-    unsafe { core::slice::from_raw_parts(arena.add(offset) as *const T, len) }
-}
-
-/// A mutable view of `len` elements at byte `offset` of an arena.
-///
-/// # Safety
-/// As for [`view`], and no other view may overlap it while it lives.
-#[inline(always)]
-pub unsafe fn view_mut<'a, T: Element>(arena: *mut u8, offset: usize, len: usize) -> &'a mut [T] {
-    // SAFETY: the caller's contract.
-    unsafe { core::slice::from_raw_parts_mut(arena.add(offset) as *mut T, len) }
-}
-
-/// Reads int8 weights stored as a byte string.
-pub const fn as_i8<const N: usize>(bytes: &[u8; N]) -> &[i8; N] {
-    // SAFETY: `u8` and `i8` have the same size and alignment, and every bit pattern is valid.
-    unsafe { &*(bytes as *const [u8; N] as *const [i8; N]) }
+    // SAFETY: `Constant` is aligned for every element type, its `N` bytes hold `N / size` whole
+    // elements, any bit pattern is a valid `T`, and the data is immutable for `'static`.
+    unsafe { core::slice::from_raw_parts(data.0.as_ptr().cast::<T>(), N / size_of::<T>()) }
 }

@@ -2,6 +2,12 @@
 #![deny(missing_docs)]
 #![doc = include_str!("../README.md")]
 
+// Constant tensors are the `.tflite` file's little-endian bytes, used in place.
+#[cfg(target_endian = "big")]
+compile_error!(
+    "embedml supports little-endian targets only (constant tensors are stored as the .tflite file's little-endian bytes)"
+);
+
 pub mod kernels;
 mod model;
 pub mod quant;

@@ -42,10 +42,10 @@ fn main() {
                 "arena {} in_place {:?}",
                 c.plan.arena_bytes, c.plan.in_place
             );
-            for call in &c.calls {
+            for call in &c.program.calls {
                 println!(
                     "call op {} {} in_place={} inputs {:?} output {:?}",
-                    call.op_index, call.function, call.in_place, call.inputs, call.output
+                    call.op_index, call.kernel.function, call.in_place, call.reads, call.write
                 );
             }
         }

@@ -7,8 +7,8 @@ pub mod synth;
 
 use std::sync::OnceLock;
 
-use embedml_compiler::lower::{Element, Operand, Value, View};
-use embedml_compiler::plan::Storage;
+use embedml_compiler::kernel::Table;
+use embedml_compiler::program::AddressSpace;
 
 /// The real models of `tests/models`, in a fixed order (the structure-aware target picks one by
 /// its first input byte).
@@ -106,16 +106,8 @@ fn skipped(check: &str) -> bool {
     .any(|s| s == check)
 }
 
-fn element_size(e: Element) -> usize {
-    match e {
-        Element::I8 => 1,
-        Element::I16 => 2,
-        Element::I32 | Element::F32 => 4,
-    }
-}
-
 /// Runs the whole compiler on `bytes` (`embedml_compiler::compile`, as `include_model!` does) and,
-/// when it accepts the model, checks what the generated code's `unsafe` blocks rely on.
+/// when it accepts the model, checks what the generated code's checked views prove.
 ///
 /// Panics that match `EMBEDML_FUZZ_KNOWN_PANICS` (see [`known_panic`]) are ignored, so that a
 /// reported, not yet fixed crash does not stop a campaign.
@@ -183,143 +175,64 @@ fn install_known_panic_hook() {
     });
 }
 
-/// For a model the compiler accepts: each kernel operand lies inside the arena, aligned for its
-/// type; no kernel's output overlaps one of its arena inputs; the model's inputs and outputs are
-/// in the arena (their accessors read it).
+/// For a model the compiler accepts: the program is sound (`Program::verify`, what the generated
+/// code's checked views prove again by const evaluation in the user's crate) for the host and for
+/// a 32-bit target, whose address space it must fit or be rejected by that same check; the arena
+/// is at least the planner's lower bound; every lookup table the generated code asks rustc's
+/// const evaluator to build builds.
 pub fn check(bytes: &[u8]) {
     let compiled = embedml_compiler::analyze(bytes).expect("compile accepted the model");
     let plan = &compiled.plan;
-    let arena = plan.arena_bytes;
     if !skipped("lower_bound") {
         assert!(
-            arena >= plan.lower_bound,
-            "arena {arena} below the planner's lower bound {}",
+            plan.arena_bytes >= plan.lower_bound,
+            "arena {} below the planner's lower bound {}",
+            plan.arena_bytes,
             plan.lower_bound
         );
     }
-    let range = |v: &View| {
-        let bytes = v
-            .len
-            .checked_mul(element_size(v.element))
-            .expect("view size overflows");
-        (
-            v.offset,
-            v.offset.checked_add(bytes).expect("view end overflows"),
-        )
-    };
-    for call in &compiled.calls {
-        let out = range(&call.output);
-        if !skipped("bounds") {
-            assert!(
-                out.1 <= arena,
-                "op {} output {out:?} outside arena {arena}",
-                call.op_index
-            );
-            assert!(
-                call.output.offset % element_size(call.output.element) == 0,
-                "op {} output misaligned: {:?}",
-                call.op_index,
-                call.output
-            );
+    if !skipped("verify") {
+        if let Err(error) = compiled.verify(AddressSpace::HOST) {
+            panic!("[verify] unsound program: {error}");
         }
-        for input in &call.inputs {
-            if let Operand::Arena(v) = input {
-                let r = range(v);
-                if !skipped("bounds") {
-                    assert!(
-                        r.1 <= arena,
-                        "op {} input {r:?} outside arena {arena}",
-                        call.op_index
-                    );
-                    assert!(
-                        v.offset % element_size(v.element) == 0,
-                        "op {} input misaligned: {v:?}",
-                        call.op_index
-                    );
-                }
-                let overlaps = r.0 < r.1 && out.0 < out.1 && !(r.1 <= out.0 || out.1 <= r.0);
-                // An in-place call whose other input is the overwritten tensor itself (or a view
-                // of it) is one known finding; any other overlap is another.
-                let check = if call.in_place && r == out {
-                    "inplace_alias"
-                } else {
-                    "overlap"
-                };
-                if !skipped(check) {
-                    assert!(
-                        !overlaps,
-                        "[{check}] op {} ({}) output {out:?} overlaps input {r:?}",
-                        call.op_index, call.function
-                    );
-                }
-            }
+        // 32-bit arithmetic: a plan too large for the target must be refused as such, never
+        // accepted with wrapped offsets.
+        match compiled.verify(AddressSpace::bits(32)) {
+            Ok(()) => {}
+            Err(error) if error.to_string().contains("address space") => {}
+            Err(error) => panic!("[verify] unsound program on a 32-bit target: {error}"),
         }
     }
     if !skipped("const_eval") {
-        for call in &compiled.calls {
-            for (_, value) in &call.params {
-                const_calls(value);
-            }
-        }
-    }
-    if !skipped("io_storage") {
-        let graph = &compiled.graph;
-        for &t in graph.inputs.iter().chain(&graph.outputs) {
-            let tensor = &graph.tensors[t];
-            let bytes = tensor.byte_len().unwrap_or(0);
-            match plan.storage[t] {
-                Storage::Arena(offset) => assert!(
-                    offset + bytes <= arena,
-                    "model input/output tensor {t} at {offset}+{bytes} outside arena {arena}"
-                ),
-                other => panic!(
-                    "model input/output tensor {t} ({:?} {:?}) is not in the arena but {other:?}; \
-                     the generated accessor reads the arena anyway",
-                    tensor.element_type, tensor.shape
-                ),
+        for call in &compiled.program.calls {
+            for table in call.params.tables() {
+                build_table(table);
             }
         }
     }
 }
 
-/// Evaluates every `const fn` call of the generated parameters, as rustc's const evaluator will:
-/// a panic there is a compile error in the user's crate for a model the compiler accepted.
-fn const_calls(value: &Value) {
-    match value {
-        Value::ConstCall(function, args) => {
-            args.iter().for_each(const_calls);
-            let ints: Vec<i32> = args
-                .iter()
-                .filter_map(|a| match a {
-                    Value::I32(v) => Some(*v),
-                    _ => None,
-                })
-                .collect();
-            use embedml::kernels as k;
-            match (*function, ints.as_slice()) {
-                ("requantize_table", &[a, b, c, d, e, f]) => {
-                    std::hint::black_box(k::requantize_table(a, b, c, d, e, f));
-                }
-                ("leaky_relu_table", &[a, b, c, d, e, f]) => {
-                    std::hint::black_box(k::leaky_relu_table(a, b, c, d, e, f));
-                }
-                ("logistic_table", &[a, b, c, d]) => {
-                    std::hint::black_box(k::logistic_table(a, b, c, d));
-                }
-                ("tanh_table", &[a, b, c, d]) => {
-                    std::hint::black_box(k::tanh_table(a, b, c, d));
-                }
-                ("hard_swish_table", &[a, b, c, d, e, f]) => {
-                    std::hint::black_box(k::hard_swish_table(a, b, c, d, e, f));
-                }
-                // A const fn this harness does not know yet: nothing to evaluate.
-                _ => {}
-            }
+/// Builds a table as rustc's const evaluator will: a panic there is a compile error in the user's
+/// crate for a model the compiler accepted.
+fn build_table(table: &Table) {
+    use embedml::kernels as k;
+    match (table.function.name, table.args.as_slice()) {
+        ("requantize_table", &[a, b, c, d, e, f]) => {
+            std::hint::black_box(k::requantize_table(a, b, c, d, e, f));
         }
-        Value::Option(Some(inner)) | Value::Ref(inner) => const_calls(inner),
-        Value::Struct(_, fields) => fields.iter().for_each(|(_, v)| const_calls(v)),
-        Value::Array(values) => values.iter().for_each(const_calls),
-        _ => {}
+        ("leaky_relu_table", &[a, b, c, d, e, f]) => {
+            std::hint::black_box(k::leaky_relu_table(a, b, c, d, e, f));
+        }
+        ("logistic_table", &[a, b, c, d]) => {
+            std::hint::black_box(k::logistic_table(a, b, c, d));
+        }
+        ("tanh_table", &[a, b, c, d]) => {
+            std::hint::black_box(k::tanh_table(a, b, c, d));
+        }
+        ("hard_swish_table", &[a, b, c, d, e, f]) => {
+            std::hint::black_box(k::hard_swish_table(a, b, c, d, e, f));
+        }
+        (name, args) => panic!("[const_eval] table function {name} with {} arguments is not known to the harness", args.len()),
     }
 }
 

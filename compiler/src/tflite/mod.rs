@@ -4,18 +4,49 @@
 //! file is checked here, so later passes work on a graph that is well formed.
 
 mod names;
-mod schema;
+pub(crate) mod schema;
 
 use crate::error::{Collector, Error, Errors};
-use crate::ir::{
-    Conv2d, DepthwiseConv2d, ElementType, FullyConnected, Graph, Op, OpKind, Padding, Pool2d,
-    Quantization, StridedSlice, Tensor,
-};
-use crate::quant::Activation;
-use flatbuffers::{Follow, Vector, Verifiable, VerifierOptions};
-use schema::options_tag;
+use crate::ir::{ElementType, Graph, Op, OpCode, Quantization, Tensor};
+use flatbuffers::{Vector, VerifierOptions};
 
 pub use names::builtin_operator;
+pub(crate) use schema::{OptionsTable, options_table};
+
+/// An operator's options table, read by the operator family that knows its type.
+#[derive(Clone, Copy)]
+pub struct Options<'a>(Option<schema::Operator<'a>>);
+
+impl std::fmt::Debug for Options<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let tag = self.0.and_then(|op| op.builtin_options_type());
+        write!(f, "Options(tag {tag:?})")
+    }
+}
+
+impl<'a> Options<'a> {
+    /// No options (for graphs built by hand).
+    pub fn none() -> Self {
+        Options(None)
+    }
+
+    /// The options table `T`, if the operator has one of that type; an error message if the
+    /// table is corrupt.
+    pub(crate) fn get<T: OptionsTable<'a>>(&self) -> Result<Option<T>, String> {
+        match self.0 {
+            Some(op) => op
+                .builtin_options::<T>()
+                .map_err(|e| format!("its options are corrupt: {e}")),
+            None => Ok(None),
+        }
+    }
+
+    /// The options table `T`, which the operator must have.
+    pub(crate) fn required<T: OptionsTable<'a>>(&self) -> Result<T, String> {
+        self.get()?
+            .ok_or_else(|| "its builtin options are missing".to_owned())
+    }
+}
 
 /// The largest tensor, in bytes, a model may declare: far above any microcontroller's memory,
 /// and low enough that sizes computed from it cannot overflow.
@@ -300,7 +331,12 @@ impl<'a> Importer<'a> {
         }))
     }
 
-    fn op(&mut self, index: usize, op: schema::Operator<'a>, tensors: &[Tensor<'a>]) -> Option<Op> {
+    fn op(
+        &mut self,
+        index: usize,
+        op: schema::Operator<'a>,
+        tensors: &[Tensor<'a>],
+    ) -> Option<Op<'a>> {
         let codes = self.model.operator_codes();
         let code_count = codes.map_or(0, |c| c.len());
         let code_index = op.opcode_index().unwrap_or(0) as usize;
@@ -321,12 +357,15 @@ impl<'a> Importer<'a> {
             .max(i32::from(code.deprecated_builtin_code().unwrap_or(0)));
         // A custom op's code is free text, so it is marked as custom even when it reads like a
         // builtin's name.
-        let name = match (builtin, code.custom_code()) {
-            (32, Some(custom)) => format!("custom {custom}"),
-            _ => match names::builtin_operator(builtin) {
-                Some(name) => name.to_owned(),
-                None => format!("builtin code {builtin}"),
-            },
+        let code = match (names::builtin_operator(builtin), code.custom_code()) {
+            (Some("CUSTOM"), Some(custom)) => OpCode::Custom(custom.to_owned()),
+            (Some(name), _) => OpCode::Builtin(name),
+            (None, _) => OpCode::UnknownBuiltin(builtin),
+        };
+        let name = match &code {
+            OpCode::Builtin(name) => (*name).to_owned(),
+            OpCode::Custom(custom) => format!("custom {custom}"),
+            OpCode::UnknownBuiltin(builtin) => format!("builtin code {builtin}"),
         };
         let mut ok = true;
         let mut tensor_list = |what: &str, list: Option<Vector<'a, i32>>, optional: bool| {
@@ -358,173 +397,13 @@ impl<'a> Importer<'a> {
         if !ok {
             return None;
         }
-        let kind = match self.kind(builtin, op) {
-            Ok(kind) => kind,
-            Err(message) => {
-                self.errors.push(Error::op(index, &name, message));
-                return None;
-            }
-        };
         Some(Op {
             index,
             name,
-            kind,
+            code,
+            options: Options(Some(op)),
             inputs,
             outputs,
-        })
-    }
-
-    /// The typed parameters of the builtin operators embedml runs.
-    fn kind(&self, builtin: i32, op: schema::Operator<'a>) -> Result<OpKind, String> {
-        let name = names::builtin_operator(builtin).unwrap_or("");
-        Ok(match name {
-            "CONV_2D" => {
-                let o: schema::Conv2DOptions = options(op, options_tag::CONV_2D)?;
-                OpKind::Conv2d(Conv2d {
-                    padding: padding(o.padding())?,
-                    stride: [
-                        positive("stride_h", o.stride_h())?,
-                        positive("stride_w", o.stride_w())?,
-                    ],
-                    dilation: [
-                        positive("dilation_h_factor", o.dilation_h_factor().or(Some(1)))?,
-                        positive("dilation_w_factor", o.dilation_w_factor().or(Some(1)))?,
-                    ],
-                    activation: activation(o.fused_activation_function())?,
-                })
-            }
-            "DEPTHWISE_CONV_2D" => {
-                let o: schema::DepthwiseConv2DOptions =
-                    options(op, options_tag::DEPTHWISE_CONV_2D)?;
-                OpKind::DepthwiseConv2d(DepthwiseConv2d {
-                    conv: Conv2d {
-                        padding: padding(o.padding())?,
-                        stride: [
-                            positive("stride_h", o.stride_h())?,
-                            positive("stride_w", o.stride_w())?,
-                        ],
-                        dilation: [
-                            positive("dilation_h_factor", o.dilation_h_factor().or(Some(1)))?,
-                            positive("dilation_w_factor", o.dilation_w_factor().or(Some(1)))?,
-                        ],
-                        activation: activation(o.fused_activation_function())?,
-                    },
-                    depth_multiplier: usize::try_from(o.depth_multiplier().unwrap_or(0))
-                        .unwrap_or(0),
-                })
-            }
-            "FULLY_CONNECTED" => {
-                let o: Option<schema::FullyConnectedOptions> = op
-                    .builtin_options(options_tag::FULLY_CONNECTED)
-                    .map_err(|e| format!("its options are corrupt: {e}"))?;
-                match o {
-                    Some(o) if o.weights_format().unwrap_or(0) != 0 => {
-                        return Err(
-                            "shuffled weights (weights_format SHUFFLED4x16INT8) are not supported"
-                                .into(),
-                        );
-                    }
-                    Some(o) => OpKind::FullyConnected(FullyConnected {
-                        activation: activation(o.fused_activation_function())?,
-                        keep_num_dims: o.keep_num_dims().unwrap_or(false),
-                    }),
-                    None => OpKind::FullyConnected(FullyConnected {
-                        activation: Activation::None,
-                        keep_num_dims: false,
-                    }),
-                }
-            }
-            "ADD" => OpKind::Add(fused::<schema::ArithmeticOptions>(
-                op,
-                options_tag::ADD,
-                |o| o.fused_activation_function(),
-            )?),
-            "AVERAGE_POOL_2D" | "MAX_POOL_2D" => {
-                let o: schema::Pool2DOptions = options(op, options_tag::POOL_2D)?;
-                let pool = Pool2d {
-                    padding: padding(o.padding())?,
-                    stride: [
-                        positive("stride_h", o.stride_h())?,
-                        positive("stride_w", o.stride_w())?,
-                    ],
-                    filter: [
-                        positive("filter_height", o.filter_height())?,
-                        positive("filter_width", o.filter_width())?,
-                    ],
-                    activation: activation(o.fused_activation_function())?,
-                };
-                if name == "AVERAGE_POOL_2D" {
-                    OpKind::AveragePool2d(pool)
-                } else {
-                    OpKind::MaxPool2d(pool)
-                }
-            }
-            "CONCATENATION" => {
-                let o: schema::ConcatenationOptions = options(op, options_tag::CONCATENATION)?;
-                OpKind::Concatenation {
-                    axis: o.axis().unwrap_or(0),
-                    activation: activation(o.fused_activation_function())?,
-                }
-            }
-            "DEQUANTIZE" => OpKind::Dequantize,
-            "LOGISTIC" => OpKind::Logistic,
-            "MUL" => OpKind::Mul(fused::<schema::ArithmeticOptions>(
-                op,
-                options_tag::MUL,
-                |o| o.fused_activation_function(),
-            )?),
-            "RELU" => OpKind::Relu,
-            "RELU_N1_TO_1" => OpKind::ReluN1To1,
-            "RELU6" => OpKind::Relu6,
-            "RESHAPE" | "SQUEEZE" | "EXPAND_DIMS" => OpKind::Reshape,
-            "TANH" => OpKind::Tanh,
-            "PAD" => OpKind::Pad,
-            "TRANSPOSE" => OpKind::Transpose,
-            "MEAN" => OpKind::Mean {
-                keep_dims: op
-                    .builtin_options::<schema::ReducerOptions>(options_tag::REDUCER)
-                    .map_err(corrupt)?
-                    .and_then(|o| o.keep_dims())
-                    .unwrap_or(false),
-            },
-            "SUB" => OpKind::Sub(fused::<schema::ArithmeticOptions>(
-                op,
-                options_tag::SUB,
-                |o| o.fused_activation_function(),
-            )?),
-            "STRIDED_SLICE" => {
-                let o: schema::StridedSliceOptions = options(op, options_tag::STRIDED_SLICE)?;
-                let mask = |m: Option<i32>| m.unwrap_or(0) as u32;
-                OpKind::StridedSlice(StridedSlice {
-                    begin_mask: mask(o.begin_mask()),
-                    end_mask: mask(o.end_mask()),
-                    ellipsis_mask: mask(o.ellipsis_mask()),
-                    new_axis_mask: mask(o.new_axis_mask()),
-                    shrink_axis_mask: mask(o.shrink_axis_mask()),
-                    offset: o.offset().unwrap_or(false),
-                })
-            }
-            "MAXIMUM" => OpKind::Maximum,
-            "MINIMUM" => OpKind::Minimum,
-            "LEAKY_RELU" => {
-                let o: schema::LeakyReluOptions = options(op, options_tag::LEAKY_RELU)?;
-                let alpha = o.alpha().unwrap_or(0.0);
-                if !alpha.is_finite() {
-                    return Err(format!("alpha {alpha} must be finite"));
-                }
-                OpKind::LeakyRelu { alpha }
-            }
-            "QUANTIZE" => OpKind::Quantize,
-            "HARD_SWISH" => OpKind::HardSwish,
-            "SOFTMAX" => {
-                let o: schema::SoftmaxOptions = options(op, options_tag::SOFTMAX)?;
-                let beta = o.beta().unwrap_or(0.0);
-                if !(beta.is_finite() && beta > 0.0) {
-                    return Err(format!("beta {beta} must be finite and positive"));
-                }
-                OpKind::Softmax { beta }
-            }
-            _ => OpKind::Unsupported,
         })
     }
 }
@@ -532,59 +411,4 @@ impl<'a> Importer<'a> {
 /// "s" unless `n` is 1.
 pub(crate) fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
-}
-
-fn corrupt(e: flatbuffers::InvalidFlatbuffer) -> String {
-    format!("its options are corrupt: {e}")
-}
-
-/// The fused activation of an op whose options may be absent (absent means none).
-fn fused<'a, T>(
-    op: schema::Operator<'a>,
-    tag: u8,
-    field: impl Fn(&T) -> Option<i8>,
-) -> Result<Activation, String>
-where
-    T: Follow<'a, Inner = T> + Verifiable + 'a,
-{
-    let options: Option<T> = op.builtin_options(tag).map_err(corrupt)?;
-    activation(options.as_ref().and_then(field))
-}
-
-/// An options table the operator must have.
-fn options<'a, T>(op: schema::Operator<'a>, tag: u8) -> Result<T, String>
-where
-    T: Follow<'a, Inner = T> + Verifiable + 'a,
-{
-    op.builtin_options(tag)
-        .map_err(|e| format!("its options are corrupt: {e}"))?
-        .ok_or_else(|| "its builtin options are missing".to_owned())
-}
-
-fn padding(code: Option<i8>) -> Result<Padding, String> {
-    match code.unwrap_or(0) {
-        0 => Ok(Padding::Same),
-        1 => Ok(Padding::Valid),
-        other => Err(format!("unknown padding code {other}")),
-    }
-}
-
-fn activation(code: Option<i8>) -> Result<Activation, String> {
-    match code.unwrap_or(0) {
-        0 => Ok(Activation::None),
-        1 => Ok(Activation::Relu),
-        2 => Ok(Activation::ReluN1To1),
-        3 => Ok(Activation::Relu6),
-        4 => Err("fused activation TANH is not supported".into()),
-        5 => Err("fused activation SIGN_BIT is not supported".into()),
-        other => Err(format!("unknown fused activation code {other}")),
-    }
-}
-
-fn positive(what: &str, value: Option<i32>) -> Result<usize, String> {
-    let value = value.unwrap_or(0);
-    match usize::try_from(value) {
-        Ok(v) if v > 0 => Ok(v),
-        _ => Err(format!("{what} is {value}; it must be positive")),
-    }
 }

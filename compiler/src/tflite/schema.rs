@@ -6,28 +6,29 @@
 //! [`Operator::builtin_options`]).
 
 use flatbuffers::{
-    Follow, ForwardsUOffset, InvalidFlatbuffer, Table, VOffsetT, Vector, Verifiable, Verifier,
+    Follow, ForwardsUOffset, InvalidFlatbuffer, VOffsetT, Vector, Verifiable, Verifier,
     VerifierOptions,
 };
 
 /// The vtable slot of field number `id`: two header entries, then one 2-byte entry per field.
-const fn slot(id: VOffsetT) -> VOffsetT {
+pub(crate) const fn slot(id: VOffsetT) -> VOffsetT {
     4 + 2 * id
 }
 
 /// Declares a table: a `Table` newtype with one `Option`-returning accessor per field, and a
-/// verifier that checks every declared field.
+/// verifier that checks every declared field. Operator families declare their options tables
+/// with it too (see [`options_table!`](crate::tflite::options_table)).
 macro_rules! table {
     ($(#[$meta:meta])* $name:ident { $($(#[$fmeta:meta])* $field:ident: $ty:ty = $id:literal,)* }) => {
         $(#[$meta])*
         #[derive(Clone, Copy)]
-        pub struct $name<'a>(Table<'a>);
+        pub struct $name<'a>(::flatbuffers::Table<'a>);
 
-        impl<'a> Follow<'a> for $name<'a> {
+        impl<'a> ::flatbuffers::Follow<'a> for $name<'a> {
             type Inner = Self;
             unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
                 // SAFETY: the caller guarantees a table at `loc` (the flatbuffers contract).
-                $name(unsafe { Table::new(buf, loc) })
+                $name(unsafe { ::flatbuffers::Table::new(buf, loc) })
             }
         }
 
@@ -35,23 +36,45 @@ macro_rules! table {
         impl<'a> $name<'a> {
             $(
                 $(#[$fmeta])*
-                pub fn $field(&self) -> Option<<$ty as Follow<'a>>::Inner> {
+                pub fn $field(&self) -> Option<<$ty as ::flatbuffers::Follow<'a>>::Inner> {
                     // SAFETY: the verifier checked this field as `$ty` before the table was handed out.
-                    unsafe { self.0.get::<$ty>(slot($id), None) }
+                    unsafe { self.0.get::<$ty>($crate::tflite::schema::slot($id), None) }
                 }
             )*
         }
 
-        impl<'a> Verifiable for $name<'a> {
-            fn run_verifier(v: &mut Verifier, pos: usize) -> Result<(), InvalidFlatbuffer> {
+        impl<'a> ::flatbuffers::Verifiable for $name<'a> {
+            fn run_verifier(
+                v: &mut ::flatbuffers::Verifier,
+                pos: usize,
+            ) -> Result<(), ::flatbuffers::InvalidFlatbuffer> {
                 v.visit_table(pos)?
-                    $(.visit_field::<$ty>(stringify!($field), slot($id), false)?)*
+                    $(.visit_field::<$ty>(stringify!($field), $crate::tflite::schema::slot($id), false)?)*
                     .finish();
                 Ok(())
             }
         }
     };
 }
+pub(crate) use table;
+
+/// A member of the `BuiltinOptions` union: an options table and its union tag.
+pub trait OptionsTable<'a>: Follow<'a, Inner = Self> + Verifiable + 'a {
+    /// The union tag (`BuiltinOptions` type) of this table.
+    const TAG: u8;
+}
+
+/// Declares an options table of the `BuiltinOptions` union with its tag, for the operator family
+/// that reads it: `options_table!(/// doc\n Conv2DOptions = 1 { padding: i8 = 0, ... });`.
+macro_rules! options_table {
+    ($(#[$meta:meta])* $name:ident = $tag:literal { $($body:tt)* }) => {
+        $crate::tflite::schema::table!($(#[$meta])* $name { $($body)* });
+        impl<'a> $crate::tflite::schema::OptionsTable<'a> for $name<'a> {
+            const TAG: u8 = $tag;
+        }
+    };
+}
+pub(crate) use options_table;
 
 type Ints<'a> = ForwardsUOffset<Vector<'a, i32>>;
 type Str<'a> = ForwardsUOffset<&'a str>;
@@ -178,15 +201,12 @@ impl Tensor<'_> {
 const BUILTIN_OPTIONS: VOffsetT = 4;
 
 impl<'a> Operator<'a> {
-    /// The builtin options table if its union tag is `tag`, verified as `T` first.
+    /// The builtin options table if its union tag is `T`'s, verified as `T` first.
     ///
     /// The file-level verification skips union values (their type depends on the tag), so this
     /// verifies the one table it returns.
-    pub fn builtin_options<T>(&self, tag: u8) -> Result<Option<T>, InvalidFlatbuffer>
-    where
-        T: Follow<'a, Inner = T> + Verifiable + 'a,
-    {
-        if self.builtin_options_type() != Some(tag) {
+    pub fn builtin_options<T: OptionsTable<'a>>(&self) -> Result<Option<T>, InvalidFlatbuffer> {
+        if self.builtin_options_type() != Some(T::TAG) {
             return Ok(None);
         }
         let field = self.0.vtable().get(slot(BUILTIN_OPTIONS)) as usize;
@@ -203,165 +223,3 @@ impl<'a> Operator<'a> {
         }))
     }
 }
-
-/// Tags of the `BuiltinOptions` union for the options tables embedml reads.
-pub mod options_tag {
-    /// `Conv2DOptions`.
-    pub const CONV_2D: u8 = 1;
-    /// `DepthwiseConv2DOptions`.
-    pub const DEPTHWISE_CONV_2D: u8 = 2;
-    /// `FullyConnectedOptions`.
-    pub const FULLY_CONNECTED: u8 = 8;
-    /// `Pool2DOptions`.
-    pub const POOL_2D: u8 = 5;
-    /// `SoftmaxOptions`.
-    pub const SOFTMAX: u8 = 9;
-    /// `ConcatenationOptions`.
-    pub const CONCATENATION: u8 = 10;
-    /// `AddOptions`.
-    pub const ADD: u8 = 11;
-    /// `MulOptions`.
-    pub const MUL: u8 = 21;
-    /// `ReducerOptions`.
-    pub const REDUCER: u8 = 27;
-    /// `SubOptions`.
-    pub const SUB: u8 = 28;
-    /// `StridedSliceOptions`.
-    pub const STRIDED_SLICE: u8 = 32;
-    /// `LeakyReluOptions`.
-    pub const LEAKY_RELU: u8 = 75;
-}
-
-table!(
-    /// Options of CONV_2D.
-    Conv2DOptions {
-        /// 0 = SAME, 1 = VALID.
-        padding: i8 = 0,
-        /// Column stride.
-        stride_w: i32 = 1,
-        /// Row stride.
-        stride_h: i32 = 2,
-        /// Fused activation (`ActivationFunctionType`).
-        fused_activation_function: i8 = 3,
-        /// Column dilation (default 1).
-        dilation_w_factor: i32 = 4,
-        /// Row dilation (default 1).
-        dilation_h_factor: i32 = 5,
-        /// Bias and accumulator type when set (`TensorType`).
-        quantized_bias_type: i8 = 6,
-    }
-);
-
-table!(
-    /// Options of DEPTHWISE_CONV_2D.
-    DepthwiseConv2DOptions {
-        /// 0 = SAME, 1 = VALID.
-        padding: i8 = 0,
-        /// Column stride.
-        stride_w: i32 = 1,
-        /// Row stride.
-        stride_h: i32 = 2,
-        /// Output channels per input channel (redundant with the shapes).
-        depth_multiplier: i32 = 3,
-        /// Fused activation.
-        fused_activation_function: i8 = 4,
-        /// Column dilation (default 1).
-        dilation_w_factor: i32 = 5,
-        /// Row dilation (default 1).
-        dilation_h_factor: i32 = 6,
-    }
-);
-
-table!(
-    /// Options of AVERAGE_POOL_2D and MAX_POOL_2D.
-    Pool2DOptions {
-        /// 0 = SAME, 1 = VALID.
-        padding: i8 = 0,
-        /// Column stride.
-        stride_w: i32 = 1,
-        /// Row stride.
-        stride_h: i32 = 2,
-        /// Window columns.
-        filter_width: i32 = 3,
-        /// Window rows.
-        filter_height: i32 = 4,
-        /// Fused activation.
-        fused_activation_function: i8 = 5,
-    }
-);
-
-table!(
-    /// Options of FULLY_CONNECTED.
-    FullyConnectedOptions {
-        /// Fused activation.
-        fused_activation_function: i8 = 0,
-        /// 0 = default layout; 1 = shuffled int8 weights.
-        weights_format: i8 = 1,
-        /// Keep the input's rank in the output.
-        keep_num_dims: bool = 2,
-        /// Dynamic-range quantization of float inputs.
-        asymmetric_quantize_inputs: bool = 3,
-        /// Bias and accumulator type when set.
-        quantized_bias_type: i8 = 4,
-    }
-);
-
-table!(
-    /// Options of SOFTMAX.
-    SoftmaxOptions {
-        /// Inverse temperature.
-        beta: f32 = 0,
-    }
-);
-
-table!(
-    /// Options of CONCATENATION.
-    ConcatenationOptions {
-        /// The axis to join along; negative counts from the end.
-        axis: i32 = 0,
-        /// Fused activation.
-        fused_activation_function: i8 = 1,
-    }
-);
-
-table!(
-    /// Options of ADD, SUB and MUL (the same layout: the activation comes first).
-    ArithmeticOptions {
-        /// Fused activation.
-        fused_activation_function: i8 = 0,
-    }
-);
-
-table!(
-    /// Options of MEAN and the other reductions.
-    ReducerOptions {
-        /// Keep reduced dimensions as size 1.
-        keep_dims: bool = 0,
-    }
-);
-
-table!(
-    /// Options of STRIDED_SLICE.
-    StridedSliceOptions {
-        /// Bit i set: ignore begin[i] (start at the beginning).
-        begin_mask: i32 = 0,
-        /// Bit i set: ignore end[i] (go to the end).
-        end_mask: i32 = 1,
-        /// Bit i set: an ellipsis at position i.
-        ellipsis_mask: i32 = 2,
-        /// Bit i set: insert a new size-1 dimension at i.
-        new_axis_mask: i32 = 3,
-        /// Bit i set: drop dimension i (take one element).
-        shrink_axis_mask: i32 = 4,
-        /// `end` is relative to `begin`.
-        offset: bool = 5,
-    }
-);
-
-table!(
-    /// Options of LEAKY_RELU.
-    LeakyReluOptions {
-        /// Slope for negative inputs.
-        alpha: f32 = 0,
-    }
-);

@@ -1,0 +1,755 @@
+//! The kernel interface, declared once: every kernel of `embedml::kernels` the compiler calls,
+//! with its parameter struct (field names and types), its operands and its in-place form.
+//!
+//! Lowering builds parameter values as the Rust structs declared here, so the compiler cannot set
+//! a field that is not declared, and cannot pair a kernel with another kernel's parameters
+//! ([`Kernel`] is typed by its parameter struct). [`interface_check`] renders the same
+//! declarations as Rust code that names every field and every function of `embedml::kernels`
+//! with its type; the `tests` crate compiles it, so renaming a kernel, a struct or a field in
+//! `core` fails this repository's build and tests, never a user's crate.
+
+use std::collections::BTreeMap;
+use std::marker::PhantomData;
+
+use proc_macro2::{Literal, TokenStream};
+use quote::{format_ident, quote};
+
+/// The element type of a kernel operand.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Element {
+    /// `i8`.
+    I8,
+    /// `i16`.
+    I16,
+    /// `i32`.
+    I32,
+    /// `f32`.
+    F32,
+}
+
+impl Element {
+    /// Bytes per element (also its alignment).
+    pub fn size(self) -> usize {
+        match self {
+            Element::I8 => 1,
+            Element::I16 => 2,
+            Element::I32 | Element::F32 => 4,
+        }
+    }
+
+    /// The Rust type.
+    pub fn tokens(self) -> TokenStream {
+        match self {
+            Element::I8 => quote!(i8),
+            Element::I16 => quote!(i16),
+            Element::I32 => quote!(i32),
+            Element::F32 => quote!(f32),
+        }
+    }
+}
+
+/// Statics that several parameter values share (one table for every op that needs the same one),
+/// gathered while the parameters are spelled out.
+#[derive(Default)]
+pub struct Shared {
+    /// Item tokens by the value's tokens, so identical values become one static.
+    items: BTreeMap<String, (usize, TokenStream)>,
+}
+
+impl Shared {
+    /// The name of a `static` of type `ty` with value `value`, made once per distinct value.
+    pub fn get(&mut self, ty: TokenStream, value: TokenStream) -> TokenStream {
+        let key = format!("{ty}: {value}");
+        let next = self.items.len();
+        let (index, _) = self.items.entry(key).or_insert_with(|| {
+            let name = format_ident!("SHARED_{}", next);
+            (
+                next,
+                quote! {
+                    /// Shared by every operator that needs this value.
+                    pub(super) static #name: #ty = #value;
+                },
+            )
+        });
+        let name = format_ident!("SHARED_{}", *index);
+        quote!(#name)
+    }
+
+    /// The `static` items, in the order they were first asked for.
+    pub fn into_items(self) -> Vec<TokenStream> {
+        let mut items: Vec<(usize, TokenStream)> = self.items.into_values().collect();
+        items.sort_by_key(|(i, _)| *i);
+        items.into_iter().map(|(_, item)| item).collect()
+    }
+}
+
+/// A value of a parameter struct field, and its type in `embedml::kernels`.
+pub trait Field {
+    /// Whether the type borrows static data (so a struct holding it has a lifetime).
+    const BORROWS: bool;
+    /// The field's type in `embedml::kernels`, with `'static` for borrows.
+    fn core_type() -> TokenStream;
+    /// The value as generated code spells it, inside the model's hidden module.
+    fn tokens(&self, shared: &mut Shared) -> TokenStream;
+    /// Constant tensors the value refers to.
+    fn constants(&self, _out: &mut Vec<usize>) {}
+    /// Lookup tables the value holds (rustc's const evaluator builds them).
+    fn tables<'s>(&'s self, _out: &mut Vec<&'s Table>) {}
+}
+
+macro_rules! scalar_fields {
+    ($($t:ty => $literal:ident),* $(,)?) => {$(
+        impl Field for $t {
+            const BORROWS: bool = false;
+            fn core_type() -> TokenStream {
+                quote!($t)
+            }
+            fn tokens(&self, _: &mut Shared) -> TokenStream {
+                // Unsuffixed: the field gives the type, and the expansion stays readable.
+                let literal = Literal::$literal(*self);
+                quote!(#literal)
+            }
+        }
+    )*};
+}
+
+scalar_fields!(usize => usize_unsuffixed, isize => isize_unsuffixed, i8 => i8_unsuffixed, i32 => i32_unsuffixed);
+
+impl Field for bool {
+    const BORROWS: bool = false;
+    fn core_type() -> TokenStream {
+        quote!(bool)
+    }
+    fn tokens(&self, _: &mut Shared) -> TokenStream {
+        quote!(#self)
+    }
+}
+
+impl Field for f32 {
+    const BORROWS: bool = false;
+    fn core_type() -> TokenStream {
+        quote!(f32)
+    }
+    fn tokens(&self, _: &mut Shared) -> TokenStream {
+        f32_tokens(*self)
+    }
+}
+
+/// An `f32` as a literal, or the named constant for infinities and NaN.
+pub fn f32_tokens(value: f32) -> TokenStream {
+    if value.is_finite() {
+        let literal = Literal::f32_suffixed(value);
+        quote!(#literal)
+    } else if value.is_nan() {
+        quote!(::core::f32::NAN)
+    } else if value > 0.0 {
+        quote!(::core::f32::INFINITY)
+    } else {
+        quote!(::core::f32::NEG_INFINITY)
+    }
+}
+
+impl<T: Field, const N: usize> Field for [T; N] {
+    const BORROWS: bool = T::BORROWS;
+    fn core_type() -> TokenStream {
+        let t = T::core_type();
+        let n = Literal::usize_unsuffixed(N);
+        quote!([#t; #n])
+    }
+    fn tokens(&self, shared: &mut Shared) -> TokenStream {
+        let values = self.iter().map(|v| v.tokens(shared));
+        quote!([#(#values),*])
+    }
+    fn constants(&self, out: &mut Vec<usize>) {
+        self.iter().for_each(|v| v.constants(out));
+    }
+    fn tables<'s>(&'s self, out: &mut Vec<&'s Table>) {
+        self.iter().for_each(|v| v.tables(out));
+    }
+}
+
+impl<T: Field> Field for Option<T> {
+    const BORROWS: bool = T::BORROWS;
+    fn core_type() -> TokenStream {
+        let t = T::core_type();
+        quote!(::core::option::Option<#t>)
+    }
+    fn tokens(&self, shared: &mut Shared) -> TokenStream {
+        match self {
+            Some(v) => {
+                let v = v.tokens(shared);
+                quote!(::core::option::Option::Some(#v))
+            }
+            None => quote!(::core::option::Option::None),
+        }
+    }
+    fn constants(&self, out: &mut Vec<usize>) {
+        if let Some(v) = self {
+            v.constants(out);
+        }
+    }
+    fn tables<'s>(&'s self, out: &mut Vec<&'s Table>) {
+        if let Some(v) = self {
+            v.tables(out);
+        }
+    }
+}
+
+/// A `&'static [T]` computed at compile time (folded biases, multipliers, sizes).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Slice<T>(pub Vec<T>);
+
+impl<T: Field> Field for Slice<T> {
+    const BORROWS: bool = true;
+    fn core_type() -> TokenStream {
+        let t = T::core_type();
+        quote!(&'static [#t])
+    }
+    fn tokens(&self, shared: &mut Shared) -> TokenStream {
+        let values = self.0.iter().map(|v| v.tokens(shared));
+        quote!(&[#(#values),*])
+    }
+}
+
+/// A constant tensor of the model (in flash), as a `&'static [T]`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Constant<T> {
+    /// The tensor's index.
+    pub tensor: usize,
+    _element: PhantomData<fn() -> T>,
+}
+
+impl<T> Constant<T> {
+    /// The constant tensor `tensor`; the op checked that its element type is `T`.
+    pub fn new(tensor: usize) -> Self {
+        Constant {
+            tensor,
+            _element: PhantomData,
+        }
+    }
+}
+
+/// The Rust element type of a [`Constant`].
+pub trait ConstantElement {
+    /// As an [`Element`].
+    const ELEMENT: Element;
+}
+impl ConstantElement for i8 {
+    const ELEMENT: Element = Element::I8;
+}
+impl ConstantElement for i16 {
+    const ELEMENT: Element = Element::I16;
+}
+impl ConstantElement for i32 {
+    const ELEMENT: Element = Element::I32;
+}
+impl ConstantElement for f32 {
+    const ELEMENT: Element = Element::F32;
+}
+
+impl<T: ConstantElement> Field for Constant<T> {
+    const BORROWS: bool = true;
+    fn core_type() -> TokenStream {
+        let t = T::ELEMENT.tokens();
+        quote!(&'static [#t])
+    }
+    fn tokens(&self, _: &mut Shared) -> TokenStream {
+        constant_tokens(self.tensor, T::ELEMENT)
+    }
+    fn constants(&self, out: &mut Vec<usize>) {
+        out.push(self.tensor);
+    }
+}
+
+/// A constant tensor's data as a slice of `element`, from inside the model's hidden module.
+pub fn constant_tokens(tensor: usize, element: Element) -> TokenStream {
+    let name = constant_name(tensor);
+    let t = element.tokens();
+    quote!(::embedml::__private::constant::<#t, _>(&#name))
+}
+
+/// The name of the `static` holding constant tensor `tensor`.
+pub fn constant_name(tensor: usize) -> proc_macro2::Ident {
+    format_ident!("TENSOR_{}", tensor)
+}
+
+/// A 256-entry int8 lookup table that rustc's const evaluator builds with one of the table
+/// functions of `embedml::kernels` (TFLM's own per-element integer algorithm); identical tables
+/// are one shared `static`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Table {
+    /// The function that builds it.
+    pub function: &'static TableFunction,
+    /// Its arguments, computed the way TFLM's Prepare computes them.
+    pub args: Vec<i32>,
+}
+
+impl Field for Table {
+    const BORROWS: bool = true;
+    fn core_type() -> TokenStream {
+        quote!(&'static [i8; 256])
+    }
+    fn tokens(&self, shared: &mut Shared) -> TokenStream {
+        let function = format_ident!("{}", self.function.name);
+        let args = self.args.iter().map(|&a| Literal::i32_unsuffixed(a));
+        let name = shared.get(
+            quote!([i8; 256]),
+            quote!(::embedml::kernels::#function(#(#args),*)),
+        );
+        quote!(&#name)
+    }
+    fn tables<'s>(&'s self, out: &mut Vec<&'s Table>) {
+        out.push(self);
+    }
+}
+
+/// A `const fn` of `embedml::kernels` that builds a lookup table from `arity` `i32` arguments.
+#[derive(Debug, PartialEq)]
+pub struct TableFunction {
+    /// Its name.
+    pub name: &'static str,
+    /// Its number of arguments.
+    pub arity: usize,
+}
+
+/// A parameter struct of `embedml::kernels`.
+pub trait Params: Field + std::fmt::Debug + 'static {
+    /// Its name in `embedml::kernels`.
+    const NAME: &'static str;
+    /// A struct expression naming every field with a value of its declared type, for the
+    /// interface check.
+    fn exhaustive_literal() -> TokenStream;
+}
+
+/// A type-erased parameter value, as a kernel call holds it.
+pub trait ParamsValue: std::fmt::Debug {
+    /// The struct's type in `embedml::kernels`, with `<'static>` when it borrows.
+    fn type_tokens(&self) -> TokenStream;
+    /// The value.
+    fn value_tokens(&self, shared: &mut Shared) -> TokenStream;
+    /// Constant tensors it refers to.
+    fn constants(&self) -> Vec<usize>;
+    /// Lookup tables it holds.
+    fn tables(&self) -> Vec<&Table>;
+}
+
+impl<P: Params> ParamsValue for P {
+    fn type_tokens(&self) -> TokenStream {
+        P::core_type()
+    }
+    fn value_tokens(&self, shared: &mut Shared) -> TokenStream {
+        self.tokens(shared)
+    }
+    fn constants(&self) -> Vec<usize> {
+        let mut out = Vec::new();
+        Field::constants(self, &mut out);
+        out
+    }
+    fn tables(&self) -> Vec<&Table> {
+        let mut out = Vec::new();
+        Field::tables(self, &mut out);
+        out
+    }
+}
+
+/// Declares parameter structs: the struct here, its [`Field`] and [`Params`] impls, and its
+/// place in the interface check.
+macro_rules! params {
+    ($( $(#[$doc:meta])* $name:ident { $( $field:ident : $ty:ty ),* $(,)? } )*) => {
+        $(
+            $(#[$doc])*
+            #[derive(Clone, Debug, PartialEq)]
+            #[allow(missing_docs)]
+            pub struct $name { $( pub $field: $ty ),* }
+
+            impl Field for $name {
+                const BORROWS: bool = false $(|| <$ty as Field>::BORROWS)*;
+                fn core_type() -> TokenStream {
+                    if Self::BORROWS {
+                        quote!(::embedml::kernels::$name<'static>)
+                    } else {
+                        quote!(::embedml::kernels::$name)
+                    }
+                }
+                #[allow(unused_variables)]
+                fn tokens(&self, shared: &mut Shared) -> TokenStream {
+                    $( let $field = Field::tokens(&self.$field, shared); )*
+                    quote!(::embedml::kernels::$name { $( $field: #$field, )* })
+                }
+                #[allow(unused_variables)]
+                fn constants(&self, out: &mut Vec<usize>) {
+                    $( Field::constants(&self.$field, out); )*
+                }
+                #[allow(unused_variables)]
+                fn tables<'s>(&'s self, out: &mut Vec<&'s Table>) {
+                    $( Field::tables(&self.$field, out); )*
+                }
+            }
+
+            impl Params for $name {
+                const NAME: &'static str = stringify!($name);
+                fn exhaustive_literal() -> TokenStream {
+                    $( let $field = <$ty as Field>::core_type(); )*
+                    quote!(::embedml::kernels::$name { $( $field: any::<#$field>(), )* })
+                }
+            }
+        )*
+
+        /// Every declared parameter struct: its type and an exhaustive literal.
+        fn declared_params() -> Vec<(TokenStream, TokenStream)> {
+            vec![$( (<$name as Field>::core_type(), <$name as Params>::exhaustive_literal()) ),*]
+        }
+    };
+}
+
+params! {
+    /// `embedml::kernels::Requantize`.
+    Requantize { multipliers: Slice<i32>, shifts: Slice<i8> }
+    /// `embedml::kernels::Conv2dGeometry`.
+    Conv2dGeometry {
+        input_height: usize, input_width: usize, input_depth: usize,
+        output_height: usize, output_width: usize, output_depth: usize,
+        filter_height: usize, filter_width: usize,
+        stride_height: usize, stride_width: usize,
+        dilation_height: usize, dilation_width: usize,
+        padding_height: usize, padding_width: usize,
+    }
+    /// `embedml::kernels::Pool2dGeometry`.
+    Pool2dGeometry {
+        input_height: usize, input_width: usize, depth: usize,
+        output_height: usize, output_width: usize,
+        filter_height: usize, filter_width: usize,
+        stride_height: usize, stride_width: usize,
+        padding_height: usize, padding_width: usize,
+    }
+    /// `embedml::kernels::Broadcast4`.
+    Broadcast4 { output_shape: [usize; 4], input1_strides: [usize; 4], input2_strides: [usize; 4] }
+    /// `embedml::kernels::FullyConnectedI8`.
+    FullyConnectedI8 {
+        weights: Constant<i8>, bias: Slice<i32>, accum_depth: usize, output_depth: usize,
+        requantize: Requantize, output_offset: i32, output_min: i32, output_max: i32,
+    }
+    /// `embedml::kernels::FullyConnectedF32`.
+    FullyConnectedF32 {
+        weights: Constant<f32>, bias: Option<Constant<f32>>, accum_depth: usize,
+        output_depth: usize, output_min: f32, output_max: f32,
+    }
+    /// `embedml::kernels::Conv2dI8`.
+    Conv2dI8 {
+        geometry: Conv2dGeometry, weights: Constant<i8>, bias: Slice<i32>, input_offset: i32,
+        requantize: Requantize, output_offset: i32, output_min: i32, output_max: i32,
+    }
+    /// `embedml::kernels::Conv2dF32`.
+    Conv2dF32 {
+        geometry: Conv2dGeometry, weights: Constant<f32>, bias: Option<Constant<f32>>,
+        output_min: f32, output_max: f32,
+    }
+    /// `embedml::kernels::DepthwiseConv2dI8`.
+    DepthwiseConv2dI8 {
+        geometry: Conv2dGeometry, depth_multiplier: usize, weights: Constant<i8>,
+        bias: Slice<i32>, input_offset: i32, requantize: Requantize, output_offset: i32,
+        output_min: i32, output_max: i32,
+    }
+    /// `embedml::kernels::DepthwiseConv2dF32`.
+    DepthwiseConv2dF32 {
+        geometry: Conv2dGeometry, depth_multiplier: usize, weights: Constant<f32>,
+        bias: Option<Constant<f32>>, output_min: f32, output_max: f32,
+    }
+    /// `embedml::kernels::SoftmaxI8`.
+    SoftmaxI8 { input_multiplier: i32, input_left_shift: i32, diff_min: i32, depth: usize }
+    /// `embedml::kernels::SoftmaxF32`.
+    SoftmaxF32 { beta: f32, depth: usize }
+    /// `embedml::kernels::Pool2dI8`.
+    Pool2dI8 { geometry: Pool2dGeometry, output_min: i32, output_max: i32 }
+    /// `embedml::kernels::Pool2dF32`.
+    Pool2dF32 { geometry: Pool2dGeometry, output_min: f32, output_max: f32 }
+    /// `embedml::kernels::AddI8` (ADD and SUB).
+    AddI8 {
+        input1_offset: i32, input1_multiplier: i32, input1_shift: i32,
+        input2_offset: i32, input2_multiplier: i32, input2_shift: i32,
+        left_shift: i32, output_multiplier: i32, output_shift: i32, output_offset: i32,
+        output_min: i32, output_max: i32, broadcast: Option<Broadcast4>,
+    }
+    /// `embedml::kernels::MulI8`.
+    MulI8 {
+        input1_offset: i32, input2_offset: i32, output_multiplier: i32, output_shift: i32,
+        output_offset: i32, output_min: i32, output_max: i32, broadcast: Option<Broadcast4>,
+    }
+    /// `embedml::kernels::ArithmeticF32`.
+    ArithmeticF32 { output_min: f32, output_max: f32, broadcast: Option<Broadcast4> }
+    /// `embedml::kernels::MinMax`.
+    MinMax { broadcast: Option<Broadcast4> }
+    /// `embedml::kernels::LookupI8`.
+    LookupI8 { table: Table }
+    /// `embedml::kernels::ClampF32`.
+    ClampF32 { min: f32, max: f32 }
+    /// `embedml::kernels::LeakyReluF32`.
+    LeakyReluF32 { alpha: f32 }
+    /// `embedml::kernels::NoParams`.
+    NoParams {}
+    /// `embedml::kernels::QuantizeF32`.
+    QuantizeF32 { scale: f32, zero_point: i32 }
+    /// `embedml::kernels::DequantizeI8`.
+    DequantizeI8 { scale: f32, zero_point: i32 }
+    /// `embedml::kernels::Pad4I8`.
+    Pad4I8 { input_shape: [usize; 4], output_strides: [usize; 4], start: usize, value: i8 }
+    /// `embedml::kernels::Pad4F32`.
+    Pad4F32 { input_shape: [usize; 4], output_strides: [usize; 4], start: usize, value: f32 }
+    /// `embedml::kernels::Concatenation`.
+    Concatenation { outer: usize, sizes: Slice<usize> }
+    /// `embedml::kernels::Gather4` (TRANSPOSE and STRIDED_SLICE).
+    Gather4 { output_shape: [usize; 4], start: usize, strides: [isize; 4] }
+    /// `embedml::kernels::MeanF32`.
+    MeanF32 { outer: usize, reduced: usize, inner: usize }
+    /// `embedml::kernels::MeanI8`.
+    MeanI8 {
+        outer: usize, reduced: usize, inner: usize, sum_offset: i32, multiplier: i32,
+        shift: i32, output_offset: i32,
+    }
+}
+
+/// The inputs a kernel reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reads {
+    /// One slice argument per element type, in order.
+    Each(&'static [Element]),
+    /// Any number of inputs of one type, passed as one `&[&[T]]`.
+    Many(Element),
+}
+
+/// What is known of a kernel without its parameter type.
+#[derive(Debug)]
+pub struct KernelInfo {
+    /// The function in `embedml::kernels`.
+    pub function: &'static str,
+    /// Its parameter struct's type in `embedml::kernels`.
+    pub params: fn() -> TokenStream,
+    /// The form that writes its output over its first input (which must then have the output's
+    /// type and length), taking `(params, output, other inputs...)`.
+    pub in_place: Option<&'static str>,
+    /// The inputs.
+    pub reads: Reads,
+    /// The output's element type.
+    pub write: Element,
+}
+
+/// A kernel whose parameters are `P`.
+#[derive(Debug)]
+pub struct Kernel<P> {
+    /// What it is.
+    pub info: KernelInfo,
+    _params: PhantomData<fn() -> P>,
+}
+
+/// Declares the kernels: one `const` each, named like the function, typed by its parameters.
+macro_rules! kernels {
+    ($( $name:ident ( $params:ident ; $($reads:tt)+ ) -> $write:ident $(, in_place $in_place:ident)? ; )*) => {
+        $(
+            #[doc = concat!("`embedml::kernels::", stringify!($name), "`.")]
+            #[allow(non_upper_case_globals)]
+            pub const $name: Kernel<$params> = Kernel {
+                info: KernelInfo {
+                    function: stringify!($name),
+                    params: <$params as Field>::core_type,
+                    in_place: kernels!(@in_place $($in_place)?),
+                    reads: kernels!(@reads $($reads)+),
+                    write: Element::$write,
+                },
+                _params: PhantomData,
+            };
+        )*
+
+        /// Every declared kernel.
+        pub const ALL: &[&KernelInfo] = &[$( &$name.info ),*];
+    };
+    (@in_place) => { None };
+    (@in_place $in_place:ident) => { Some(stringify!($in_place)) };
+    (@reads [$e:ident]) => { Reads::Many(Element::$e) };
+    (@reads $($e:ident),+) => { Reads::Each(&[$(Element::$e),+]) };
+}
+
+/// The kernels of `embedml::kernels`, named like the functions they declare.
+#[allow(non_upper_case_globals)]
+pub mod kernels {
+    use super::*;
+
+    kernels! {
+        fully_connected_i8(FullyConnectedI8; I8) -> I8;
+        fully_connected_f32(FullyConnectedF32; F32) -> F32;
+        conv2d_i8(Conv2dI8; I8) -> I8;
+        conv2d_f32(Conv2dF32; F32) -> F32;
+        depthwise_conv2d_i8(DepthwiseConv2dI8; I8) -> I8;
+        depthwise_conv2d_f32(DepthwiseConv2dF32; F32) -> F32;
+        softmax_i8(SoftmaxI8; I8) -> I8;
+        softmax_f32(SoftmaxF32; F32) -> F32;
+        average_pool2d_i8(Pool2dI8; I8) -> I8;
+        max_pool2d_i8(Pool2dI8; I8) -> I8;
+        average_pool2d_f32(Pool2dF32; F32) -> F32;
+        max_pool2d_f32(Pool2dF32; F32) -> F32;
+        add_i8(AddI8; I8, I8) -> I8, in_place add_i8_in_place;
+        sub_i8(AddI8; I8, I8) -> I8, in_place sub_i8_in_place;
+        mul_i8(MulI8; I8, I8) -> I8, in_place mul_i8_in_place;
+        add_f32(ArithmeticF32; F32, F32) -> F32, in_place add_f32_in_place;
+        sub_f32(ArithmeticF32; F32, F32) -> F32, in_place sub_f32_in_place;
+        mul_f32(ArithmeticF32; F32, F32) -> F32, in_place mul_f32_in_place;
+        maximum_i8(MinMax; I8, I8) -> I8, in_place maximum_i8_in_place;
+        minimum_i8(MinMax; I8, I8) -> I8, in_place minimum_i8_in_place;
+        maximum_f32(MinMax; F32, F32) -> F32, in_place maximum_f32_in_place;
+        minimum_f32(MinMax; F32, F32) -> F32, in_place minimum_f32_in_place;
+        lookup_i8(LookupI8; I8) -> I8, in_place lookup_i8_in_place;
+        clamp_f32(ClampF32; F32) -> F32, in_place clamp_f32_in_place;
+        leaky_relu_f32(LeakyReluF32; F32) -> F32, in_place leaky_relu_f32_in_place;
+        logistic_f32(NoParams; F32) -> F32, in_place logistic_f32_in_place;
+        tanh_f32(NoParams; F32) -> F32, in_place tanh_f32_in_place;
+        hard_swish_f32(NoParams; F32) -> F32, in_place hard_swish_f32_in_place;
+        quantize_f32_i8(QuantizeF32; F32) -> I8;
+        dequantize_i8_f32(DequantizeI8; I8) -> F32;
+        pad4_i8(Pad4I8; I8) -> I8;
+        pad4_f32(Pad4F32; F32) -> F32;
+        concatenation_i8(Concatenation; [I8]) -> I8;
+        concatenation_f32(Concatenation; [F32]) -> F32;
+        gather4_i8(Gather4; I8) -> I8;
+        gather4_f32(Gather4; F32) -> F32;
+        mean_i8(MeanI8; I8) -> I8;
+        mean_f32(MeanF32; F32) -> F32;
+    }
+
+    /// `embedml::kernels::requantize_table`.
+    pub const requantize_table: TableFunction = TableFunction {
+        name: "requantize_table",
+        arity: 6,
+    };
+    /// `embedml::kernels::leaky_relu_table`.
+    pub const leaky_relu_table: TableFunction = TableFunction {
+        name: "leaky_relu_table",
+        arity: 6,
+    };
+    /// `embedml::kernels::logistic_table`.
+    pub const logistic_table: TableFunction = TableFunction {
+        name: "logistic_table",
+        arity: 4,
+    };
+    /// `embedml::kernels::tanh_table`.
+    pub const tanh_table: TableFunction = TableFunction {
+        name: "tanh_table",
+        arity: 4,
+    };
+    /// `embedml::kernels::hard_swish_table`.
+    pub const hard_swish_table: TableFunction = TableFunction {
+        name: "hard_swish_table",
+        arity: 6,
+    };
+
+    /// Every declared table function.
+    pub const TABLES: &[&TableFunction] = &[
+        &requantize_table,
+        &leaky_relu_table,
+        &logistic_table,
+        &tanh_table,
+        &hard_swish_table,
+    ];
+}
+
+/// Rust code that compiles only if `embedml::kernels` has every declared kernel, parameter
+/// struct, field and table function with the declared types: a function body of `let`
+/// statements, never called.
+pub fn interface_check() -> TokenStream {
+    let structs = declared_params().into_iter().map(|(ty, literal)| {
+        quote! { let _: #ty = #literal; }
+    });
+    let functions = kernels::ALL.iter().map(|k| {
+        let params = (k.params)();
+        let write = k.write.tokens();
+        let (reads, in_place_reads) = match k.reads {
+            Reads::Each(elements) => {
+                let all: Vec<TokenStream> = elements
+                    .iter()
+                    .map(|e| {
+                        let e = e.tokens();
+                        quote!(&[#e])
+                    })
+                    .collect();
+                let rest = all.iter().skip(1).cloned().collect::<Vec<_>>();
+                (all, rest)
+            }
+            Reads::Many(element) => {
+                let e = element.tokens();
+                (vec![quote!(&[&[#e]])], vec![])
+            }
+        };
+        let function = format_ident!("{}", k.function);
+        let mut check = quote! {
+            let _: fn(&#params, #(#reads,)* &mut [#write]) = ::embedml::kernels::#function;
+        };
+        if let Some(in_place) = k.in_place {
+            let in_place = format_ident!("{}", in_place);
+            check.extend(quote! {
+                let _: fn(&#params, &mut [#write], #(#in_place_reads),*) = ::embedml::kernels::#in_place;
+            });
+        }
+        check
+    });
+    let tables = kernels::TABLES.iter().map(|t| {
+        let function = format_ident!("{}", t.name);
+        let args = std::iter::repeat_n(quote!(i32), t.arity);
+        quote! { let _: fn(#(#args),*) -> [i8; 256] = ::embedml::kernels::#function; }
+    });
+    quote! {
+        #[allow(unreachable_code, clippy::diverging_sub_expression)]
+        fn interface_check() {
+            fn any<T>() -> T {
+                unreachable!()
+            }
+            #(#structs)*
+            #(#functions)*
+            #(#tables)*
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn borrowing_structs_get_a_lifetime() {
+        assert!(<FullyConnectedI8 as Field>::BORROWS);
+        assert!(<Requantize as Field>::BORROWS);
+        assert!(!<SoftmaxI8 as Field>::BORROWS);
+        assert!(!<AddI8 as Field>::BORROWS);
+        assert_eq!(
+            (kernels::fully_connected_i8.info.params)().to_string(),
+            ":: embedml :: kernels :: FullyConnectedI8 < 'static >"
+        );
+    }
+
+    #[test]
+    fn kernel_names_are_unique() {
+        let mut names: Vec<&str> = kernels::ALL.iter().map(|k| k.function).collect();
+        names.extend(kernels::ALL.iter().filter_map(|k| k.in_place));
+        let count = names.len();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), count);
+    }
+
+    #[test]
+    fn identical_tables_are_one_static() {
+        let table = Table {
+            function: &kernels::logistic_table,
+            args: vec![1, 2, 3, 4],
+        };
+        let mut shared = Shared::default();
+        let a = table.tokens(&mut shared).to_string();
+        let b = table.clone().tokens(&mut shared).to_string();
+        let other = Table {
+            function: &kernels::tanh_table,
+            args: vec![1, 2, 3, 4],
+        }
+        .tokens(&mut shared)
+        .to_string();
+        assert_eq!(a, b);
+        assert_ne!(a, other);
+        assert_eq!(shared.into_items().len(), 2);
+    }
+}

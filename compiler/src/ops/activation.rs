@@ -1,0 +1,237 @@
+//! Element-wise activations: RELU, RELU6, RELU_N1_TO_1, LEAKY_RELU, LOGISTIC, TANH, HARD_SWISH.
+//! int8 ones are 256-entry tables (TFLM's per-element integer algorithm, evaluated at compile
+//! time); float32 ones compute. They may write their output over their input.
+
+use crate::error::Error;
+use crate::kernel::{self, Table, kernels};
+use crate::plan::{Access, InPlace};
+use crate::program::KernelCall;
+use crate::quant::{self, Activation, activation as args};
+use crate::tflite::options_table;
+
+use super::check::describe_quantization;
+use super::{Check, Lower, Operator, Precision};
+
+options_table!(
+    /// Options of LEAKY_RELU.
+    LeakyReluOptions = 75 {
+        /// Slope for negative inputs.
+        alpha: f32 = 0,
+    }
+);
+
+/// Which activation.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum UnaryKind {
+    /// RELU.
+    Relu,
+    /// RELU6.
+    Relu6,
+    /// RELU_N1_TO_1.
+    ReluN1To1,
+    /// LEAKY_RELU with its slope.
+    LeakyRelu(f32),
+    /// LOGISTIC.
+    Logistic,
+    /// TANH.
+    Tanh,
+    /// HARD_SWISH.
+    HardSwish,
+}
+
+/// A checked activation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Unary {
+    /// Which activation.
+    pub kind: UnaryKind,
+    /// Number type.
+    pub precision: Precision,
+    /// Input.
+    pub input: usize,
+    /// Output.
+    pub output: usize,
+    /// The int8 lookup table, computed when checked.
+    pub table: Option<Table>,
+}
+
+/// The clamp of a RELU-family op.
+fn relu_activation(kind: UnaryKind) -> Activation {
+    match kind {
+        UnaryKind::Relu6 => Activation::Relu6,
+        UnaryKind::ReluN1To1 => Activation::ReluN1To1,
+        _ => Activation::Relu,
+    }
+}
+
+/// A rescale TFLM's fixed-point arithmetic can do: a left shift of at most 31.
+pub(super) fn check_shift(cx: &Check, shift: i32, what: &str) -> Result<(), Error> {
+    if shift > 31 {
+        return Err(cx.error(format!(
+            "the {what} needs a rescale by 2^{shift}, beyond TFLM's fixed-point range (the scales are implausible)"
+        )));
+    }
+    Ok(())
+}
+
+/// The table of an int8 activation: TFLM's output constraints, then the table function's
+/// arguments as TFLM's Prepare computes them.
+fn int8_table(cx: &Check, kind: UnaryKind, input: usize, output: usize) -> Result<Table, Error> {
+    let o = cx.tensor(output);
+    let fixed = match kind {
+        UnaryKind::Logistic => Some((1.0 / 256.0, -128, "1/256")),
+        UnaryKind::Tanh => Some((1.0 / 128.0, 0, "1/128")),
+        _ => None,
+    };
+    if let Some((_, zero_point, text)) =
+        fixed.filter(|&(s, z, _)| o.scale_and_zero_point() != Some((s, z)))
+    {
+        return Err(cx.tensor_error(
+            o,
+            format!(
+                "an INT8 output must have scale {text} and zero point {zero_point} (TFLM fixes them; this has {})",
+                describe_quantization(o)
+            ),
+        ));
+    }
+    let (si, zi, so, zo) = (
+        cx.scale(input),
+        cx.zero_point(input),
+        cx.scale(output),
+        cx.zero_point(output),
+    );
+    if matches!(kind, UnaryKind::Logistic | UnaryKind::Tanh) && si < 2f32.powi(-28) {
+        return Err(cx.tensor_error(
+            cx.tensor(input),
+            "the input scale is too small for TFLM's fixed-point activation",
+        ));
+    }
+    // Each table's arguments, and where its rescale shifts sit in them.
+    let (function, args, shifts): (_, Vec<i32>, &[usize]) = match kind {
+        UnaryKind::Relu | UnaryKind::Relu6 | UnaryKind::ReluN1To1 => (
+            &kernels::requantize_table,
+            args::relu_table_args(relu_activation(kind), si, zi, so, zo).to_vec(),
+            &[2],
+        ),
+        UnaryKind::LeakyRelu(alpha) => (
+            &kernels::leaky_relu_table,
+            args::leaky_relu_table_args(si, zi, so, zo, alpha).to_vec(),
+            &[2, 4],
+        ),
+        UnaryKind::Logistic => (
+            &kernels::logistic_table,
+            args::logistic_table_args(si, zi).to_vec(),
+            &[3],
+        ),
+        UnaryKind::Tanh => (
+            &kernels::tanh_table,
+            args::tanh_table_args(si, zi).to_vec(),
+            &[3],
+        ),
+        UnaryKind::HardSwish => {
+            let args = args::hard_swish_table_args(si, zi, so, zo);
+            // TFLM refuses a hard swish whose output rescale would grow (a positive exponent).
+            if args[5] > 0 {
+                return Err(cx.error("the output scale is too small for the input scale (TFLM refuses this HARD_SWISH too)"));
+            }
+            (&kernels::hard_swish_table, args.to_vec(), &[])
+        }
+    };
+    for &i in shifts {
+        check_shift(cx, args[i], "input rescale")?;
+    }
+    Ok(Table { function, args })
+}
+
+impl Operator for Unary {
+    const NAMES: &'static [&'static str] = &[
+        "RELU",
+        "RELU6",
+        "RELU_N1_TO_1",
+        "LEAKY_RELU",
+        "LOGISTIC",
+        "TANH",
+        "HARD_SWISH",
+    ];
+
+    fn check(cx: &Check) -> Result<Self, Error> {
+        let kind = match cx.op.name.as_str() {
+            "RELU" => UnaryKind::Relu,
+            "RELU6" => UnaryKind::Relu6,
+            "RELU_N1_TO_1" => UnaryKind::ReluN1To1,
+            "LEAKY_RELU" => {
+                let alpha = cx
+                    .required_options::<LeakyReluOptions>()?
+                    .alpha()
+                    .unwrap_or(0.0);
+                if !alpha.is_finite() {
+                    return Err(cx.error(format!("alpha {alpha} must be finite")));
+                }
+                UnaryKind::LeakyRelu(alpha)
+            }
+            "LOGISTIC" => UnaryKind::Logistic,
+            "TANH" => UnaryKind::Tanh,
+            _ => UnaryKind::HardSwish,
+        };
+        let input = cx.input(0, "input")?;
+        let output = cx.output()?;
+        let precision = cx.precision(input, output)?;
+        if cx.tensor(input).len() != cx.tensor(output).len() {
+            return Err(cx.error("input and output differ in size"));
+        }
+        let table = match precision {
+            Precision::Int8 => Some(int8_table(cx, kind, input, output)?),
+            Precision::Float32 => None,
+        };
+        Ok(Unary {
+            kind,
+            precision,
+            input,
+            output,
+            table,
+        })
+    }
+
+    fn access(&self) -> Access {
+        Access::Kernel {
+            in_place: Some(InPlace {
+                input: self.input,
+                output: self.output,
+            }),
+        }
+    }
+
+    fn lower(&self, cx: &Lower) -> Result<Option<KernelCall>, Error> {
+        let (input, output) = (self.input, self.output);
+        if let Some(table) = &self.table {
+            let params = kernel::LookupI8 {
+                table: table.clone(),
+            };
+            return cx.call(&kernels::lookup_i8, params, &[input], output);
+        }
+        let reads = &[input];
+        match self.kind {
+            UnaryKind::Relu | UnaryKind::Relu6 | UnaryKind::ReluN1To1 => {
+                let (min, max) = quant::activation_range_f32(relu_activation(self.kind));
+                cx.call(
+                    &kernels::clamp_f32,
+                    kernel::ClampF32 { min, max },
+                    reads,
+                    output,
+                )
+            }
+            UnaryKind::LeakyRelu(alpha) => cx.call(
+                &kernels::leaky_relu_f32,
+                kernel::LeakyReluF32 { alpha },
+                reads,
+                output,
+            ),
+            UnaryKind::Logistic => {
+                cx.call(&kernels::logistic_f32, kernel::NoParams {}, reads, output)
+            }
+            UnaryKind::Tanh => cx.call(&kernels::tanh_f32, kernel::NoParams {}, reads, output),
+            UnaryKind::HardSwish => {
+                cx.call(&kernels::hard_swish_f32, kernel::NoParams {}, reads, output)
+            }
+        }
+    }
+}

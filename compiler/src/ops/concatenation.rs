@@ -1,0 +1,128 @@
+//! CONCATENATION along one axis, any number of inputs; int8 (one quantization) and float32.
+
+use crate::error::Error;
+use crate::ir::ElementType;
+use crate::kernel::{self, Slice, kernels};
+use crate::plan::Access;
+use crate::program::KernelCall;
+use crate::quant::Activation;
+use crate::tflite::options_table;
+
+use super::shape::axis;
+use super::{Check, Lower, Operator, Precision, options};
+
+options_table!(
+    /// Options of CONCATENATION.
+    ConcatenationOptions = 10 {
+        /// The axis to join along; negative counts from the end.
+        axis: i32 = 0,
+        /// Fused activation.
+        fused_activation_function: i8 = 1,
+    }
+);
+
+/// A checked CONCATENATION, as `outer` blocks made of `sizes[k]` elements of each input k.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Concatenation {
+    /// Number type.
+    pub precision: Precision,
+    /// Inputs, in order.
+    pub inputs: Vec<usize>,
+    /// Output.
+    pub output: usize,
+    /// Blocks before the axis.
+    pub outer: usize,
+    /// Elements of each input per block.
+    pub sizes: Vec<usize>,
+}
+
+impl Operator for Concatenation {
+    const NAMES: &'static [&'static str] = &["CONCATENATION"];
+
+    fn check(cx: &Check) -> Result<Self, Error> {
+        let o: ConcatenationOptions = cx.required_options()?;
+        let raw_axis = o.axis().unwrap_or(0);
+        let activation =
+            options::activation(o.fused_activation_function()).map_err(|e| cx.error(e))?;
+        let output = cx.output()?;
+        if activation != Activation::None {
+            return Err(cx.error("a fused activation on CONCATENATION is not supported"));
+        }
+        let inputs: Vec<usize> = cx.op.inputs.iter().flatten().copied().collect();
+        if inputs.is_empty() || inputs.len() != cx.op.inputs.len() {
+            return Err(cx.error("every input must be present"));
+        }
+        let out = cx.tensor(output);
+        let precision = match out.element_type {
+            ElementType::Int8 => Precision::Int8,
+            ElementType::Float32 => Precision::Float32,
+            other => {
+                return Err(cx.error(format!(
+                    "{} tensors are not supported (INT8 or FLOAT32)",
+                    other.name()
+                )));
+            }
+        };
+        let rank = out.shape.len();
+        let axis = axis(i64::from(raw_axis), rank)
+            .ok_or_else(|| cx.error(format!("axis {raw_axis} is outside rank {rank}")))?;
+        let mut axis_total = 0;
+        for &t in &inputs {
+            let tensor = cx.tensor(t);
+            let fits = tensor.element_type == out.element_type
+                && tensor.shape.len() == rank
+                && tensor
+                    .shape
+                    .iter()
+                    .zip(&out.shape)
+                    .enumerate()
+                    .all(|(d, (a, b))| d == axis || a == b);
+            if !fits {
+                return Err(cx.tensor_error(
+                    tensor,
+                    format!(
+                        "shape {:?} does not fit output {:?} along axis {axis}",
+                        tensor.shape, out.shape
+                    ),
+                ));
+            }
+            if precision == Precision::Int8 {
+                cx.per_tensor_quantized(tensor)?;
+                cx.same_quantization(t, output)?;
+            }
+            axis_total += tensor.shape[axis];
+        }
+        if axis_total != out.shape[axis] {
+            return Err(cx.error(format!(
+                "inputs add up to {axis_total} along axis {axis}, the output has {}",
+                out.shape[axis]
+            )));
+        }
+        Ok(Concatenation {
+            precision,
+            outer: out.shape[..axis].iter().product(),
+            sizes: inputs
+                .iter()
+                .map(|&t| cx.tensor(t).shape[axis..].iter().product())
+                .collect(),
+            inputs,
+            output,
+        })
+    }
+
+    fn access(&self) -> Access {
+        Access::Kernel { in_place: None }
+    }
+
+    fn lower(&self, cx: &Lower) -> Result<Option<KernelCall>, Error> {
+        let params = kernel::Concatenation {
+            outer: self.outer,
+            sizes: Slice(self.sizes.clone()),
+        };
+        let kernel = match self.precision {
+            Precision::Int8 => &kernels::concatenation_i8,
+            Precision::Float32 => &kernels::concatenation_f32,
+        };
+        cx.call(kernel, params, &self.inputs, self.output)
+    }
+}

@@ -1,0 +1,347 @@
+//! CONV_2D and DEPTHWISE_CONV_2D: int8 (per-channel or per-tensor weights) and float32.
+
+use crate::error::Error;
+use crate::kernel::{self, Constant, kernels};
+use crate::plan::Access;
+use crate::program::KernelCall;
+use crate::quant::{self, Activation};
+use crate::tflite::options_table;
+
+use super::lower::{ScaleRounding, WeightLayout};
+use super::{Check, Geometry, Lower, Operator, Padding, Precision, options, window};
+
+options_table!(
+    /// Options of CONV_2D.
+    Conv2DOptions = 1 {
+        /// 0 = SAME, 1 = VALID.
+        padding: i8 = 0,
+        /// Column stride.
+        stride_w: i32 = 1,
+        /// Row stride.
+        stride_h: i32 = 2,
+        /// Fused activation (`ActivationFunctionType`).
+        fused_activation_function: i8 = 3,
+        /// Column dilation (default 1).
+        dilation_w_factor: i32 = 4,
+        /// Row dilation (default 1).
+        dilation_h_factor: i32 = 5,
+        /// Bias and accumulator type when set (`TensorType`).
+        quantized_bias_type: i8 = 6,
+    }
+);
+
+options_table!(
+    /// Options of DEPTHWISE_CONV_2D.
+    DepthwiseConv2DOptions = 2 {
+        /// 0 = SAME, 1 = VALID.
+        padding: i8 = 0,
+        /// Column stride.
+        stride_w: i32 = 1,
+        /// Row stride.
+        stride_h: i32 = 2,
+        /// Output channels per input channel (redundant with the shapes).
+        depth_multiplier: i32 = 3,
+        /// Fused activation.
+        fused_activation_function: i8 = 4,
+        /// Column dilation (default 1).
+        dilation_w_factor: i32 = 5,
+        /// Row dilation (default 1).
+        dilation_h_factor: i32 = 6,
+    }
+);
+
+/// What a convolution's options state.
+struct Options {
+    padding: Padding,
+    stride: [usize; 2],
+    dilation: [usize; 2],
+    activation: Activation,
+}
+
+impl Options {
+    fn read(
+        padding: Option<i8>,
+        stride: [Option<i32>; 2],
+        dilation: [Option<i32>; 2],
+        activation: Option<i8>,
+    ) -> Result<Options, String> {
+        Ok(Options {
+            padding: options::padding(padding)?,
+            stride: [
+                options::positive("stride_h", stride[0])?,
+                options::positive("stride_w", stride[1])?,
+            ],
+            dilation: [
+                options::positive("dilation_h_factor", dilation[0].or(Some(1)))?,
+                options::positive("dilation_w_factor", dilation[1].or(Some(1)))?,
+            ],
+            activation: options::activation(activation)?,
+        })
+    }
+}
+
+/// The tensors and geometry both convolutions check alike.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Convolution {
+    /// Number type.
+    pub precision: Precision,
+    /// Activation input.
+    pub input: usize,
+    /// Constant filter.
+    pub filter: usize,
+    /// Constant bias, if any.
+    pub bias: Option<usize>,
+    /// Output.
+    pub output: usize,
+    /// Shapes, strides, padding.
+    pub geometry: Geometry,
+    /// Fused activation.
+    pub activation: Activation,
+}
+
+/// A checked CONV_2D.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Conv2d(pub Convolution);
+
+/// A checked DEPTHWISE_CONV_2D.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DepthwiseConv2d {
+    /// Tensors and geometry.
+    pub conv: Convolution,
+    /// Output channels per input channel.
+    pub depth_multiplier: usize,
+}
+
+/// Checks a convolution; `depthwise` is the depth multiplier the options state.
+fn check(cx: &Check, options: Options, depthwise: Option<usize>) -> Result<Convolution, Error> {
+    let input = cx.input(0, "input")?;
+    let filter = cx.input(1, "filter")?;
+    let output = cx.output()?;
+    let precision = cx.precision(input, output)?;
+    cx.constant(filter, precision.weights_type(), "filter")?;
+    let [batches, in_h, in_w, in_c] = cx.rank4(input)?;
+    let [f0, f_h, f_w, f3] = cx.rank4(filter)?;
+    let [out_n, out_h, out_w, out_c] = cx.rank4(output)?;
+    let channel_dim = if let Some(stated) = depthwise {
+        if f0 != 1 || f3 != out_c || out_c % in_c != 0 {
+            return Err(cx.error(format!(
+                "filter {:?} does not fit input channels {in_c} and output channels {out_c}",
+                cx.tensor(filter).shape
+            )));
+        }
+        // TFLM indexes with the stated multiplier, so it must agree with the shapes.
+        if stated != out_c / in_c {
+            return Err(cx.error(format!(
+                "depth_multiplier {stated} does not match {in_c} input and {out_c} output channels"
+            )));
+        }
+        3
+    } else {
+        if f0 != out_c || f3 != in_c {
+            return Err(cx.error(format!(
+                "filter {:?} does not fit input channels {in_c} and output channels {out_c} \
+                 (grouped convolution is not supported)",
+                cx.tensor(filter).shape
+            )));
+        }
+        0
+    };
+    if precision == Precision::Int8 {
+        cx.weight_quantization(filter, out_c, channel_dim)?;
+    }
+    let bias = cx.bias(2, precision, out_c)?;
+    let (stride, dilation) = (options.stride, options.dilation);
+    let (pad_h, expect_h) = window(options.padding, in_h, f_h, stride[0], dilation[0]);
+    let (pad_w, expect_w) = window(options.padding, in_w, f_w, stride[1], dilation[1]);
+    if out_n != batches || out_h != expect_h || out_w != expect_w {
+        return Err(cx.error(format!(
+            "output shape {:?} does not match the input {:?}, filter, strides and padding (expected [{batches}, {expect_h}, {expect_w}, {out_c}])",
+            cx.tensor(output).shape,
+            cx.tensor(input).shape
+        )));
+    }
+    Ok(Convolution {
+        precision,
+        input,
+        filter,
+        bias,
+        output,
+        geometry: Geometry {
+            input: [in_h, in_w, in_c],
+            output: [out_h, out_w, out_c],
+            filter: [f_h, f_w],
+            stride,
+            dilation,
+            padding: [pad_h, pad_w],
+        },
+        activation: options.activation,
+    })
+}
+
+impl Convolution {
+    fn geometry(&self) -> kernel::Conv2dGeometry {
+        let g = &self.geometry;
+        kernel::Conv2dGeometry {
+            input_height: g.input[0],
+            input_width: g.input[1],
+            input_depth: g.input[2],
+            output_height: g.output[0],
+            output_width: g.output[1],
+            output_depth: g.output[2],
+            filter_height: g.filter[0],
+            filter_width: g.filter[1],
+            stride_height: g.stride[0],
+            stride_width: g.stride[1],
+            dilation_height: g.dilation[0],
+            dilation_width: g.dilation[1],
+            padding_height: g.padding[0],
+            padding_width: g.padding[1],
+        }
+    }
+
+    /// The folded bias of an int8 convolution whose weights of one channel lie as `layout`.
+    fn folded_bias(&self, cx: &Lower, layout: WeightLayout) -> kernel::Slice<i32> {
+        cx.folded_bias(
+            self.input,
+            self.filter,
+            self.bias,
+            self.geometry.output[2],
+            layout,
+        )
+    }
+
+    fn weighted_output(&self, cx: &Lower) -> Result<super::lower::WeightedOutput, Error> {
+        cx.weighted_output(
+            self.input,
+            self.filter,
+            self.output,
+            self.geometry.output[2],
+            self.activation,
+            ScaleRounding::Double,
+        )
+    }
+}
+
+impl Operator for Conv2d {
+    const NAMES: &'static [&'static str] = &["CONV_2D"];
+
+    fn check(cx: &Check) -> Result<Self, Error> {
+        let o: Conv2DOptions = cx.required_options()?;
+        let options = Options::read(
+            o.padding(),
+            [o.stride_h(), o.stride_w()],
+            [o.dilation_h_factor(), o.dilation_w_factor()],
+            o.fused_activation_function(),
+        )
+        .map_err(|e| cx.error(e))?;
+        check(cx, options, None).map(Conv2d)
+    }
+
+    fn access(&self) -> Access {
+        Access::Kernel { in_place: None }
+    }
+
+    fn lower(&self, cx: &Lower) -> Result<Option<KernelCall>, Error> {
+        let conv = &self.0;
+        match conv.precision {
+            Precision::Int8 => {
+                let [filter_height, filter_width] = conv.geometry.filter;
+                let per_channel = filter_height * filter_width * conv.geometry.input[2];
+                let out = conv.weighted_output(cx)?;
+                let params = kernel::Conv2dI8 {
+                    geometry: conv.geometry(),
+                    weights: Constant::new(conv.filter),
+                    // The input offset's share of a window inside the image, folded.
+                    bias: conv.folded_bias(cx, WeightLayout::Rows(per_channel)),
+                    input_offset: -cx.zero_point(conv.input),
+                    requantize: out.requantize,
+                    output_offset: out.output_offset,
+                    output_min: out.output_min,
+                    output_max: out.output_max,
+                };
+                cx.call(&kernels::conv2d_i8, params, &[conv.input], conv.output)
+            }
+            Precision::Float32 => {
+                let (output_min, output_max) = quant::activation_range_f32(conv.activation);
+                let params = kernel::Conv2dF32 {
+                    geometry: conv.geometry(),
+                    weights: Constant::new(conv.filter),
+                    bias: conv.bias.map(Constant::new),
+                    output_min,
+                    output_max,
+                };
+                cx.call(&kernels::conv2d_f32, params, &[conv.input], conv.output)
+            }
+        }
+    }
+}
+
+impl Operator for DepthwiseConv2d {
+    const NAMES: &'static [&'static str] = &["DEPTHWISE_CONV_2D"];
+
+    fn check(cx: &Check) -> Result<Self, Error> {
+        let o: DepthwiseConv2DOptions = cx.required_options()?;
+        let options = Options::read(
+            o.padding(),
+            [o.stride_h(), o.stride_w()],
+            [o.dilation_h_factor(), o.dilation_w_factor()],
+            o.fused_activation_function(),
+        )
+        .map_err(|e| cx.error(e))?;
+        let stated = usize::try_from(o.depth_multiplier().unwrap_or(0)).unwrap_or(0);
+        let conv = check(cx, options, Some(stated))?;
+        let depth_multiplier = conv.geometry.output[2] / conv.geometry.input[2];
+        Ok(DepthwiseConv2d {
+            conv,
+            depth_multiplier,
+        })
+    }
+
+    fn access(&self) -> Access {
+        Access::Kernel { in_place: None }
+    }
+
+    fn lower(&self, cx: &Lower) -> Result<Option<KernelCall>, Error> {
+        let conv = &self.conv;
+        match conv.precision {
+            Precision::Int8 => {
+                let out = conv.weighted_output(cx)?;
+                let params = kernel::DepthwiseConv2dI8 {
+                    geometry: conv.geometry(),
+                    depth_multiplier: self.depth_multiplier,
+                    weights: Constant::new(conv.filter),
+                    // `[taps][channels]`: a channel's weights are a column.
+                    bias: conv.folded_bias(cx, WeightLayout::Columns),
+                    input_offset: -cx.zero_point(conv.input),
+                    requantize: out.requantize,
+                    output_offset: out.output_offset,
+                    output_min: out.output_min,
+                    output_max: out.output_max,
+                };
+                cx.call(
+                    &kernels::depthwise_conv2d_i8,
+                    params,
+                    &[conv.input],
+                    conv.output,
+                )
+            }
+            Precision::Float32 => {
+                let (output_min, output_max) = quant::activation_range_f32(conv.activation);
+                let params = kernel::DepthwiseConv2dF32 {
+                    geometry: conv.geometry(),
+                    depth_multiplier: self.depth_multiplier,
+                    weights: Constant::new(conv.filter),
+                    bias: conv.bias.map(Constant::new),
+                    output_min,
+                    output_max,
+                };
+                cx.call(
+                    &kernels::depthwise_conv2d_f32,
+                    params,
+                    &[conv.input],
+                    conv.output,
+                )
+            }
+        }
+    }
+}

@@ -1,0 +1,281 @@
+//! Broadcasting binary element-wise ops: ADD, SUB, MUL, MAXIMUM, MINIMUM; int8 and float32.
+//! They may write their output over their first input.
+
+use crate::error::Error;
+use crate::ir::ElementType;
+use crate::kernel::{self, Broadcast4, Kernel, kernels};
+use crate::plan::{Access, InPlace};
+use crate::program::KernelCall;
+use crate::quant::elementwise::{self as rescale, AddParams};
+use crate::quant::{self, Activation};
+use crate::tflite::options_table;
+
+use super::shape::{broadcast4, pad4};
+use super::{Check, Lower, Operator, Precision, options};
+
+options_table!(
+    /// Options of ADD.
+    AddOptions = 11 {
+        /// Fused activation.
+        fused_activation_function: i8 = 0,
+    }
+);
+
+options_table!(
+    /// Options of MUL.
+    MulOptions = 21 {
+        /// Fused activation.
+        fused_activation_function: i8 = 0,
+    }
+);
+
+options_table!(
+    /// Options of SUB.
+    SubOptions = 28 {
+        /// Fused activation.
+        fused_activation_function: i8 = 0,
+    }
+);
+
+/// Which binary op.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinaryKind {
+    /// ADD.
+    Add,
+    /// SUB.
+    Sub,
+    /// MUL.
+    Mul,
+    /// MAXIMUM.
+    Maximum,
+    /// MINIMUM.
+    Minimum,
+}
+
+/// The int8 rescaling of an op, computed once when it is checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rescale {
+    /// MAXIMUM, MINIMUM, and every float32 op: none.
+    None,
+    /// int8 ADD and SUB.
+    Add(AddParams),
+    /// int8 MUL: the output multiplier and shift.
+    Mul(i32, i32),
+}
+
+/// A checked binary element-wise op.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Binary {
+    /// Which op.
+    pub kind: BinaryKind,
+    /// Number type.
+    pub precision: Precision,
+    /// First input.
+    pub input1: usize,
+    /// Second input.
+    pub input2: usize,
+    /// Output.
+    pub output: usize,
+    /// Fused activation (none for MAXIMUM and MINIMUM).
+    pub activation: Activation,
+    /// How the inputs map onto the output when their shapes differ.
+    pub broadcast: Option<Broadcast4>,
+    /// The int8 rescaling.
+    pub rescale: Rescale,
+    /// Input 1 has the output's length (it is not the broadcast one), so the kernel may write
+    /// over it.
+    pub overwritable: bool,
+}
+
+fn fused(cx: &Check, kind: BinaryKind) -> Result<Activation, Error> {
+    let code = match kind {
+        BinaryKind::Add => cx
+            .options::<AddOptions>()?
+            .and_then(|o| o.fused_activation_function()),
+        BinaryKind::Sub => cx
+            .options::<SubOptions>()?
+            .and_then(|o| o.fused_activation_function()),
+        BinaryKind::Mul => cx
+            .options::<MulOptions>()?
+            .and_then(|o| o.fused_activation_function()),
+        BinaryKind::Maximum | BinaryKind::Minimum => None,
+    };
+    options::activation(code).map_err(|e| cx.error(e))
+}
+
+impl Operator for Binary {
+    const NAMES: &'static [&'static str] = &["ADD", "SUB", "MUL", "MAXIMUM", "MINIMUM"];
+
+    fn check(cx: &Check) -> Result<Self, Error> {
+        let kind = match cx.op.name.as_str() {
+            "ADD" => BinaryKind::Add,
+            "SUB" => BinaryKind::Sub,
+            "MUL" => BinaryKind::Mul,
+            "MAXIMUM" => BinaryKind::Maximum,
+            _ => BinaryKind::Minimum,
+        };
+        let activation = fused(cx, kind)?;
+        let input1 = cx.input(0, "first input")?;
+        let input2 = cx.input(1, "second input")?;
+        let output = cx.output()?;
+        let types = [input1, input2, output].map(|t| cx.tensor(t).element_type);
+        let precision = match types {
+            [ElementType::Int8, ElementType::Int8, ElementType::Int8] => Precision::Int8,
+            [
+                ElementType::Float32,
+                ElementType::Float32,
+                ElementType::Float32,
+            ] => Precision::Float32,
+            [a, b, c] => {
+                return Err(cx.error(format!(
+                    "{} and {} inputs with {} output are not supported (INT8 or FLOAT32 throughout)",
+                    a.name(),
+                    b.name(),
+                    c.name()
+                )));
+            }
+        };
+        if cx.tensor(input1).data.is_some() && cx.tensor(input2).data.is_some() {
+            return Err(cx.error("both inputs are constant; nothing to compute at run time"));
+        }
+        for t in [input1, input2, output] {
+            cx.rank_at_most_4(t)?;
+            if precision == Precision::Int8 {
+                cx.per_tensor_quantized(cx.tensor(t))?;
+            }
+        }
+        let (s1, s2, so) = (cx.scale(input1), cx.scale(input2), cx.scale(output));
+        let rescale = match (precision, kind) {
+            (Precision::Float32, _) | (_, BinaryKind::Maximum | BinaryKind::Minimum) => {
+                Rescale::None
+            }
+            (Precision::Int8, BinaryKind::Add | BinaryKind::Sub) => {
+                let p = if kind == BinaryKind::Add {
+                    rescale::add_params(s1, s2, so)
+                } else {
+                    rescale::sub_params(s1, s2, so)
+                };
+                // TFLM requires every rescale to shrink (non-positive shifts); it refuses the rest.
+                if p.input1_shift > 0 || p.input2_shift > 0 || p.output_shift > 0 {
+                    return Err(cx.error("the output scale is too small for the input scales (TFLM refuses this ADD/SUB too)"));
+                }
+                Rescale::Add(p)
+            }
+            (Precision::Int8, BinaryKind::Mul) => {
+                let (multiplier, shift) = rescale::mul_params(s1, s2, so);
+                Rescale::Mul(multiplier, shift)
+            }
+        };
+        if precision == Precision::Int8 && matches!(kind, BinaryKind::Maximum | BinaryKind::Minimum)
+        {
+            cx.same_quantization(input1, output)?;
+            cx.same_quantization(input2, output)?;
+        }
+        let (s1, s2, so) = (
+            &cx.tensor(input1).shape,
+            &cx.tensor(input2).shape,
+            &cx.tensor(output).shape,
+        );
+        let broadcast = broadcast4(s1, s2).filter(|b| pad4(so, 1) == b.output_shape);
+        let Some(broadcast) = broadcast else {
+            return Err(cx.error(format!(
+                "inputs {s1:?} and {s2:?} do not broadcast to the output {so:?}"
+            )));
+        };
+        Ok(Binary {
+            kind,
+            precision,
+            input1,
+            input2,
+            output,
+            activation,
+            broadcast: (s1 != s2).then_some(broadcast),
+            rescale,
+            overwritable: cx.tensor(input1).len() == cx.tensor(output).len(),
+        })
+    }
+
+    fn access(&self) -> Access {
+        Access::Kernel {
+            in_place: self.overwritable.then_some(InPlace {
+                input: self.input1,
+                output: self.output,
+            }),
+        }
+    }
+
+    fn lower(&self, cx: &Lower) -> Result<Option<KernelCall>, Error> {
+        let (input1, input2, output) = (self.input1, self.input2, self.output);
+        let broadcast = self.broadcast.clone();
+        let reads = [input1, input2];
+        match (self.precision, self.rescale) {
+            (_, Rescale::None)
+                if matches!(self.kind, BinaryKind::Maximum | BinaryKind::Minimum) =>
+            {
+                let kernel = match (self.kind, self.precision) {
+                    (BinaryKind::Maximum, Precision::Int8) => &kernels::maximum_i8,
+                    (BinaryKind::Maximum, Precision::Float32) => &kernels::maximum_f32,
+                    (_, Precision::Int8) => &kernels::minimum_i8,
+                    (_, Precision::Float32) => &kernels::minimum_f32,
+                };
+                cx.call(kernel, kernel::MinMax { broadcast }, &reads, output)
+            }
+            (Precision::Float32, _) => {
+                let (output_min, output_max) = quant::activation_range_f32(self.activation);
+                let kernel: &'static Kernel<kernel::ArithmeticF32> = match self.kind {
+                    BinaryKind::Add => &kernels::add_f32,
+                    BinaryKind::Sub => &kernels::sub_f32,
+                    _ => &kernels::mul_f32,
+                };
+                let params = kernel::ArithmeticF32 {
+                    output_min,
+                    output_max,
+                    broadcast,
+                };
+                cx.call(kernel, params, &reads, output)
+            }
+            (Precision::Int8, Rescale::Mul(output_multiplier, output_shift)) => {
+                cx.check_shift(output_shift, "output requantization")?;
+                let (output_min, output_max) = cx.int8_range(output, self.activation);
+                let params = kernel::MulI8 {
+                    input1_offset: -cx.zero_point(input1),
+                    input2_offset: -cx.zero_point(input2),
+                    output_multiplier,
+                    output_shift,
+                    output_offset: cx.zero_point(output),
+                    output_min,
+                    output_max,
+                    broadcast,
+                };
+                cx.call(&kernels::mul_i8, params, &reads, output)
+            }
+            (Precision::Int8, Rescale::Add(p)) => {
+                let (output_min, output_max) = cx.int8_range(output, self.activation);
+                let params = kernel::AddI8 {
+                    input1_offset: -cx.zero_point(input1),
+                    input1_multiplier: p.input1_multiplier,
+                    input1_shift: p.input1_shift,
+                    input2_offset: -cx.zero_point(input2),
+                    input2_multiplier: p.input2_multiplier,
+                    input2_shift: p.input2_shift,
+                    left_shift: p.left_shift,
+                    output_multiplier: p.output_multiplier,
+                    output_shift: p.output_shift,
+                    output_offset: cx.zero_point(output),
+                    output_min,
+                    output_max,
+                    broadcast,
+                };
+                let kernel = if self.kind == BinaryKind::Add {
+                    &kernels::add_i8
+                } else {
+                    &kernels::sub_i8
+                };
+                cx.call(kernel, params, &reads, output)
+            }
+            (Precision::Int8, Rescale::None) => {
+                Err(cx.error("an int8 ADD, SUB or MUL lost its rescaling (a bug in embedml)"))
+            }
+        }
+    }
+}

@@ -1,0 +1,171 @@
+//! FULLY_CONNECTED: int8 (per-tensor or per-channel weights) and float32.
+
+use crate::error::Error;
+use crate::kernel::{self, Constant, kernels};
+use crate::plan::Access;
+use crate::program::KernelCall;
+use crate::quant::{self, Activation};
+use crate::tflite::options_table;
+
+use super::lower::{ScaleRounding, WeightLayout};
+use super::{Check, Lower, Operator, Precision, options};
+
+options_table!(
+    /// Options of FULLY_CONNECTED.
+    FullyConnectedOptions = 8 {
+        /// Fused activation.
+        fused_activation_function: i8 = 0,
+        /// 0 = default layout; 1 = shuffled int8 weights.
+        weights_format: i8 = 1,
+        /// Keep the input's rank in the output.
+        keep_num_dims: bool = 2,
+        /// Dynamic-range quantization of float inputs.
+        asymmetric_quantize_inputs: bool = 3,
+        /// Bias and accumulator type when set.
+        quantized_bias_type: i8 = 4,
+    }
+);
+
+/// A checked FULLY_CONNECTED.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FullyConnected {
+    /// Number type.
+    pub precision: Precision,
+    /// Activation input.
+    pub input: usize,
+    /// Constant weights `[output_depth, accum_depth]`.
+    pub weights: usize,
+    /// Constant bias `[output_depth]`, if any.
+    pub bias: Option<usize>,
+    /// Output.
+    pub output: usize,
+    /// Inputs per output.
+    pub accum_depth: usize,
+    /// Outputs per batch.
+    pub output_depth: usize,
+    /// Fused activation.
+    pub activation: Activation,
+}
+
+impl Operator for FullyConnected {
+    const NAMES: &'static [&'static str] = &["FULLY_CONNECTED"];
+
+    fn check(cx: &Check) -> Result<Self, Error> {
+        let activation = match cx.options::<FullyConnectedOptions>()? {
+            Some(o) if o.weights_format().unwrap_or(0) != 0 => {
+                return Err(cx.error(
+                    "shuffled weights (weights_format SHUFFLED4x16INT8) are not supported",
+                ));
+            }
+            Some(o) => {
+                options::activation(o.fused_activation_function()).map_err(|e| cx.error(e))?
+            }
+            None => Activation::None,
+        };
+        let input = cx.input(0, "input")?;
+        let weights = cx.input(1, "weights")?;
+        let output = cx.output()?;
+        let precision = cx.precision(input, output)?;
+        cx.constant(weights, precision.weights_type(), "weights")?;
+        let [output_depth, accum_depth] = cx.tensor(weights).shape[..] else {
+            let weights = cx.tensor(weights);
+            return Err(cx.tensor_error(
+                weights,
+                format!(
+                    "the weights have shape {:?}; expected rank 2",
+                    weights.shape
+                ),
+            ));
+        };
+        if precision == Precision::Int8 {
+            cx.weight_quantization(weights, output_depth, 0)?;
+        }
+        let bias = cx.bias(2, precision, output_depth)?;
+        // TFLM takes the output depth from the output's last dimension.
+        if cx.tensor(output).shape.last() != Some(&output_depth) {
+            return Err(cx.tensor_error(
+                cx.tensor(output),
+                format!(
+                    "the output's last dimension must be the weights' output depth {output_depth}"
+                ),
+            ));
+        }
+        let in_len = cx.tensor(input).len();
+        let batches = in_len / accum_depth;
+        if !in_len.is_multiple_of(accum_depth) || cx.tensor(output).len() != batches * output_depth
+        {
+            return Err(cx.error(format!(
+                "input {:?} and output {:?} do not fit weights {:?}",
+                cx.tensor(input).shape,
+                cx.tensor(output).shape,
+                cx.tensor(weights).shape
+            )));
+        }
+        Ok(FullyConnected {
+            precision,
+            input,
+            weights,
+            bias,
+            output,
+            accum_depth,
+            output_depth,
+            activation,
+        })
+    }
+
+    fn access(&self) -> Access {
+        Access::Kernel { in_place: None }
+    }
+
+    fn lower(&self, cx: &Lower) -> Result<Option<KernelCall>, Error> {
+        let &FullyConnected {
+            input,
+            weights,
+            output,
+            accum_depth,
+            output_depth,
+            ..
+        } = self;
+        match self.precision {
+            Precision::Int8 => {
+                let out = cx.weighted_output(
+                    input,
+                    weights,
+                    output,
+                    output_depth,
+                    self.activation,
+                    ScaleRounding::FloatProduct,
+                )?;
+                let params = kernel::FullyConnectedI8 {
+                    weights: Constant::new(weights),
+                    bias: cx.folded_bias(
+                        input,
+                        weights,
+                        self.bias,
+                        output_depth,
+                        WeightLayout::Rows(accum_depth),
+                    ),
+                    accum_depth,
+                    output_depth,
+                    requantize: out.requantize,
+                    output_offset: out.output_offset,
+                    output_min: out.output_min,
+                    output_max: out.output_max,
+                };
+                cx.call(&kernels::fully_connected_i8, params, &[input], output)
+            }
+            Precision::Float32 => {
+                let (output_min, output_max) = quant::activation_range_f32(self.activation);
+                let params = kernel::FullyConnectedF32 {
+                    weights: Constant::new(weights),
+                    bias: self.bias.map(Constant::new),
+                    accum_depth,
+                    output_depth,
+                    output_min,
+                    output_max,
+                };
+                cx.call(&kernels::fully_connected_f32, params, &[input], output)
+            }
+        }
+    }
+}

@@ -1,0 +1,181 @@
+//! Operators: one module per family. Each family owns everything about its operators: reading
+//! their options, checking their tensors (with the reason for anything embedml does not run),
+//! how they use memory (a view, or a kernel that may write in place), and lowering to a typed
+//! kernel call with every constant computed at compile time.
+//!
+//! A family implements [`Operator`]; the one list in [`operators!`] below makes the [`Step`] enum
+//! and its dispatch. Adding an operator is one file here, one kernel in `core`, its declaration
+//! in [`crate::kernel`], and fixtures.
+
+use crate::error::{Collector, Error, Errors};
+use crate::ir::{Graph, OpCode};
+use crate::plan::{Access, MemoryPlan};
+use crate::program::{KernelCall, Program};
+
+mod check;
+mod lower;
+mod options;
+mod shape;
+mod window;
+
+pub mod activation;
+pub mod concatenation;
+pub mod conv;
+pub mod elementwise;
+pub mod fully_connected;
+pub mod gather;
+pub mod pad;
+pub mod pool;
+pub mod quantize;
+pub mod reduce;
+pub mod reshape;
+pub mod softmax;
+
+pub use check::{Check, Precision};
+pub use lower::Lower;
+pub use window::{Geometry, Padding, window};
+
+/// One operator family: how its operators are checked, use memory, and lower to kernel calls.
+pub trait Operator: Sized {
+    /// The builtin operators (TFLite names) it handles.
+    const NAMES: &'static [&'static str];
+
+    /// Reads the operator's options and checks its tensors: the checked operator, or why
+    /// embedml cannot run it.
+    fn check(cx: &Check) -> Result<Self, Error>;
+
+    /// How it uses memory, for the planner.
+    fn access(&self) -> Access;
+
+    /// The kernel call that runs it (`None` for a view, which runs no code).
+    fn lower(&self, cx: &Lower) -> Result<Option<KernelCall>, Error>;
+}
+
+/// The registry: every operator family, once. Makes [`Step`] and its dispatch.
+macro_rules! operators {
+    ($( $(#[$doc:meta])* $variant:ident($ty:ty), )*) => {
+        /// A checked operator, one per op of the graph.
+        #[derive(Clone, Debug, PartialEq)]
+        pub enum Step {
+            $( $(#[$doc])* $variant($ty), )*
+        }
+
+        impl Step {
+            /// Checks an operator with the family that handles its name; `None` if none does.
+            fn check(cx: &Check) -> Option<Result<Step, Error>> {
+                let name = cx.op.name.as_str();
+                $(
+                    if <$ty as Operator>::NAMES.contains(&name) {
+                        // Every family may rely on tensors whose bytes are known.
+                        let step = cx.tensors_fit().and_then(|()| <$ty as Operator>::check(cx));
+                        return Some(step.map(Step::$variant));
+                    }
+                )*
+                None
+            }
+
+            /// How the operator uses memory.
+            pub fn access(&self) -> Access {
+                match self {
+                    $( Step::$variant(op) => op.access(), )*
+                }
+            }
+
+            fn lower(&self, cx: &Lower) -> Result<Option<KernelCall>, Error> {
+                match self {
+                    $( Step::$variant(op) => op.lower(cx), )*
+                }
+            }
+        }
+
+        /// Every builtin operator embedml runs, by TFLite name, sorted.
+        pub fn supported() -> Vec<&'static str> {
+            let mut names: Vec<&'static str> = Vec::new();
+            $( names.extend(<$ty as Operator>::NAMES); )*
+            names.sort_unstable();
+            names
+        }
+    };
+}
+
+operators! {
+    /// FULLY_CONNECTED.
+    FullyConnected(fully_connected::FullyConnected),
+    /// CONV_2D.
+    Conv2d(conv::Conv2d),
+    /// DEPTHWISE_CONV_2D.
+    DepthwiseConv2d(conv::DepthwiseConv2d),
+    /// AVERAGE_POOL_2D, MAX_POOL_2D.
+    Pool(pool::Pool),
+    /// SOFTMAX.
+    Softmax(softmax::Softmax),
+    /// ADD, SUB, MUL, MAXIMUM, MINIMUM.
+    Binary(elementwise::Binary),
+    /// RELU, RELU6, RELU_N1_TO_1, LEAKY_RELU, LOGISTIC, TANH, HARD_SWISH.
+    Unary(activation::Unary),
+    /// QUANTIZE.
+    Quantize(quantize::Quantize),
+    /// DEQUANTIZE.
+    Dequantize(quantize::Dequantize),
+    /// PAD.
+    Pad(pad::Pad),
+    /// CONCATENATION.
+    Concatenation(concatenation::Concatenation),
+    /// MEAN.
+    Mean(reduce::Mean),
+    /// TRANSPOSE, STRIDED_SLICE.
+    Gather(gather::Gather),
+    /// RESHAPE, SQUEEZE, EXPAND_DIMS.
+    View(reshape::View),
+}
+
+/// Checks every operator (and the model's inputs and outputs), reporting every problem found.
+pub fn check(graph: &Graph) -> Result<Vec<Step>, Errors> {
+    let mut errors = Collector::default();
+    check::check_boundary(graph, &mut errors);
+    check::check_order(graph, &mut errors);
+    let steps: Vec<Step> = graph
+        .ops
+        .iter()
+        .filter_map(|op| {
+            let cx = Check { graph, op };
+            let step = Step::check(&cx).unwrap_or_else(|| {
+                Err(cx.error(match &op.code {
+                    OpCode::Custom(_) => "embedml has no kernel for this custom operator",
+                    OpCode::UnknownBuiltin(_) => {
+                        "embedml has no kernel for this operator (its code is newer than the schema embedml knows)"
+                    }
+                    OpCode::Builtin(_) => "embedml has no kernel for this operator",
+                }))
+            });
+            errors.ok(step)
+        })
+        .collect();
+    check::check_outputs_computed(graph, &steps, &mut errors);
+    errors.finish(steps)
+}
+
+/// Lowers checked steps (one per op, in op order) to the program: a kernel call per op that is
+/// not a view, with the planner's in-place decisions.
+pub fn lower(graph: &Graph, steps: &[Step], plan: &MemoryPlan) -> Result<Program, Errors> {
+    let mut errors = Collector::default();
+    let mut calls = Vec::new();
+    for (at, (step, op)) in steps.iter().zip(&graph.ops).enumerate() {
+        let cx = Lower { graph, plan, op };
+        if let Some(Some(mut call)) = errors.ok(step.lower(&cx)) {
+            call.in_place = plan.in_place[at];
+            calls.push(call);
+        }
+    }
+    let io = graph
+        .inputs
+        .iter()
+        .chain(&graph.outputs)
+        .filter_map(|&t| errors.ok(lower::arena_view(graph, plan, t)))
+        .collect();
+    errors.finish(Program {
+        calls,
+        arena_bytes: plan.arena_bytes,
+        io,
+    })
+}

@@ -1,0 +1,107 @@
+//! SOFTMAX over the innermost dimension: int8 (TFLM's fixed-point algorithm) and float32.
+
+use crate::error::Error;
+use crate::kernel::{self, kernels};
+use crate::plan::Access;
+use crate::program::KernelCall;
+use crate::quant;
+use crate::tflite::options_table;
+
+use super::{Check, Lower, Operator, Precision};
+
+options_table!(
+    /// Options of SOFTMAX.
+    SoftmaxOptions = 9 {
+        /// Inverse temperature.
+        beta: f32 = 0,
+    }
+);
+
+/// A checked SOFTMAX.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Softmax {
+    /// Number type.
+    pub precision: Precision,
+    /// Input.
+    pub input: usize,
+    /// Output.
+    pub output: usize,
+    /// Elements per row.
+    pub depth: usize,
+    /// Inverse temperature.
+    pub beta: f32,
+}
+
+impl Operator for Softmax {
+    const NAMES: &'static [&'static str] = &["SOFTMAX"];
+
+    fn check(cx: &Check) -> Result<Self, Error> {
+        let beta = cx
+            .required_options::<SoftmaxOptions>()?
+            .beta()
+            .unwrap_or(0.0);
+        if !(beta.is_finite() && beta > 0.0) {
+            return Err(cx.error(format!("beta {beta} must be finite and positive")));
+        }
+        let input = cx.input(0, "input")?;
+        let output = cx.output()?;
+        let precision = cx.precision(input, output)?;
+        let (i, o) = (cx.tensor(input), cx.tensor(output));
+        if i.shape != o.shape {
+            return Err(cx.error(format!(
+                "input {:?} and output {:?} differ in shape",
+                i.shape, o.shape
+            )));
+        }
+        if precision == Precision::Int8 {
+            if o.scale_and_zero_point() != Some((1.0 / 256.0, -128)) {
+                return Err(cx.tensor_error(
+                    o,
+                    "an INT8 softmax output must have scale 1/256 and zero point -128",
+                ));
+            }
+            let input_scale = cx.scale(input);
+            // TFLM needs beta * scale, scaled to the Q5.26 difference, above one.
+            if f64::from(beta) * f64::from(input_scale) * f64::from(1u32 << 26) <= 1.0 {
+                return Err(cx.error(format!(
+                    "beta {beta} times the input scale {input_scale} is too small for TFLM's fixed-point softmax"
+                )));
+            }
+        }
+        Ok(Softmax {
+            precision,
+            input,
+            output,
+            depth: i.shape.last().copied().unwrap_or(1),
+            beta,
+        })
+    }
+
+    fn access(&self) -> Access {
+        Access::Kernel { in_place: None }
+    }
+
+    fn lower(&self, cx: &Lower) -> Result<Option<KernelCall>, Error> {
+        let (input, output, depth) = (self.input, self.output, self.depth);
+        match self.precision {
+            Precision::Int8 => {
+                let (input_multiplier, input_left_shift, diff_min) =
+                    quant::softmax_params(f64::from(self.beta), f64::from(cx.scale(input)));
+                let params = kernel::SoftmaxI8 {
+                    input_multiplier,
+                    input_left_shift,
+                    diff_min,
+                    depth,
+                };
+                cx.call(&kernels::softmax_i8, params, &[input], output)
+            }
+            Precision::Float32 => {
+                let params = kernel::SoftmaxF32 {
+                    beta: self.beta,
+                    depth,
+                };
+                cx.call(&kernels::softmax_f32, params, &[input], output)
+            }
+        }
+    }
+}
