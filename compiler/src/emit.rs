@@ -16,7 +16,7 @@ use quote::{format_ident, quote};
 use crate::Compiled;
 use crate::error::Error;
 use crate::ir::{Graph, Tensor};
-use crate::kernel::{Reads, Shared, constant_name, f32_tokens};
+use crate::kernel::{Element, Reads, Shared, constant_name, f32_tokens};
 use crate::program::{KernelCall, Operand, View};
 
 /// What the generated item is called and how it is seen.
@@ -107,8 +107,11 @@ pub fn emit(compiled: &Compiled, target: &Target) -> Result<TokenStream, Error> 
     }
     let shared = shared.into_items();
     let io = io_api(compiled, &module);
-    let inputs = tensor_infos(graph, &graph.inputs);
-    let outputs = tensor_infos(graph, &graph.outputs);
+    let (input_views, output_views) = program
+        .io
+        .split_at(graph.inputs.len().min(program.io.len()));
+    let inputs = tensor_infos(graph, &graph.inputs, input_views);
+    let outputs = tensor_infos(graph, &graph.outputs, output_views);
     let input_arms = byte_arms(compiled, &module, 0, &graph.inputs, true);
     let output_arms = byte_arms(compiled, &module, graph.inputs.len(), &graph.outputs, false);
     let doc = doc_attrs(&type_doc(compiled));
@@ -438,15 +441,17 @@ fn quantization(tensor: &Tensor) -> (TokenStream, Literal) {
     }
 }
 
-fn tensor_infos(graph: &Graph, list: &[usize]) -> Vec<TokenStream> {
+fn tensor_infos(graph: &Graph, list: &[usize], views: &[View]) -> Vec<TokenStream> {
     list.iter()
-        .map(|&t| {
+        .zip(views)
+        .map(|(&t, view)| {
             let tensor = &graph.tensors[t];
             let name = &tensor.name;
-            // The checks admit only INT8 and FLOAT32 model inputs and outputs.
-            let element_type = match tensor.element_type {
-                crate::ir::ElementType::Float32 => quote!(Float32),
-                _ => quote!(Int8),
+            let element_type = match view.element {
+                Element::I8 => quote!(Int8),
+                Element::I16 => quote!(Int16),
+                Element::I32 => quote!(Int32),
+                Element::F32 => quote!(Float32),
             };
             let shape = tensor.shape.iter().map(|&d| number(d));
             let (scale, zero_point) = quantization(tensor);

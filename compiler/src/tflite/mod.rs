@@ -162,22 +162,20 @@ impl<'a> Importer<'a> {
         let name = t.name().unwrap_or("").to_owned();
         let fail = |message: String| Error::tensor(index, &name, message);
         let code = t.element_type().unwrap_or(0);
-        let element_type = match code {
-            0 => ElementType::Float32,
-            2 => ElementType::Int32,
-            3 => ElementType::UInt8,
-            4 => ElementType::Int64,
-            6 => ElementType::Bool,
-            7 => ElementType::Int16,
-            9 => ElementType::Int8,
-            _ => match names::tensor_type(code) {
-                Some(name) => ElementType::Other(name),
-                None => {
-                    self.errors
-                        .push(fail(format!("unknown tensor type code {code}")));
-                    return None;
-                }
-            },
+        let element_type = match names::tensor_type(code) {
+            Some("FLOAT32") => ElementType::Float32,
+            Some("INT32") => ElementType::Int32,
+            Some("UINT8") => ElementType::UInt8,
+            Some("INT64") => ElementType::Int64,
+            Some("BOOL") => ElementType::Bool,
+            Some("INT16") => ElementType::Int16,
+            Some("INT8") => ElementType::Int8,
+            Some(name) => ElementType::Other(name),
+            None => {
+                self.errors
+                    .push(fail(format!("unknown tensor type code {code}")));
+                return None;
+            }
         };
         let mut shape = Vec::new();
         for dim in t.shape().iter().flatten() {
