@@ -143,6 +143,17 @@ impl Tensor<'_> {
             .collect()
     }
 
+    /// The per-tensor scale (1 if the tensor has none: only use it where a check made sure it
+    /// has one).
+    pub fn scale(&self) -> f32 {
+        self.scale_and_zero_point().map_or(1.0, |(s, _)| s)
+    }
+
+    /// The zero point (0 if none; the checks keep activation zero points inside int8).
+    pub fn zero_point(&self) -> i32 {
+        self.scale_and_zero_point().map_or(0, |(_, z)| z as i32)
+    }
+
     /// The per-tensor scale and zero point, if quantized.
     pub fn scale_and_zero_point(&self) -> Option<(f32, i64)> {
         let q = self.quantization.as_ref()?;

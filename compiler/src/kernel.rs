@@ -568,6 +568,22 @@ macro_rules! kernels {
     (@reads $($e:ident),+) => { Reads::Each(&[$(Element::$e),+]) };
 }
 
+/// Declares table functions: one `const` each, named like the function, with its arity.
+macro_rules! table_functions {
+    ($( $name:ident($arity:literal), )*) => {
+        $(
+            #[doc = concat!("`embedml::kernels::", stringify!($name), "`.")]
+            pub const $name: TableFunction = TableFunction {
+                name: stringify!($name),
+                arity: $arity,
+            };
+        )*
+
+        /// Every declared table function.
+        pub const TABLES: &[&TableFunction] = &[$( &$name ),*];
+    };
+}
+
 /// The kernels of `embedml::kernels`, named like the functions they declare.
 #[allow(non_upper_case_globals)]
 pub mod kernels {
@@ -614,40 +630,13 @@ pub mod kernels {
         mean_f32(MeanF32; F32) -> F32;
     }
 
-    /// `embedml::kernels::requantize_table`.
-    pub const requantize_table: TableFunction = TableFunction {
-        name: "requantize_table",
-        arity: 6,
-    };
-    /// `embedml::kernels::leaky_relu_table`.
-    pub const leaky_relu_table: TableFunction = TableFunction {
-        name: "leaky_relu_table",
-        arity: 6,
-    };
-    /// `embedml::kernels::logistic_table`.
-    pub const logistic_table: TableFunction = TableFunction {
-        name: "logistic_table",
-        arity: 4,
-    };
-    /// `embedml::kernels::tanh_table`.
-    pub const tanh_table: TableFunction = TableFunction {
-        name: "tanh_table",
-        arity: 4,
-    };
-    /// `embedml::kernels::hard_swish_table`.
-    pub const hard_swish_table: TableFunction = TableFunction {
-        name: "hard_swish_table",
-        arity: 6,
-    };
-
-    /// Every declared table function.
-    pub const TABLES: &[&TableFunction] = &[
-        &requantize_table,
-        &leaky_relu_table,
-        &logistic_table,
-        &tanh_table,
-        &hard_swish_table,
-    ];
+    table_functions! {
+        requantize_table(6),
+        leaky_relu_table(6),
+        logistic_table(4),
+        tanh_table(4),
+        hard_swish_table(6),
+    }
 }
 
 /// Rust code that compiles only if `embedml::kernels` has every declared kernel, parameter

@@ -382,6 +382,17 @@ impl<'g, 'a> Check<'g, 'a> {
         Ok(())
     }
 
+    /// The input and output of a data-movement op (PAD, TRANSPOSE, STRIDED_SLICE): one
+    /// precision, one quantization (the kernel copies elements), input rank at most 4.
+    pub fn data_movement(&self) -> Result<(usize, usize, Precision), Error> {
+        let input = self.input(0, "input")?;
+        let output = self.output()?;
+        let precision = self.precision(input, output)?;
+        self.same_quantization(input, output)?;
+        self.rank_at_most_4(input)?;
+        Ok((input, output, precision))
+    }
+
     /// A constant index vector (int32 or int64) at input `i`.
     pub fn indices(&self, i: usize, what: &str) -> Result<Vec<i64>, Error> {
         let t = self.input(i, what)?;
@@ -393,18 +404,14 @@ impl<'g, 'a> Check<'g, 'a> {
         })
     }
 
-    /// The per-tensor scale of tensor `t` (1 if it has none; only after checking it has one).
+    /// The per-tensor scale of tensor `t` ([`Tensor::scale`]).
     pub fn scale(&self, t: usize) -> f32 {
-        self.tensor(t)
-            .scale_and_zero_point()
-            .map_or(1.0, |(s, _)| s)
+        self.tensor(t).scale()
     }
 
-    /// The zero point of tensor `t` (checked to be inside int8 where it matters).
+    /// The zero point of tensor `t` ([`Tensor::zero_point`]).
     pub fn zero_point(&self, t: usize) -> i32 {
-        self.tensor(t)
-            .scale_and_zero_point()
-            .map_or(0, |(_, z)| z as i32)
+        self.tensor(t).zero_point()
     }
 }
 

@@ -91,11 +91,7 @@ impl Operator for Gather {
 }
 
 fn transpose(cx: &Check) -> Result<Gather, Error> {
-    let input = cx.input(0, "input")?;
-    let output = cx.output()?;
-    let precision = cx.precision(input, output)?;
-    cx.same_quantization(input, output)?;
-    cx.rank_at_most_4(input)?;
+    let (input, output, precision) = cx.data_movement()?;
     let shape = &cx.tensor(input).shape;
     let perm = cx.indices(1, "permutation")?;
     let mut seen = vec![false; shape.len()];
@@ -136,11 +132,7 @@ fn strided_slice(cx: &Check) -> Result<Gather, Error> {
         shrink_axis: mask(o.shrink_axis_mask()),
         offset: o.offset().unwrap_or(false),
     };
-    let input = cx.input(0, "input")?;
-    let output = cx.output()?;
-    let precision = cx.precision(input, output)?;
-    cx.same_quantization(input, output)?;
-    cx.rank_at_most_4(input)?;
+    let (input, output, precision) = cx.data_movement()?;
     if slice.ellipsis != 0 || slice.new_axis != 0 {
         return Err(cx.error("ellipsis and new-axis masks are not supported"));
     }

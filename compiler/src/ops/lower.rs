@@ -139,18 +139,14 @@ impl<'g, 'a> Lower<'g, 'a> {
         )))
     }
 
-    /// The per-tensor scale of tensor `t`.
+    /// The per-tensor scale of tensor `t` ([`Tensor::scale`]).
     pub fn scale(&self, t: usize) -> f32 {
-        self.tensor(t)
-            .scale_and_zero_point()
-            .map_or(1.0, |(s, _)| s)
+        self.tensor(t).scale()
     }
 
-    /// The zero point of tensor `t` (the checks keep activation zero points inside int8).
+    /// The zero point of tensor `t` ([`Tensor::zero_point`]).
     pub fn zero_point(&self, t: usize) -> i32 {
-        self.tensor(t)
-            .scale_and_zero_point()
-            .map_or(0, |(_, z)| z as i32)
+        self.tensor(t).zero_point()
     }
 
     /// Fails unless a rescale's left shift is at most 31 (a real multiplier below 2^32): TFLM's

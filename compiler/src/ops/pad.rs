@@ -29,11 +29,7 @@ impl Operator for Pad {
     const NAMES: &'static [&'static str] = &["PAD"];
 
     fn check(cx: &Check) -> Result<Self, Error> {
-        let input = cx.input(0, "input")?;
-        let output = cx.output()?;
-        let precision = cx.precision(input, output)?;
-        cx.same_quantization(input, output)?;
-        cx.rank_at_most_4(input)?;
+        let (input, output, precision) = cx.data_movement()?;
         let shape = &cx.tensor(input).shape;
         let paddings = cx.indices(1, "paddings")?;
         if paddings.len() != 2 * shape.len()
