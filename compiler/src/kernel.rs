@@ -702,10 +702,12 @@ mod tests {
 
     #[test]
     fn borrowing_structs_get_a_lifetime() {
-        assert!(<FullyConnectedI8 as Field>::BORROWS);
-        assert!(<Requantize as Field>::BORROWS);
-        assert!(!<SoftmaxI8 as Field>::BORROWS);
-        assert!(!<AddI8 as Field>::BORROWS);
+        const {
+            assert!(<FullyConnectedI8 as Field>::BORROWS);
+            assert!(<Requantize as Field>::BORROWS);
+            assert!(!<SoftmaxI8 as Field>::BORROWS);
+            assert!(!<AddI8 as Field>::BORROWS);
+        }
         assert_eq!(
             (kernels::fully_connected_i8.info.params)().to_string(),
             ":: embedml :: kernels :: FullyConnectedI8 < 'static >"

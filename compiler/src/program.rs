@@ -147,7 +147,7 @@ impl Program {
         }
         let fits = |view: &View| -> Result<(u128, u128), String> {
             let (start, end) = view.bytes().ok_or("a view's size overflows")?;
-            if view.offset % view.element.size() != 0 {
+            if !view.offset.is_multiple_of(view.element.size()) {
                 return Err(format!(
                     "the view at byte {} is not aligned for {:?}",
                     view.offset, view.element

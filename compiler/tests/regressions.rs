@@ -36,10 +36,10 @@ fn assert_sound(compiled: &Compiled) {
         panic!("unsound program: {error}");
     }
     let arena = compiled.program.arena_bytes as u128;
-    if arena <= AddressSpace::bits(32).max_bytes {
-        if let Err(error) = compiled.verify(AddressSpace::bits(32)) {
-            panic!("unsound program on a 32-bit target: {error}");
-        }
+    if arena <= AddressSpace::bits(32).max_bytes
+        && let Err(error) = compiled.verify(AddressSpace::bits(32))
+    {
+        panic!("unsound program on a 32-bit target: {error}");
     }
 }
 
