@@ -6,7 +6,7 @@
 #   SECONDS_PER_TARGET=300 fuzz/smoke.sh
 #   FUZZ_SANITIZER=address fuzz/smoke.sh   # slower (about 5x), also catches memory errors in
 #                                          # unsafe code (the flatbuffer accessors)
-#   EMBEDML_FUZZ_SKIP=inplace_alias,overlap fuzz/smoke.sh   # skip named arena checks (src/lib.rs)
+#   EMBEDML_FUZZ_SKIP=lower_bound fuzz/smoke.sh   # skip named checks (src/lib.rs)
 #
 # Needs a nightly toolchain and cargo-fuzz (`cargo install cargo-fuzz`). Crashing inputs are left
 # in fuzz/artifacts/<target>/; reproduce one with

@@ -128,7 +128,7 @@ pub fn run(bytes: &[u8]) {
 
 /// `EMBEDML_FUZZ_KNOWN_PANICS`: comma-separated patterns `FILE` or `FILE@MESSAGE`; a panic whose
 /// location (`path:line:column`) contains `FILE` and whose message contains `MESSAGE` is known.
-/// E.g. `validate/layers.rs@overflow`.
+/// E.g. `ops/gather.rs@overflow`.
 fn known_panics() -> &'static [(String, String)] {
     static KNOWN: OnceLock<Vec<(String, String)>> = OnceLock::new();
     KNOWN.get_or_init(|| {
