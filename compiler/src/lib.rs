@@ -40,7 +40,8 @@ pub struct Compiled<'a> {
 pub fn analyze(bytes: &[u8]) -> Result<Compiled<'_>, Errors> {
     let graph = tflite::read(bytes)?;
     let steps = validate::validate(&graph)?;
-    let plan = plan::plan(&graph, &steps);
+    let access: Vec<plan::Access> = steps.iter().map(|s| validate::access(s, &graph)).collect();
+    let plan = plan::plan(&graph, &access);
     let calls = lower::lower(&graph, &steps, &plan)?;
     Ok(Compiled {
         graph,

@@ -274,6 +274,29 @@ pub enum Step {
     },
 }
 
+/// How a step uses memory, for the planner: views share their input's bytes; element-wise steps
+/// may overwrite their (first) input when it has the output's type and size. (A stopgap until
+/// each operator family declares its own `plan::Access`.)
+pub fn access(step: &Step, graph: &Graph) -> crate::plan::Access {
+    use crate::plan::{Access, InPlace};
+    let (input, output) = match *step {
+        Step::View { input, output } => return Access::View { input, output },
+        Step::Unary { input, output, .. }
+        | Step::Requantize { input, output }
+        | Step::Binary {
+            input1: input,
+            output,
+            ..
+        } => (input, output),
+        _ => return Access::Kernel { in_place: None },
+    };
+    let (i, o) = (&graph.tensors[input], &graph.tensors[output]);
+    let fits = i.element_type == o.element_type && i.len() == o.len();
+    Access::Kernel {
+        in_place: fits.then_some(InPlace { input, output }),
+    }
+}
+
 /// Checks every operator and the model's inputs and outputs, reporting every problem found.
 pub fn validate(graph: &Graph) -> Result<Vec<Step>, Errors> {
     let mut errors = Collector::default();
