@@ -383,12 +383,12 @@ impl<'a> Importer<'a> {
                 OpKind::Conv2d(Conv2d {
                     padding: padding(o.padding())?,
                     stride: [
-                        positive("stride_h", o.stride_h())?,
-                        positive("stride_w", o.stride_w())?,
+                        tflm_i16("stride_h", o.stride_h())?,
+                        tflm_i16("stride_w", o.stride_w())?,
                     ],
                     dilation: [
-                        positive("dilation_h_factor", o.dilation_h_factor().or(Some(1)))?,
-                        positive("dilation_w_factor", o.dilation_w_factor().or(Some(1)))?,
+                        tflm_i16("dilation_h_factor", o.dilation_h_factor().or(Some(1)))?,
+                        tflm_i16("dilation_w_factor", o.dilation_w_factor().or(Some(1)))?,
                     ],
                     activation: activation(o.fused_activation_function())?,
                 })
@@ -400,17 +400,16 @@ impl<'a> Importer<'a> {
                     conv: Conv2d {
                         padding: padding(o.padding())?,
                         stride: [
-                            positive("stride_h", o.stride_h())?,
-                            positive("stride_w", o.stride_w())?,
+                            tflm_i16("stride_h", o.stride_h())?,
+                            tflm_i16("stride_w", o.stride_w())?,
                         ],
                         dilation: [
-                            positive("dilation_h_factor", o.dilation_h_factor().or(Some(1)))?,
-                            positive("dilation_w_factor", o.dilation_w_factor().or(Some(1)))?,
+                            tflm_i16("dilation_h_factor", o.dilation_h_factor().or(Some(1)))?,
+                            tflm_i16("dilation_w_factor", o.dilation_w_factor().or(Some(1)))?,
                         ],
                         activation: activation(o.fused_activation_function())?,
                     },
-                    depth_multiplier: usize::try_from(o.depth_multiplier().unwrap_or(0))
-                        .unwrap_or(0),
+                    depth_multiplier: tflm_i16("depth_multiplier", o.depth_multiplier())?,
                 })
             }
             "FULLY_CONNECTED" => {
@@ -586,5 +585,72 @@ fn positive(what: &str, value: Option<i32>) -> Result<usize, String> {
     match usize::try_from(value) {
         Ok(v) if v > 0 => Ok(v),
         _ => Err(format!("{what} is {value}; it must be positive")),
+    }
+}
+
+/// The largest value of the `int16_t` fields TFLM keeps op parameters in.
+const TFLM_I16_MAX: usize = i16::MAX as usize;
+
+/// A positive option that TFLM narrows to `int16_t` in its op data, so that from 2^15 on TFLM
+/// computes with another value than the model states: `ConvParams` and `DepthwiseParams` keep
+/// strides, dilations and the depth multiplier in 16 bits (`kernels/internal/types.h`; the pooling
+/// ops keep their strides and window as `int`).
+pub(crate) fn tflm_i16(what: &str, value: Option<i32>) -> Result<usize, String> {
+    let value = positive(what, value)?;
+    if value > TFLM_I16_MAX {
+        return Err(format!(
+            "{what} is {value}; TFLM stores it in 16 bits, so embedml accepts 1 to {TFLM_I16_MAX}"
+        ));
+    }
+    Ok(value)
+}
+
+/// A value embedml derives from a model (the implicit padding of a window) that TFLM narrows to
+/// `int16_t` (`PaddingValues`, for convolutions and pooling alike): 0 to 32767.
+pub(crate) fn tflm_i16_derived(what: &str, value: usize) -> Result<usize, String> {
+    if value > TFLM_I16_MAX {
+        return Err(format!(
+            "{what} is {value}; TFLM stores it in 16 bits, so embedml accepts 0 to {TFLM_I16_MAX}"
+        ));
+    }
+    Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tflm_i16_fields_take_1_to_32767() {
+        assert_eq!(tflm_i16("stride_h", Some(1)), Ok(1));
+        assert_eq!(tflm_i16("stride_h", Some(32767)), Ok(32767));
+        assert_eq!(
+            tflm_i16("stride_h", Some(32768)),
+            Err(
+                "stride_h is 32768; TFLM stores it in 16 bits, so embedml accepts 1 to 32767"
+                    .into()
+            )
+        );
+        assert_eq!(
+            tflm_i16("depth_multiplier", Some(i32::MAX)).unwrap_err(),
+            "depth_multiplier is 2147483647; TFLM stores it in 16 bits, so embedml accepts 1 to 32767"
+        );
+        for bad in [None, Some(0), Some(-1), Some(i32::MIN)] {
+            assert!(
+                tflm_i16("stride_w", bad)
+                    .unwrap_err()
+                    .ends_with("it must be positive")
+            );
+        }
+    }
+
+    #[test]
+    fn tflm_i16_derived_values_take_0_to_32767() {
+        assert_eq!(tflm_i16_derived("padding_h", 0), Ok(0));
+        assert_eq!(tflm_i16_derived("padding_h", 32767), Ok(32767));
+        assert_eq!(
+            tflm_i16_derived("padding_h", 32768).unwrap_err(),
+            "padding_h is 32768; TFLM stores it in 16 bits, so embedml accepts 0 to 32767"
+        );
     }
 }

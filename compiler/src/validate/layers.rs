@@ -125,6 +125,7 @@ impl Checker<'_, '_> {
                 "output shape {o:?} does not match input {i:?}, window and strides (expected [{n}, {expect_h}, {expect_w}, {c}])"
             )));
         }
+        self.tflm_padding([pad_h, pad_w])?;
         let geometry = Geometry {
             input: [h, w, c],
             output: [oh, ow, oc],

@@ -508,6 +508,15 @@ impl<'g, 'a> Checker<'g, 'a> {
         Error::op(self.op.index, &self.op.name, message)
     }
 
+    /// The implicit padding of a window, which TFLM keeps in 16 bits (`PaddingValues`).
+    fn tflm_padding(&self, [h, w]: [usize; 2]) -> Result<(), Error> {
+        use crate::tflite::tflm_i16_derived;
+        tflm_i16_derived("the padding above the input (padding_h)", h)
+            .and_then(|_| tflm_i16_derived("the padding left of the input (padding_w)", w))
+            .map(|_| ())
+            .map_err(|message| self.error(message))
+    }
+
     fn tensor(&self, t: usize) -> &'g Tensor<'a> {
         &self.graph.tensors[t]
     }
@@ -795,6 +804,7 @@ impl<'g, 'a> Checker<'g, 'a> {
                 self.tensor(input).shape
             )));
         }
+        self.tflm_padding([pad_h, pad_w])?;
         Ok(Step::Conv2d {
             precision,
             depth_multiplier,
