@@ -413,9 +413,8 @@ impl<'a> Importer<'a> {
                 })
             }
             "FULLY_CONNECTED" => {
-                let o: Option<schema::FullyConnectedOptions> = op
-                    .builtin_options(options_tag::FULLY_CONNECTED)
-                    .map_err(|e| format!("its options are corrupt: {e}"))?;
+                let o: Option<schema::FullyConnectedOptions> =
+                    options_if(op, options_tag::FULLY_CONNECTED)?;
                 match o {
                     Some(o) if o.weights_format().unwrap_or(0) != 0 => {
                         return Err(
@@ -480,9 +479,7 @@ impl<'a> Importer<'a> {
             "PAD" => OpKind::Pad,
             "TRANSPOSE" => OpKind::Transpose,
             "MEAN" => OpKind::Mean {
-                keep_dims: op
-                    .builtin_options::<schema::ReducerOptions>(options_tag::REDUCER)
-                    .map_err(corrupt)?
+                keep_dims: options_if::<schema::ReducerOptions>(op, options_tag::REDUCER)?
                     .and_then(|o| o.keep_dims())
                     .unwrap_or(false),
             },
@@ -546,7 +543,7 @@ fn fused<'a, T>(
 where
     T: Follow<'a, Inner = T> + Verifiable + 'a,
 {
-    let options: Option<T> = op.builtin_options(tag).map_err(corrupt)?;
+    let options: Option<T> = options_if(op, tag)?;
     activation(options.as_ref().and_then(field))
 }
 
@@ -555,9 +552,47 @@ fn options<'a, T>(op: schema::Operator<'a>, tag: u8) -> Result<T, String>
 where
     T: Follow<'a, Inner = T> + Verifiable + 'a,
 {
-    op.builtin_options(tag)
-        .map_err(|e| format!("its options are corrupt: {e}"))?
-        .ok_or_else(|| "its builtin options are missing".to_owned())
+    options_if(op, tag)?.ok_or_else(|| "its builtin options are missing".to_owned())
+}
+
+/// The options table of an operator whose options may be absent: `None` if they are, an error
+/// if the union holds another type than `tag`: such a model is malformed, and reading it as
+/// absent options (TFLM's parser leaves the parameters zero) would quietly drop, say, a fused
+/// activation.
+fn options_if<'a, T>(op: schema::Operator<'a>, tag: u8) -> Result<Option<T>, String>
+where
+    T: Follow<'a, Inner = T> + Verifiable + 'a,
+{
+    match op.builtin_options_type() {
+        Some(found) if found != 0 && found != tag => {
+            let found_name = options_name(found).map_or(String::new(), |n| format!(" ({n})"));
+            Err(format!(
+                "its builtin options are union type {found}{found_name}; it takes {} ({tag})",
+                options_name(tag).unwrap_or("another table")
+            ))
+        }
+        _ => op.builtin_options(tag).map_err(corrupt),
+    }
+}
+
+/// The schema's name of a `BuiltinOptions` union member embedml reads.
+fn options_name(tag: u8) -> Option<&'static str> {
+    use options_tag::*;
+    Some(match tag {
+        CONV_2D => "Conv2DOptions",
+        DEPTHWISE_CONV_2D => "DepthwiseConv2DOptions",
+        POOL_2D => "Pool2DOptions",
+        FULLY_CONNECTED => "FullyConnectedOptions",
+        SOFTMAX => "SoftmaxOptions",
+        CONCATENATION => "ConcatenationOptions",
+        ADD => "AddOptions",
+        MUL => "MulOptions",
+        REDUCER => "ReducerOptions",
+        SUB => "SubOptions",
+        STRIDED_SLICE => "StridedSliceOptions",
+        LEAKY_RELU => "LeakyReluOptions",
+        _ => return None,
+    })
 }
 
 fn padding(code: Option<i8>) -> Result<Padding, String> {
