@@ -2,9 +2,18 @@
 //! same time never overlap.
 //!
 //! Views (RESHAPE) share their input's bytes; constants stay in flash and take no arena. This is
-//! the only place that decides which tensors share memory.
+//! the only place that decides which tensors share memory. It knows no operators: each op comes
+//! with an [`Access`], how its operator family uses memory.
+//!
+//! Planning is near-linear in the graph's size: classes of tensors sharing storage are built in
+//! one pass, and [`place`] finds each buffer's offset with a segment tree over time (see
+//! [`Occupancy`]) instead of scanning every buffer placed before it.
 
 use crate::ir::Graph;
+use std::collections::BTreeMap;
+
+/// Every buffer starts at a multiple of this: enough for any element type and for word loads.
+pub const ALIGNMENT: usize = 4;
 
 /// How one operator uses memory, as its operator family declares it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -20,12 +29,12 @@ pub enum Access {
     /// (same element type and byte size as the output, checked by the op) that the kernel can
     /// overwrite with its output when no later op reads it.
     Kernel {
-        /// The input the output may overwrite.
+        /// The input the kernel may overwrite, if any.
         in_place: Option<InPlace>,
     },
 }
 
-/// An input a kernel may overwrite with its output.
+/// An input a kernel can overwrite with its output (tensor indices).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct InPlace {
     /// The input.
@@ -34,9 +43,6 @@ pub struct InPlace {
     pub output: usize,
 }
 
-/// Every buffer starts at a multiple of this: enough for any element type and for word loads.
-pub const ALIGNMENT: usize = 4;
-
 /// A block of memory that must stay intact from op `first` through op `last` (inclusive).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Buffer {
@@ -44,11 +50,12 @@ pub struct Buffer {
     pub size: usize,
     /// Position of the first op that writes it (0 for model inputs).
     pub first: usize,
-    /// Position of the last op that reads it (the op count for model outputs).
+    /// Position of the last op that reads it (the op count for model outputs); at least `first`.
     pub last: usize,
 }
 
 impl Buffer {
+    #[cfg(test)]
     fn overlaps_in_time(&self, other: &Buffer) -> bool {
         self.first <= other.last && other.first <= self.last
     }
@@ -66,29 +73,31 @@ pub struct Placement {
 }
 
 /// Places buffers greedily, largest first, each at the lowest aligned offset where it overlaps no
-/// buffer placed before it that is alive at the same time.
+/// buffer placed before it that is alive at the same time. (An empty buffer goes at 0.)
+///
+/// Each placement queries an [`Occupancy`] instead of the buffers placed so far, so the cost is
+/// O(n log n) times the number of occupied runs a buffer has to skip before it fits, which stays
+/// small even when thousands of buffers are alive at once.
 pub fn place(buffers: &[Buffer], alignment: usize) -> Placement {
+    debug_assert!(buffers.iter().all(|b| b.first <= b.last));
     let mut order: Vec<usize> = (0..buffers.len()).collect();
     order.sort_by_key(|&i| (std::cmp::Reverse(buffers[i].size), buffers[i].first, i));
+    // Only the order of the times matters: rank them, so the tree has one leaf per distinct time.
+    let mut times: Vec<usize> = buffers.iter().flat_map(|b| [b.first, b.last]).collect();
+    times.sort_unstable();
+    times.dedup();
+    let rank = |t: usize| times.partition_point(|&x| x < t);
+    let mut occupancy = Occupancy::new(times.len());
     let mut offsets = vec![0; buffers.len()];
-    let mut placed: Vec<usize> = Vec::new();
     for &i in &order {
         let buffer = &buffers[i];
-        let mut neighbours: Vec<(usize, usize)> = placed
-            .iter()
-            .filter(|&&j| buffers[j].size > 0 && buffers[j].overlaps_in_time(buffer))
-            .map(|&j| (offsets[j], offsets[j] + buffers[j].size))
-            .collect();
-        neighbours.sort_unstable();
-        let mut candidate = 0;
-        for (start, end) in neighbours {
-            if candidate + buffer.size <= start {
-                break;
-            }
-            candidate = candidate.max(end.next_multiple_of(alignment));
+        if buffer.size == 0 {
+            continue;
         }
-        offsets[i] = candidate;
-        placed.push(i);
+        let (first, last) = (rank(buffer.first), rank(buffer.last));
+        let offset = occupancy.lowest_free(first, last, buffer.size, alignment);
+        occupancy.insert(first, last, offset, offset + buffer.size);
+        offsets[i] = offset;
     }
     let arena_bytes = buffers
         .iter()
@@ -103,20 +112,136 @@ pub fn place(buffers: &[Buffer], alignment: usize) -> Placement {
     }
 }
 
+/// The largest total size alive at one time, by a sweep over the buffers' ends.
 fn lower_bound(buffers: &[Buffer]) -> usize {
-    let end = buffers.iter().map(|b| b.last).max().unwrap_or(0);
-    (0..=end)
-        .map(|t| {
-            buffers
-                .iter()
-                .filter(|b| b.first <= t && t <= b.last)
-                .map(|b| b.size)
-                .sum()
-        })
-        .max()
-        .unwrap_or(0)
+    let mut events: Vec<(usize, bool, usize)> = buffers
+        .iter()
+        .flat_map(|b| [(b.first, false, b.size), (b.last, true, b.size)])
+        .collect();
+    // At one time, buffers starting there count before those ending there leave.
+    events.sort_unstable_by_key(|&(t, ends, _)| (t, ends));
+    let (mut alive, mut most) = (0usize, 0usize);
+    for (_, ends, size) in events {
+        if ends {
+            alive -= size;
+        } else {
+            alive += size;
+            most = most.max(alive);
+        }
+    }
+    most
 }
 
+/// Disjoint, non-adjacent byte ranges `[start, end)`, keyed by start.
+#[derive(Default)]
+struct Runs(BTreeMap<usize, usize>);
+
+impl Runs {
+    fn insert(&mut self, mut start: usize, mut end: usize) {
+        if let Some((&s, &e)) = self.0.range(..=start).next_back()
+            && e >= start
+        {
+            start = s;
+            end = end.max(e);
+        }
+        let merged: Vec<(usize, usize)> =
+            self.0.range(start..=end).map(|(&s, &e)| (s, e)).collect();
+        for (s, e) in merged {
+            self.0.remove(&s);
+            end = end.max(e);
+        }
+        self.0.insert(start, end);
+    }
+
+    /// The end of the run that meets `[start, end)`, if one does (the highest, if several).
+    fn blocking(&self, start: usize, end: usize) -> Option<usize> {
+        self.0
+            .range(..end)
+            .next_back()
+            .map(|(_, &e)| e)
+            .filter(|&e| e > start)
+    }
+}
+
+/// The bytes taken at each time, as a segment tree over (ranked) time. A buffer alive over
+/// `[first, last]` is stored at the O(log n) nodes whose time spans tile that interval (`own`),
+/// and merged into the `sub` runs of those nodes and of their ancestors (the bytes taken anywhere
+/// in the node's span). The bytes taken at some time in `[first, last]` are then the `sub` runs of
+/// the tiling nodes plus the `own` runs of the nodes above them: O(log n) run sets.
+struct Occupancy {
+    leaves: usize,
+    nodes: Vec<Option<Box<Node>>>,
+}
+
+#[derive(Default)]
+struct Node {
+    own: Runs,
+    sub: Runs,
+}
+
+impl Occupancy {
+    fn new(times: usize) -> Self {
+        let leaves = times.max(1).next_power_of_two();
+        Occupancy {
+            leaves,
+            nodes: (0..2 * leaves).map(|_| None).collect(),
+        }
+    }
+
+    /// Takes `[start, end)` over times `first..=last`.
+    fn insert(&mut self, first: usize, last: usize, start: usize, end: usize) {
+        let mut stack = vec![(1, 0, self.leaves - 1)];
+        while let Some((node, lo, hi)) = stack.pop() {
+            if hi < first || last < lo {
+                continue;
+            }
+            let sets = self.nodes[node].get_or_insert_with(Box::default);
+            sets.sub.insert(start, end);
+            if first <= lo && hi <= last {
+                sets.own.insert(start, end);
+                continue;
+            }
+            let mid = lo + (hi - lo) / 2;
+            stack.push((2 * node, lo, mid));
+            stack.push((2 * node + 1, mid + 1, hi));
+        }
+    }
+
+    /// The lowest multiple of `alignment` where `size` bytes are free at every time in
+    /// `first..=last`.
+    fn lowest_free(&self, first: usize, last: usize, size: usize, alignment: usize) -> usize {
+        let mut sets: Vec<&Runs> = Vec::new();
+        let mut stack = vec![(1, 0, self.leaves - 1)];
+        while let Some((node, lo, hi)) = stack.pop() {
+            // No buffer is stored in an empty node's span.
+            let Some(node_sets) = self.nodes[node].as_deref() else {
+                continue;
+            };
+            if hi < first || last < lo {
+                continue;
+            }
+            if first <= lo && hi <= last {
+                sets.push(&node_sets.sub);
+                continue;
+            }
+            sets.push(&node_sets.own);
+            let mid = lo + (hi - lo) / 2;
+            stack.push((2 * node, lo, mid));
+            stack.push((2 * node + 1, mid + 1, hi));
+        }
+        // Every aligned offset below the end of a run that meets the candidate is taken too, so
+        // jumping there finds the lowest free one.
+        let mut offset = 0;
+        while let Some(end) = sets
+            .iter()
+            .filter_map(|r| r.blocking(offset, offset + size))
+            .max()
+        {
+            offset = end.next_multiple_of(alignment);
+        }
+        offset
+    }
+}
 /// Where a tensor's bytes live at run time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Storage {
@@ -141,9 +266,10 @@ pub struct MemoryPlan {
     pub lower_bound: usize,
 }
 
-/// Plans a checked graph (`access` has one entry per op): each tensor's bytes are known and
-/// every op's inputs are produced before it runs.
+/// Plans a validated graph (`access` has one entry per op, in op order): each tensor's bytes are
+/// known and every op's inputs are produced before it runs.
 pub fn plan(graph: &Graph, access: &[Access]) -> MemoryPlan {
+    assert_eq!(access.len(), graph.ops.len(), "one Access per op");
     let count = graph.tensors.len();
     let ops = graph.ops.len();
     let is_constant = |t: usize| graph.tensors[t].data.is_some();
@@ -157,36 +283,40 @@ pub fn plan(graph: &Graph, access: &[Access]) -> MemoryPlan {
     for &t in &graph.outputs {
         last_read[t] = Some(ops);
     }
-    // Tensors that share storage form a class; `root` names the tensor that owns it. A view
-    // always joins its source's class; an element-wise output joins its input's class when that
-    // input's bytes are read for the last time by this op.
+    // Tensors that share storage form a class; `root` names the tensor that owns it, and
+    // `class_last` (by root) the last op that reads any of its tensors so far. A view always
+    // joins its source's class; an in-place output joins its input's class when that input's
+    // bytes are read for the last time by this op.
     let mut root: Vec<usize> = (0..count).collect();
+    let mut class_last = last_read.clone();
     let mut in_place = vec![false; ops];
-    for (at, access) in access.iter().enumerate() {
-        let InPlace { input, output } = match *access {
-            Access::View { input, output } => {
-                root[output] = root[input];
-                continue;
-            }
+    for (at, (op, access)) in graph.ops.iter().zip(access).enumerate() {
+        let (class, output) = match *access {
+            Access::View { input, output } => (root[input], output),
             Access::Kernel { in_place: None } => continue,
             Access::Kernel {
-                in_place: Some(in_place),
-            } => in_place,
+                in_place: Some(InPlace { input, output }),
+            } => {
+                let class = root[input];
+                // No other input may share the bytes being overwritten (ADD(x, x), or a view of
+                // x): skip the in-place input once, then look for the class.
+                let mut skipped = false;
+                let shared = op.inputs.iter().flatten().any(|&t| {
+                    if t == input && !skipped {
+                        skipped = true;
+                        return false;
+                    }
+                    root[t] == class
+                });
+                if shared || class_last[class] != Some(at) || is_constant(class) {
+                    continue;
+                }
+                in_place[at] = true;
+                (class, output)
+            }
         };
-        let class = root[input];
-        // Only the overwritten input itself may read those bytes (not ADD(x, x), nor a view of x).
-        let readers = graph.ops[at].inputs.iter().flatten();
-        if readers.filter(|&&t| root[t] == class).count() > 1 {
-            continue;
-        }
-        let class_last = (0..count)
-            .filter(|&t| root[t] == class)
-            .filter_map(|t| last_read[t])
-            .max();
-        if class_last == Some(at) && !is_constant(class) {
-            root[output] = class;
-            in_place[at] = true;
-        }
+        root[output] = class;
+        class_last[class] = class_last[class].max(last_read[output]);
     }
     let mut used = vec![false; count];
     let mut first = vec![usize::MAX; count];
@@ -400,5 +530,347 @@ mod tests {
     fn empty_input_needs_no_arena() {
         let p = place(&[], 4);
         assert_eq!((p.arena_bytes, p.lower_bound), (0, 0));
+    }
+
+    // --- The quadratic planner this one replaced, as the reference ---------------------------
+
+    /// The greedy placement scanning every placed buffer (the original `place`).
+    fn reference_place(buffers: &[Buffer], alignment: usize) -> Placement {
+        let mut order: Vec<usize> = (0..buffers.len()).collect();
+        order.sort_by_key(|&i| (std::cmp::Reverse(buffers[i].size), buffers[i].first, i));
+        let mut offsets = vec![0; buffers.len()];
+        let mut placed: Vec<usize> = Vec::new();
+        for &i in &order {
+            let buffer = &buffers[i];
+            let mut neighbours: Vec<(usize, usize)> = placed
+                .iter()
+                .filter(|&&j| buffers[j].size > 0 && buffers[j].overlaps_in_time(buffer))
+                .map(|&j| (offsets[j], offsets[j] + buffers[j].size))
+                .collect();
+            neighbours.sort_unstable();
+            let mut candidate = 0;
+            for (start, end) in neighbours {
+                if candidate + buffer.size <= start {
+                    break;
+                }
+                candidate = candidate.max(end.next_multiple_of(alignment));
+            }
+            offsets[i] = candidate;
+            placed.push(i);
+        }
+        let arena_bytes = buffers
+            .iter()
+            .zip(&offsets)
+            .map(|(b, &o)| o + b.size)
+            .max()
+            .unwrap_or(0);
+        let end = buffers.iter().map(|b| b.last).max().unwrap_or(0);
+        let lower_bound = (0..=end)
+            .map(|t| {
+                buffers
+                    .iter()
+                    .filter(|b| b.first <= t && t <= b.last)
+                    .map(|b| b.size)
+                    .sum()
+            })
+            .max()
+            .unwrap_or(0);
+        Placement {
+            offsets,
+            arena_bytes,
+            lower_bound,
+        }
+    }
+
+    /// The storage classes as the original `plan` built them: each in-place candidate scans every
+    /// tensor for its class's last read.
+    fn reference_classes(graph: &Graph, access: &[Access]) -> (Vec<usize>, Vec<bool>) {
+        let count = graph.tensors.len();
+        let mut last_read: Vec<Option<usize>> = vec![None; count];
+        for (at, op) in graph.ops.iter().enumerate() {
+            for &t in op.inputs.iter().flatten() {
+                last_read[t] = Some(at);
+            }
+        }
+        for &t in &graph.outputs {
+            last_read[t] = Some(graph.ops.len());
+        }
+        let mut root: Vec<usize> = (0..count).collect();
+        let mut in_place = vec![false; graph.ops.len()];
+        for (at, access) in access.iter().enumerate() {
+            match *access {
+                Access::View { input, output } => root[output] = root[input],
+                Access::Kernel { in_place: None } => {}
+                Access::Kernel {
+                    in_place: Some(InPlace { input, output }),
+                } => {
+                    let class = root[input];
+                    let inputs: Vec<usize> =
+                        graph.ops[at].inputs.iter().flatten().copied().collect();
+                    let at_input = inputs.iter().position(|&t| t == input).unwrap();
+                    let shared = inputs
+                        .iter()
+                        .enumerate()
+                        .any(|(k, &t)| k != at_input && root[t] == class);
+                    let class_last = (0..count)
+                        .filter(|&t| root[t] == class)
+                        .filter_map(|t| last_read[t])
+                        .max();
+                    if !shared && class_last == Some(at) && graph.tensors[class].data.is_none() {
+                        root[output] = class;
+                        in_place[at] = true;
+                    }
+                }
+            }
+        }
+        (root, in_place)
+    }
+
+    /// The original `plan`: `reference_classes`, then the same liveness, `reference_place`.
+    fn reference_plan(graph: &Graph, access: &[Access]) -> MemoryPlan {
+        let count = graph.tensors.len();
+        let is_constant = |t: usize| graph.tensors[t].data.is_some();
+        let (root, in_place) = reference_classes(graph, access);
+        let mut used = vec![false; count];
+        let mut first = vec![usize::MAX; count];
+        let mut last = vec![0; count];
+        let inputs = graph.inputs.iter().map(|&t| (t, 0));
+        let ops = graph.ops.iter().enumerate().flat_map(|(at, op)| {
+            let tensors = op.inputs.iter().flatten().chain(&op.outputs);
+            tensors.map(move |&t| (t, at))
+        });
+        let outputs = graph.outputs.iter().map(|&t| (t, graph.ops.len()));
+        for (t, at) in inputs.chain(ops).chain(outputs) {
+            used[t] = true;
+            first[root[t]] = first[root[t]].min(at);
+            last[root[t]] = last[root[t]].max(at);
+        }
+        let owners: Vec<usize> = (0..count)
+            .filter(|&t| root[t] == t && first[t] != usize::MAX && !is_constant(t))
+            .collect();
+        let buffers: Vec<Buffer> = owners
+            .iter()
+            .map(|&t| buffer(graph.tensors[t].byte_len().unwrap(), first[t], last[t]))
+            .collect();
+        let placement = reference_place(&buffers, ALIGNMENT);
+        let storage = (0..count)
+            .map(|t| {
+                let r = root[t];
+                match owners.iter().position(|&o| o == r) {
+                    _ if !used[t] => Storage::Unused,
+                    _ if is_constant(r) => Storage::Constant(r),
+                    Some(k) => Storage::Arena(placement.offsets[k]),
+                    None => Storage::Unused,
+                }
+            })
+            .collect();
+        MemoryPlan {
+            storage,
+            in_place,
+            arena_bytes: placement.arena_bytes,
+            lower_bound: placement.lower_bound,
+        }
+    }
+
+    /// A small deterministic generator (xorshift64).
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+    }
+
+    fn random_buffers(rng: &mut Rng) -> Vec<Buffer> {
+        let count = rng.below(40);
+        let span = 1 + rng.below(30);
+        // Few distinct sizes make ties (the order's tie-breaks) common.
+        let sizes: Vec<usize> = (0..1 + rng.below(6)).map(|_| rng.below(130)).collect();
+        (0..count)
+            .map(|_| {
+                let first = rng.below(span);
+                let size = if rng.below(3) == 0 {
+                    rng.below(200)
+                } else {
+                    sizes[rng.below(sizes.len())]
+                };
+                let length = rng.below(span);
+                buffer(size, first, first + rng.below(1 + length))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn placement_matches_the_quadratic_greedy() {
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        for case in 0..5_000 {
+            let buffers = random_buffers(&mut rng);
+            let alignment = [1, 4, 8, 16][rng.below(4)];
+            assert_eq!(
+                place(&buffers, alignment),
+                reference_place(&buffers, alignment),
+                "case {case}: {buffers:?}, alignment {alignment}"
+            );
+        }
+    }
+
+    /// A random graph in op order: each op reads one to three earlier tensors (model inputs,
+    /// constants, outputs of earlier ops) and writes a new one, as a view, a kernel, or a kernel
+    /// that may overwrite one of its inputs.
+    fn random_graph(rng: &mut Rng) -> (Graph<'static>, Vec<Access>) {
+        let mut tensors = Vec::new();
+        let mut inputs = Vec::new();
+        let sizes = [4, 16, 16, 64];
+        for _ in 0..1 + rng.below(3) {
+            inputs.push(tensors.len());
+            tensors.push(tensor(tensors.len(), sizes[rng.below(sizes.len())]));
+        }
+        for _ in 0..rng.below(3) {
+            let mut c = tensor(tensors.len(), sizes[rng.below(sizes.len())]);
+            c.data = Some(&[]);
+            tensors.push(c);
+        }
+        let mut ops = Vec::new();
+        let mut access = Vec::new();
+        for at in 0..1 + rng.below(12) {
+            let reads: Vec<usize> = (0..1 + rng.below(3))
+                .map(|_| rng.below(tensors.len()))
+                .collect();
+            let output = tensors.len();
+            let kind = rng.below(4);
+            let len = if kind == 0 {
+                sizes[rng.below(sizes.len())]
+            } else {
+                tensors[reads[0]].len()
+            };
+            tensors.push(tensor(output, len));
+            access.push(match kind {
+                0 => Access::Kernel { in_place: None },
+                1 if reads.len() == 1 => Access::View {
+                    input: reads[0],
+                    output,
+                },
+                _ => {
+                    let input = reads[rng.below(reads.len())];
+                    tensors[output].shape = vec![tensors[input].len()];
+                    Access::Kernel {
+                        in_place: Some(InPlace { input, output }),
+                    }
+                }
+            });
+            ops.push(op(at, &reads, output));
+        }
+        let written = inputs.len()..tensors.len();
+        let mut outputs = vec![tensors.len() - 1];
+        for t in written {
+            if tensors[t].data.is_none() && rng.below(5) == 0 && !outputs.contains(&t) {
+                outputs.push(t);
+            }
+        }
+        let graph = Graph {
+            tensors,
+            ops,
+            inputs,
+            outputs,
+        };
+        (graph, access)
+    }
+
+    #[test]
+    fn plans_match_the_quadratic_reference() {
+        let mut rng = Rng(0xD1B5_4A32_D192_ED03);
+        let mut in_place_seen = 0;
+        for case in 0..5_000 {
+            let (graph, access) = random_graph(&mut rng);
+            let plan = plan(&graph, &access);
+            assert_eq!(
+                plan,
+                reference_plan(&graph, &access),
+                "case {case}: {access:?}"
+            );
+            in_place_seen += plan.in_place.iter().filter(|&&p| p).count();
+            assert!(plan.arena_bytes >= plan.lower_bound, "case {case}");
+        }
+        assert!(
+            in_place_seen > 1_000,
+            "the generator rarely runs ops in place"
+        );
+    }
+
+    #[test]
+    fn an_in_place_input_read_twice_by_the_op_is_not_overwritten() {
+        // t1 = ADD(t0, t0): the second read shares the bytes the first would overwrite.
+        let graph = Graph {
+            tensors: vec![tensor(0, 16), tensor(1, 16)],
+            ops: vec![op(0, &[0, 0], 1)],
+            inputs: vec![0],
+            outputs: vec![1],
+        };
+        let plan = plan(&graph, &[relu(0, 1)]);
+        assert_eq!(plan.in_place, vec![false]);
+        assert_eq!(plan.arena_bytes, 32);
+    }
+
+    #[test]
+    fn an_in_place_input_sharing_a_class_with_any_other_input_is_not_overwritten() {
+        // t1 = view(t0); t2 = CONCAT-like(t3, t1, t0) overwriting t0: t1 is t0's bytes.
+        let graph = Graph {
+            tensors: vec![tensor(0, 16), tensor(1, 16), tensor(2, 16), tensor(3, 16)],
+            ops: vec![op(0, &[0], 1), op(1, &[3, 1, 0], 2)],
+            inputs: vec![0, 3],
+            outputs: vec![2],
+        };
+        let view = Access::View {
+            input: 0,
+            output: 1,
+        };
+        let plan = plan(&graph, &[view, relu(0, 2)]);
+        assert_eq!(plan.in_place, vec![false, false]);
+        assert_eq!(plan.storage[0], plan.storage[1]);
+        assert_ne!(plan.storage[2], plan.storage[0]);
+    }
+
+    fn chain(ops: usize, in_place: bool) -> (Graph<'static>, Vec<Access>) {
+        let graph = Graph {
+            tensors: (0..=ops).map(|t| tensor(t, 16)).collect(),
+            ops: (0..ops).map(|at| op(at, &[at], at + 1)).collect(),
+            inputs: vec![0],
+            outputs: vec![ops],
+        };
+        let access = (0..ops)
+            .map(|at| match in_place {
+                true => relu(at, at + 1),
+                false => Access::Kernel { in_place: None },
+            })
+            .collect();
+        (graph, access)
+    }
+
+    /// 100k ops: the quadratic planner took minutes on these (472 s on the in-place chain).
+    #[test]
+    fn long_chains_plan_quickly() {
+        let (graph, access) = chain(100_000, true);
+        let plan = plan(&graph, &access);
+        assert!(plan.in_place.iter().all(|&p| p));
+        assert_eq!(plan.arena_bytes, 16);
+        let (graph, access) = chain(100_000, false);
+        let copies = super::plan(&graph, &access);
+        assert_eq!((copies.arena_bytes, copies.lower_bound), (32, 32));
+    }
+
+    /// 20k buffers alive at once: each placement skips one run, not 20k buffers.
+    #[test]
+    fn many_buffers_alive_at_once_place_quickly() {
+        let buffers: Vec<Buffer> = (0..20_000).map(|i| buffer(4 + i % 7 * 4, 0, 1)).collect();
+        let p = place(&buffers, 4);
+        let total: usize = buffers.iter().map(|b| b.size).sum();
+        assert_eq!((p.arena_bytes, p.lower_bound), (total, total));
     }
 }

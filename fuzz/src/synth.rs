@@ -153,7 +153,7 @@ pub fn models() -> Vec<(&'static str, Model)> {
             ("hard_swish", 117, 0, vec![], q(ty)),
             (
                 "leaky_relu",
-                97,
+                98,
                 75,
                 vec![(0, Field::B4(0.2f32.to_bits()))],
                 q(ty),

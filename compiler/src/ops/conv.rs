@@ -67,13 +67,14 @@ impl Options {
     ) -> Result<Options, String> {
         Ok(Options {
             padding: options::padding(padding)?,
+            // TFLM keeps these in 16 bits (`ConvParams`, `DepthwiseParams`).
             stride: [
-                options::positive("stride_h", stride[0])?,
-                options::positive("stride_w", stride[1])?,
+                options::tflm_i16("stride_h", stride[0])?,
+                options::tflm_i16("stride_w", stride[1])?,
             ],
             dilation: [
-                options::positive("dilation_h_factor", dilation[0].or(Some(1)))?,
-                options::positive("dilation_w_factor", dilation[1].or(Some(1)))?,
+                options::tflm_i16("dilation_h_factor", dilation[0].or(Some(1)))?,
+                options::tflm_i16("dilation_w_factor", dilation[1].or(Some(1)))?,
             ],
             activation: options::activation(activation)?,
         })
@@ -160,6 +161,7 @@ fn check(cx: &Check, options: Options, depthwise: Option<usize>) -> Result<Convo
             cx.tensor(input).shape
         )));
     }
+    options::tflm_padding([pad_h, pad_w]).map_err(|e| cx.error(e))?;
     Ok(Convolution {
         precision,
         input,
@@ -288,7 +290,8 @@ impl Operator for DepthwiseConv2d {
             o.fused_activation_function(),
         )
         .map_err(|e| cx.error(e))?;
-        let stated = usize::try_from(o.depth_multiplier().unwrap_or(0)).unwrap_or(0);
+        let stated =
+            options::tflm_i16("depth_multiplier", o.depth_multiplier()).map_err(|e| cx.error(e))?;
         let conv = check(cx, options, Some(stated))?;
         let depth_multiplier = conv.geometry.output[2] / conv.geometry.input[2];
         Ok(DepthwiseConv2d {

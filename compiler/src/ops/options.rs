@@ -35,3 +35,71 @@ pub fn positive(what: &str, value: Option<i32>) -> Result<usize, String> {
         _ => Err(format!("{what} is {value}; it must be positive")),
     }
 }
+
+/// The largest value of the `int16_t` fields TFLM keeps op parameters in.
+const TFLM_I16_MAX: usize = i16::MAX as usize;
+
+/// A positive option that TFLM narrows to `int16_t` in its op data, so that from 2^15 on TFLM
+/// computes with another value than the model states: `ConvParams` and `DepthwiseParams` keep
+/// strides, dilations and the depth multiplier in 16 bits (`kernels/internal/types.h`; the pooling
+/// ops keep their strides and window as `int`).
+pub fn tflm_i16(what: &str, value: Option<i32>) -> Result<usize, String> {
+    let value = positive(what, value)?;
+    if value > TFLM_I16_MAX {
+        return Err(format!(
+            "{what} is {value}; TFLM stores it in 16 bits, so embedml accepts 1 to {TFLM_I16_MAX}"
+        ));
+    }
+    Ok(value)
+}
+
+/// The implicit padding of a window, which TFLM keeps in 16 bits (`PaddingValues`, for
+/// convolutions and pooling alike): 0 to 32767 rows above and columns left of the input.
+pub fn tflm_padding([h, w]: [usize; 2]) -> Result<(), String> {
+    for (what, value) in [
+        ("the padding above the input (padding_h)", h),
+        ("the padding left of the input (padding_w)", w),
+    ] {
+        if value > TFLM_I16_MAX {
+            return Err(format!(
+                "{what} is {value}; TFLM stores it in 16 bits, so embedml accepts 0 to {TFLM_I16_MAX}"
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tflm_i16_fields_take_1_to_32767() {
+        assert_eq!(tflm_i16("stride_h", Some(1)), Ok(1));
+        assert_eq!(tflm_i16("stride_h", Some(32767)), Ok(32767));
+        assert_eq!(
+            tflm_i16("stride_h", Some(32768)),
+            Err(
+                "stride_h is 32768; TFLM stores it in 16 bits, so embedml accepts 1 to 32767"
+                    .into()
+            )
+        );
+        assert!(tflm_i16("stride_h", Some(0)).is_err());
+        assert!(tflm_i16("stride_h", None).is_err());
+    }
+
+    #[test]
+    fn tflm_padding_takes_0_to_32767() {
+        assert_eq!(tflm_padding([0, 32767]), Ok(()));
+        assert!(
+            tflm_padding([32768, 0])
+                .unwrap_err()
+                .contains("padding_h) is 32768")
+        );
+        assert!(
+            tflm_padding([0, 40000])
+                .unwrap_err()
+                .contains("padding_w) is 40000")
+        );
+    }
+}

@@ -91,6 +91,7 @@ impl Operator for Pool {
                 "output shape {o:?} does not match input {i:?}, window and strides (expected [{n}, {expect_h}, {expect_w}, {c}])"
             )));
         }
+        options::tflm_padding([pad_h, pad_w]).map_err(|e| cx.error(e))?;
         Ok(Pool {
             kind,
             precision,

@@ -32,12 +32,27 @@ impl<'a> Options<'a> {
 
     /// The options table `T`, if the operator has one of that type; an error message if the
     /// table is corrupt.
+    ///
+    /// Options of another union type are an error, not absent options: such a model is
+    /// malformed, and reading it as having none (TFLM's parser leaves the parameters zero) would
+    /// quietly drop, say, a fused activation.
     pub(crate) fn get<T: OptionsTable<'a>>(&self) -> Result<Option<T>, String> {
-        match self.0 {
-            Some(op) => op
+        let Some(op) = self.0 else {
+            return Ok(None);
+        };
+        match op.builtin_options_type() {
+            Some(found) if found != 0 && found != T::TAG => {
+                let found_name =
+                    names::builtin_options(found).map_or(String::new(), |n| format!(" ({n})"));
+                Err(format!(
+                    "its builtin options are union type {found}{found_name}; it takes {} ({})",
+                    T::NAME,
+                    T::TAG
+                ))
+            }
+            _ => op
                 .builtin_options::<T>()
                 .map_err(|e| format!("its options are corrupt: {e}")),
-            None => Ok(None),
         }
     }
 
@@ -51,6 +66,29 @@ impl<'a> Options<'a> {
 /// The largest tensor, in bytes, a model may declare: far above any microcontroller's memory,
 /// and low enough that sizes computed from it cannot overflow.
 const MAX_TENSOR_BYTES: usize = 1 << 31;
+
+// What a model may ask of the build. `include_model!` runs inside rustc on the build machine,
+// and every pass costs at least linear time and memory in these counts; the generated code has
+// one kernel call per operator and one `static` per constant tensor, so rustc's cost grows with
+// them too (scripts/build-cost.sh measures it). The limits sit well above what builds at all, so
+// a model that could build is accepted, while a hostile file (a few MB can list one table a
+// million times) cannot make the build run out of memory before an error says why.
+
+/// Operators in the subgraph: 10x a 100k-op model; far beyond real models (thousands).
+const MAX_OPERATORS: usize = 1_000_000;
+/// Tensors in the subgraph, for the same reason.
+const MAX_TENSORS: usize = 1_000_000;
+/// Bytes of constant data, summed over the tensors (a buffer shared by several tensors counts
+/// once per tensor, as the generated code holds it once per tensor): 4x a 64 MiB model, and more
+/// flash than any microcontroller has.
+const MAX_CONSTANT_BYTES: usize = 256 << 20;
+/// A tensor's rank: TFLM's shapes hold at most 6 dimensions; the limit keeps a shape vector
+/// shared by many tensors from costing GBs.
+const MAX_RANK: usize = 16;
+/// Flatbuffer tables the verifier visits (a shared table counts each time): enough for
+/// MAX_OPERATORS operators with their options and MAX_TENSORS tensors with their quantization
+/// and buffers.
+const MAX_TABLES: usize = 8_000_000;
 
 /// Reads subgraph 0 of a `.tflite` file.
 pub fn read(bytes: &[u8]) -> Result<Graph<'_>, Errors> {
@@ -93,9 +131,27 @@ fn verify(bytes: &[u8]) -> Result<schema::Model<'_>, Error> {
     }
     let options = VerifierOptions {
         max_depth: 32,
+        max_tables: MAX_TABLES,
         ..VerifierOptions::default()
     };
     flatbuffers::root_with_opts::<schema::Model>(&options, bytes).map_err(|e| {
+        match e {
+            flatbuffers::InvalidFlatbuffer::TooManyTables => {
+                return Error::model(format!(
+                    "the model has more than {MAX_TABLES} flatbuffer tables (tensors, operators, \
+                     buffers, options; a table listed twice counts twice); embedml reads at most \
+                     that many, a limit on the build's time and memory"
+                ));
+            }
+            flatbuffers::InvalidFlatbuffer::ApparentSizeTooLarge => {
+                return Error::model(format!(
+                    "the model's flatbuffer is over {} bytes, counting a part listed twice twice; \
+                     embedml reads at most that many, a limit on the build's time and memory",
+                    options.max_apparent_size
+                ));
+            }
+            _ => {}
+        }
         let detail = e
             .to_string()
             .split_whitespace()
@@ -114,6 +170,22 @@ struct Importer<'a> {
 
 impl<'a> Importer<'a> {
     fn graph(mut self, subgraph: schema::SubGraph<'a>) -> Result<Graph<'a>, Errors> {
+        let operators = subgraph.operators().map_or(0, |o| o.len());
+        let count = subgraph.tensors().map_or(0, |t| t.len());
+        let mut over = false;
+        for (what, n, max) in [
+            ("operators", operators, MAX_OPERATORS),
+            ("tensors", count, MAX_TENSORS),
+        ] {
+            if n > max {
+                self.errors
+                    .push(build_limit(format!("the model has {n} {what}"), max));
+                over = true;
+            }
+        }
+        if over {
+            return Err(self.errors.into_errors());
+        }
         let tensors: Vec<Tensor<'a>> = match subgraph.tensors() {
             Some(list) => list
                 .iter()
@@ -122,10 +194,17 @@ impl<'a> Importer<'a> {
                 .collect(),
             None => Vec::new(),
         };
-        let count = subgraph.tensors().map_or(0, |t| t.len());
         if tensors.len() != count {
             // A tensor had an error; op and graph indices would no longer line up.
             return Err(self.errors.into_errors());
+        }
+        let constant_bytes: usize = tensors.iter().filter_map(|t| t.data).map(<[u8]>::len).sum();
+        if constant_bytes > MAX_CONSTANT_BYTES {
+            return Err(build_limit(
+                format!("the model's constant tensors hold {constant_bytes} bytes"),
+                MAX_CONSTANT_BYTES,
+            )
+            .into());
         }
         let inputs = self.indices("model input", subgraph.inputs(), count);
         let outputs = self.indices("model output", subgraph.outputs(), count);
@@ -177,6 +256,13 @@ impl<'a> Importer<'a> {
                 return None;
             }
         };
+        let rank = t.shape().map_or(0, |s| s.len());
+        if rank > MAX_RANK {
+            self.errors.push(fail(format!(
+                "has rank {rank}; embedml reads tensors of rank at most {MAX_RANK}"
+            )));
+            return None;
+        }
         let mut shape = Vec::new();
         for dim in t.shape().iter().flatten() {
             // Zero is a valid (empty) dimension; validation rejects empty tensors that ops use.
@@ -404,6 +490,13 @@ impl<'a> Importer<'a> {
             outputs,
         })
     }
+}
+
+/// A model past one of the reader's limits on what a build may cost.
+fn build_limit(what: String, max: usize) -> Error {
+    Error::model(format!(
+        "{what}; embedml accepts at most {max}, a limit on the build's time and memory"
+    ))
 }
 
 /// "s" unless `n` is 1.

@@ -62,6 +62,8 @@ pub(crate) use table;
 pub trait OptionsTable<'a>: Follow<'a, Inner = Self> + Verifiable + 'a {
     /// The union tag (`BuiltinOptions` type) of this table.
     const TAG: u8;
+    /// The table's name in the schema.
+    const NAME: &'static str;
 }
 
 /// Declares an options table of the `BuiltinOptions` union with its tag, for the operator family
@@ -71,6 +73,7 @@ macro_rules! options_table {
         $crate::tflite::schema::table!($(#[$meta])* $name { $($body)* });
         impl<'a> $crate::tflite::schema::OptionsTable<'a> for $name<'a> {
             const TAG: u8 = $tag;
+            const NAME: &'static str = stringify!($name);
         }
     };
 }
