@@ -70,6 +70,23 @@ for model in $FW_MODELS; do
     check_firmware "$model" ": match"
 done
 
+# A plan of 2^32 + 32 bytes fits a 64-bit host but not this 32-bit target: it must be a compile
+# error naming the problem (the generated code narrows every plan value in const evaluation),
+# never an arena wrapped to 32 bytes that invoke() writes past.
+note "wrapped arena: a 4 GiB plan must not compile for $FW_TARGET"
+wrapped_log=$(mktemp)
+if fw_cargo build --release --bin wrapped_arena --features wrapped-arena >"$wrapped_log" 2>&1; then
+    failures+=("wrapped_arena: a 4 GiB arena compiled for $FW_TARGET")
+    results+=("FAIL     wrapped_arena (compiled)")
+elif grep -q "the arena: the memory plan does not fit this target's address space" "$wrapped_log"; then
+    results+=("ok       wrapped_arena (compile error: the plan does not fit the address space)")
+else
+    cat "$wrapped_log" >&2
+    failures+=("wrapped_arena: failed to build, but not with the address-space error")
+    results+=("FAIL     wrapped_arena (other error)")
+fi
+rm -f "$wrapped_log"
+
 # Selective linking: hello_world_int8 uses only FULLY_CONNECTED.
 hello=$(fw_elf release hello_world_int8)
 if [ -f "$hello" ]; then
