@@ -463,7 +463,7 @@ params! {
     Pool2dI8 { geometry: Pool2dGeometry, output_min: i32, output_max: i32 }
     /// `embedml::kernels::Pool2dF32`.
     Pool2dF32 { geometry: Pool2dGeometry, output_min: f32, output_max: f32 }
-    /// `embedml::kernels::AddI8` (ADD and SUB).
+    /// `embedml::kernels::AddI8` (ADD, SUB and SQUARED_DIFFERENCE).
     AddI8 {
         input1_offset: i32, input1_multiplier: i32, input1_shift: i32,
         input2_offset: i32, input2_multiplier: i32, input2_shift: i32,
@@ -479,6 +479,8 @@ params! {
     ArithmeticF32 { output_min: f32, output_max: f32, broadcast: Option<Broadcast4> }
     /// `embedml::kernels::MinMax`.
     MinMax { broadcast: Option<Broadcast4> }
+    /// `embedml::kernels::SquaredDifferenceF32`.
+    SquaredDifferenceF32 { broadcast: Option<Broadcast4> }
     /// `embedml::kernels::LookupI8`.
     LookupI8 { table: Table }
     /// `embedml::kernels::ClampF32`.
@@ -596,6 +598,9 @@ pub mod kernels {
         minimum_i8(MinMax; I8, I8) -> I8, in_place minimum_i8_in_place;
         maximum_f32(MinMax; F32, F32) -> F32, in_place maximum_f32_in_place;
         minimum_f32(MinMax; F32, F32) -> F32, in_place minimum_f32_in_place;
+        squared_difference_i8(AddI8; I8, I8) -> I8, in_place squared_difference_i8_in_place;
+        squared_difference_f32(SquaredDifferenceF32; F32, F32) -> F32,
+            in_place squared_difference_f32_in_place;
         lookup_i8(LookupI8; I8) -> I8, in_place lookup_i8_in_place;
         clamp_f32(ClampF32; F32) -> F32, in_place clamp_f32_in_place;
         leaky_relu_f32(LeakyReluF32; F32) -> F32, in_place leaky_relu_f32_in_place;

@@ -183,6 +183,7 @@ pub fn models() -> Vec<(&'static str, Model)> {
             ("mul", 18, 21),
             ("maximum", 55, 39),
             ("minimum", 57, 39),
+            ("squared_difference", 99, 0),
         ] {
             let mut b = Builder::new();
             let x = b.act(&[1, 4, 4, 3], ty, q(ty));

@@ -1038,3 +1038,159 @@ embedml::include_model!(
 fn residual_block_float() {
     embedml_tests::check_fixture::<ResidualBlockFloat>("residual_block_float");
 }
+
+// int8: SQUARED_DIFFERENCE(shapes=[(1, 3, 4, 5), (1, 3, 4, 5)] constants=[])
+embedml::include_model!(
+    SquaredDifferenceSameShapeInt8,
+    "../fixtures/squared_difference_same_shape_int8.tflite"
+);
+
+#[test]
+fn squared_difference_same_shape_int8() {
+    embedml_tests::check_fixture::<SquaredDifferenceSameShapeInt8>(
+        "squared_difference_same_shape_int8",
+    );
+}
+
+// float32: SQUARED_DIFFERENCE(shapes=[(1, 3, 4, 5), (1, 3, 4, 5)] constants=[])
+embedml::include_model!(
+    SquaredDifferenceSameShapeFloat,
+    "../fixtures/squared_difference_same_shape_float.tflite"
+);
+
+#[test]
+fn squared_difference_same_shape_float() {
+    embedml_tests::check_fixture::<SquaredDifferenceSameShapeFloat>(
+        "squared_difference_same_shape_float",
+    );
+}
+
+// int8: SQUARED_DIFFERENCE(shapes=[(1, 3, 4, 5), (1, 1, 1, 5)] constants=[])
+embedml::include_model!(
+    SquaredDifferenceBroadcastChannelsInt8,
+    "../fixtures/squared_difference_broadcast_channels_int8.tflite"
+);
+
+#[test]
+fn squared_difference_broadcast_channels_int8() {
+    embedml_tests::check_fixture::<SquaredDifferenceBroadcastChannelsInt8>(
+        "squared_difference_broadcast_channels_int8",
+    );
+}
+
+// float32: SQUARED_DIFFERENCE(shapes=[(1, 3, 4, 5), (1, 1, 1, 5)] constants=[])
+embedml::include_model!(
+    SquaredDifferenceBroadcastChannelsFloat,
+    "../fixtures/squared_difference_broadcast_channels_float.tflite"
+);
+
+#[test]
+fn squared_difference_broadcast_channels_float() {
+    embedml_tests::check_fixture::<SquaredDifferenceBroadcastChannelsFloat>(
+        "squared_difference_broadcast_channels_float",
+    );
+}
+
+// int8: SQUARED_DIFFERENCE(shapes=[(1, 3, 4, 5), (1, 3, 1, 1)] constants=[])
+embedml::include_model!(
+    SquaredDifferenceBroadcastRowsInt8,
+    "../fixtures/squared_difference_broadcast_rows_int8.tflite"
+);
+
+#[test]
+fn squared_difference_broadcast_rows_int8() {
+    embedml_tests::check_fixture::<SquaredDifferenceBroadcastRowsInt8>(
+        "squared_difference_broadcast_rows_int8",
+    );
+}
+
+// float32: SQUARED_DIFFERENCE(shapes=[(1, 3, 4, 5), (1, 3, 1, 1)] constants=[])
+embedml::include_model!(
+    SquaredDifferenceBroadcastRowsFloat,
+    "../fixtures/squared_difference_broadcast_rows_float.tflite"
+);
+
+#[test]
+fn squared_difference_broadcast_rows_float() {
+    embedml_tests::check_fixture::<SquaredDifferenceBroadcastRowsFloat>(
+        "squared_difference_broadcast_rows_float",
+    );
+}
+
+// int8: SQUARED_DIFFERENCE(shapes=[(1, 3, 1, 5), (1, 1, 4, 1)] constants=[])
+embedml::include_model!(
+    SquaredDifferenceBroadcastBothInt8,
+    "../fixtures/squared_difference_broadcast_both_int8.tflite"
+);
+
+#[test]
+fn squared_difference_broadcast_both_int8() {
+    embedml_tests::check_fixture::<SquaredDifferenceBroadcastBothInt8>(
+        "squared_difference_broadcast_both_int8",
+    );
+}
+
+// float32: SQUARED_DIFFERENCE(shapes=[(1, 3, 1, 5), (1, 1, 4, 1)] constants=[])
+embedml::include_model!(
+    SquaredDifferenceBroadcastBothFloat,
+    "../fixtures/squared_difference_broadcast_both_float.tflite"
+);
+
+#[test]
+fn squared_difference_broadcast_both_float() {
+    embedml_tests::check_fixture::<SquaredDifferenceBroadcastBothFloat>(
+        "squared_difference_broadcast_both_float",
+    );
+}
+
+// int8: SQUARED_DIFFERENCE(shapes=[(1, 3, 4, 5), (1, 1, 1, 5)] constants=[1])
+embedml::include_model!(
+    SquaredDifferenceConstantInt8,
+    "../fixtures/squared_difference_constant_int8.tflite"
+);
+
+#[test]
+fn squared_difference_constant_int8() {
+    embedml_tests::check_fixture::<SquaredDifferenceConstantInt8>(
+        "squared_difference_constant_int8",
+    );
+}
+
+// float32: SQUARED_DIFFERENCE(shapes=[(1, 3, 4, 5), (1, 1, 1, 5)] constants=[1])
+embedml::include_model!(
+    SquaredDifferenceConstantFloat,
+    "../fixtures/squared_difference_constant_float.tflite"
+);
+
+#[test]
+fn squared_difference_constant_float() {
+    embedml_tests::check_fixture::<SquaredDifferenceConstantFloat>(
+        "squared_difference_constant_float",
+    );
+}
+
+// int8: CONV_2D(activation=RELU) -> MEAN(keepDims=True input1=[1, 2]) -> RESHAPE ->
+//     SQUARED_DIFFERENCE(shapes=[(1, 6, 6, 6), (1, 1, 1, 6)]) -> MEAN(keepDims=False input1=[1, 2])
+//     -> CONCATENATION -> FULLY_CONNECTED
+embedml::include_model!(
+    MeanVariancePoolInt8,
+    "../fixtures/mean_variance_pool_int8.tflite"
+);
+
+#[test]
+fn mean_variance_pool_int8() {
+    embedml_tests::check_fixture::<MeanVariancePoolInt8>("mean_variance_pool_int8");
+}
+
+// float32: CONV_2D(activation=RELU) -> MEAN(keepDims=True input1=[1, 2]) -> RESHAPE ->
+//     SQUARED_DIFFERENCE(shapes=[(1, 6, 6, 6), (1, 1, 1, 6)]) -> MEAN(keepDims=False input1=[1, 2])
+//     -> CONCATENATION -> FULLY_CONNECTED
+embedml::include_model!(
+    MeanVariancePoolFloat,
+    "../fixtures/mean_variance_pool_float.tflite"
+);
+
+#[test]
+fn mean_variance_pool_float() {
+    embedml_tests::check_fixture::<MeanVariancePoolFloat>("mean_variance_pool_float");
+}

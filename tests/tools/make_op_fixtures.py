@@ -1,7 +1,7 @@
 """Generate the operator fixtures in tests/fixtures/ and tests/tests/op_fixtures.rs.
 
-Each fixture is a tiny Keras model around one TFLite builtin operator (two are
-small networks of a few operators), converted by TensorFlow's TFLiteConverter
+Each fixture is a tiny Keras model around one TFLite builtin operator (some are
+small blocks of a few operators), converted by TensorFlow's TFLiteConverter
 either to a full-integer int8 model, calibrated on seeded random data, or to a
 float32 model. For every fixture this script
 
@@ -586,6 +586,72 @@ def network_specs() -> list[Spec]:
     ]
 
 
+def mean_variance_pool() -> keras.Model:
+    """Statistics pooling (speaker embeddings): per-channel mean and variance over the image,
+    the variance as the mean of SQUARED_DIFFERENCE from the mean, then a dense layer."""
+
+    def body(x):
+        y = layers.Conv2D(6, 3, padding="same", activation="relu")(x)
+        mean = layers.Lambda(lambda t: tf.reduce_mean(t, axis=[1, 2], keepdims=True))(y)
+        deviation = layers.Lambda(lambda ab: tf.math.squared_difference(*ab))([y, mean])
+        variance = layers.Lambda(lambda t: tf.reduce_mean(t, axis=[1, 2]))(deviation)
+        pooled = layers.Concatenate()([layers.Flatten()(mean), variance])
+        return layers.Dense(4)(pooled)
+
+    return functional(body, (1, 6, 6, 3))
+
+
+def squared_difference_specs() -> list[Spec]:
+    full, channels, rows = ELEMENTWISE_SHAPE, (1, 1, 1, 5), (1, 3, 1, 1)
+    sqd, name = tf.math.squared_difference, "SQUARED_DIFFERENCE"
+    return [
+        Spec(
+            "squared_difference_same_shape",
+            binary(sqd, full),
+            (op(name, shapes=[full, full], constants=[]),),
+        ),
+        Spec(
+            "squared_difference_broadcast_channels",
+            binary(sqd, channels),
+            (op(name, shapes=[full, channels], constants=[]),),
+        ),
+        Spec(
+            "squared_difference_broadcast_rows",
+            binary(sqd, rows),
+            (op(name, shapes=[full, rows], constants=[]),),
+        ),
+        # Both inputs broadcast: [1, 3, 1, 5] against [1, 1, 4, 1].
+        Spec(
+            "squared_difference_broadcast_both",
+            lambda: functional(
+                lambda a, b: layers.Lambda(lambda ab: sqd(*ab))([a, b]),
+                (1, 3, 1, 5),
+                (1, 1, 4, 1),
+            ),
+            (op(name, shapes=[(1, 3, 1, 5), (1, 1, 4, 1)], constants=[]),),
+        ),
+        # A constant per-channel operand: input scales far apart.
+        Spec(
+            "squared_difference_constant",
+            with_constant(sqd),
+            (op(name, shapes=[full, channels], constants=[1]),),
+        ),
+        Spec(
+            "mean_variance_pool",
+            mean_variance_pool,
+            (
+                op("CONV_2D", activation="RELU"),
+                op("MEAN", keepDims=True, input1=[1, 2]),
+                op("RESHAPE"),
+                op(name, shapes=[(1, 6, 6, 6), (1, 1, 1, 6)]),
+                op("MEAN", keepDims=False, input1=[1, 2]),
+                op("CONCATENATION"),
+                op("FULLY_CONNECTED"),
+            ),
+        ),
+    ]
+
+
 def all_fixtures() -> list[Fixture]:
     specs = (
         conv_specs()
@@ -598,6 +664,7 @@ def all_fixtures() -> list[Fixture]:
         + tensor_specs()
         + activation_specs()
         + network_specs()
+        + squared_difference_specs()
     )
     return [
         Fixture(spec, conversion) for spec in specs for conversion in spec.conversions

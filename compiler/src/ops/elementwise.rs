@@ -1,4 +1,5 @@
-//! Broadcasting binary element-wise ops: ADD, SUB, MUL, MAXIMUM, MINIMUM; int8 and float32.
+//! Broadcasting binary element-wise ops: ADD, SUB, MUL, MAXIMUM, MINIMUM, SQUARED_DIFFERENCE;
+//! int8 and float32.
 //! They may write their output over their first input.
 
 use crate::error::Error;
@@ -50,6 +51,8 @@ pub enum BinaryKind {
     Maximum,
     /// MINIMUM.
     Minimum,
+    /// SQUARED_DIFFERENCE.
+    SquaredDifference,
 }
 
 /// The int8 rescaling of an op, computed once when it is checked.
@@ -57,7 +60,7 @@ pub enum BinaryKind {
 pub enum Rescale {
     /// MAXIMUM, MINIMUM, and every float32 op: none.
     None,
-    /// int8 ADD and SUB.
+    /// int8 ADD, SUB and SQUARED_DIFFERENCE.
     Add(AddParams),
     /// int8 MUL: the output multiplier and shift.
     Mul(i32, i32),
@@ -76,7 +79,7 @@ pub struct Binary {
     pub input2: usize,
     /// Output.
     pub output: usize,
-    /// Fused activation (none for MAXIMUM and MINIMUM).
+    /// Fused activation (none for MAXIMUM, MINIMUM and SQUARED_DIFFERENCE).
     pub activation: Activation,
     /// How the inputs map onto the output when their shapes differ.
     pub broadcast: Option<Broadcast4>,
@@ -98,13 +101,20 @@ fn fused(cx: &Check, kind: BinaryKind) -> Result<Activation, Error> {
         BinaryKind::Mul => cx
             .options::<MulOptions>()?
             .and_then(|o| o.fused_activation_function()),
-        BinaryKind::Maximum | BinaryKind::Minimum => None,
+        BinaryKind::Maximum | BinaryKind::Minimum | BinaryKind::SquaredDifference => None,
     };
     options::activation(code).map_err(|e| cx.error(e))
 }
 
 impl Operator for Binary {
-    const NAMES: &'static [&'static str] = &["ADD", "SUB", "MUL", "MAXIMUM", "MINIMUM"];
+    const NAMES: &'static [&'static str] = &[
+        "ADD",
+        "SUB",
+        "MUL",
+        "MAXIMUM",
+        "MINIMUM",
+        "SQUARED_DIFFERENCE",
+    ];
 
     fn check(cx: &Check) -> Result<Self, Error> {
         let kind = match cx.op.name.as_str() {
@@ -112,7 +122,8 @@ impl Operator for Binary {
             "SUB" => BinaryKind::Sub,
             "MUL" => BinaryKind::Mul,
             "MAXIMUM" => BinaryKind::Maximum,
-            _ => BinaryKind::Minimum,
+            "MINIMUM" => BinaryKind::Minimum,
+            _ => BinaryKind::SquaredDifference,
         };
         let activation = fused(cx, kind)?;
         let input1 = cx.input(0, "first input")?;
@@ -164,6 +175,13 @@ impl Operator for Binary {
             (Precision::Int8, BinaryKind::Mul) => {
                 let (multiplier, shift) = rescale::mul_params(s1, s2, so);
                 Rescale::Mul(multiplier, shift)
+            }
+            (Precision::Int8, BinaryKind::SquaredDifference) => {
+                // The inputs' rescales always shrink; the output's may grow (TFLM's
+                // QuantizeMultiplier), up to a left shift of 31.
+                let p = rescale::squared_difference_params(s1, s2, so);
+                super::activation::check_shift(cx, p.output_shift, "output requantization")?;
+                Rescale::Add(p)
             }
         };
         if precision == Precision::Int8 && matches!(kind, BinaryKind::Maximum | BinaryKind::Minimum)
@@ -220,6 +238,12 @@ impl Operator for Binary {
                 };
                 cx.call(kernel, kernel::MinMax { broadcast }, &reads, output)
             }
+            (Precision::Float32, _) if self.kind == BinaryKind::SquaredDifference => cx.call(
+                &kernels::squared_difference_f32,
+                kernel::SquaredDifferenceF32 { broadcast },
+                &reads,
+                output,
+            ),
             (Precision::Float32, _) => {
                 let (output_min, output_max) = quant::activation_range_f32(self.activation);
                 let kernel: &'static Kernel<kernel::ArithmeticF32> = match self.kind {
@@ -266,16 +290,16 @@ impl Operator for Binary {
                     output_max,
                     broadcast,
                 };
-                let kernel = if self.kind == BinaryKind::Add {
-                    &kernels::add_i8
-                } else {
-                    &kernels::sub_i8
+                let kernel = match self.kind {
+                    BinaryKind::Add => &kernels::add_i8,
+                    BinaryKind::Sub => &kernels::sub_i8,
+                    _ => &kernels::squared_difference_i8,
                 };
                 cx.call(kernel, params, &reads, output)
             }
-            (Precision::Int8, Rescale::None) => {
-                Err(cx.error("an int8 ADD, SUB or MUL lost its rescaling (a bug in embedml)"))
-            }
+            (Precision::Int8, Rescale::None) => Err(cx.error(
+                "an int8 ADD, SUB, MUL or SQUARED_DIFFERENCE lost its rescaling (a bug in embedml)",
+            )),
         }
     }
 }

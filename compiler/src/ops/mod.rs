@@ -109,7 +109,7 @@ operators! {
     Pool(pool::Pool),
     /// SOFTMAX.
     Softmax(softmax::Softmax),
-    /// ADD, SUB, MUL, MAXIMUM, MINIMUM.
+    /// ADD, SUB, MUL, MAXIMUM, MINIMUM, SQUARED_DIFFERENCE.
     Binary(elementwise::Binary),
     /// RELU, RELU6, RELU_N1_TO_1, LEAKY_RELU, LOGISTIC, TANH, HARD_SWISH.
     Unary(activation::Unary),

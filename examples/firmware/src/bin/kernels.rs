@@ -262,6 +262,22 @@ fn elementwise(i8_in: &[i8], i8_out: &mut [i8], f32_in: &[f32], f32_out: &mut [f
     binary!(minimum_i8, minimum_i8_in_place, min_max, i8_in, i8_out);
     binary!(maximum_f32, maximum_f32_in_place, min_max, f32_in, f32_out);
     binary!(minimum_f32, minimum_f32_in_place, min_max, f32_in, f32_out);
+    binary!(
+        squared_difference_i8,
+        squared_difference_i8_in_place,
+        add,
+        i8_in,
+        i8_out
+    );
+    binary!(
+        squared_difference_f32,
+        squared_difference_f32_in_place,
+        SquaredDifferenceF32 {
+            broadcast: BROADCAST
+        },
+        f32_in,
+        f32_out
+    );
 }
 
 /// The lookup kernel and the tables it runs (built here at run time from opaque arguments), the
