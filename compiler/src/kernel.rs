@@ -607,6 +607,7 @@ pub mod kernels {
         logistic_f32(NoParams; F32) -> F32, in_place logistic_f32_in_place;
         tanh_f32(NoParams; F32) -> F32, in_place tanh_f32_in_place;
         hard_swish_f32(NoParams; F32) -> F32, in_place hard_swish_f32_in_place;
+        abs_f32(NoParams; F32) -> F32, in_place abs_f32_in_place;
         quantize_f32_i8(QuantizeF32; F32) -> I8;
         dequantize_i8_f32(DequantizeI8; I8) -> F32;
         pad4_i8(Pad4I8; I8) -> I8;
@@ -644,6 +645,11 @@ pub mod kernels {
         name: "hard_swish_table",
         arity: 6,
     };
+    /// `embedml::kernels::abs_table`.
+    pub const abs_table: TableFunction = TableFunction {
+        name: "abs_table",
+        arity: 4,
+    };
 
     /// Every declared table function.
     pub const TABLES: &[&TableFunction] = &[
@@ -652,6 +658,7 @@ pub mod kernels {
         &logistic_table,
         &tanh_table,
         &hard_swish_table,
+        &abs_table,
     ];
 }
 

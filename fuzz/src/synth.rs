@@ -151,6 +151,7 @@ pub fn models() -> Vec<(&'static str, Model)> {
                 },
             ),
             ("hard_swish", 117, 0, vec![], q(ty)),
+            ("abs", 101, 0, vec![], q(ty)),
             (
                 "leaky_relu",
                 97,

@@ -1039,6 +1039,72 @@ fn residual_block_float() {
     embedml_tests::check_fixture::<ResidualBlockFloat>("residual_block_float");
 }
 
+// int8: ABS(shapes=[(1, 4, 4, 4)])
+embedml::include_model!(AbsInt8, "../fixtures/abs_int8.tflite");
+
+#[test]
+fn abs_int8() {
+    embedml_tests::check_fixture::<AbsInt8>("abs_int8");
+}
+
+// float32: ABS(shapes=[(1, 4, 4, 4)])
+embedml::include_model!(AbsFloat, "../fixtures/abs_float.tflite");
+
+#[test]
+fn abs_float() {
+    embedml_tests::check_fixture::<AbsFloat>("abs_float");
+}
+
+// int8: ABS(shapes=[(1, 40)])
+embedml::include_model!(AbsRank2Int8, "../fixtures/abs_rank2_int8.tflite");
+
+#[test]
+fn abs_rank2_int8() {
+    embedml_tests::check_fixture::<AbsRank2Int8>("abs_rank2_int8");
+}
+
+// float32: ABS(shapes=[(1, 40)])
+embedml::include_model!(AbsRank2Float, "../fixtures/abs_rank2_float.tflite");
+
+#[test]
+fn abs_rank2_float() {
+    embedml_tests::check_fixture::<AbsRank2Float>("abs_rank2_float");
+}
+
+// int8: RELU -> ABS
+embedml::include_model!(AbsAfterReluInt8, "../fixtures/abs_after_relu_int8.tflite");
+
+#[test]
+fn abs_after_relu_int8() {
+    embedml_tests::check_fixture::<AbsAfterReluInt8>("abs_after_relu_int8");
+}
+
+// float32: RELU -> ABS
+embedml::include_model!(AbsAfterReluFloat, "../fixtures/abs_after_relu_float.tflite");
+
+#[test]
+fn abs_after_relu_float() {
+    embedml_tests::check_fixture::<AbsAfterReluFloat>("abs_after_relu_float");
+}
+
+// int8: FULLY_CONNECTED(activation=RELU) -> FULLY_CONNECTED(activation=RELU) -> SUB -> ABS ->
+//     FULLY_CONNECTED -> SOFTMAX
+embedml::include_model!(L1DistanceInt8, "../fixtures/l1_distance_int8.tflite");
+
+#[test]
+fn l1_distance_int8() {
+    embedml_tests::check_fixture::<L1DistanceInt8>("l1_distance_int8");
+}
+
+// float32: FULLY_CONNECTED(activation=RELU) -> FULLY_CONNECTED(activation=RELU) -> SUB -> ABS ->
+//     FULLY_CONNECTED -> SOFTMAX
+embedml::include_model!(L1DistanceFloat, "../fixtures/l1_distance_float.tflite");
+
+#[test]
+fn l1_distance_float() {
+    embedml_tests::check_fixture::<L1DistanceFloat>("l1_distance_float");
+}
+
 // int8: SQUARED_DIFFERENCE(shapes=[(1, 3, 4, 5), (1, 3, 4, 5)] constants=[])
 embedml::include_model!(
     SquaredDifferenceSameShapeInt8,

@@ -586,6 +586,52 @@ def network_specs() -> list[Spec]:
     ]
 
 
+def unary(function: Callable, shape: tuple[int, ...]) -> Callable:
+    """A one-input model applying a TensorFlow function in a Lambda layer."""
+    return single(lambda: layers.Lambda(function), shape)
+
+
+def l1_distance() -> keras.Model:
+    """A Siamese head: one shared embedding of two inputs, the absolute difference of the two,
+    and same/different scores."""
+    embed = layers.Dense(8, activation="relu")
+    score = layers.Dense(2, activation="softmax")
+
+    def body(a, b):
+        distance = layers.Lambda(tf.abs)(layers.Subtract()([embed(a), embed(b)]))
+        return score(distance)
+
+    return functional(body, (1, 16), (1, 16))
+
+
+def unary_math_specs() -> list[Spec]:
+    """ABS, int8 and float32."""
+    return [
+        # int8: the output scale is about half the input's (|x| spans half the range).
+        Spec("abs", unary(tf.abs, (1, 4, 4, 4)), (op("ABS", shapes=[(1, 4, 4, 4)]),)),
+        Spec("abs_rank2", unary(tf.abs, (1, 40)), (op("ABS", shapes=[(1, 40)]),)),
+        # int8: RELU's output range is ABS's, so the scales are equal and TFLM skips the
+        # rescale.
+        Spec(
+            "abs_after_relu",
+            single(lambda: chain(layers.ReLU(), layers.Lambda(tf.abs)), (1, 6, 8)),
+            (op("RELU"), op("ABS")),
+        ),
+        Spec(
+            "l1_distance",
+            l1_distance,
+            (
+                op("FULLY_CONNECTED", activation="RELU"),
+                op("FULLY_CONNECTED", activation="RELU"),
+                op("SUB"),
+                op("ABS"),
+                op("FULLY_CONNECTED"),
+                op("SOFTMAX"),
+            ),
+        ),
+    ]
+
+
 def mean_variance_pool() -> keras.Model:
     """Statistics pooling (speaker embeddings): per-channel mean and variance over the image,
     the variance as the mean of SQUARED_DIFFERENCE from the mean, then a dense layer."""
@@ -664,6 +710,7 @@ def all_fixtures() -> list[Fixture]:
         + tensor_specs()
         + activation_specs()
         + network_specs()
+        + unary_math_specs()
         + squared_difference_specs()
     )
     return [

@@ -1,6 +1,7 @@
-//! Element-wise activations: RELU, RELU6, RELU_N1_TO_1, LEAKY_RELU, LOGISTIC, TANH, HARD_SWISH.
-//! int8 ones are 256-entry tables (TFLM's per-element integer algorithm, evaluated at compile
-//! time); float32 ones compute. They may write their output over their input.
+//! Element-wise unary ops: the activations RELU, RELU6, RELU_N1_TO_1, LEAKY_RELU, LOGISTIC, TANH,
+//! HARD_SWISH, and ABS. int8 ones are 256-entry tables (TFLM's per-element integer
+//! algorithm, evaluated at compile time); float32 ones compute. They may write their output over
+//! their input.
 
 use crate::error::Error;
 use crate::kernel::{self, Table, kernels};
@@ -20,7 +21,7 @@ options_table!(
     }
 );
 
-/// Which activation.
+/// Which unary op.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum UnaryKind {
     /// RELU.
@@ -37,12 +38,14 @@ pub enum UnaryKind {
     Tanh,
     /// HARD_SWISH.
     HardSwish,
+    /// ABS.
+    Abs,
 }
 
-/// A checked activation.
+/// A checked unary op.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Unary {
-    /// Which activation.
+    /// Which op.
     pub kind: UnaryKind,
     /// Number type.
     pub precision: Precision,
@@ -73,8 +76,8 @@ pub(super) fn check_shift(cx: &Check, shift: i32, what: &str) -> Result<(), Erro
     Ok(())
 }
 
-/// The table of an int8 activation: TFLM's output constraints, then the table function's
-/// arguments as TFLM's Prepare computes them.
+/// The table of an int8 unary op: TFLM's output constraints, then the table function's arguments
+/// as TFLM's Prepare computes them.
 fn int8_table(cx: &Check, kind: UnaryKind, input: usize, output: usize) -> Result<Table, Error> {
     let o = cx.tensor(output);
     let fixed = match kind {
@@ -135,6 +138,11 @@ fn int8_table(cx: &Check, kind: UnaryKind, input: usize, output: usize) -> Resul
             }
             (&kernels::hard_swish_table, args.to_vec(), &[])
         }
+        UnaryKind::Abs => (
+            &kernels::abs_table,
+            args::abs_table_args(si, zi, so, zo).to_vec(),
+            &[2],
+        ),
     };
     for &i in shifts {
         check_shift(cx, args[i], "input rescale")?;
@@ -151,6 +159,7 @@ impl Operator for Unary {
         "LOGISTIC",
         "TANH",
         "HARD_SWISH",
+        "ABS",
     ];
 
     fn check(cx: &Check) -> Result<Self, Error> {
@@ -170,7 +179,8 @@ impl Operator for Unary {
             }
             "LOGISTIC" => UnaryKind::Logistic,
             "TANH" => UnaryKind::Tanh,
-            _ => UnaryKind::HardSwish,
+            "HARD_SWISH" => UnaryKind::HardSwish,
+            _ => UnaryKind::Abs,
         };
         let input = cx.input(0, "input")?;
         let output = cx.output()?;
@@ -232,6 +242,7 @@ impl Operator for Unary {
             UnaryKind::HardSwish => {
                 cx.call(&kernels::hard_swish_f32, kernel::NoParams {}, reads, output)
             }
+            UnaryKind::Abs => cx.call(&kernels::abs_f32, kernel::NoParams {}, reads, output),
         }
     }
 }

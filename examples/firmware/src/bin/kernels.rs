@@ -291,6 +291,7 @@ fn activations(i8_in: &[i8], i8_out: &mut [i8], f32_in: &[f32], f32_out: &mut [f
         logistic_table(a(0), a(100), a(1 << 30), a(3)),
         tanh_table(a(0), a(100), a(1 << 30), a(3)),
         hard_swish_table(a(0), a(0), a(1 << 14), a(-1), a(1 << 14), a(-1)),
+        abs_table(a(0), a(1 << 30), a(1), a(0)),
     ];
     for table in &tables {
         unary!(lookup_i8, lookup_i8_in_place, LookupI8 { table }, i8_in, i8_out);
@@ -312,6 +313,7 @@ fn activations(i8_in: &[i8], i8_out: &mut [i8], f32_in: &[f32], f32_out: &mut [f
     unary!(logistic_f32, logistic_f32_in_place, NoParams, f32_in, f32_out);
     unary!(tanh_f32, tanh_f32_in_place, NoParams, f32_in, f32_out);
     unary!(hard_swish_f32, hard_swish_f32_in_place, NoParams, f32_in, f32_out);
+    unary!(abs_f32, abs_f32_in_place, NoParams, f32_in, f32_out);
     quantize_f32_i8(
         opaque(&QuantizeF32 {
             scale: 0.5,
