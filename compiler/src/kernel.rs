@@ -608,6 +608,7 @@ pub mod kernels {
         tanh_f32(NoParams; F32) -> F32, in_place tanh_f32_in_place;
         hard_swish_f32(NoParams; F32) -> F32, in_place hard_swish_f32_in_place;
         abs_f32(NoParams; F32) -> F32, in_place abs_f32_in_place;
+        neg_f32(NoParams; F32) -> F32, in_place neg_f32_in_place;
         quantize_f32_i8(QuantizeF32; F32) -> I8;
         dequantize_i8_f32(DequantizeI8; I8) -> F32;
         pad4_i8(Pad4I8; I8) -> I8;

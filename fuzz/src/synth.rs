@@ -177,6 +177,14 @@ pub fn models() -> Vec<(&'static str, Model)> {
             b.op(builtin, &[i], &[o], tag, fields);
             out.push((leak(format!("{name}_{tn}")), b.io(&[i], &[o])));
         }
+        // NEG: float32 only (TFLM has no int8 kernel).
+        if ty == F32 {
+            let mut b = Builder::new();
+            let i = b.act(&[1, 4, 4, 3], ty, None);
+            let o = b.act(&[1, 4, 4, 3], ty, None);
+            b.op(59, &[i], &[o], 0, vec![]);
+            out.push(("neg_f32", b.io(&[i], &[o])));
+        }
         // Binary elementwise operators, with broadcasting.
         for (name, builtin, tag) in [
             ("add", 0, 11),

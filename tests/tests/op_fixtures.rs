@@ -1105,6 +1105,50 @@ fn l1_distance_float() {
     embedml_tests::check_fixture::<L1DistanceFloat>("l1_distance_float");
 }
 
+// float32: NEG
+embedml::include_model!(NegFloat, "../fixtures/neg_float.tflite");
+
+#[test]
+fn neg_float() {
+    embedml_tests::check_fixture::<NegFloat>("neg_float");
+}
+
+// float32: NEG
+embedml::include_model!(NegRank3Float, "../fixtures/neg_rank3_float.tflite");
+
+#[test]
+fn neg_rank3_float() {
+    embedml_tests::check_fixture::<NegRank3Float>("neg_rank3_float");
+}
+
+// int8: DEQUANTIZE -> NEG(in=FLOAT32) -> QUANTIZE
+embedml::include_model!(NegInInt8Int8, "../fixtures/neg_in_int8_int8.tflite");
+
+#[test]
+fn neg_in_int8_int8() {
+    embedml_tests::check_fixture::<NegInInt8Int8>("neg_in_int8_int8");
+}
+
+// float32: NEG -> MAX_POOL_2D(filter=(2, 2)) -> NEG
+embedml::include_model!(MinPoolFloat, "../fixtures/min_pool_float.tflite");
+
+#[test]
+fn min_pool_float() {
+    embedml_tests::check_fixture::<MinPoolFloat>("min_pool_float");
+}
+
+// int8: DEQUANTIZE -> NEG(in=FLOAT32) -> QUANTIZE -> MAX_POOL_2D -> DEQUANTIZE -> NEG(in=FLOAT32)
+//     -> QUANTIZE
+embedml::include_model!(
+    MinPoolInInt8Int8,
+    "../fixtures/min_pool_in_int8_int8.tflite"
+);
+
+#[test]
+fn min_pool_in_int8_int8() {
+    embedml_tests::check_fixture::<MinPoolInInt8Int8>("min_pool_in_int8_int8");
+}
+
 // int8: SQUARED_DIFFERENCE(shapes=[(1, 3, 4, 5), (1, 3, 4, 5)] constants=[])
 embedml::include_model!(
     SquaredDifferenceSameShapeInt8,

@@ -804,6 +804,13 @@ def hard_swish_scale(m: Model):
     m.op(OP.HARD_SWISH, [x], [m.tensor("y", [1, 4], quant=(0.001, 0))])
 
 
+@case("operator #3 (NEG): INT8 NEG is not supported (TFLM's NEG kernel takes FLOAT32 only)")
+def neg_int8(m: Model):
+    """An int8 NEG, which TFLM's kernel refuses when invoked (it has a float32 path only)."""
+    x = m.input("x", [1, 4])
+    m.op(OP.NEG, [x], [m.tensor("y", [1, 4], quant=(1 / 128, 0))])
+
+
 # --- Quantize, dequantize -------------------------------------------------------------------
 
 

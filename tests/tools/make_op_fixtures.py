@@ -591,6 +591,16 @@ def unary(function: Callable, shape: tuple[int, ...]) -> Callable:
     return single(lambda: layers.Lambda(function), shape)
 
 
+def min_pool() -> keras.Model:
+    """Min pooling as TensorFlow spells it: -max_pool(-x)."""
+
+    def body(x):
+        y = layers.MaxPooling2D(2)(layers.Lambda(tf.negative)(x))
+        return layers.Lambda(tf.negative)(y)
+
+    return functional(body, (1, 6, 6, 3))
+
+
 def l1_distance() -> keras.Model:
     """A Siamese head: one shared embedding of two inputs, the absolute difference of the two,
     and same/different scores."""
@@ -605,7 +615,9 @@ def l1_distance() -> keras.Model:
 
 
 def unary_math_specs() -> list[Spec]:
-    """ABS, int8 and float32."""
+    """ABS (int8 and float32) and NEG (float32: TFLM has no int8 NEG, so the converter leaves an
+    int8 model's NEG in float32 between DEQUANTIZE and QUANTIZE)."""
+    float_island = (op("DEQUANTIZE"), op("NEG", **{"in": "FLOAT32"}), op("QUANTIZE"))
     return [
         # int8: the output scale is about half the input's (|x| spans half the range).
         Spec("abs", unary(tf.abs, (1, 4, 4, 4)), (op("ABS", shapes=[(1, 4, 4, 4)]),)),
@@ -628,6 +640,21 @@ def unary_math_specs() -> list[Spec]:
                 op("FULLY_CONNECTED"),
                 op("SOFTMAX"),
             ),
+        ),
+        Spec("neg", unary(tf.negative, (1, 4, 4, 4)), (op("NEG"),), (FLOAT,)),
+        Spec("neg_rank3", unary(tf.negative, (1, 6, 10)), (op("NEG"),), (FLOAT,)),
+        Spec("neg_in_int8", unary(tf.negative, (1, 4, 4, 4)), float_island, (INT8,)),
+        Spec(
+            "min_pool",
+            min_pool,
+            (op("NEG"), op("MAX_POOL_2D", filter=(2, 2)), op("NEG")),
+            (FLOAT,),
+        ),
+        Spec(
+            "min_pool_in_int8",
+            min_pool,
+            (*float_island, op("MAX_POOL_2D"), *float_island),
+            (INT8,),
         ),
     ]
 

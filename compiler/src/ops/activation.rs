@@ -1,9 +1,10 @@
 //! Element-wise unary ops: the activations RELU, RELU6, RELU_N1_TO_1, LEAKY_RELU, LOGISTIC, TANH,
-//! HARD_SWISH, and ABS. int8 ones are 256-entry tables (TFLM's per-element integer
+//! HARD_SWISH, and ABS and NEG. int8 ones are 256-entry tables (TFLM's per-element integer
 //! algorithm, evaluated at compile time); float32 ones compute. They may write their output over
 //! their input.
 
 use crate::error::Error;
+use crate::ir::ElementType;
 use crate::kernel::{self, Table, kernels};
 use crate::plan::{Access, InPlace};
 use crate::program::KernelCall;
@@ -40,6 +41,8 @@ pub enum UnaryKind {
     HardSwish,
     /// ABS.
     Abs,
+    /// NEG (float32 only: TFLM has no int8 kernel).
+    Neg,
 }
 
 /// A checked unary op.
@@ -143,6 +146,9 @@ fn int8_table(cx: &Check, kind: UnaryKind, input: usize, output: usize) -> Resul
             args::abs_table_args(si, zi, so, zo).to_vec(),
             &[2],
         ),
+        UnaryKind::Neg => {
+            return Err(cx.error("an INT8 NEG reached its table (a bug in embedml)"));
+        }
     };
     for &i in shifts {
         check_shift(cx, args[i], "input rescale")?;
@@ -160,6 +166,7 @@ impl Operator for Unary {
         "TANH",
         "HARD_SWISH",
         "ABS",
+        "NEG",
     ];
 
     fn check(cx: &Check) -> Result<Self, Error> {
@@ -180,10 +187,18 @@ impl Operator for Unary {
             "LOGISTIC" => UnaryKind::Logistic,
             "TANH" => UnaryKind::Tanh,
             "HARD_SWISH" => UnaryKind::HardSwish,
-            _ => UnaryKind::Abs,
+            "ABS" => UnaryKind::Abs,
+            _ => UnaryKind::Neg,
         };
         let input = cx.input(0, "input")?;
         let output = cx.output()?;
+        let input_type = cx.tensor(input).element_type;
+        if kind == UnaryKind::Neg && input_type != ElementType::Float32 {
+            return Err(cx.error(format!(
+                "{} NEG is not supported (TFLM's NEG kernel takes FLOAT32 only)",
+                input_type.name()
+            )));
+        }
         let precision = cx.precision(input, output)?;
         if cx.tensor(input).len() != cx.tensor(output).len() {
             return Err(cx.error("input and output differ in size"));
@@ -243,6 +258,7 @@ impl Operator for Unary {
                 cx.call(&kernels::hard_swish_f32, kernel::NoParams {}, reads, output)
             }
             UnaryKind::Abs => cx.call(&kernels::abs_f32, kernel::NoParams {}, reads, output),
+            UnaryKind::Neg => cx.call(&kernels::neg_f32, kernel::NoParams {}, reads, output),
         }
     }
 }

@@ -111,7 +111,7 @@ operators! {
     Softmax(softmax::Softmax),
     /// ADD, SUB, MUL, MAXIMUM, MINIMUM, SQUARED_DIFFERENCE.
     Binary(elementwise::Binary),
-    /// RELU, RELU6, RELU_N1_TO_1, LEAKY_RELU, LOGISTIC, TANH, HARD_SWISH, ABS.
+    /// RELU, RELU6, RELU_N1_TO_1, LEAKY_RELU, LOGISTIC, TANH, HARD_SWISH, ABS, NEG.
     Unary(activation::Unary),
     /// QUANTIZE.
     Quantize(quantize::Quantize),

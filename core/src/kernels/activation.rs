@@ -1,4 +1,4 @@
-//! Element-wise activations and ABS, QUANTIZE and DEQUANTIZE.
+//! Element-wise activations and other unary ops (ABS, NEG), QUANTIZE and DEQUANTIZE.
 //!
 //! Every int8-to-int8 unary op (RELU, RELU6, RELU_N1_TO_1, LEAKY_RELU, LOGISTIC, TANH, HARD_SWISH,
 //! ABS and int8-to-int8 QUANTIZE) depends only on the input byte, so it runs as a 256-entry lookup
@@ -392,6 +392,12 @@ unary_kernel!(
     /// NaN).
     abs_f32, abs_f32_in_place, NoParams, f32,
     |_p, x| x.abs()
+);
+
+unary_kernel!(
+    /// float32 NEG: `-x` (flips the sign bit, as C++'s unary minus).
+    neg_f32, neg_f32_in_place, NoParams, f32,
+    |_p, x| -x
 );
 
 /// Parameters of QUANTIZE from float32 to int8.
@@ -821,6 +827,19 @@ mod tests {
         let mut data = [1.0f32, -2.0];
         abs_f32_in_place(&NoParams, &mut data);
         assert_eq!(data, [1.0, 2.0]);
+    }
+
+    #[test]
+    fn float_neg_flips_the_sign_bit() {
+        let input = [-2.5f32, -0.0, 0.0, 3.0, f32::NEG_INFINITY, f32::NAN];
+        let mut out = [0.0f32; 6];
+        neg_f32(&NoParams, &input, &mut out);
+        assert_eq!(out[..5], [2.5, 0.0, -0.0, -3.0, f32::INFINITY]);
+        assert!(out[1].is_sign_positive() && out[2].is_sign_negative());
+        assert!(out[5].is_nan() && out[5].is_sign_negative());
+        let mut data = [1.0f32, -2.0];
+        neg_f32_in_place(&NoParams, &mut data);
+        assert_eq!(data, [-1.0, 2.0]);
     }
 
     #[test]

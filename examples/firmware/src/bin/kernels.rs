@@ -314,6 +314,7 @@ fn activations(i8_in: &[i8], i8_out: &mut [i8], f32_in: &[f32], f32_out: &mut [f
     unary!(tanh_f32, tanh_f32_in_place, NoParams, f32_in, f32_out);
     unary!(hard_swish_f32, hard_swish_f32_in_place, NoParams, f32_in, f32_out);
     unary!(abs_f32, abs_f32_in_place, NoParams, f32_in, f32_out);
+    unary!(neg_f32, neg_f32_in_place, NoParams, f32_in, f32_out);
     quantize_f32_i8(
         opaque(&QuantizeF32 {
             scale: 0.5,
