@@ -463,7 +463,7 @@ params! {
     Pool2dI8 { geometry: Pool2dGeometry, output_min: i32, output_max: i32 }
     /// `embedml::kernels::Pool2dF32`.
     Pool2dF32 { geometry: Pool2dGeometry, output_min: f32, output_max: f32 }
-    /// `embedml::kernels::AddI8` (ADD and SUB).
+    /// `embedml::kernels::AddI8` (ADD, SUB and SQUARED_DIFFERENCE).
     AddI8 {
         input1_offset: i32, input1_multiplier: i32, input1_shift: i32,
         input2_offset: i32, input2_multiplier: i32, input2_shift: i32,
@@ -479,6 +479,8 @@ params! {
     ArithmeticF32 { output_min: f32, output_max: f32, broadcast: Option<Broadcast4> }
     /// `embedml::kernels::MinMax`.
     MinMax { broadcast: Option<Broadcast4> }
+    /// `embedml::kernels::SquaredDifferenceF32`.
+    SquaredDifferenceF32 { broadcast: Option<Broadcast4> }
     /// `embedml::kernels::LookupI8`.
     LookupI8 { table: Table }
     /// `embedml::kernels::ClampF32`.
@@ -612,12 +614,17 @@ pub mod kernels {
         minimum_i8(MinMax; I8, I8) -> I8, in_place minimum_i8_in_place;
         maximum_f32(MinMax; F32, F32) -> F32, in_place maximum_f32_in_place;
         minimum_f32(MinMax; F32, F32) -> F32, in_place minimum_f32_in_place;
+        squared_difference_i8(AddI8; I8, I8) -> I8, in_place squared_difference_i8_in_place;
+        squared_difference_f32(SquaredDifferenceF32; F32, F32) -> F32,
+            in_place squared_difference_f32_in_place;
         lookup_i8(LookupI8; I8) -> I8, in_place lookup_i8_in_place;
         clamp_f32(ClampF32; F32) -> F32, in_place clamp_f32_in_place;
         leaky_relu_f32(LeakyReluF32; F32) -> F32, in_place leaky_relu_f32_in_place;
         logistic_f32(NoParams; F32) -> F32, in_place logistic_f32_in_place;
         tanh_f32(NoParams; F32) -> F32, in_place tanh_f32_in_place;
         hard_swish_f32(NoParams; F32) -> F32, in_place hard_swish_f32_in_place;
+        abs_f32(NoParams; F32) -> F32, in_place abs_f32_in_place;
+        neg_f32(NoParams; F32) -> F32, in_place neg_f32_in_place;
         quantize_f32_i8(QuantizeF32; F32) -> I8;
         dequantize_i8_f32(DequantizeI8; I8) -> F32;
         pad4_i8(Pad4I8; I8) -> I8;
@@ -636,6 +643,7 @@ pub mod kernels {
         logistic_table(4),
         tanh_table(4),
         hard_swish_table(6),
+        abs_table(4),
     }
 }
 

@@ -232,6 +232,9 @@ fn build_table(table: &Table) {
         ("hard_swish_table", &[a, b, c, d, e, f]) => {
             std::hint::black_box(k::hard_swish_table(a, b, c, d, e, f));
         }
+        ("abs_table", &[a, b, c, d]) => {
+            std::hint::black_box(k::abs_table(a, b, c, d));
+        }
         (name, args) => panic!("[const_eval] table function {name} with {} arguments is not known to the harness", args.len()),
     }
 }

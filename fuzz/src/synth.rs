@@ -151,6 +151,7 @@ pub fn models() -> Vec<(&'static str, Model)> {
                 },
             ),
             ("hard_swish", 117, 0, vec![], q(ty)),
+            ("abs", 101, 0, vec![], q(ty)),
             (
                 "leaky_relu",
                 98,
@@ -176,6 +177,14 @@ pub fn models() -> Vec<(&'static str, Model)> {
             b.op(builtin, &[i], &[o], tag, fields);
             out.push((leak(format!("{name}_{tn}")), b.io(&[i], &[o])));
         }
+        // NEG: float32 only (TFLM has no int8 kernel).
+        if ty == F32 {
+            let mut b = Builder::new();
+            let i = b.act(&[1, 4, 4, 3], ty, None);
+            let o = b.act(&[1, 4, 4, 3], ty, None);
+            b.op(59, &[i], &[o], 0, vec![]);
+            out.push(("neg_f32", b.io(&[i], &[o])));
+        }
         // Binary elementwise operators, with broadcasting.
         for (name, builtin, tag) in [
             ("add", 0, 11),
@@ -183,6 +192,7 @@ pub fn models() -> Vec<(&'static str, Model)> {
             ("mul", 18, 21),
             ("maximum", 55, 39),
             ("minimum", 57, 39),
+            ("squared_difference", 99, 0),
         ] {
             let mut b = Builder::new();
             let x = b.act(&[1, 4, 4, 3], ty, q(ty));

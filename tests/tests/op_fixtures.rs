@@ -1038,3 +1038,269 @@ embedml::include_model!(
 fn residual_block_float() {
     embedml_tests::check_fixture::<ResidualBlockFloat>("residual_block_float");
 }
+
+// int8: ABS(shapes=[(1, 4, 4, 4)])
+embedml::include_model!(AbsInt8, "../fixtures/abs_int8.tflite");
+
+#[test]
+fn abs_int8() {
+    embedml_tests::check_fixture::<AbsInt8>("abs_int8");
+}
+
+// float32: ABS(shapes=[(1, 4, 4, 4)])
+embedml::include_model!(AbsFloat, "../fixtures/abs_float.tflite");
+
+#[test]
+fn abs_float() {
+    embedml_tests::check_fixture::<AbsFloat>("abs_float");
+}
+
+// int8: ABS(shapes=[(1, 40)])
+embedml::include_model!(AbsRank2Int8, "../fixtures/abs_rank2_int8.tflite");
+
+#[test]
+fn abs_rank2_int8() {
+    embedml_tests::check_fixture::<AbsRank2Int8>("abs_rank2_int8");
+}
+
+// float32: ABS(shapes=[(1, 40)])
+embedml::include_model!(AbsRank2Float, "../fixtures/abs_rank2_float.tflite");
+
+#[test]
+fn abs_rank2_float() {
+    embedml_tests::check_fixture::<AbsRank2Float>("abs_rank2_float");
+}
+
+// int8: RELU -> ABS
+embedml::include_model!(AbsAfterReluInt8, "../fixtures/abs_after_relu_int8.tflite");
+
+#[test]
+fn abs_after_relu_int8() {
+    embedml_tests::check_fixture::<AbsAfterReluInt8>("abs_after_relu_int8");
+}
+
+// float32: RELU -> ABS
+embedml::include_model!(AbsAfterReluFloat, "../fixtures/abs_after_relu_float.tflite");
+
+#[test]
+fn abs_after_relu_float() {
+    embedml_tests::check_fixture::<AbsAfterReluFloat>("abs_after_relu_float");
+}
+
+// int8: FULLY_CONNECTED(activation=RELU) -> FULLY_CONNECTED(activation=RELU) -> SUB -> ABS ->
+//     FULLY_CONNECTED -> SOFTMAX
+embedml::include_model!(L1DistanceInt8, "../fixtures/l1_distance_int8.tflite");
+
+#[test]
+fn l1_distance_int8() {
+    embedml_tests::check_fixture::<L1DistanceInt8>("l1_distance_int8");
+}
+
+// float32: FULLY_CONNECTED(activation=RELU) -> FULLY_CONNECTED(activation=RELU) -> SUB -> ABS ->
+//     FULLY_CONNECTED -> SOFTMAX
+embedml::include_model!(L1DistanceFloat, "../fixtures/l1_distance_float.tflite");
+
+#[test]
+fn l1_distance_float() {
+    embedml_tests::check_fixture::<L1DistanceFloat>("l1_distance_float");
+}
+
+// float32: NEG
+embedml::include_model!(NegFloat, "../fixtures/neg_float.tflite");
+
+#[test]
+fn neg_float() {
+    embedml_tests::check_fixture::<NegFloat>("neg_float");
+}
+
+// float32: NEG
+embedml::include_model!(NegRank3Float, "../fixtures/neg_rank3_float.tflite");
+
+#[test]
+fn neg_rank3_float() {
+    embedml_tests::check_fixture::<NegRank3Float>("neg_rank3_float");
+}
+
+// int8: DEQUANTIZE -> NEG(in=FLOAT32) -> QUANTIZE
+embedml::include_model!(NegInInt8Int8, "../fixtures/neg_in_int8_int8.tflite");
+
+#[test]
+fn neg_in_int8_int8() {
+    embedml_tests::check_fixture::<NegInInt8Int8>("neg_in_int8_int8");
+}
+
+// float32: NEG -> MAX_POOL_2D(filter=(2, 2)) -> NEG
+embedml::include_model!(MinPoolFloat, "../fixtures/min_pool_float.tflite");
+
+#[test]
+fn min_pool_float() {
+    embedml_tests::check_fixture::<MinPoolFloat>("min_pool_float");
+}
+
+// int8: DEQUANTIZE -> NEG(in=FLOAT32) -> QUANTIZE -> MAX_POOL_2D -> DEQUANTIZE -> NEG(in=FLOAT32)
+//     -> QUANTIZE
+embedml::include_model!(
+    MinPoolInInt8Int8,
+    "../fixtures/min_pool_in_int8_int8.tflite"
+);
+
+#[test]
+fn min_pool_in_int8_int8() {
+    embedml_tests::check_fixture::<MinPoolInInt8Int8>("min_pool_in_int8_int8");
+}
+
+// int8: SQUARED_DIFFERENCE(shapes=[(1, 3, 4, 5), (1, 3, 4, 5)] constants=[])
+embedml::include_model!(
+    SquaredDifferenceSameShapeInt8,
+    "../fixtures/squared_difference_same_shape_int8.tflite"
+);
+
+#[test]
+fn squared_difference_same_shape_int8() {
+    embedml_tests::check_fixture::<SquaredDifferenceSameShapeInt8>(
+        "squared_difference_same_shape_int8",
+    );
+}
+
+// float32: SQUARED_DIFFERENCE(shapes=[(1, 3, 4, 5), (1, 3, 4, 5)] constants=[])
+embedml::include_model!(
+    SquaredDifferenceSameShapeFloat,
+    "../fixtures/squared_difference_same_shape_float.tflite"
+);
+
+#[test]
+fn squared_difference_same_shape_float() {
+    embedml_tests::check_fixture::<SquaredDifferenceSameShapeFloat>(
+        "squared_difference_same_shape_float",
+    );
+}
+
+// int8: SQUARED_DIFFERENCE(shapes=[(1, 3, 4, 5), (1, 1, 1, 5)] constants=[])
+embedml::include_model!(
+    SquaredDifferenceBroadcastChannelsInt8,
+    "../fixtures/squared_difference_broadcast_channels_int8.tflite"
+);
+
+#[test]
+fn squared_difference_broadcast_channels_int8() {
+    embedml_tests::check_fixture::<SquaredDifferenceBroadcastChannelsInt8>(
+        "squared_difference_broadcast_channels_int8",
+    );
+}
+
+// float32: SQUARED_DIFFERENCE(shapes=[(1, 3, 4, 5), (1, 1, 1, 5)] constants=[])
+embedml::include_model!(
+    SquaredDifferenceBroadcastChannelsFloat,
+    "../fixtures/squared_difference_broadcast_channels_float.tflite"
+);
+
+#[test]
+fn squared_difference_broadcast_channels_float() {
+    embedml_tests::check_fixture::<SquaredDifferenceBroadcastChannelsFloat>(
+        "squared_difference_broadcast_channels_float",
+    );
+}
+
+// int8: SQUARED_DIFFERENCE(shapes=[(1, 3, 4, 5), (1, 3, 1, 1)] constants=[])
+embedml::include_model!(
+    SquaredDifferenceBroadcastRowsInt8,
+    "../fixtures/squared_difference_broadcast_rows_int8.tflite"
+);
+
+#[test]
+fn squared_difference_broadcast_rows_int8() {
+    embedml_tests::check_fixture::<SquaredDifferenceBroadcastRowsInt8>(
+        "squared_difference_broadcast_rows_int8",
+    );
+}
+
+// float32: SQUARED_DIFFERENCE(shapes=[(1, 3, 4, 5), (1, 3, 1, 1)] constants=[])
+embedml::include_model!(
+    SquaredDifferenceBroadcastRowsFloat,
+    "../fixtures/squared_difference_broadcast_rows_float.tflite"
+);
+
+#[test]
+fn squared_difference_broadcast_rows_float() {
+    embedml_tests::check_fixture::<SquaredDifferenceBroadcastRowsFloat>(
+        "squared_difference_broadcast_rows_float",
+    );
+}
+
+// int8: SQUARED_DIFFERENCE(shapes=[(1, 3, 1, 5), (1, 1, 4, 1)] constants=[])
+embedml::include_model!(
+    SquaredDifferenceBroadcastBothInt8,
+    "../fixtures/squared_difference_broadcast_both_int8.tflite"
+);
+
+#[test]
+fn squared_difference_broadcast_both_int8() {
+    embedml_tests::check_fixture::<SquaredDifferenceBroadcastBothInt8>(
+        "squared_difference_broadcast_both_int8",
+    );
+}
+
+// float32: SQUARED_DIFFERENCE(shapes=[(1, 3, 1, 5), (1, 1, 4, 1)] constants=[])
+embedml::include_model!(
+    SquaredDifferenceBroadcastBothFloat,
+    "../fixtures/squared_difference_broadcast_both_float.tflite"
+);
+
+#[test]
+fn squared_difference_broadcast_both_float() {
+    embedml_tests::check_fixture::<SquaredDifferenceBroadcastBothFloat>(
+        "squared_difference_broadcast_both_float",
+    );
+}
+
+// int8: SQUARED_DIFFERENCE(shapes=[(1, 3, 4, 5), (1, 1, 1, 5)] constants=[1])
+embedml::include_model!(
+    SquaredDifferenceConstantInt8,
+    "../fixtures/squared_difference_constant_int8.tflite"
+);
+
+#[test]
+fn squared_difference_constant_int8() {
+    embedml_tests::check_fixture::<SquaredDifferenceConstantInt8>(
+        "squared_difference_constant_int8",
+    );
+}
+
+// float32: SQUARED_DIFFERENCE(shapes=[(1, 3, 4, 5), (1, 1, 1, 5)] constants=[1])
+embedml::include_model!(
+    SquaredDifferenceConstantFloat,
+    "../fixtures/squared_difference_constant_float.tflite"
+);
+
+#[test]
+fn squared_difference_constant_float() {
+    embedml_tests::check_fixture::<SquaredDifferenceConstantFloat>(
+        "squared_difference_constant_float",
+    );
+}
+
+// int8: CONV_2D(activation=RELU) -> MEAN(keepDims=True input1=[1, 2]) -> RESHAPE ->
+//     SQUARED_DIFFERENCE(shapes=[(1, 6, 6, 6), (1, 1, 1, 6)]) -> MEAN(keepDims=False input1=[1, 2])
+//     -> CONCATENATION -> FULLY_CONNECTED
+embedml::include_model!(
+    MeanVariancePoolInt8,
+    "../fixtures/mean_variance_pool_int8.tflite"
+);
+
+#[test]
+fn mean_variance_pool_int8() {
+    embedml_tests::check_fixture::<MeanVariancePoolInt8>("mean_variance_pool_int8");
+}
+
+// float32: CONV_2D(activation=RELU) -> MEAN(keepDims=True input1=[1, 2]) -> RESHAPE ->
+//     SQUARED_DIFFERENCE(shapes=[(1, 6, 6, 6), (1, 1, 1, 6)]) -> MEAN(keepDims=False input1=[1, 2])
+//     -> CONCATENATION -> FULLY_CONNECTED
+embedml::include_model!(
+    MeanVariancePoolFloat,
+    "../fixtures/mean_variance_pool_float.tflite"
+);
+
+#[test]
+fn mean_variance_pool_float() {
+    embedml_tests::check_fixture::<MeanVariancePoolFloat>("mean_variance_pool_float");
+}

@@ -746,6 +746,17 @@ def add_output_scale(m: Model):
     m.op(OP.ADD, [a, b], [m.tensor("sum", [1, 4], quant=(1e-6, 0))])
 
 
+@case(
+    "operator #3 (SQUARED_DIFFERENCE): the output requantization needs a rescale by 2^35, "
+    "beyond TFLM's fixed-point range"
+)
+def squared_difference_output_scale(m: Model):
+    """An int8 SQUARED_DIFFERENCE of inputs with scale 1 into an output with scale 1e-14."""
+    a = m.input("a", [1, 4], quant=(1.0, 0))
+    b = m.input("b", [1, 4], quant=(1.0, 0))
+    m.op(OP.SQUARED_DIFFERENCE, [a, b], [m.tensor("y", [1, 4], quant=(1e-14, 0))])
+
+
 @case("operator #3 (MUL): inputs [1, 3] and [1, 2] do not broadcast to the output [1, 3]")
 def no_broadcast(m: Model):
     """A float32 MUL of [1, 3] and [1, 2]."""
@@ -791,6 +802,13 @@ def hard_swish_scale(m: Model):
     """An int8 HARD_SWISH with input scale 1 and output scale 0.001."""
     x = m.input("x", [1, 4], quant=(1.0, 0))
     m.op(OP.HARD_SWISH, [x], [m.tensor("y", [1, 4], quant=(0.001, 0))])
+
+
+@case("operator #3 (NEG): INT8 NEG is not supported (TFLM's NEG kernel takes FLOAT32 only)")
+def neg_int8(m: Model):
+    """An int8 NEG, which TFLM's kernel refuses when invoked (it has a float32 path only)."""
+    x = m.input("x", [1, 4])
+    m.op(OP.NEG, [x], [m.tensor("y", [1, 4], quant=(1 / 128, 0))])
 
 
 # --- Quantize, dequantize -------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Generate the operator fixtures in tests/fixtures/ and tests/tests/op_fixtures.rs.
 
-Each fixture is a tiny Keras model around one TFLite builtin operator (two are
-small networks of a few operators), converted by TensorFlow's TFLiteConverter
+Each fixture is a tiny Keras model around one TFLite builtin operator (some are
+small blocks of a few operators), converted by TensorFlow's TFLiteConverter
 either to a full-integer int8 model, calibrated on seeded random data, or to a
 float32 model. For every fixture this script
 
@@ -586,6 +586,145 @@ def network_specs() -> list[Spec]:
     ]
 
 
+def unary(function: Callable, shape: tuple[int, ...]) -> Callable:
+    """A one-input model applying a TensorFlow function in a Lambda layer."""
+    return single(lambda: layers.Lambda(function), shape)
+
+
+def min_pool() -> keras.Model:
+    """Min pooling as TensorFlow spells it: -max_pool(-x)."""
+
+    def body(x):
+        y = layers.MaxPooling2D(2)(layers.Lambda(tf.negative)(x))
+        return layers.Lambda(tf.negative)(y)
+
+    return functional(body, (1, 6, 6, 3))
+
+
+def l1_distance() -> keras.Model:
+    """A Siamese head: one shared embedding of two inputs, the absolute difference of the two,
+    and same/different scores."""
+    embed = layers.Dense(8, activation="relu")
+    score = layers.Dense(2, activation="softmax")
+
+    def body(a, b):
+        distance = layers.Lambda(tf.abs)(layers.Subtract()([embed(a), embed(b)]))
+        return score(distance)
+
+    return functional(body, (1, 16), (1, 16))
+
+
+def unary_math_specs() -> list[Spec]:
+    """ABS (int8 and float32) and NEG (float32: TFLM has no int8 NEG, so the converter leaves an
+    int8 model's NEG in float32 between DEQUANTIZE and QUANTIZE)."""
+    float_island = (op("DEQUANTIZE"), op("NEG", **{"in": "FLOAT32"}), op("QUANTIZE"))
+    return [
+        # int8: the output scale is about half the input's (|x| spans half the range).
+        Spec("abs", unary(tf.abs, (1, 4, 4, 4)), (op("ABS", shapes=[(1, 4, 4, 4)]),)),
+        Spec("abs_rank2", unary(tf.abs, (1, 40)), (op("ABS", shapes=[(1, 40)]),)),
+        # int8: RELU's output range is ABS's, so the scales are equal and TFLM skips the
+        # rescale.
+        Spec(
+            "abs_after_relu",
+            single(lambda: chain(layers.ReLU(), layers.Lambda(tf.abs)), (1, 6, 8)),
+            (op("RELU"), op("ABS")),
+        ),
+        Spec(
+            "l1_distance",
+            l1_distance,
+            (
+                op("FULLY_CONNECTED", activation="RELU"),
+                op("FULLY_CONNECTED", activation="RELU"),
+                op("SUB"),
+                op("ABS"),
+                op("FULLY_CONNECTED"),
+                op("SOFTMAX"),
+            ),
+        ),
+        Spec("neg", unary(tf.negative, (1, 4, 4, 4)), (op("NEG"),), (FLOAT,)),
+        Spec("neg_rank3", unary(tf.negative, (1, 6, 10)), (op("NEG"),), (FLOAT,)),
+        Spec("neg_in_int8", unary(tf.negative, (1, 4, 4, 4)), float_island, (INT8,)),
+        Spec(
+            "min_pool",
+            min_pool,
+            (op("NEG"), op("MAX_POOL_2D", filter=(2, 2)), op("NEG")),
+            (FLOAT,),
+        ),
+        Spec(
+            "min_pool_in_int8",
+            min_pool,
+            (*float_island, op("MAX_POOL_2D"), *float_island),
+            (INT8,),
+        ),
+    ]
+
+
+def mean_variance_pool() -> keras.Model:
+    """Statistics pooling (speaker embeddings): per-channel mean and variance over the image,
+    the variance as the mean of SQUARED_DIFFERENCE from the mean, then a dense layer."""
+
+    def body(x):
+        y = layers.Conv2D(6, 3, padding="same", activation="relu")(x)
+        mean = layers.Lambda(lambda t: tf.reduce_mean(t, axis=[1, 2], keepdims=True))(y)
+        deviation = layers.Lambda(lambda ab: tf.math.squared_difference(*ab))([y, mean])
+        variance = layers.Lambda(lambda t: tf.reduce_mean(t, axis=[1, 2]))(deviation)
+        pooled = layers.Concatenate()([layers.Flatten()(mean), variance])
+        return layers.Dense(4)(pooled)
+
+    return functional(body, (1, 6, 6, 3))
+
+
+def squared_difference_specs() -> list[Spec]:
+    full, channels, rows = ELEMENTWISE_SHAPE, (1, 1, 1, 5), (1, 3, 1, 1)
+    sqd, name = tf.math.squared_difference, "SQUARED_DIFFERENCE"
+    return [
+        Spec(
+            "squared_difference_same_shape",
+            binary(sqd, full),
+            (op(name, shapes=[full, full], constants=[]),),
+        ),
+        Spec(
+            "squared_difference_broadcast_channels",
+            binary(sqd, channels),
+            (op(name, shapes=[full, channels], constants=[]),),
+        ),
+        Spec(
+            "squared_difference_broadcast_rows",
+            binary(sqd, rows),
+            (op(name, shapes=[full, rows], constants=[]),),
+        ),
+        # Both inputs broadcast: [1, 3, 1, 5] against [1, 1, 4, 1].
+        Spec(
+            "squared_difference_broadcast_both",
+            lambda: functional(
+                lambda a, b: layers.Lambda(lambda ab: sqd(*ab))([a, b]),
+                (1, 3, 1, 5),
+                (1, 1, 4, 1),
+            ),
+            (op(name, shapes=[(1, 3, 1, 5), (1, 1, 4, 1)], constants=[]),),
+        ),
+        # A constant per-channel operand: input scales far apart.
+        Spec(
+            "squared_difference_constant",
+            with_constant(sqd),
+            (op(name, shapes=[full, channels], constants=[1]),),
+        ),
+        Spec(
+            "mean_variance_pool",
+            mean_variance_pool,
+            (
+                op("CONV_2D", activation="RELU"),
+                op("MEAN", keepDims=True, input1=[1, 2]),
+                op("RESHAPE"),
+                op(name, shapes=[(1, 6, 6, 6), (1, 1, 1, 6)]),
+                op("MEAN", keepDims=False, input1=[1, 2]),
+                op("CONCATENATION"),
+                op("FULLY_CONNECTED"),
+            ),
+        ),
+    ]
+
+
 def all_fixtures() -> list[Fixture]:
     specs = (
         conv_specs()
@@ -598,6 +737,8 @@ def all_fixtures() -> list[Fixture]:
         + tensor_specs()
         + activation_specs()
         + network_specs()
+        + unary_math_specs()
+        + squared_difference_specs()
     )
     return [
         Fixture(spec, conversion) for spec in specs for conversion in spec.conversions

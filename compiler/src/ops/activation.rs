@@ -1,8 +1,10 @@
-//! Element-wise activations: RELU, RELU6, RELU_N1_TO_1, LEAKY_RELU, LOGISTIC, TANH, HARD_SWISH.
-//! int8 ones are 256-entry tables (TFLM's per-element integer algorithm, evaluated at compile
-//! time); float32 ones compute. They may write their output over their input.
+//! Element-wise unary ops: the activations RELU, RELU6, RELU_N1_TO_1, LEAKY_RELU, LOGISTIC, TANH,
+//! HARD_SWISH, and ABS and NEG. int8 ones are 256-entry tables (TFLM's per-element integer
+//! algorithm, evaluated at compile time); float32 ones compute. They may write their output over
+//! their input.
 
 use crate::error::Error;
+use crate::ir::ElementType;
 use crate::kernel::{self, Table, kernels};
 use crate::plan::{Access, InPlace};
 use crate::program::KernelCall;
@@ -20,7 +22,7 @@ options_table!(
     }
 );
 
-/// Which activation.
+/// Which unary op.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum UnaryKind {
     /// RELU.
@@ -37,12 +39,16 @@ pub enum UnaryKind {
     Tanh,
     /// HARD_SWISH.
     HardSwish,
+    /// ABS.
+    Abs,
+    /// NEG (float32 only: TFLM has no int8 kernel).
+    Neg,
 }
 
-/// A checked activation.
+/// A checked unary op.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Unary {
-    /// Which activation.
+    /// Which op.
     pub kind: UnaryKind,
     /// Number type.
     pub precision: Precision,
@@ -63,18 +69,8 @@ fn relu_activation(kind: UnaryKind) -> Activation {
     }
 }
 
-/// A rescale TFLM's fixed-point arithmetic can do: a left shift of at most 31.
-pub(super) fn check_shift(cx: &Check, shift: i32, what: &str) -> Result<(), Error> {
-    if shift > 31 {
-        return Err(cx.error(format!(
-            "the {what} needs a rescale by 2^{shift}, beyond TFLM's fixed-point range (the scales are implausible)"
-        )));
-    }
-    Ok(())
-}
-
-/// The table of an int8 activation: TFLM's output constraints, then the table function's
-/// arguments as TFLM's Prepare computes them.
+/// The table of an int8 unary op: TFLM's output constraints, then the table function's arguments
+/// as TFLM's Prepare computes them.
 fn int8_table(cx: &Check, kind: UnaryKind, input: usize, output: usize) -> Result<Table, Error> {
     let o = cx.tensor(output);
     let fixed = match kind {
@@ -135,9 +131,17 @@ fn int8_table(cx: &Check, kind: UnaryKind, input: usize, output: usize) -> Resul
             }
             (&kernels::hard_swish_table, args.to_vec(), &[])
         }
+        UnaryKind::Abs => (
+            &kernels::abs_table,
+            args::abs_table_args(si, zi, so, zo).to_vec(),
+            &[2],
+        ),
+        UnaryKind::Neg => {
+            return Err(cx.error("an INT8 NEG reached its table (a bug in embedml)"));
+        }
     };
     for &i in shifts {
-        check_shift(cx, args[i], "input rescale")?;
+        cx.check_shift(args[i], "input rescale")?;
     }
     Ok(Table { function, args })
 }
@@ -151,10 +155,13 @@ impl Operator for Unary {
         "LOGISTIC",
         "TANH",
         "HARD_SWISH",
+        "ABS",
+        "NEG",
     ];
 
     fn check(cx: &Check) -> Result<Self, Error> {
         let kind = match cx.op.name.as_str() {
+            "NEG" => UnaryKind::Neg,
             "RELU" => UnaryKind::Relu,
             "RELU6" => UnaryKind::Relu6,
             "RELU_N1_TO_1" => UnaryKind::ReluN1To1,
@@ -170,10 +177,21 @@ impl Operator for Unary {
             }
             "LOGISTIC" => UnaryKind::Logistic,
             "TANH" => UnaryKind::Tanh,
-            _ => UnaryKind::HardSwish,
+            "HARD_SWISH" => UnaryKind::HardSwish,
+            "ABS" => UnaryKind::Abs,
+            _ => {
+                return Err(cx.error("the unary family has no kind for it (a bug in embedml)"));
+            }
         };
         let input = cx.input(0, "input")?;
         let output = cx.output()?;
+        let input_type = cx.tensor(input).element_type;
+        if kind == UnaryKind::Neg && input_type != ElementType::Float32 {
+            return Err(cx.error(format!(
+                "{} NEG is not supported (TFLM's NEG kernel takes FLOAT32 only)",
+                input_type.name()
+            )));
+        }
         let precision = cx.precision(input, output)?;
         if cx.tensor(input).len() != cx.tensor(output).len() {
             return Err(cx.error("input and output differ in size"));
@@ -232,6 +250,8 @@ impl Operator for Unary {
             UnaryKind::HardSwish => {
                 cx.call(&kernels::hard_swish_f32, kernel::NoParams {}, reads, output)
             }
+            UnaryKind::Abs => cx.call(&kernels::abs_f32, kernel::NoParams {}, reads, output),
+            UnaryKind::Neg => cx.call(&kernels::neg_f32, kernel::NoParams {}, reads, output),
         }
     }
 }

@@ -404,6 +404,11 @@ impl<'g, 'a> Check<'g, 'a> {
         })
     }
 
+    /// Fails unless a rescale's left shift is at most 31 (see [`shift_fits`]).
+    pub fn check_shift(&self, shift: i32, what: &str) -> Result<(), Error> {
+        shift_fits(shift, what).map_err(|e| self.error(e))
+    }
+
     /// The per-tensor scale of tensor `t` ([`Tensor::scale`]).
     pub fn scale(&self, t: usize) -> f32 {
         self.tensor(t).scale()
@@ -421,4 +426,15 @@ pub(super) fn describe_quantization(tensor: &Tensor) -> String {
         Some((scale, zero_point)) => format!("scale {scale} and zero point {zero_point}"),
         None => "no quantization".to_owned(),
     }
+}
+
+/// A rescale TFLM's fixed-point arithmetic can do: a left shift of at most 31 (a real multiplier
+/// below 2^32); TFLM's `x * (1 << shift)` is undefined beyond.
+pub(super) fn shift_fits(shift: i32, what: &str) -> Result<(), String> {
+    if shift > 31 {
+        return Err(format!(
+            "the {what} needs a rescale by 2^{shift}, beyond TFLM's fixed-point range (the scales are implausible)"
+        ));
+    }
+    Ok(())
 }

@@ -1,4 +1,5 @@
-//! Broadcasting binary element-wise ops: ADD, SUB, MUL, MAXIMUM, MINIMUM; int8 and float32.
+//! Broadcasting binary element-wise ops: ADD, SUB, MUL, MAXIMUM, MINIMUM, SQUARED_DIFFERENCE;
+//! int8 and float32.
 //! They may write their output over their first input.
 
 use crate::error::Error;
@@ -50,6 +51,23 @@ pub enum BinaryKind {
     Maximum,
     /// MINIMUM.
     Minimum,
+    /// SQUARED_DIFFERENCE.
+    SquaredDifference,
+}
+
+impl BinaryKind {
+    /// The kind of each of [`Binary::NAMES`].
+    fn of(name: &str) -> Option<BinaryKind> {
+        Some(match name {
+            "ADD" => BinaryKind::Add,
+            "SUB" => BinaryKind::Sub,
+            "MUL" => BinaryKind::Mul,
+            "MAXIMUM" => BinaryKind::Maximum,
+            "MINIMUM" => BinaryKind::Minimum,
+            "SQUARED_DIFFERENCE" => BinaryKind::SquaredDifference,
+            _ => return None,
+        })
+    }
 }
 
 /// The int8 rescaling of an op, computed once when it is checked.
@@ -57,7 +75,7 @@ pub enum BinaryKind {
 pub enum Rescale {
     /// MAXIMUM, MINIMUM, and every float32 op: none.
     None,
-    /// int8 ADD and SUB.
+    /// int8 ADD, SUB and SQUARED_DIFFERENCE.
     Add(AddParams),
     /// int8 MUL: the output multiplier and shift.
     Mul(i32, i32),
@@ -76,7 +94,7 @@ pub struct Binary {
     pub input2: usize,
     /// Output.
     pub output: usize,
-    /// Fused activation (none for MAXIMUM and MINIMUM).
+    /// Fused activation (none for MAXIMUM, MINIMUM and SQUARED_DIFFERENCE).
     pub activation: Activation,
     /// How the inputs map onto the output when their shapes differ.
     pub broadcast: Option<Broadcast4>,
@@ -98,22 +116,24 @@ fn fused(cx: &Check, kind: BinaryKind) -> Result<Activation, Error> {
         BinaryKind::Mul => cx
             .options::<MulOptions>()?
             .and_then(|o| o.fused_activation_function()),
-        BinaryKind::Maximum | BinaryKind::Minimum => None,
+        BinaryKind::Maximum | BinaryKind::Minimum | BinaryKind::SquaredDifference => None,
     };
     options::activation(code).map_err(|e| cx.error(e))
 }
 
 impl Operator for Binary {
-    const NAMES: &'static [&'static str] = &["ADD", "SUB", "MUL", "MAXIMUM", "MINIMUM"];
+    const NAMES: &'static [&'static str] = &[
+        "ADD",
+        "SUB",
+        "MUL",
+        "MAXIMUM",
+        "MINIMUM",
+        "SQUARED_DIFFERENCE",
+    ];
 
     fn check(cx: &Check) -> Result<Self, Error> {
-        let kind = match cx.op.name.as_str() {
-            "ADD" => BinaryKind::Add,
-            "SUB" => BinaryKind::Sub,
-            "MUL" => BinaryKind::Mul,
-            "MAXIMUM" => BinaryKind::Maximum,
-            _ => BinaryKind::Minimum,
-        };
+        let kind = BinaryKind::of(&cx.op.name)
+            .ok_or_else(|| cx.error("the binary family has no kind for it (a bug in embedml)"))?;
         let activation = fused(cx, kind)?;
         let input1 = cx.input(0, "first input")?;
         let input2 = cx.input(1, "second input")?;
@@ -164,6 +184,13 @@ impl Operator for Binary {
             (Precision::Int8, BinaryKind::Mul) => {
                 let (multiplier, shift) = rescale::mul_params(s1, s2, so);
                 Rescale::Mul(multiplier, shift)
+            }
+            (Precision::Int8, BinaryKind::SquaredDifference) => {
+                // The inputs' rescales always shrink; the output's may grow (TFLM's
+                // QuantizeMultiplier), up to a left shift of 31.
+                let p = rescale::squared_difference_params(s1, s2, so);
+                cx.check_shift(p.output_shift, "output requantization")?;
+                Rescale::Add(p)
             }
         };
         if precision == Precision::Int8 && matches!(kind, BinaryKind::Maximum | BinaryKind::Minimum)
@@ -220,12 +247,23 @@ impl Operator for Binary {
                 };
                 cx.call(kernel, kernel::MinMax { broadcast }, &reads, output)
             }
+            (Precision::Float32, _) if self.kind == BinaryKind::SquaredDifference => cx.call(
+                &kernels::squared_difference_f32,
+                kernel::SquaredDifferenceF32 { broadcast },
+                &reads,
+                output,
+            ),
             (Precision::Float32, _) => {
                 let (output_min, output_max) = quant::activation_range_f32(self.activation);
                 let kernel: &'static Kernel<kernel::ArithmeticF32> = match self.kind {
                     BinaryKind::Add => &kernels::add_f32,
                     BinaryKind::Sub => &kernels::sub_f32,
-                    _ => &kernels::mul_f32,
+                    BinaryKind::Mul => &kernels::mul_f32,
+                    BinaryKind::Maximum | BinaryKind::Minimum | BinaryKind::SquaredDifference => {
+                        return Err(
+                            cx.error("no arithmetic float kernel for it (a bug in embedml)")
+                        );
+                    }
                 };
                 let params = kernel::ArithmeticF32 {
                     output_min,
@@ -266,16 +304,31 @@ impl Operator for Binary {
                     output_max,
                     broadcast,
                 };
-                let kernel = if self.kind == BinaryKind::Add {
-                    &kernels::add_i8
-                } else {
-                    &kernels::sub_i8
+                let kernel = match self.kind {
+                    BinaryKind::Add => &kernels::add_i8,
+                    BinaryKind::Sub => &kernels::sub_i8,
+                    BinaryKind::SquaredDifference => &kernels::squared_difference_i8,
+                    BinaryKind::Mul | BinaryKind::Maximum | BinaryKind::Minimum => {
+                        return Err(cx.error("no ADD-style int8 kernel for it (a bug in embedml)"));
+                    }
                 };
                 cx.call(kernel, params, &reads, output)
             }
-            (Precision::Int8, Rescale::None) => {
-                Err(cx.error("an int8 ADD, SUB or MUL lost its rescaling (a bug in embedml)"))
-            }
+            (Precision::Int8, Rescale::None) => Err(cx.error(
+                "an int8 ADD, SUB, MUL or SQUARED_DIFFERENCE lost its rescaling (a bug in embedml)",
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_name_has_a_kind() {
+        for name in Binary::NAMES {
+            assert!(BinaryKind::of(name).is_some(), "{name}");
         }
     }
 }

@@ -152,12 +152,7 @@ impl<'g, 'a> Lower<'g, 'a> {
     /// Fails unless a rescale's left shift is at most 31 (a real multiplier below 2^32): TFLM's
     /// `x * (1 << shift)` is undefined beyond.
     pub fn check_shift(&self, shift: i32, what: &str) -> Result<(), Error> {
-        if shift > 31 {
-            return Err(self.error(format!(
-                "the {what} needs a rescale by 2^{shift}, beyond TFLM's fixed-point range (the scales are implausible)"
-            )));
-        }
-        Ok(())
+        super::check::shift_fits(shift, what).map_err(|e| self.error(e))
     }
 
     /// The clamp range of a fused activation in an int8 output's units.

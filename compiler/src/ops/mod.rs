@@ -53,11 +53,14 @@ pub trait Operator: Sized {
 
 /// The registry: every operator family, once. Makes [`Step`] and its dispatch.
 macro_rules! operators {
-    ($( $(#[$doc:meta])* $variant:ident($ty:ty), )*) => {
+    ($( $variant:ident($ty:ty), )*) => {
         /// A checked operator, one per op of the graph.
         #[derive(Clone, Debug, PartialEq)]
         pub enum Step {
-            $( $(#[$doc])* $variant($ty), )*
+            $(
+                #[doc = concat!("An operator of [`", stringify!($ty), "`]'s `NAMES`.")]
+                $variant($ty),
+            )*
         }
 
         impl Step {
@@ -99,33 +102,19 @@ macro_rules! operators {
 }
 
 operators! {
-    /// FULLY_CONNECTED.
     FullyConnected(fully_connected::FullyConnected),
-    /// CONV_2D.
     Conv2d(conv::Conv2d),
-    /// DEPTHWISE_CONV_2D.
     DepthwiseConv2d(conv::DepthwiseConv2d),
-    /// AVERAGE_POOL_2D, MAX_POOL_2D.
     Pool(pool::Pool),
-    /// SOFTMAX.
     Softmax(softmax::Softmax),
-    /// ADD, SUB, MUL, MAXIMUM, MINIMUM.
     Binary(elementwise::Binary),
-    /// RELU, RELU6, RELU_N1_TO_1, LEAKY_RELU, LOGISTIC, TANH, HARD_SWISH.
     Unary(activation::Unary),
-    /// QUANTIZE.
     Quantize(quantize::Quantize),
-    /// DEQUANTIZE.
     Dequantize(quantize::Dequantize),
-    /// PAD.
     Pad(pad::Pad),
-    /// CONCATENATION.
     Concatenation(concatenation::Concatenation),
-    /// MEAN.
     Mean(reduce::Mean),
-    /// TRANSPOSE, STRIDED_SLICE.
     Gather(gather::Gather),
-    /// RESHAPE, SQUEEZE, EXPAND_DIMS.
     View(reshape::View),
 }
 
@@ -178,4 +167,23 @@ pub fn lower(graph: &Graph, steps: &[Step], plan: &MemoryPlan) -> Result<Program
         arena_bytes: plan.arena_bytes,
         io,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_operator_has_one_family_and_a_builtin_name() {
+        let names = supported();
+        let mut unique = names.clone();
+        unique.dedup();
+        assert_eq!(names, unique, "an operator is in two families");
+        for name in names {
+            assert!(
+                (0..256).any(|code| crate::tflite::builtin_operator(code) == Some(name)),
+                "{name} is not a TFLite builtin"
+            );
+        }
+    }
 }

@@ -8,7 +8,6 @@ use crate::plan::{Access, InPlace};
 use crate::program::KernelCall;
 use crate::quant::activation as args;
 
-use super::activation::check_shift;
 use super::{Check, Lower, Operator};
 
 /// A checked QUANTIZE.
@@ -59,7 +58,7 @@ impl Operator for Quantize {
                     cx.scale(output),
                     cx.zero_point(output),
                 );
-                check_shift(cx, args[2], "rescale")?;
+                cx.check_shift(args[2], "rescale")?;
                 Some(Table {
                     function: &kernels::requantize_table,
                     args: args.to_vec(),

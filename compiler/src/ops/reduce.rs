@@ -8,7 +8,6 @@ use crate::quant::reduce::{MeanI8Params, mean_i8_params};
 
 use crate::tflite::options_table;
 
-use super::activation::check_shift;
 use super::shape::axis;
 use super::{Check, Lower, Operator, Precision};
 
@@ -85,7 +84,7 @@ impl Operator for Mean {
                     cx.zero_point(output),
                     reduced,
                 );
-                check_shift(cx, p.shift, "output requantization")?;
+                cx.check_shift(p.shift, "output requantization")?;
                 Some(p)
             }
             Precision::Float32 => None,

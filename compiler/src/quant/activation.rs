@@ -204,6 +204,26 @@ pub fn hard_swish_table_args(
     ]
 }
 
+/// Arguments of `abs_table`: `[input_zero_point, multiplier, shift, output_zero_point]`.
+///
+/// As TFLite Micro's ABS `Prepare` (`PrepareAbsRsqrt`): when the scales differ (compared as
+/// `float`), `double(input_scale) / double(output_scale)` split by `QuantizeMultiplier`; when they
+/// are equal TFLite Micro adds the output zero point without rescaling, which is the exact
+/// identity `(2^30, 1)`. TFLite Micro accepts any scales.
+pub fn abs_table_args(
+    input_scale: f32,
+    input_zero_point: i32,
+    output_scale: f32,
+    output_zero_point: i32,
+) -> [i32; 4] {
+    let (multiplier, shift) = if input_scale == output_scale {
+        (1 << 30, 1)
+    } else {
+        quantize_multiplier(f64::from(input_scale) / f64::from(output_scale))
+    };
+    [input_zero_point, multiplier, shift, output_zero_point]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -273,6 +293,18 @@ mod tests {
             relu_table_args(Activation::ReluN1To1, a, 0, b, 0)[1],
             1_511_735_552
         );
+    }
+
+    #[test]
+    fn abs_args_rescale_in_double_unless_the_scales_are_equal() {
+        let (a, b) = (f32::from_bits(DIVIDEND), f32::from_bits(DIVISOR));
+        assert_eq!(abs_table_args(a, 3, b, -128), [3, 1_511_735_602, -1, -128]);
+        // The converter's scales for ABS of inputs in [-4, 4]: nearly, but not exactly, halved.
+        assert_eq!(
+            abs_table_args(0.031_347_472, 0, 0.015_676_841, -128),
+            [0, 2_147_058_307, 1, -128]
+        );
+        assert_eq!(abs_table_args(0.05, -7, 0.05, 9), [-7, 1 << 30, 1, 9]);
     }
 
     #[test]

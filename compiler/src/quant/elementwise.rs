@@ -1,4 +1,5 @@
-//! Compile-time parameters of the broadcasting binary ops (ADD, SUB, MUL, MAXIMUM, MINIMUM).
+//! Compile-time parameters of the broadcasting binary ops (ADD, SUB, MUL, MAXIMUM, MINIMUM,
+//! SQUARED_DIFFERENCE).
 //!
 //! The int8 multipliers are computed as TensorFlow Lite Micro's `Prepare` computes them, with the
 //! real multipliers formed in `double` from the model's `f32` scales.
@@ -9,7 +10,12 @@ use super::quantize_multiplier;
 /// int8 outputs): `255 * 2^20` still leaves room for the sum of two in an `i32`.
 const LEFT_SHIFT: i32 = 20;
 
-/// The fixed-point rescalings of int8 ADD or SUB; see `embedml::kernels::AddI8`.
+/// Headroom bits of the int8 SQUARED_DIFFERENCE inputs (TFLite Micro's `left_shift` of 7): the
+/// square of a difference, at most `(255 * 2^7)^2`, still fits an `i32`.
+const SQUARED_DIFFERENCE_LEFT_SHIFT: i32 = 7;
+
+/// The fixed-point rescalings of int8 ADD, SUB or SQUARED_DIFFERENCE; see
+/// `embedml::kernels::AddI8`.
 ///
 /// Each input is rescaled by `multiplier * 2^shift / 2^31` to the common scale
 /// `2 * max(input1_scale, input2_scale)`, after a left shift of `left_shift`; the sum or difference
@@ -24,7 +30,7 @@ pub struct AddParams {
     pub input2_multiplier: i32,
     /// Exponent of the second input's rescaling.
     pub input2_shift: i32,
-    /// Headroom bits of the inputs (20).
+    /// Headroom bits of the inputs (20; 7 for SQUARED_DIFFERENCE).
     pub left_shift: i32,
     /// Q0.31 multiplier of the output rescaling.
     pub output_multiplier: i32,
@@ -34,8 +40,8 @@ pub struct AddParams {
 
 impl AddParams {
     /// Splits the three real multipliers with TFLite's `QuantizeMultiplierSmallerThanOneExp`
-    /// (which is [`quantize_multiplier`] plus checks).
-    fn from_reals(input1: f64, input2: f64, output: f64) -> Self {
+    /// (which is [`quantize_multiplier`] plus checks) or `QuantizeMultiplier`.
+    fn from_reals(input1: f64, input2: f64, output: f64, left_shift: i32) -> Self {
         let (input1_multiplier, input1_shift) = quantize_multiplier(input1);
         let (input2_multiplier, input2_shift) = quantize_multiplier(input2);
         let (output_multiplier, output_shift) = quantize_multiplier(output);
@@ -44,7 +50,7 @@ impl AddParams {
             input1_shift,
             input2_multiplier,
             input2_shift,
-            left_shift: LEFT_SHIFT,
+            left_shift,
             output_multiplier,
             output_shift,
         }
@@ -70,6 +76,7 @@ pub fn add_params(input1_scale: f32, input2_scale: f32, output_scale: f32) -> Ad
         f64::from(input1_scale) / twice_max,
         f64::from(input2_scale) / twice_max,
         twice_max / (f64::from(1u32 << LEFT_SHIFT) * f64::from(output_scale)),
+        LEFT_SHIFT,
     )
 }
 
@@ -82,6 +89,29 @@ pub fn add_params(input1_scale: f32, input2_scale: f32, output_scale: f32) -> Ad
 /// `float` ones do not.
 pub fn sub_params(input1_scale: f32, input2_scale: f32, output_scale: f32) -> AddParams {
     add_params(input1_scale, input2_scale, output_scale)
+}
+
+/// int8 SQUARED_DIFFERENCE's rescalings, as TFLite Micro's squared-difference `PrepareQuantized`
+/// computes them: the inputs as for [`add_params`] (with a left shift of 7), the output's real
+/// multiplier `twice_max^2 / double(2^14 * output_scale)`, the product in the denominator formed
+/// in `float` (exact: a power of two).
+///
+/// TFLite Micro splits the output multiplier with `QuantizeMultiplier`, so its shift may be
+/// positive (an output scale below the squared input scales); the caller must reject a shift
+/// beyond 31, which no fixed-point left shift can do.
+pub fn squared_difference_params(
+    input1_scale: f32,
+    input2_scale: f32,
+    output_scale: f32,
+) -> AddParams {
+    let twice_max = 2.0 * f64::from(max_f32(input1_scale, input2_scale));
+    let headroom = (1u32 << (2 * SQUARED_DIFFERENCE_LEFT_SHIFT)) as f32;
+    AddParams::from_reals(
+        f64::from(input1_scale) / twice_max,
+        f64::from(input2_scale) / twice_max,
+        twice_max * twice_max / f64::from(headroom * output_scale),
+        SQUARED_DIFFERENCE_LEFT_SHIFT,
+    )
 }
 
 /// int8 MUL's `(output_multiplier, output_shift)`, as TFLite Micro's `CalculateOpDataMul`
@@ -189,6 +219,32 @@ mod tests {
             s2 = f32::from_bits(s2.to_bits() + 7919);
         }
         assert!(differing > 100, "{differing}");
+    }
+
+    /// Expected values computed independently (numpy float32 scales, Python's `math.frexp`).
+    #[test]
+    fn squared_difference_params_known_values() {
+        // The converter's scales for inputs in [-4, 4] and their squared difference.
+        let p = squared_difference_params(0.030_364_975, 0.031_350_944, 0.239_874_97);
+        assert_eq!(
+            p,
+            AddParams {
+                input1_multiplier: 2_079_946_543,
+                input1_shift: -1,
+                input2_multiplier: 1 << 30,
+                input2_shift: 0,
+                left_shift: 7,
+                output_multiplier: 1_126_305_344,
+                output_shift: -19,
+            }
+        );
+        let p = squared_difference_params(0.1, 0.0023, 0.15);
+        assert_eq!((p.input2_multiplier, p.input2_shift), (1_580_547_976, -6));
+        assert_eq!((p.output_multiplier, p.output_shift), (1_145_324_601, -15));
+        // Twice the input scale 2^-6, squared, over 2^14 times an output scale of 2^-30: 2^6, a
+        // positive shift (QuantizeMultiplier, not the smaller-than-one form).
+        let p = squared_difference_params(1.0 / 64.0, 1.0 / 64.0, 2f32.powi(-30));
+        assert_eq!((p.output_multiplier, p.output_shift), (1 << 30, 7));
     }
 
     #[test]

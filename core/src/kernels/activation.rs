@@ -1,7 +1,7 @@
-//! Element-wise activations, QUANTIZE and DEQUANTIZE.
+//! Element-wise activations and other unary ops (ABS, NEG), QUANTIZE and DEQUANTIZE.
 //!
-//! Every int8-to-int8 unary op (RELU, RELU6, RELU_N1_TO_1, LEAKY_RELU, LOGISTIC, TANH, HARD_SWISH
-//! and int8-to-int8 QUANTIZE) depends only on the input byte, so it runs as a 256-entry lookup
+//! Every int8-to-int8 unary op (RELU, RELU6, RELU_N1_TO_1, LEAKY_RELU, LOGISTIC, TANH, HARD_SWISH,
+//! ABS and int8-to-int8 QUANTIZE) depends only on the input byte, so it runs as a 256-entry lookup
 //! table. The `*_table` functions here build those tables; they are `const fn`s, so generated code
 //! evaluates them at compile time into `static` data. Entry `k` is the output for input value
 //! `k - 128`, computed with TensorFlow Lite Micro's per-element integer arithmetic, which makes a
@@ -285,6 +285,29 @@ pub const fn hard_swish_table(
     table
 }
 
+/// Lookup table of TFLite Micro's int8 ABS (`AbsEvalQuantized`): the magnitude
+/// `|x - input_zero_point|` rescaled by `MultiplyByQuantizedMultiplier(.., multiplier, shift)`,
+/// plus `output_zero_point`, clamped to `[-128, 127]`.
+///
+/// The multiplier is `input_scale / output_scale`. TFLite Micro skips the rescale when the two
+/// scales are equal; the exact identity `(2^30, 1)` gives the same result here.
+pub const fn abs_table(
+    input_zero_point: i32,
+    multiplier: i32,
+    shift: i32,
+    output_zero_point: i32,
+) -> [i8; 256] {
+    let mut table = [0i8; 256];
+    let mut k = 0;
+    while k < table.len() {
+        let magnitude = input_of(k).wrapping_sub(input_zero_point).wrapping_abs();
+        let scaled = multiply_by_quantized_multiplier(magnitude, multiplier, shift);
+        table[k] = clamp_to_i8(output_zero_point.wrapping_add(scaled), -128, 127);
+        k += 1;
+    }
+    table
+}
+
 /// Bounds of a float clamp: RELU (`[0, inf]`), RELU6 (`[0, 6]`), RELU_N1_TO_1 (`[-1, 1]`).
 #[derive(Clone, Copy, Debug)]
 pub struct ClampF32 {
@@ -362,6 +385,19 @@ unary_kernel!(
     /// float32 HARD_SWISH: see `hard_swish`.
     hard_swish_f32, hard_swish_f32_in_place, NoParams, f32,
     |_p, x| hard_swish(x)
+);
+
+unary_kernel!(
+    /// float32 ABS: `|x|` (clears the sign bit, as C's `fabsf`: `-0.0` gives `0.0`, a NaN stays
+    /// NaN).
+    abs_f32, abs_f32_in_place, NoParams, f32,
+    |_p, x| x.abs()
+);
+
+unary_kernel!(
+    /// float32 NEG: `-x` (flips the sign bit, as C++'s unary minus).
+    neg_f32, neg_f32_in_place, NoParams, f32,
+    |_p, x| -x
 );
 
 /// Parameters of QUANTIZE from float32 to int8.
@@ -557,6 +593,66 @@ mod tests {
                     spots: &[(-128, 5), (-100, 6), (0, 12), (100, 17), (127, 19)],
                 },
             ),
+            // ABS, (0.05, 5) to (0.04, -3).
+            (
+                "abs",
+                Reference {
+                    table: abs_table(5, 1_342_177_330, 1, -3),
+                    fnv: 0x4f1e_3d06_0b6f_7777,
+                    spots: &[
+                        (-128, 127),
+                        (-50, 66),
+                        (-1, 5),
+                        (5, -3),
+                        (50, 53),
+                        (127, 127),
+                    ],
+                },
+            ),
+            // ABS, (0.031347472, 0) to (0.015676841, -128): the converter's scales for ABS of
+            // inputs in [-4, 4].
+            (
+                "abs_converter_scales",
+                Reference {
+                    table: abs_table(0, 2_147_058_307, 1, -128),
+                    fnv: 0x7b23_f79a_4fbf_e9da,
+                    spots: &[(-128, 127), (-50, -28), (-1, -126), (0, -128), (127, 126)],
+                },
+            ),
+            // ABS, (0.05, -7) to (0.05, 9): equal scales, where TFLite Micro does not rescale.
+            (
+                "abs_equal_scales",
+                Reference {
+                    table: abs_table(-7, 1 << 30, 1, 9),
+                    fnv: 0xfe50_ba6b_5c27_2bcf,
+                    spots: &[
+                        (-128, 127),
+                        (-50, 52),
+                        (-7, 9),
+                        (-1, 15),
+                        (50, 66),
+                        (127, 127),
+                    ],
+                },
+            ),
+            // ABS, (0.01, 100) to (0.3, -100): a right shift.
+            (
+                "abs_shrinking",
+                Reference {
+                    table: abs_table(100, 1_145_324_541, -4, -100),
+                    fnv: 0x89f2_cd16_3d26_bf86,
+                    spots: &[(-128, -92), (-7, -96), (50, -98), (127, -99)],
+                },
+            ),
+            // ABS, (0.1, 0) to (0.001, 0): a left shift of 7, saturating.
+            (
+                "abs_growing",
+                Reference {
+                    table: abs_table(0, 1_677_721_545, 7, 0),
+                    fnv: 0x6b67_1907_702a_5dc2,
+                    spots: &[(-128, 127), (-1, 100), (0, 0), (1, 100), (5, 127)],
+                },
+            ),
         ];
         for (name, reference) in &cases {
             check(name, reference);
@@ -718,6 +814,32 @@ mod tests {
         );
         hard_swish_f32(&NoParams, &[f32::NAN], &mut out[..1]);
         assert!(out[0].is_nan());
+    }
+
+    #[test]
+    fn float_abs_clears_the_sign_bit() {
+        let input = [-2.5f32, -0.0, 0.0, 3.0, f32::NEG_INFINITY, -f32::NAN];
+        let mut out = [0.0f32; 6];
+        abs_f32(&NoParams, &input, &mut out);
+        assert_eq!(out[..5], [2.5, 0.0, 0.0, 3.0, f32::INFINITY]);
+        assert!(out[1].is_sign_positive());
+        assert!(out[5].is_nan() && out[5].is_sign_positive());
+        let mut data = [1.0f32, -2.0];
+        abs_f32_in_place(&NoParams, &mut data);
+        assert_eq!(data, [1.0, 2.0]);
+    }
+
+    #[test]
+    fn float_neg_flips_the_sign_bit() {
+        let input = [-2.5f32, -0.0, 0.0, 3.0, f32::NEG_INFINITY, f32::NAN];
+        let mut out = [0.0f32; 6];
+        neg_f32(&NoParams, &input, &mut out);
+        assert_eq!(out[..5], [2.5, 0.0, -0.0, -3.0, f32::INFINITY]);
+        assert!(out[1].is_sign_positive() && out[2].is_sign_negative());
+        assert!(out[5].is_nan() && out[5].is_sign_negative());
+        let mut data = [1.0f32, -2.0];
+        neg_f32_in_place(&NoParams, &mut data);
+        assert_eq!(data, [-1.0, 2.0]);
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! Broadcasting binary ops: ADD, SUB, MUL, MAXIMUM and MINIMUM.
+//! Broadcasting binary ops: ADD, SUB, MUL, MAXIMUM, MINIMUM and SQUARED_DIFFERENCE.
 //!
 //! All share one driver that walks the output once and hands each element's two inputs to a
 //! per-op closure, so the per-op code is a line or two and is compiled once per op kind.
@@ -19,10 +19,10 @@ pub struct Broadcast4 {
     pub input2_strides: [usize; 4],
 }
 
-/// int8 ADD or SUB (TFLite's general rescaling path).
+/// int8 ADD, SUB or SQUARED_DIFFERENCE (TFLite's general rescaling path).
 ///
 /// Both inputs are shifted left by `left_shift` and rescaled to a common scale (twice the larger
-/// input scale), added or subtracted, then rescaled to the output.
+/// input scale), added, subtracted, or subtracted and squared, then rescaled to the output.
 #[derive(Clone, Copy, Debug)]
 pub struct AddI8 {
     /// Minus the first input's zero point.
@@ -37,11 +37,13 @@ pub struct AddI8 {
     pub input2_multiplier: i32,
     /// Exponent (`<= 0`) of the second input's rescaling.
     pub input2_shift: i32,
-    /// Headroom bits given to the inputs before rescaling (20 for int8).
+    /// Headroom bits given to the inputs before rescaling (20 for ADD and SUB, 7 for
+    /// SQUARED_DIFFERENCE, whose square must fit too).
     pub left_shift: i32,
     /// Q0.31 multiplier of the sum's rescaling to the output.
     pub output_multiplier: i32,
-    /// Exponent (`<= 0`) of the sum's rescaling to the output.
+    /// Exponent of the sum's rescaling to the output (`<= 0` for ADD and SUB; any for
+    /// SQUARED_DIFFERENCE).
     pub output_shift: i32,
     /// The output's zero point.
     pub output_offset: i32,
@@ -89,6 +91,13 @@ pub struct ArithmeticF32 {
 /// one scale and zero point).
 #[derive(Clone, Copy, Debug)]
 pub struct MinMax {
+    /// `None` when both inputs have the output's shape.
+    pub broadcast: Option<Broadcast4>,
+}
+
+/// float32 SQUARED_DIFFERENCE.
+#[derive(Clone, Copy, Debug)]
+pub struct SquaredDifferenceF32 {
     /// `None` when both inputs have the output's shape.
     pub broadcast: Option<Broadcast4>,
 }
@@ -184,7 +193,7 @@ fn shift_left(x: i32, shift: i32) -> i32 {
         .unwrap_or(0)
 }
 
-/// The two inputs of ADD or SUB on their common scale, with `left_shift` bits of headroom.
+/// The two inputs of ADD, SUB or SQUARED_DIFFERENCE on their common scale, with `left_shift` bits of headroom.
 ///
 /// TFLite's `MultiplyByQuantizedMultiplierSmallerThanOneExp` is
 /// [`multiply_by_quantized_multiplier`] for the non-positive shifts it accepts.
@@ -200,7 +209,7 @@ fn rescaled_inputs(p: &AddI8, x: i8, y: i8) -> (i32, i32) {
     )
 }
 
-/// The output of ADD or SUB from the combined rescaled inputs.
+/// The output of ADD, SUB or SQUARED_DIFFERENCE from the combined rescaled inputs.
 #[inline]
 fn add_output(p: &AddI8, raw: i32) -> i8 {
     requantize_to_i8(
@@ -247,6 +256,18 @@ binary_kernel!(
 );
 
 binary_kernel!(
+    /// int8 SQUARED_DIFFERENCE, bit-exact with TFLite Micro's reference kernel: as [`sub_i8`]
+    /// (with TFLite's `left_shift` of 7), the difference squared (it fits an `i32`), then
+    /// rescaled to the output, offset and clamped.
+    squared_difference_i8, squared_difference_i8_in_place, AddI8, i8,
+    |p, x, y| {
+        let (a, b) = rescaled_inputs(p, x, y);
+        let difference = a.wrapping_sub(b);
+        add_output(p, difference.wrapping_mul(difference))
+    }
+);
+
+binary_kernel!(
     /// float32 ADD as TFLite's reference kernel: `a + b`, clamped.
     add_f32, add_f32_in_place, ArithmeticF32, f32,
     |p, x, y| clamp_f32(x + y, p.output_min, p.output_max)
@@ -262,6 +283,16 @@ binary_kernel!(
     /// float32 MUL as TFLite's reference kernel: `a * b`, clamped.
     mul_f32, mul_f32_in_place, ArithmeticF32, f32,
     |p, x, y| clamp_f32(x * y, p.output_min, p.output_max)
+);
+
+binary_kernel!(
+    /// float32 SQUARED_DIFFERENCE as TFLite Micro's reference kernel: `(a - b) * (a - b)` in
+    /// float32, unclamped.
+    squared_difference_f32, squared_difference_f32_in_place, SquaredDifferenceF32, f32,
+    |_p, x, y| {
+        let difference = x - y;
+        difference * difference
+    }
 );
 
 binary_kernel!(
@@ -334,6 +365,31 @@ mod tests {
             output_offset: zero_points[2],
             output_min: range.0,
             output_max: range.1,
+            broadcast: None,
+        }
+    }
+
+    /// `AddI8` as TFLite Micro's SQUARED_DIFFERENCE `PrepareQuantized` builds it: left shift 7,
+    /// the output's real multiplier `twice_max^2 / (2^14 * output_scale)`.
+    fn squared_difference_params(scales: [f32; 3], zero_points: [i32; 3]) -> AddI8 {
+        let [s1, s2, so] = scales.map(f64::from);
+        let twice_max = 2.0 * s1.max(s2);
+        let (m1, sh1) = quantize(s1 / twice_max);
+        let (m2, sh2) = quantize(s2 / twice_max);
+        let (mo, sho) = quantize(twice_max * twice_max / (2f64.powi(14) * so));
+        AddI8 {
+            input1_offset: -zero_points[0],
+            input1_multiplier: m1,
+            input1_shift: sh1,
+            input2_offset: -zero_points[1],
+            input2_multiplier: m2,
+            input2_shift: sh2,
+            left_shift: 7,
+            output_multiplier: mo,
+            output_shift: sho,
+            output_offset: zero_points[2],
+            output_min: -128,
+            output_max: 127,
             broadcast: None,
         }
     }
@@ -470,6 +526,92 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// FNV-1a (64-bit) of int8 bytes, to compare against outputs dumped from TFLite Micro.
+    fn fnv1a(values: &[i8]) -> u64 {
+        values.iter().fold(0xcbf2_9ce4_8422_2325, |h, &v| {
+            (h ^ u64::from(v as u8)).wrapping_mul(0x0100_0000_01b3)
+        })
+    }
+
+    /// Every int8 input pair, `[256, 1]` against `[1, 256]` broadcast to `[256, 256]`, against
+    /// TFLite Micro's SQUARED_DIFFERENCE on the same one-op model (the Python interpreter; the
+    /// hash and samples are its output).
+    #[test]
+    fn squared_difference_matches_tflite_micro_on_every_pair() {
+        // Scales, zero points, the output's hash, and outputs at `pairs` below.
+        type Case = ([f32; 3], [i32; 3], u64, [i8; 6]);
+        let cases: [Case; 4] = [
+            // The converter's scales for inputs in [-4, 4].
+            (
+                [0.030_364_975, 0.031_350_944, 0.239_874_97],
+                [0, 0, -128],
+                0x0614_7d6a_a39f_7960,
+                [127, -128, -126, -128, -128, -128],
+            ),
+            (
+                [0.02, 0.05, 0.06],
+                [3, -7, 11],
+                0x41fb_8bd1_7e13_a2d9,
+                [127, 14, 12, 15, 84, 127],
+            ),
+            (
+                [0.1, 0.003, 0.01],
+                [-128, 0, 5],
+                0xbc8e_ea4d_5b45_d0f5,
+                [20, 127, 127, 127, 127, 127],
+            ),
+            // An output scale so small that the rescale is a left shift (3).
+            (
+                [0.5, 0.25, 1e-5],
+                [10, -20, 0],
+                0x493f_9652_fb02_b825,
+                [127; 6],
+            ),
+        ];
+        let all: Vec<i8> = ALL_I8.collect();
+        for (scales, zero_points, fnv, spots) in cases {
+            let mut p = squared_difference_params(scales, zero_points);
+            p.broadcast = Some(Broadcast4 {
+                output_shape: [1, 1, 256, 256],
+                input1_strides: [0, 0, 1, 0],
+                input2_strides: [0, 0, 0, 1],
+            });
+            let mut out = std::vec![0i8; 256 * 256];
+            squared_difference_i8(&p, &all, &all, &mut out);
+            let at = |x: i32, y: i32| out[(x + 128) as usize * 256 + (y + 128) as usize];
+            let pairs = [
+                (-128, 127),
+                (0, 0),
+                (10, -10),
+                (5, 3),
+                (-100, -90),
+                (127, 127),
+            ];
+            for ((x, y), want) in pairs.into_iter().zip(spots) {
+                assert_eq!(at(x, y), want, "{scales:?} {zero_points:?}: ({x}, {y})");
+            }
+            assert_eq!(fnv1a(&out), fnv, "{scales:?} {zero_points:?}");
+        }
+    }
+
+    #[test]
+    fn squared_difference_follows_real_arithmetic() {
+        // Equal input scales 2^-4 and output scale 2^-6: exact, (x - y)^2 / 4 rounded, saturated.
+        let p = squared_difference_params([0.0625, 0.0625, 0.015_625], [0, 0, -128]);
+        let mut out = [0i8; 5];
+        squared_difference_i8(&p, &[0, 4, -4, 3, 40], &[0, 0, 2, 0, 0], &mut out);
+        // 0, 16 / 4 = 4, 36 / 4 = 9, 9 / 4 = 2.25 -> 2, 1600 / 4 saturates; minus 128.
+        assert_eq!(out, [-128, -124, -119, -126, 127]);
+        let f = SquaredDifferenceF32 { broadcast: None };
+        let mut out = [0.0f32; 3];
+        squared_difference_f32(&f, &[1.5, -2.0, f32::NAN], &[-0.5, -2.0, 0.0], &mut out);
+        assert_eq!(out[..2], [4.0, 0.0]);
+        assert!(out[2].is_nan());
+        let mut data = [3.0f32, 1.0];
+        squared_difference_f32_in_place(&f, &mut data, &[1.0, 4.0]);
+        assert_eq!(data, [4.0, 9.0]);
     }
 
     /// A 1x4x4x8 image of distinct values.

@@ -262,6 +262,22 @@ fn elementwise(i8_in: &[i8], i8_out: &mut [i8], f32_in: &[f32], f32_out: &mut [f
     binary!(minimum_i8, minimum_i8_in_place, min_max, i8_in, i8_out);
     binary!(maximum_f32, maximum_f32_in_place, min_max, f32_in, f32_out);
     binary!(minimum_f32, minimum_f32_in_place, min_max, f32_in, f32_out);
+    binary!(
+        squared_difference_i8,
+        squared_difference_i8_in_place,
+        add,
+        i8_in,
+        i8_out
+    );
+    binary!(
+        squared_difference_f32,
+        squared_difference_f32_in_place,
+        SquaredDifferenceF32 {
+            broadcast: BROADCAST
+        },
+        f32_in,
+        f32_out
+    );
 }
 
 /// The lookup kernel and the tables it runs (built here at run time from opaque arguments), the
@@ -275,6 +291,7 @@ fn activations(i8_in: &[i8], i8_out: &mut [i8], f32_in: &[f32], f32_out: &mut [f
         logistic_table(a(0), a(100), a(1 << 30), a(3)),
         tanh_table(a(0), a(100), a(1 << 30), a(3)),
         hard_swish_table(a(0), a(0), a(1 << 14), a(-1), a(1 << 14), a(-1)),
+        abs_table(a(0), a(1 << 30), a(1), a(0)),
     ];
     for table in &tables {
         unary!(lookup_i8, lookup_i8_in_place, LookupI8 { table }, i8_in, i8_out);
@@ -296,6 +313,8 @@ fn activations(i8_in: &[i8], i8_out: &mut [i8], f32_in: &[f32], f32_out: &mut [f
     unary!(logistic_f32, logistic_f32_in_place, NoParams, f32_in, f32_out);
     unary!(tanh_f32, tanh_f32_in_place, NoParams, f32_in, f32_out);
     unary!(hard_swish_f32, hard_swish_f32_in_place, NoParams, f32_in, f32_out);
+    unary!(abs_f32, abs_f32_in_place, NoParams, f32_in, f32_out);
+    unary!(neg_f32, neg_f32_in_place, NoParams, f32_in, f32_out);
     quantize_f32_i8(
         opaque(&QuantizeF32 {
             scale: 0.5,
