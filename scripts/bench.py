@@ -70,31 +70,60 @@ def parse_sections(text):
     return sections
 
 
+# The MLPerf Tiny table of anchors.md names its models by benchmark ("KWS: DS-CNN, input
+# 49x10x1"); the firmware binaries that run them (tests/models/mlperf/).
+MLPERF_ANCHORS = {
+    "KWS": "kws_ds_cnn",
+    "VWW": "vww_mobilenet_v1",
+    "IC": "ic_resnet8",
+    "AD": "ad_fc_autoencoder",
+}
+MLPERF_LABELS = {model: label for label, model in MLPERF_ANCHORS.items()}
+
+
 def parse_anchors(text):
-    """The Cortex-M4F table of anchors.md: {model: {"reference": {...}, "CMSIS-NN": {...}}}."""
+    """The Cortex-M4F tables of anchors.md (the one of the TFLM example models and the MLPerf
+    Tiny one): {model: {"reference": {...}, "CMSIS-NN": {...}}}. "arena" (the smallest arena that
+    works) is None where a table does not give it (the MLPerf one gives arena_used only)."""
     lines = text.splitlines()
-    try:
-        start = next(i for i, l in enumerate(lines)
-                     if l.startswith("| model | kernels | code bytes"))
-    except StopIteration:
+    starts = [i for i, l in enumerate(lines) if l.startswith("| model | kernels | code bytes")]
+    if not starts:
         die("anchors: no Cortex-M4F table (| model | kernels | code bytes ...)")
-    header = [c.strip() for c in lines[start].strip("|").split("|")]
-    out, model = {}, None
-    for line in lines[start + 2:]:
-        if not line.startswith("|"):
-            break
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        row = dict(zip(header, cells))
-        model = row["model"] or model
-        num = lambda key: int(row[key].replace(",", ""))
-        out.setdefault(model, {})[row["kernels"]] = {
-            "code": num("code bytes"),
-            "arena_used": num("arena_used_bytes (32-bit)"),
-            "arena": num("smallest arena that works"),
-            "insns": num("instructions / inference"),
-        }
+    out = {}
+    for start in starts:
+        header = [c.strip() for c in lines[start].strip("|").split("|")]
+        model = None
+        for line in lines[start + 2:]:
+            if not line.startswith("|"):
+                break
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            row = dict(zip(header, cells))
+            if row["model"]:
+                label = row["model"].split(":")[0]
+                model = MLPERF_ANCHORS.get(label, row["model"])
+            num = lambda key: int(row[key].replace(",", "")) if key in row else None
+            out.setdefault(model, {})[row["kernels"]] = {
+                "code": num("code bytes"),
+                "arena_used": num("arena_used_bytes (32-bit)"),
+                "arena": num("smallest arena that works"),
+                "insns": num("instructions / inference"),
+            }
+    missing = [m for m in MLPERF_ANCHORS.values() if m not in out]
+    if missing:
+        die(f"anchors: no MLPerf Tiny rows for {', '.join(missing)}")
     empty = re.search(r"an empty firmware is ([\d,]+) B of text", text)
     return out, int(empty.group(1).replace(",", "")) if empty else None
+
+
+def tflite_path(root, model):
+    """The model file: tests/models/, or tests/models/mlperf/ for the MLPerf Tiny models."""
+    folder = ("tests", "models", "mlperf") if model in MLPERF_LABELS else ("tests", "models")
+    return os.path.join(root, *folder, f"{model}.tflite")
+
+
+def tflm_arena(t):
+    """TFLM's arena for the tables: the smallest that works, else (MLPerf) its arena_used."""
+    return t["arena"] if t["arena"] is not None else t["arena_used"]
 
 
 def n(x):
@@ -103,6 +132,44 @@ def n(x):
 
 def ratio(a, b):
     return f"{a / b:.1f}x" if b else "-"
+
+
+def mlperf_section(p, mlperf, results, anchors, profiles, root):
+    """The MLPerf Tiny table: embedml against TFLM with CMSIS-NN, the speed bar."""
+    first, last = profiles[0], profiles[-1]
+    p("## MLPerf Tiny")
+    p("")
+    p("The four MLPerf Tiny v1.x reference architectures (`tests/models/mlperf/`, built by")
+    p("`tests/tools/make_mlperf_models.py` with random weights: speed and memory depend on the")
+    p("shapes only), beside TFLM's figures for the reference models on the same counter")
+    p("(`../shared/anchors.md`, MLPerf section). Ratios are TFLM / embedml: above 1.0x embedml")
+    p("needs fewer instructions, less arena or less code.")
+    p("")
+    p(f"| benchmark | model | instructions: {PROFILE_NAMES[first]} | {PROFILE_NAMES[last]} "
+      f"| TFLM CMSIS-NN | TFLM CMSIS-NN / embedml, \"s\" | TFLM CMSIS-NN / embedml, 3 "
+      f"| TFLM reference / embedml, \"s\" | ARENA_BYTES | TFLM arena_used (CMSIS-NN) "
+      f"| arena: TFLM / embedml | code bytes, \"s\" | code bytes, 3 | TFLM CMSIS-NN code "
+      f"| code: TFLM CMSIS-NN / embedml, \"s\" |")
+    p("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for model in mlperf:
+        r, r3 = results[(first, model)], results[(last, model)]
+        ref, cmsis = anchors[model]["reference"], anchors[model]["CMSIS-NN"]
+        p(f"| {MLPERF_LABELS[model]} | {model} | {n(r['insns'])} | {n(r3['insns'])} "
+          f"| {n(cmsis['insns'])} | {ratio(cmsis['insns'], r['insns'])} "
+          f"| {ratio(cmsis['insns'], r3['insns'])} | {ratio(ref['insns'], r['insns'])} "
+          f"| {n(r['arena'])} | {n(cmsis['arena_used'])} | {ratio(cmsis['arena_used'], r['arena'])} "
+          f"| {n(r['code'])} | {n(r3['code'])} | {n(cmsis['code'])} | {ratio(cmsis['code'], r['code'])} |")
+    p("")
+    p("- ARENA_BYTES is the same at both opt-levels (the compiler plans it). TFLM's arena_used")
+    p("  includes its tensor structs, op data and per-channel multipliers; its smallest working")
+    p("  arena, a little larger, is not in the anchors for these models.")
+    p("- Code bytes as in the first table (firmware text − weights − golden vectors − empty")
+    p("  firmware), i.e. machine code plus compile-time constants (per-channel multipliers, shifts,")
+    p("  folded biases); TFLM's is its firmware text minus the model bytes.")
+    p("- The models here are the reference architectures, not the published files: the converter of")
+    p("  today leaves out the published KWS, VWW and IC models' RESHAPE before FULLY_CONNECTED (see")
+    p("  `tests/models/mlperf/NOTICE.md`); nothing else that the shapes decide differs.")
+    p("")
 
 
 def main():
@@ -167,17 +234,19 @@ def main():
               f"| {n(r['code'])} | {n(r['machine_code'])} | {n(r['code'] - r['machine_code'])} "
               f"| {n(r['insns'])} |")
             first = False
-        tflite = os.path.getsize(os.path.join(args.root, "tests", "models", f"{model}.tflite"))
+        tflite = os.path.getsize(tflite_path(args.root, model))
         for kernels, t in anchors.get(model, {}).items():
-            p(f"| {label()} | TFLM, {kernels} kernels | {n(t['arena'])} ({n(t['arena_used'])} used) | - "
+            arena = (f"{n(t['arena'])} ({n(t['arena_used'])} used)" if t["arena"] is not None
+                     else f"- ({n(t['arena_used'])} used)")
+            p(f"| {label()} | TFLM, {kernels} kernels | {arena} | - "
               f"| - | - | - | {n(tflite)} (.tflite) | {n(t['code'])} | - | - | {n(t['insns'])} |")
             first = False
     p("")
     e = results[(profiles[0], "empty")]
     p("- **arena bytes**: `Model::ARENA_BYTES`, the whole activation memory (in `.bss`: the model is a")
-    p("  `static`). TFLM: the smallest `kTensorArenaSize` that works (its recorded use in parentheses);")
-    p("  its arena also holds tensor structs, op data and the per-channel multipliers it computes at")
-    p("  run time.")
+    p("  `static`). TFLM: the smallest `kTensorArenaSize` that works (its recorded use in parentheses;")
+    p("  for the MLPerf Tiny models `../shared/anchors.md` gives only the recorded use); its arena also")
+    p("  holds tensor structs, op data and the per-channel multipliers it computes at run time.")
     p("- **stack bytes**: peak stack of `invoke()`, measured by painting 16 KiB below the stack pointer")
     p("  before the call (resolution 4 B). Not measured for TFLM.")
     p("- **text / data / bss**: `arm-none-eabi-size` of the whole firmware (text includes .rodata and")
@@ -209,18 +278,24 @@ def main():
         ref, cmsis = anchors[model].get("reference"), anchors[model].get("CMSIS-NN")
         if not (ref and cmsis):
             continue
-        tflite = os.path.getsize(os.path.join(args.root, "tests", "models", f"{model}.tflite"))
+        tflite = os.path.getsize(tflite_path(args.root, model))
         flash = ratio(ref["code"] + tflite, r["weights"] + r["code"])
+        arena = ratio(tflm_arena(ref), r["arena"]) + ("" if ref["arena"] is not None else " (used)")
         p(f"| {model} | {flash} | {ratio(ref['code'], r['code'])} | {ratio(cmsis['code'], r['code'])} "
           f"| {ratio(ref['code'], r['machine_code'])} "
-          f"| {ratio(ref['arena'], r['arena'])} | {ratio(ref['insns'], r['insns'])} "
+          f"| {arena} | {ratio(ref['insns'], r['insns'])} "
           f"| {ratio(cmsis['insns'], r['insns'])} | {ratio(cmsis['insns'], r3['insns']) if r3 else '-'} |")
     p("")
     p("Above 1.0x embedml is smaller or faster; below, TFLM is. Flash compares what each engine adds")
     p("to a firmware for the model: TFLM's code plus its `.tflite`, against embedml's weights plus")
     p("code (embedml moves biases and per-channel multipliers out of the weights into constants, so")
-    p("its code column alone overstates it against TFLM's).")
+    p("its code column alone overstates it against TFLM's). Arena: against TFLM's smallest arena that")
+    p("works, or \"(used)\" against its recorded arena_used_bytes where that is all the anchors give.")
     p("")
+
+    mlperf = [m for m in models if m in MLPERF_LABELS]
+    if mlperf:
+        mlperf_section(p, mlperf, results, anchors, profiles, args.root)
 
     p("## Where the bytes go: cargo bloat")
     p("")

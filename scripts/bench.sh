@@ -2,7 +2,8 @@
 # Regenerates BENCHMARKS.md: for each model firmware in examples/firmware (Cortex-M4F, QEMU
 # mps2-an386) the arena, stack, text/data/bss, weight and code bytes and the exact instructions
 # per inference (../shared/arm/count.sh), beside TensorFlow Lite Micro's figures from
-# ../shared/anchors.md, and cargo-bloat tables of the kernels.
+# ../shared/anchors.md (its MLPerf Tiny section for the models of tests/models/mlperf/, which get
+# a table of their own), and cargo-bloat tables of the kernels.
 #
 # Usage: scripts/bench.sh [OUTPUT]     (default OUTPUT: BENCHMARKS.md at the repository root)
 # Environment: ARM_HARNESS (default ../shared/arm: count.sh and its QEMU plugin),

@@ -124,4 +124,4 @@ fw_run() {
 }
 
 # Firmware binaries with a model, and the model each runs.
-FW_MODELS="hello_world_int8 micro_speech_quantized person_detect"
+FW_MODELS="hello_world_int8 micro_speech_quantized person_detect kws_ds_cnn vww_mobilenet_v1 ic_resnet8 ad_fc_autoencoder"

@@ -6,10 +6,14 @@
 use std::{env, fs, path::PathBuf};
 
 /// Models with a firmware binary in `src/bin/`.
-const MODELS: [&str; 3] = [
+const MODELS: [&str; 7] = [
     "hello_world_int8",
     "micro_speech_quantized",
     "person_detect",
+    "kws_ds_cnn",
+    "vww_mobilenet_v1",
+    "ic_resnet8",
+    "ad_fc_autoencoder",
 ];
 
 const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;

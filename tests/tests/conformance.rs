@@ -33,3 +33,29 @@ fn person_detect_is_bit_exact() {
 fn simple_add_is_bit_exact() {
     check_against_tflm::<SimpleAdd>("simple_add_model");
 }
+
+// The MLPerf Tiny v1.x benchmark models (tests/models/mlperf/, random weights).
+embedml::include_model!(KwsDsCnn, "../models/mlperf/kws_ds_cnn.tflite");
+embedml::include_model!(VwwMobileNetV1, "../models/mlperf/vww_mobilenet_v1.tflite");
+embedml::include_model!(IcResNet8, "../models/mlperf/ic_resnet8.tflite");
+embedml::include_model!(AdFcAutoencoder, "../models/mlperf/ad_fc_autoencoder.tflite");
+
+#[test]
+fn mlperf_kws_ds_cnn_is_bit_exact() {
+    check_against_tflm::<KwsDsCnn>("kws_ds_cnn");
+}
+
+#[test]
+fn mlperf_vww_mobilenet_v1_is_bit_exact() {
+    check_against_tflm::<VwwMobileNetV1>("vww_mobilenet_v1");
+}
+
+#[test]
+fn mlperf_ic_resnet8_is_bit_exact() {
+    check_against_tflm::<IcResNet8>("ic_resnet8");
+}
+
+#[test]
+fn mlperf_ad_fc_autoencoder_is_bit_exact() {
+    check_against_tflm::<AdFcAutoencoder>("ad_fc_autoencoder");
+}

@@ -2,8 +2,9 @@
 
 TensorFlow Lite Micro (the `tflite-micro` Python package) is the ground truth
 that embedml's generated code is compared against. For every model in MODELS
-this script generates NUM_CASES pseudo-random input cases, runs them through
-a TFLM interpreter and writes, into tests/golden/:
+(in tests/models/; the MLPerf Tiny ones, MLPERF_MODELS, in tests/models/mlperf/)
+this script generates NUM_CASES pseudo-random input cases, runs them through a
+TFLM interpreter and writes, into tests/golden/:
 
   <model>.outputs.bin  for each case in order, each model output in output
                        order, as raw little-endian element bytes, no header
@@ -58,12 +59,21 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 MODELS_DIR = REPO_ROOT / "tests" / "models"
 GOLDEN_DIR = REPO_ROOT / "tests" / "golden"
 
+# The MLPerf Tiny benchmark models, made by make_mlperf_models.py, are in
+# tests/models/mlperf/; their goldens are in tests/golden/ with the others.
+MLPERF_MODELS = (
+    "kws_ds_cnn",
+    "vww_mobilenet_v1",
+    "ic_resnet8",
+    "ad_fc_autoencoder",
+)
 MODELS = (
     "hello_world_int8",
     "hello_world_float",
     "micro_speech_quantized",
     "person_detect",
     "simple_add_model",
+    *MLPERF_MODELS,
 )
 NUM_CASES = 100
 
@@ -122,7 +132,8 @@ def fnv1a64(data: bytes) -> int:
 
 
 def model_path(model: str) -> Path:
-    return MODELS_DIR / f"{model}.tflite"
+    directory = MODELS_DIR / "mlperf" if model in MLPERF_MODELS else MODELS_DIR
+    return directory / f"{model}.tflite"
 
 
 def model_seed(model: str) -> int:

@@ -48,9 +48,15 @@ pub fn exit_code(code: u32) -> ! {
     }
 }
 
-/// One line of output, built without `core::fmt`; text past 160 bytes is dropped.
+/// Bytes of a [`Line`]: room for `run`'s report with two lists of `LIST_MAX` values and its
+/// verdict, which `scripts/firmware-test.sh` and `scripts/bench.sh` look for at the end.
+const LINE_BYTES: usize = 256;
+/// Values a [`Line::list`] shows.
+const LIST_MAX: usize = 12;
+
+/// One line of output, built without `core::fmt`; text past `LINE_BYTES` bytes is dropped.
 pub struct Line {
-    buf: [u8; 160],
+    buf: [u8; LINE_BYTES],
     len: usize,
 }
 
@@ -58,7 +64,7 @@ impl Line {
     /// An empty line.
     pub const fn new() -> Self {
         Line {
-            buf: [0; 160],
+            buf: [0; LINE_BYTES],
             len: 0,
         }
     }
@@ -102,12 +108,16 @@ impl Line {
         self
     }
 
-    /// Appends `[a, b, ...]`.
+    /// Appends `[a, b, c]`; after `LIST_MAX` values, `...` stands for the rest.
     pub fn list(&mut self, values: impl IntoIterator<Item = i32>) -> &mut Self {
         self.byte(b'[');
         for (i, v) in values.into_iter().enumerate() {
             if i > 0 {
                 self.str(", ");
+            }
+            if i == LIST_MAX {
+                self.str("...");
+                break;
             }
             self.int(v);
         }
