@@ -76,6 +76,7 @@ I16_MAX = 2**15 - 1
 MAX_OPERATORS = 1_000_000
 MAX_TENSORS = 1_000_000
 MAX_CONSTANT_BYTES = 256 << 20
+MAX_TABLES = 8_000_000
 
 
 class Shared:
@@ -731,6 +732,28 @@ def tensors_over_limit(m: Net):
     y = relu(m, x)
     m.output(y)
     m.graph.tensors = [m.tensors[0], m.tensors[1]] + [Shared(m.tensors[1])] * (MAX_TENSORS - 1)
+
+
+@case(error("the model's flatbuffer is over 536870912 bytes, counting a part listed twice twice"),
+      big=True)
+def apparent_size_over_limit(m: Net):
+    """One tensor table with a 1,000,000-dimension shape (4 MB) listed 140 times: the verifier
+    reads 560 MB, past its limit of twice the constant data allowed."""
+    x = m.input("x", [4])
+    y = relu(m, x)
+    m.output(y)
+    deep = Shared(m.tensors[m.tensor("deep", [1] * 1_000_000)])
+    m.graph.tensors = m.tensors[:2] + [deep] * 140
+
+
+@case(error(f"the model has more than {MAX_TABLES} flatbuffer tables"), big=True)
+def tables_over_limit(m: Net):
+    """One RELU table listed MAX_TABLES + 1 times in the operators vector (about 32 MB): the
+    verifier stops before the operator count is read."""
+    x = m.input("x", [4])
+    y = relu(m, x)
+    m.output(y)
+    m.graph.operators = [Shared(m.ops[0])] * (MAX_TABLES + 1)
 
 
 # --- Driver ---------------------------------------------------------------------------------
