@@ -657,6 +657,20 @@ def transpose_int64_perm(m: Net):
     m.output(y)
 
 
+# --- Other fixed-size op data ---------------------------------------------------------------
+
+
+@case("issue: TFLM's MeanParams holds 4 axes (int16_t axis[4]) and its ResolveAxis copies every "
+      "entry of the axes tensor into it: 5 entries write past the array")
+def mean_five_axes(m: Net):
+    """A float32 MEAN of [1, 2, 3, 4] over the axes [1, 1, 1, 1, 2] (five entries, two axes)."""
+    x = m.input("x", [1, 2, 3, 4], FLOAT32)
+    axes = m.tensor("axes", [5], INT32, data=[1, 1, 1, 1, 2])
+    y = m.tensor("y", [1, 4], FLOAT32)
+    m.op(OP.MEAN, [x, axes], [y], options(tfl.ReducerOptionsT))
+    m.output(y)
+
+
 # --- Big: generated on demand (--big) -------------------------------------------------------
 
 
