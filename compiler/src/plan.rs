@@ -6,8 +6,8 @@
 //! with an [`Access`], how its operator family uses memory.
 //!
 //! Planning is near-linear in the graph's size: classes of tensors sharing storage are built in
-//! one pass, and [`place`] finds each buffer's offset with a segment tree over time (see
-//! [`Occupancy`]) instead of scanning every buffer placed before it.
+//! one pass, and [`place`] finds each buffer's offset with a segment tree over time instead of
+//! scanning every buffer placed before it.
 
 use crate::ir::Graph;
 use std::collections::BTreeMap;
@@ -75,9 +75,9 @@ pub struct Placement {
 /// Places buffers greedily, largest first, each at the lowest aligned offset where it overlaps no
 /// buffer placed before it that is alive at the same time. (An empty buffer goes at 0.)
 ///
-/// Each placement queries an [`Occupancy`] instead of the buffers placed so far, so the cost is
-/// O(n log n) times the number of occupied runs a buffer has to skip before it fits, which stays
-/// small even when thousands of buffers are alive at once.
+/// Each placement asks a segment tree over time (`Occupancy`) instead of scanning the buffers
+/// placed so far: O(log² n) for each occupied run of bytes it has to skip before it fits, which
+/// stays a few runs even when thousands of buffers are alive at once.
 pub fn place(buffers: &[Buffer], alignment: usize) -> Placement {
     debug_assert!(buffers.iter().all(|b| b.first <= b.last));
     let mut order: Vec<usize> = (0..buffers.len()).collect();

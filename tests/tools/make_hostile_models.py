@@ -76,6 +76,7 @@ I16_MAX = 2**15 - 1
 MAX_OPERATORS = 1_000_000
 MAX_TENSORS = 1_000_000
 MAX_CONSTANT_BYTES = 256 << 20
+MAX_TABLES = 8_000_000
 
 
 class Shared:
@@ -656,6 +657,20 @@ def transpose_int64_perm(m: Net):
     m.output(y)
 
 
+# --- Other fixed-size op data ---------------------------------------------------------------
+
+
+@case("issue: TFLM's MeanParams holds 4 axes (int16_t axis[4]) and its ResolveAxis copies every "
+      "entry of the axes tensor into it: 5 entries write past the array")
+def mean_five_axes(m: Net):
+    """A float32 MEAN of [1, 2, 3, 4] over the axes [1, 1, 1, 1, 2] (five entries, two axes)."""
+    x = m.input("x", [1, 2, 3, 4], FLOAT32)
+    axes = m.tensor("axes", [5], INT32, data=[1, 1, 1, 1, 2])
+    y = m.tensor("y", [1, 4], FLOAT32)
+    m.op(OP.MEAN, [x, axes], [y], options(tfl.ReducerOptionsT))
+    m.output(y)
+
+
 # --- Big: generated on demand (--big) -------------------------------------------------------
 
 
@@ -731,6 +746,28 @@ def tensors_over_limit(m: Net):
     y = relu(m, x)
     m.output(y)
     m.graph.tensors = [m.tensors[0], m.tensors[1]] + [Shared(m.tensors[1])] * (MAX_TENSORS - 1)
+
+
+@case(error("the model's flatbuffer is over 536870912 bytes, counting a part listed twice twice"),
+      big=True)
+def apparent_size_over_limit(m: Net):
+    """One tensor table with a 1,000,000-dimension shape (4 MB) listed 140 times: the verifier
+    reads 560 MB, past its limit of twice the constant data allowed."""
+    x = m.input("x", [4])
+    y = relu(m, x)
+    m.output(y)
+    deep = Shared(m.tensors[m.tensor("deep", [1] * 1_000_000)])
+    m.graph.tensors = m.tensors[:2] + [deep] * 140
+
+
+@case(error(f"the model has more than {MAX_TABLES} flatbuffer tables"), big=True)
+def tables_over_limit(m: Net):
+    """One RELU table listed MAX_TABLES + 1 times in the operators vector (about 32 MB): the
+    verifier stops before the operator count is read."""
+    x = m.input("x", [4])
+    y = relu(m, x)
+    m.output(y)
+    m.graph.operators = [Shared(m.ops[0])] * (MAX_TABLES + 1)
 
 
 # --- Driver ---------------------------------------------------------------------------------

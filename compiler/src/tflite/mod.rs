@@ -89,6 +89,10 @@ const MAX_RANK: usize = 16;
 /// MAX_OPERATORS operators with their options and MAX_TENSORS tensors with their quantization
 /// and buffers.
 const MAX_TABLES: usize = 8_000_000;
+/// Bytes the verifier visits (a shared table or vector counts each time): twice the constant
+/// data allowed. It bounds what the reader copies out of the file (shapes, scales, zero points)
+/// when one vector is listed many times.
+const MAX_APPARENT_BYTES: usize = 2 * MAX_CONSTANT_BYTES;
 
 /// Reads subgraph 0 of a `.tflite` file.
 pub fn read(bytes: &[u8]) -> Result<Graph<'_>, Errors> {
@@ -132,6 +136,7 @@ fn verify(bytes: &[u8]) -> Result<schema::Model<'_>, Error> {
     let options = VerifierOptions {
         max_depth: 32,
         max_tables: MAX_TABLES,
+        max_apparent_size: MAX_APPARENT_BYTES,
         ..VerifierOptions::default()
     };
     flatbuffers::root_with_opts::<schema::Model>(&options, bytes).map_err(|e| {
@@ -145,9 +150,9 @@ fn verify(bytes: &[u8]) -> Result<schema::Model<'_>, Error> {
             }
             flatbuffers::InvalidFlatbuffer::ApparentSizeTooLarge => {
                 return Error::model(format!(
-                    "the model's flatbuffer is over {} bytes, counting a part listed twice twice; \
-                     embedml reads at most that many, a limit on the build's time and memory",
-                    options.max_apparent_size
+                    "the model's flatbuffer is over {MAX_APPARENT_BYTES} bytes, counting a part \
+                     listed twice twice; embedml reads at most that many, a limit on the build's \
+                     time and memory"
                 ));
             }
             _ => {}
