@@ -1,11 +1,12 @@
-//! Times each pass of `embedml_compiler::analyze` (read, validate, plan, lower) on the given
+//! Times each pass of `embedml_compiler::analyze` (read, check, plan, lower, verify) on the given
 //! models, then code generation (`emit`, and the tokens as the text rustc parses), and prints one
 //! line per model; `scripts/build-cost.sh` runs it under `/usr/bin/time`. With `--analyze` it
 //! stops after `lower`.
 //!
 //! `cargo run -p embedml-compiler --example analyze_cost -- [--analyze] MODEL.tflite...`
 
-use embedml_compiler::{emit, lower, plan, tflite, validate};
+use embedml_compiler::program::AddressSpace;
+use embedml_compiler::{Compiled, emit, ops, plan, tflite};
 use std::time::{Duration, Instant};
 
 fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
@@ -37,7 +38,7 @@ fn main() {
                 continue;
             }
         };
-        let (steps, validated) = timed(|| validate::validate(&graph));
+        let (steps, validated) = timed(|| ops::check(&graph));
         let steps = match steps {
             Ok(steps) => steps,
             Err(e) => {
@@ -46,31 +47,45 @@ fn main() {
                 continue;
             }
         };
-        let access: Vec<plan::Access> = steps.iter().map(|s| validate::access(s, &graph)).collect();
+        let access: Vec<plan::Access> = steps.iter().map(ops::Step::access).collect();
         let (memory, planned) = timed(|| plan::plan(&graph, &access));
-        let (calls, lowered) = timed(|| lower::lower(&graph, &steps, &memory));
-        let calls = match calls {
-            Ok(calls) => calls,
+        let (program, lowered) = timed(|| ops::lower(&graph, &steps, &memory));
+        let program = match program {
+            Ok(program) => program,
             Err(e) => {
                 println!("{path}: lower {}: {e}", ms(lowered));
                 status = 1;
                 continue;
             }
         };
+        let (ops_count, tensors, arena) =
+            (graph.ops.len(), graph.tensors.len(), memory.arena_bytes);
+        let compiled = Compiled {
+            graph,
+            steps,
+            plan: memory,
+            program,
+        };
+        let (verified, verifying) = timed(|| compiled.verify(AddressSpace::HOST));
+        if let Err(e) = verified {
+            println!("{path}: verify {}: {e}", ms(verifying));
+            status = 1;
+            continue;
+        }
         let emitted = if analyze_only {
             String::new()
         } else {
-            let program = emit::Program {
-                graph: &graph,
-                plan: &memory,
-                calls: &calls,
-            };
             let target = emit::Target {
                 visibility: quote::quote!(pub),
                 name: quote::format_ident!("Model"),
                 model_path: None,
             };
-            let (tokens, emitting) = timed(|| emit::emit(&program, &target));
+            let (tokens, emitting) = timed(|| emit::emit(&compiled, &target));
+            let Ok(tokens) = tokens else {
+                println!("{path}: emit failed");
+                status = 1;
+                continue;
+            };
             let (text, printing) = timed(|| tokens.to_string());
             format!(
                 ", emit {}, to text {} ({} bytes of tokens)",
@@ -80,14 +95,12 @@ fn main() {
             )
         };
         println!(
-            "{path}: {} ops, {} tensors, arena {} bytes: read {}, validate {}, plan {}, lower {}{emitted}",
-            graph.ops.len(),
-            graph.tensors.len(),
-            memory.arena_bytes,
+            "{path}: {ops_count} ops, {tensors} tensors, arena {arena} bytes: read {}, check {}, plan {}, lower {}, verify {}{emitted}",
             ms(read),
             ms(validated),
             ms(planned),
             ms(lowered),
+            ms(verifying),
         );
     }
     std::process::exit(status);
