@@ -287,13 +287,17 @@ def tensor_2gib_plus_4_bytes(m: Net):
 
 @case(f"accepted on host: {2**32 + 32}")
 def arena_4gib_plus_32(m: Net):
-    """Three int8 model inputs of 2^31 ([2, 2^30]), 2^31 and 32 bytes, each through an in-place RELU to a
-    model output: all three buffers are alive from the first op to the end, so the arena is
-    2^32 + 32 bytes. Each tensor is within the reader's limit; a 32-bit target cannot address
-    the arena (its `usize` would wrap to 32)."""
+    """Three float32 model inputs of 2^31 ([2, 2^28]), 2^31 and 32 bytes, each through an
+    in-place RELU to a model output: all three buffers are alive from the first op to the end, so
+    the arena is 2^32 + 32 bytes. Each tensor is within the reader's limits (2^31 bytes, fewer
+    than 2^31 elements); a 32-bit target cannot address the arena (its `usize` would wrap to
+    32)."""
     outputs = []
-    for i, shape in enumerate([[2, 2**30], [2, 2**30], [1, 32]]):
-        outputs.append(relu(m, m.input(f"x{i}", shape), f"y{i}"))
+    for i, shape in enumerate([[2, 2**28], [2, 2**28], [1, 8]]):
+        x = m.input(f"x{i}", shape, FLOAT32)
+        y = m.tensor(f"y{i}", shape, FLOAT32)
+        m.op(OP.RELU, [x], [y])
+        outputs.append(y)
     m.output(*outputs)
 
 
@@ -646,8 +650,9 @@ def strided_slice_int64_indices(m: Net):
     m.output(y)
 
 
-@case("issue: TFLM's TRANSPOSE reads an INT64 permutation as INT32, here [0, 0, 2] for "
-      "[0, 2, 1], which passes its checks: it computes another tensor than embedml")
+# TFLM's TRANSPOSE reads an INT64 permutation as INT32, here [0, 0, 2] for [0, 2, 1], which
+# passes its checks: it would compute another tensor than the model says.
+@case("error: the permutation is INT64, which TFLM reads as INT32")
 def transpose_int64_perm(m: Net):
     """A float32 TRANSPOSE of [2, 3, 4] by the INT64 permutation [0, 2, 1]."""
     x = m.input("x", [2, 3, 4], FLOAT32)
@@ -660,8 +665,9 @@ def transpose_int64_perm(m: Net):
 # --- Other fixed-size op data ---------------------------------------------------------------
 
 
-@case("issue: TFLM's MeanParams holds 4 axes (int16_t axis[4]) and its ResolveAxis copies every "
-      "entry of the axes tensor into it: 5 entries write past the array")
+# TFLM's MeanParams holds 4 axes (int16_t axis[4]) and its ResolveAxis copies every entry of the
+# axes tensor into it: 5 entries write past the array.
+@case("error: the axes tensor has 5 entries; TFLM's MEAN holds at most 4")
 def mean_five_axes(m: Net):
     """A float32 MEAN of [1, 2, 3, 4] over the axes [1, 1, 1, 1, 2] (five entries, two axes)."""
     x = m.input("x", [1, 2, 3, 4], FLOAT32)

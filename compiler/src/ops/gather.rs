@@ -94,6 +94,16 @@ fn transpose(cx: &Check) -> Result<Gather, Error> {
     let (input, output, precision) = cx.data_movement()?;
     let shape = &cx.tensor(input).shape;
     let perm = cx.indices(1, "permutation")?;
+    let perm_tensor = cx.tensor(cx.input(1, "permutation")?);
+    // TFLM reads the permutation as INT32 whatever its type: an INT64 one ([0, 2, 1] reads as
+    // [0, 0, 2]) can pass its checks and permute differently from what the model says.
+    if perm_tensor.element_type == crate::ir::ElementType::Int64 {
+        return Err(cx.tensor_error(
+            perm_tensor,
+            "the permutation is INT64, which TFLM reads as INT32 (and so permutes differently); \
+             convert the model with an INT32 permutation",
+        ));
+    }
     let mut seen = vec![false; shape.len()];
     let perm: Option<Vec<usize>> = perm
         .iter()

@@ -49,8 +49,16 @@ impl Operator for Mean {
         let output = cx.output()?;
         let precision = cx.precision(input, output)?;
         let shape = &cx.tensor(input).shape;
+        let raw_axes = cx.indices(1, "axes")?;
+        // TFLM copies every entry into its 4-entry `MeanParams::axis`: more would overflow it.
+        if raw_axes.len() > 4 {
+            return Err(cx.error(format!(
+                "the axes tensor has {} entries; TFLM's MEAN holds at most 4",
+                raw_axes.len()
+            )));
+        }
         let mut axes: Vec<usize> = Vec::new();
-        for raw in cx.indices(1, "axes")? {
+        for raw in raw_axes {
             let a = axis(raw, shape.len())
                 .ok_or_else(|| cx.error(format!("axis {raw} is outside rank {}", shape.len())))?;
             if !axes.contains(&a) {

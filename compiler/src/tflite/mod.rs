@@ -291,7 +291,14 @@ impl<'a> Importer<'a> {
         let bytes = shape
             .iter()
             .try_fold(element_bytes.unwrap_or(1), |acc, &d| acc.checked_mul(d))
-            .filter(|&b| b <= MAX_TENSOR_BYTES);
+            .filter(|&b| b <= MAX_TENSOR_BYTES)
+            // TFLM counts elements in an `int`.
+            .filter(|_| {
+                shape
+                    .iter()
+                    .try_fold(1usize, |n, &d| n.checked_mul(d))
+                    .is_some_and(|n| n <= i32::MAX as usize)
+            });
         let Some(bytes) = bytes else {
             self.errors
                 .push(fail(format!("shape {shape:?} is too large")));
