@@ -48,7 +48,8 @@ fn main() {
             }
         };
         let access: Vec<plan::Access> = steps.iter().map(ops::Step::access).collect();
-        let (memory, planned) = timed(|| plan::plan(&graph, &access));
+        let scratch: Vec<usize> = steps.iter().map(ops::Step::scratch_bytes).collect();
+        let (memory, planned) = timed(|| plan::plan(&graph, &access, &scratch));
         let (program, lowered) = timed(|| ops::lower(&graph, &steps, &memory));
         let program = match program {
             Ok(program) => program,

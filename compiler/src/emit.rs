@@ -254,6 +254,37 @@ fn operand_set(call: &KernelCall, label: &str, module: &Ident) -> Result<Operand
     let set = |ty: TokenStream, value: TokenStream, method: &str, bind: TokenStream| {
         (ty, value, format_ident!("{}", method), bind)
     };
+    if let Some(scratch) = call.scratch {
+        // A kernel with scratch memory: one arena input, the output, the scratch (last).
+        let (Reads::Each(_), false, [(l, v)]) =
+            (call.kernel.reads, call.in_place, &arena_reads[..])
+        else {
+            return Err(Error::op(
+                call.op_index,
+                label,
+                format!(
+                    "`{}` takes scratch memory with operands no operand set takes (a bug in embedml)",
+                    call.kernel.function
+                ),
+            ));
+        };
+        let (a, s, t) = (v.element.tokens(), span(*v), scratch.element.tokens());
+        let scratch_span = span(scratch);
+        let mut args: Vec<TokenStream> = call
+            .reads
+            .iter()
+            .enumerate()
+            .map(|(i, r)| arg(i, r))
+            .collect();
+        args.extend([quote!(__output), quote!(__scratch)]);
+        return Ok(OperandSet {
+            ty: quote!(#private::Op1Scratch<{ #arena }, #a, #write_type, #t>),
+            value: quote!(#private::Op1Scratch::new(#label, #s, #write, #scratch_span)),
+            method: format_ident!("op1_scratch"),
+            bind: quote!((#l, __output, __scratch)),
+            args,
+        });
+    }
     let (ty, value, method, bind) = match (call.kernel.reads, call.in_place, &arena_reads[..]) {
         (Reads::Many(element), false, reads) => {
             let element = element.tokens();

@@ -533,6 +533,8 @@ pub struct KernelInfo {
     pub reads: Reads,
     /// The output's element type.
     pub write: Element,
+    /// The element type of the scratch buffer it takes after its output, if it takes one.
+    pub scratch: Option<Element>,
 }
 
 /// A kernel whose parameters are `P`.
@@ -545,7 +547,7 @@ pub struct Kernel<P> {
 
 /// Declares the kernels: one `const` each, named like the function, typed by its parameters.
 macro_rules! kernels {
-    ($( $name:ident ( $params:ident ; $($reads:tt)+ ) -> $write:ident $(, in_place $in_place:ident)? ; )*) => {
+    ($( $name:ident ( $params:ident ; $($reads:tt)+ ) -> $write:ident $(, in_place $in_place:ident)? $(, scratch $scratch:ident)? ; )*) => {
         $(
             #[doc = concat!("`embedml::kernels::", stringify!($name), "`.")]
             #[allow(non_upper_case_globals)]
@@ -556,6 +558,7 @@ macro_rules! kernels {
                     in_place: kernels!(@in_place $($in_place)?),
                     reads: kernels!(@reads $($reads)+),
                     write: Element::$write,
+                    scratch: kernels!(@scratch $($scratch)?),
                 },
                 _params: PhantomData,
             };
@@ -564,6 +567,8 @@ macro_rules! kernels {
         /// Every declared kernel.
         pub const ALL: &[&KernelInfo] = &[$( &$name.info ),*];
     };
+    (@scratch) => { None };
+    (@scratch $scratch:ident) => { Some(Element::$scratch) };
     (@in_place) => { None };
     (@in_place $in_place:ident) => { Some(stringify!($in_place)) };
     (@reads [$e:ident]) => { Reads::Many(Element::$e) };
@@ -675,8 +680,12 @@ pub fn interface_check() -> TokenStream {
             }
         };
         let function = format_ident!("{}", k.function);
+        let scratch = k.scratch.map(|s| {
+            let s = s.tokens();
+            quote!(&mut [#s])
+        });
         let mut check = quote! {
-            let _: fn(&#params, #(#reads,)* &mut [#write]) = ::embedml::kernels::#function;
+            let _: fn(&#params, #(#reads,)* &mut [#write], #scratch) = ::embedml::kernels::#function;
         };
         if let Some(in_place) = k.in_place {
             let in_place = format_ident!("{}", in_place);

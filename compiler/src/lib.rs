@@ -51,7 +51,8 @@ pub fn analyze(bytes: &[u8]) -> Result<Compiled<'_>, Errors> {
     let graph = tflite::read(bytes)?;
     let steps = ops::check(&graph)?;
     let access: Vec<plan::Access> = steps.iter().map(ops::Step::access).collect();
-    let plan = plan::plan(&graph, &access);
+    let scratch: Vec<usize> = steps.iter().map(ops::Step::scratch_bytes).collect();
+    let plan = plan::plan(&graph, &access, &scratch);
     let program = ops::lower(&graph, &steps, &plan)?;
     let compiled = Compiled {
         graph,

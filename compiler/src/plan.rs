@@ -260,6 +260,8 @@ pub struct MemoryPlan {
     pub storage: Vec<Storage>,
     /// For each op, whether its output overwrites its (first) input.
     pub in_place: Vec<bool>,
+    /// For each op, the byte offset and size of its kernel's scratch buffer, if it has one.
+    pub scratch: Vec<Option<(usize, usize)>>,
     /// Bytes of the arena: the placement's high-water mark.
     pub arena_bytes: usize,
     /// The largest total size of tensors alive at one time.
@@ -268,7 +270,10 @@ pub struct MemoryPlan {
 
 /// Plans a validated graph (`access` has one entry per op, in op order): each tensor's bytes are
 /// known and every op's inputs are produced before it runs.
-pub fn plan(graph: &Graph, access: &[Access]) -> MemoryPlan {
+///
+/// `scratch[op]` is the bytes of working memory op `op`'s kernel needs while it runs (0 for
+/// none): a buffer alive at that op only, placed like a tensor.
+pub fn plan(graph: &Graph, access: &[Access], scratch: &[usize]) -> MemoryPlan {
     assert_eq!(access.len(), graph.ops.len(), "one Access per op");
     let count = graph.tensors.len();
     let ops = graph.ops.len();
@@ -342,7 +347,7 @@ pub fn plan(graph: &Graph, access: &[Access]) -> MemoryPlan {
     let owners: Vec<usize> = (0..count)
         .filter(|&t| root[t] == t && first[t] != usize::MAX && !is_constant(t))
         .collect();
-    let buffers: Vec<Buffer> = owners
+    let mut buffers: Vec<Buffer> = owners
         .iter()
         .map(|&t| Buffer {
             size: graph.tensors[t].byte_len().unwrap_or(0),
@@ -350,7 +355,20 @@ pub fn plan(graph: &Graph, access: &[Access]) -> MemoryPlan {
             last: last[t],
         })
         .collect();
+    // Scratch buffers after the tensors' (placement is by size, so their order is irrelevant).
+    let scratch_ops: Vec<usize> = (0..ops)
+        .filter(|&at| scratch.get(at).is_some_and(|&b| b > 0))
+        .collect();
+    buffers.extend(scratch_ops.iter().map(|&at| Buffer {
+        size: scratch[at],
+        first: at,
+        last: at,
+    }));
     let placement = place(&buffers, ALIGNMENT);
+    let mut scratch_offsets = vec![None; ops];
+    for (&at, &offset) in scratch_ops.iter().zip(&placement.offsets[owners.len()..]) {
+        scratch_offsets[at] = Some((offset, scratch[at]));
+    }
     let mut owner_offset = vec![None; count];
     for (&t, &offset) in owners.iter().zip(&placement.offsets) {
         owner_offset[t] = Some(offset);
@@ -368,6 +386,7 @@ pub fn plan(graph: &Graph, access: &[Access]) -> MemoryPlan {
     MemoryPlan {
         storage,
         in_place,
+        scratch: scratch_offsets,
         arena_bytes: placement.arena_bytes,
         lower_bound: placement.lower_bound,
     }
@@ -489,7 +508,7 @@ mod tests {
             inputs: vec![0],
             outputs: vec![2],
         };
-        let plan = plan(&graph, &[relu(0, 1), relu(1, 2)]);
+        let plan = plan(&graph, &[relu(0, 1), relu(1, 2)], &[]);
         assert_eq!(plan.in_place, vec![true, true]);
         assert_eq!(plan.arena_bytes, 16);
         assert_eq!(plan.storage, vec![Storage::Arena(0); 3]);
@@ -505,7 +524,7 @@ mod tests {
             outputs: vec![2],
         };
         let add = relu(0, 2);
-        let plan = plan(&graph, &[relu(0, 1), add]);
+        let plan = plan(&graph, &[relu(0, 1), add], &[]);
         assert_eq!(plan.in_place, vec![false, true]);
         assert_eq!(plan.arena_bytes, 32);
         assert_ne!(plan.storage[0], plan.storage[1]);
@@ -521,7 +540,7 @@ mod tests {
             inputs: vec![0],
             outputs: vec![1, 2],
         };
-        let plan = plan(&graph, &[relu(0, 1), relu(1, 2)]);
+        let plan = plan(&graph, &[relu(0, 1), relu(1, 2)], &[]);
         assert_eq!(plan.in_place, vec![true, false]);
         assert_ne!(plan.storage[1], plan.storage[2]);
     }
@@ -667,6 +686,7 @@ mod tests {
         MemoryPlan {
             storage,
             in_place,
+            scratch: vec![None; graph.ops.len()],
             arena_bytes: placement.arena_bytes,
             lower_bound: placement.lower_bound,
         }
@@ -789,7 +809,7 @@ mod tests {
         let mut in_place_seen = 0;
         for case in 0..5_000 {
             let (graph, access) = random_graph(&mut rng);
-            let plan = plan(&graph, &access);
+            let plan = plan(&graph, &access, &[]);
             assert_eq!(
                 plan,
                 reference_plan(&graph, &access),
@@ -813,7 +833,7 @@ mod tests {
             inputs: vec![0],
             outputs: vec![1],
         };
-        let plan = plan(&graph, &[relu(0, 1)]);
+        let plan = plan(&graph, &[relu(0, 1)], &[]);
         assert_eq!(plan.in_place, vec![false]);
         assert_eq!(plan.arena_bytes, 32);
     }
@@ -831,7 +851,7 @@ mod tests {
             input: 0,
             output: 1,
         };
-        let plan = plan(&graph, &[view, relu(0, 2)]);
+        let plan = plan(&graph, &[view, relu(0, 2)], &[]);
         assert_eq!(plan.in_place, vec![false, false]);
         assert_eq!(plan.storage[0], plan.storage[1]);
         assert_ne!(plan.storage[2], plan.storage[0]);
@@ -857,11 +877,11 @@ mod tests {
     #[test]
     fn long_chains_plan_quickly() {
         let (graph, access) = chain(100_000, true);
-        let plan = plan(&graph, &access);
+        let plan = plan(&graph, &access, &[]);
         assert!(plan.in_place.iter().all(|&p| p));
         assert_eq!(plan.arena_bytes, 16);
         let (graph, access) = chain(100_000, false);
-        let copies = super::plan(&graph, &access);
+        let copies = super::plan(&graph, &access, &[]);
         assert_eq!((copies.arena_bytes, copies.lower_bound), (32, 32));
     }
 
@@ -872,5 +892,56 @@ mod tests {
         let p = place(&buffers, 4);
         let total: usize = buffers.iter().map(|b| b.size).sum();
         assert_eq!((p.arena_bytes, p.lower_bound), (total, total));
+    }
+}
+
+#[cfg(test)]
+mod scratch_tests {
+    use super::*;
+    use crate::ir::{ElementType, Op, OpCode, Options, Tensor};
+
+    #[test]
+    fn a_scratch_buffer_lives_at_its_op_only() {
+        // t0 -op0-> t1 -op1-> t2, op 0 with 40 bytes of scratch: the scratch may share bytes
+        // with t2 (born after op 0) but with neither t0 nor t1.
+        let tensor = |index: usize| Tensor {
+            index,
+            name: format!("t{index}"),
+            element_type: ElementType::Int8,
+            shape: vec![16],
+            data: None,
+            quantization: None,
+            is_variable: false,
+        };
+        let op = |index: usize, input: usize, output: usize| Op {
+            index,
+            name: "CONV_2D".into(),
+            code: OpCode::Builtin("CONV_2D"),
+            options: Options::none(),
+            inputs: vec![Some(input)],
+            outputs: vec![output],
+        };
+        let graph = Graph {
+            tensors: (0..3).map(tensor).collect(),
+            ops: vec![op(0, 0, 1), op(1, 1, 2)],
+            inputs: vec![0],
+            outputs: vec![2],
+        };
+        let kernel = Access::Kernel { in_place: None };
+        let plan = plan(&graph, &[kernel.clone(), kernel], &[40, 0]);
+        let Some((scratch, 40)) = plan.scratch[0] else {
+            panic!("op 0 has 40 bytes of scratch");
+        };
+        assert_eq!(plan.scratch[1], None);
+        for t in [0, 1] {
+            let Storage::Arena(offset) = plan.storage[t] else {
+                panic!("tensor {t} in the arena");
+            };
+            assert!(
+                scratch + 40 <= offset || offset + 16 <= scratch,
+                "scratch overlaps t{t}"
+            );
+        }
+        assert_eq!(plan.arena_bytes, 72);
     }
 }

@@ -71,6 +71,8 @@ pub struct KernelCall {
     pub write: View,
     /// The output overwrites the first input: the call uses the kernel's in-place form.
     pub in_place: bool,
+    /// The kernel's scratch buffer (its last argument), if it takes one.
+    pub scratch: Option<View>,
 }
 
 impl KernelCall {
@@ -90,6 +92,7 @@ impl KernelCall {
             reads,
             write,
             in_place: false,
+            scratch: None,
         }
     }
 }
@@ -189,6 +192,28 @@ impl Program {
                 )));
             }
             let write = fits(&call.write).map_err(|e| fail(format!("its output: {e}")))?;
+            match (kernel.scratch, call.scratch) {
+                (None, None) => {}
+                (Some(element), Some(scratch)) if scratch.element == element => {
+                    let (start, end) =
+                        fits(&scratch).map_err(|e| fail(format!("its scratch: {e}")))?;
+                    let apart =
+                        |(s, e): (u128, u128)| start == end || s == e || e <= start || end <= s;
+                    let reads_apart = call.reads.iter().all(|r| match r {
+                        Operand::Arena(view) => view.bytes().is_some_and(apart),
+                        Operand::Constant { .. } => true,
+                    });
+                    if !apart(write) || !reads_apart {
+                        return Err(fail("its scratch overlaps an operand".into()));
+                    }
+                }
+                _ => {
+                    return Err(fail(format!(
+                        "`{}` and its call disagree on the scratch buffer",
+                        kernel.function
+                    )));
+                }
+            }
             if call.in_place {
                 if kernel.in_place.is_none() {
                     return Err(fail(format!("`{}` has no in-place form", kernel.function)));

@@ -186,6 +186,29 @@ impl<const N: usize, A: Element, O: Element> Op1<N, A, O> {
     }
 }
 
+/// Operands of a call that reads one tensor of the arena and works in a scratch buffer.
+pub struct Op1Scratch<const N: usize, A, O, S> {
+    read: Proven<A>,
+    write: Proven<O>,
+    scratch: Proven<S>,
+}
+
+impl<const N: usize, A: Element, O: Element, S: Element> Op1Scratch<N, A, O, S> {
+    /// Proves all three inside the arena and pairwise apart.
+    pub const fn new(op: &str, read: Span<A>, write: Span<O>, scratch: Span<S>) -> Self {
+        let write = write.prove(op, N);
+        let scratch = scratch.prove(op, N).apart_from(op, write);
+        Op1Scratch {
+            read: read
+                .prove(op, N)
+                .apart_from(op, write)
+                .apart_from(op, scratch),
+            write,
+            scratch,
+        }
+    }
+}
+
 /// Operands of a call that reads two tensors of the arena (they may be the same).
 pub struct Op2<const N: usize, A, B, O> {
     read1: Proven<A>,
@@ -312,6 +335,24 @@ impl<const N: usize> Arena<N> {
         // SAFETY: `Op1::new` proved both spans inside this `N`-byte arena, aligned, and apart;
         // `&mut self` makes them the only views.
         unsafe { (slice(base, operands.read), slice_mut(base, operands.write)) }
+    }
+
+    /// The input, output and scratch buffer of a call reading one arena tensor.
+    #[inline(always)]
+    pub fn op1_scratch<A: Element, O: Element, S: Element>(
+        &mut self,
+        operands: &Op1Scratch<N, A, O, S>,
+    ) -> (&[A], &mut [O], &mut [S]) {
+        let base = self.0.as_mut_ptr();
+        // SAFETY: `Op1Scratch::new` proved the three spans inside this `N`-byte arena, aligned,
+        // and pairwise apart; `&mut self` makes them the only views.
+        unsafe {
+            (
+                slice(base, operands.read),
+                slice_mut(base, operands.write),
+                slice_mut(base, operands.scratch),
+            )
+        }
     }
 
     /// The inputs and output of a call reading two arena tensors.

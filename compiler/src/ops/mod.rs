@@ -47,6 +47,12 @@ pub trait Operator: Sized {
     /// How it uses memory, for the planner.
     fn access(&self) -> Access;
 
+    /// Bytes of working memory its kernel needs while it runs (an im2col buffer, a line
+    /// buffer), planned in the arena and handed to the kernel as its last argument.
+    fn scratch_bytes(&self) -> usize {
+        0
+    }
+
     /// The kernel call that runs it (`None` for a view, which runs no code).
     fn lower(&self, cx: &Lower) -> Result<Option<KernelCall>, Error>;
 }
@@ -81,6 +87,13 @@ macro_rules! operators {
             pub fn access(&self) -> Access {
                 match self {
                     $( Step::$variant(op) => op.access(), )*
+                }
+            }
+
+            /// Bytes of scratch memory its kernel needs.
+            pub fn scratch_bytes(&self) -> usize {
+                match self {
+                    $( Step::$variant(op) => op.scratch_bytes(), )*
                 }
             }
 
