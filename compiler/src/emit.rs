@@ -99,10 +99,14 @@ pub fn emit(compiled: &Compiled, target: &Target) -> Result<TokenStream, Error> 
                 call.kernel.function
             }
         );
+        // A block per layer: sibling scopes, not one nested `let` scope per layer (10k nested
+        // scopes overflow LLVM's stack when it writes debug info).
         calls.push(quote! {
-            #doc
-            let #bind = self.arena.#method(&#module::#operands);
-            ::embedml::kernels::#function(&#module::#params, #(#args),*);
+            {
+                #doc
+                let #bind = self.arena.#method(&#module::#operands);
+                ::embedml::kernels::#function(&#module::#params, #(#args),*);
+            }
         });
     }
     let shared = shared.into_items();

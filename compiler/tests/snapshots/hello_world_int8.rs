@@ -181,27 +181,39 @@ impl HelloWorld {
     /// write them again before the next call.
     #[allow(unused_doc_comments)]
     pub fn invoke(&mut self) {
-        /// #0 FULLY_CONNECTED: INT8 1x1 -> INT8 1x16
-        let (__input0, __output) = self.arena.op1(&__embedml_HelloWorld::OP_0_OPERANDS);
-        ::embedml::kernels::fully_connected_i8(
-            &__embedml_HelloWorld::OP_0,
-            __input0,
-            __output,
-        );
-        /// #1 FULLY_CONNECTED: INT8 1x16 -> INT8 1x16
-        let (__input0, __output) = self.arena.op1(&__embedml_HelloWorld::OP_1_OPERANDS);
-        ::embedml::kernels::fully_connected_i8(
-            &__embedml_HelloWorld::OP_1,
-            __input0,
-            __output,
-        );
-        /// #2 FULLY_CONNECTED: INT8 1x16 -> INT8 1x1
-        let (__input0, __output) = self.arena.op1(&__embedml_HelloWorld::OP_2_OPERANDS);
-        ::embedml::kernels::fully_connected_i8(
-            &__embedml_HelloWorld::OP_2,
-            __input0,
-            __output,
-        );
+        {
+            /// #0 FULLY_CONNECTED: INT8 1x1 -> INT8 1x16
+            let (__input0, __output) = self
+                .arena
+                .op1(&__embedml_HelloWorld::OP_0_OPERANDS);
+            ::embedml::kernels::fully_connected_i8(
+                &__embedml_HelloWorld::OP_0,
+                __input0,
+                __output,
+            );
+        }
+        {
+            /// #1 FULLY_CONNECTED: INT8 1x16 -> INT8 1x16
+            let (__input0, __output) = self
+                .arena
+                .op1(&__embedml_HelloWorld::OP_1_OPERANDS);
+            ::embedml::kernels::fully_connected_i8(
+                &__embedml_HelloWorld::OP_1,
+                __input0,
+                __output,
+            );
+        }
+        {
+            /// #2 FULLY_CONNECTED: INT8 1x16 -> INT8 1x1
+            let (__input0, __output) = self
+                .arena
+                .op1(&__embedml_HelloWorld::OP_2_OPERANDS);
+            ::embedml::kernels::fully_connected_i8(
+                &__embedml_HelloWorld::OP_2,
+                __input0,
+                __output,
+            );
+        }
     }
 }
 #[automatically_derived]
