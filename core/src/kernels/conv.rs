@@ -2,7 +2,8 @@
 //! weights. Taps that fall in the padding are skipped (not read as zeros), like TFLite's reference
 //! kernels, which matters for int8 because a padded zero would still carry the input offset.
 
-use super::fully_connected::{bias_f32, chunks, chunks_mut, clamp_f32, dot_i8, dot2_i8, rows};
+use super::arch::{dot_i8, dot2_i8};
+use super::fully_connected::{bias_f32, chunks, chunks_mut, clamp_f32, rows};
 use super::{Conv2dF32, Conv2dGeometry, Conv2dI8};
 use crate::quant::requantize_to_i8;
 use core::ops::Range;

@@ -1,10 +1,9 @@
 //! DEPTHWISE_CONV_2D over NHWC tensors with `[filter_height][filter_width][output_depth]`
 //! weights: output channel `c` filters input channel `c / depth_multiplier` alone.
 
+use super::arch::{mac4_broadcast_i8, mac4_i8};
 use super::conv::{Window, for_each_pixel, span};
 use super::fully_connected::{bias_f32, clamp_f32};
-#[cfg(any(test, embedml_dsp))]
-use super::fully_connected::{dsp, word};
 use super::{Conv2dGeometry, DepthwiseConv2dF32, DepthwiseConv2dI8};
 use crate::quant::requantize_to_i8;
 
@@ -136,11 +135,11 @@ fn depthwise<X: Copy, W: Copy, A: Copy + Default, O>(
 /// fit the shapes) are left as they are.
 pub fn depthwise_conv2d_i8(p: &DepthwiseConv2dI8, input: &[i8], output: &mut [i8]) {
     if p.depth_multiplier == 1 {
-        depthwise_i8_blocks::<4>(p, input, output, mac4);
+        depthwise_i8_blocks::<4>(p, input, output, mac4_i8);
         return;
     }
     if p.depth_multiplier.is_multiple_of(4) {
-        depthwise_i8_blocks::<1>(p, input, output, mac4_broadcast);
+        depthwise_i8_blocks::<1>(p, input, output, mac4_broadcast_i8);
         return;
     }
     let rq = &p.requantize;
@@ -168,86 +167,6 @@ pub fn depthwise_conv2d_i8(p: &DepthwiseConv2dI8, input: &[i8], output: &mut [i8
             }
         },
     );
-}
-
-/// `acc[j] + x[j] * w[j]` for four adjacent channels, wrapping.
-#[inline(always)]
-fn mac4(acc: [i32; 4], x: &[i8; 4], w: &[i8; 4]) -> [i32; 4] {
-    #[cfg(embedml_dsp)]
-    {
-        mac4_words(acc, x, w)
-    }
-    #[cfg(not(embedml_dsp))]
-    {
-        mac4_portable(acc, x, w)
-    }
-}
-
-/// `acc[j] + x * w[j]` for four channels sharing the input `x`, wrapping.
-#[inline(always)]
-fn mac4_broadcast(acc: [i32; 4], x: &[i8; 1], w: &[i8; 4]) -> [i32; 4] {
-    #[cfg(embedml_dsp)]
-    {
-        mac4_broadcast_words(acc, x, w)
-    }
-    #[cfg(not(embedml_dsp))]
-    {
-        mac4_broadcast_portable(acc, x, w)
-    }
-}
-
-/// The DSP lanes of [`mac4_broadcast`]: the weights' word split by `SXTB16` (bytes 0 and 2, then
-/// rotated, 1 and 3), each half multiplied by the sign-extended input's low halfword with
-/// `SMLABB` / `SMLABT`.
-#[cfg(any(test, embedml_dsp))]
-#[inline(always)]
-fn mac4_broadcast_words(acc: [i32; 4], x: &[i8; 1], w: &[i8; 4]) -> [i32; 4] {
-    let x = i32::from(x[0]) as u32;
-    let w = word(w);
-    let (w_even, w_odd) = (dsp::sxtb16(w), dsp::sxtb16_ror8(w));
-    [
-        dsp::smlabb(x, w_even, acc[0]),
-        dsp::smlabb(x, w_odd, acc[1]),
-        dsp::smlabt(x, w_even, acc[2]),
-        dsp::smlabt(x, w_odd, acc[3]),
-    ]
-}
-
-/// The portable [`mac4_broadcast`], the reference the DSP path is tested against.
-#[cfg(any(test, not(embedml_dsp)))]
-#[inline(always)]
-fn mac4_broadcast_portable(acc: [i32; 4], x: &[i8; 1], w: &[i8; 4]) -> [i32; 4] {
-    let x = i32::from(x[0]);
-    [
-        acc[0].wrapping_add(x * i32::from(w[0])),
-        acc[1].wrapping_add(x * i32::from(w[1])),
-        acc[2].wrapping_add(x * i32::from(w[2])),
-        acc[3].wrapping_add(x * i32::from(w[3])),
-    ]
-}
-
-/// The portable [`mac4`], the reference the DSP path is tested against.
-#[cfg(any(test, not(embedml_dsp)))]
-#[inline(always)]
-fn mac4_portable(acc: [i32; 4], x: &[i8; 4], w: &[i8; 4]) -> [i32; 4] {
-    let mac = |j: usize| acc[j].wrapping_add(i32::from(x[j]) * i32::from(w[j]));
-    [mac(0), mac(1), mac(2), mac(3)]
-}
-
-/// The DSP lanes of [`mac4`]: one word of inputs and one of weights, `SXTB16` (bytes 0 and 2,
-/// then rotated, 1 and 3), and `SMLABB` / `SMLATT` for the low and high halfword products.
-#[cfg(any(test, embedml_dsp))]
-#[inline(always)]
-fn mac4_words(acc: [i32; 4], x: &[i8; 4], w: &[i8; 4]) -> [i32; 4] {
-    let (x, w) = (word(x), word(w));
-    let (x_even, w_even) = (dsp::sxtb16(x), dsp::sxtb16(w));
-    let (x_odd, w_odd) = (dsp::sxtb16_ror8(x), dsp::sxtb16_ror8(w));
-    [
-        dsp::smlabb(x_even, w_even, acc[0]),
-        dsp::smlabb(x_odd, w_odd, acc[1]),
-        dsp::smlatt(x_even, w_even, acc[2]),
-        dsp::smlatt(x_odd, w_odd, acc[3]),
-    ]
 }
 
 /// `slice[start..start + N]` as an array, or `None` out of bounds.
@@ -468,44 +387,6 @@ mod tests {
     extern crate std;
     use super::*;
     use crate::kernels::Requantize;
-
-    #[test]
-    fn dsp_lanes_match_the_portable_mac4() {
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
-        let mut next = || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
-        for _ in 0..2000 {
-            let x = (next() as u32).to_le_bytes().map(|b| b as i8);
-            let w = (next() as u32).to_le_bytes().map(|b| b as i8);
-            let acc = [next() as i32, i32::MAX, i32::MIN, next() as i32 >> 20];
-            assert_eq!(mac4_words(acc, &x, &w), mac4_portable(acc, &x, &w));
-            assert_eq!(mac4(acc, &x, &w), mac4_portable(acc, &x, &w));
-            let b = [x[0]];
-            assert_eq!(
-                mac4_broadcast_words(acc, &b, &w),
-                mac4_broadcast_portable(acc, &b, &w)
-            );
-            assert_eq!(
-                mac4_broadcast(acc, &b, &w),
-                mac4_broadcast_portable(acc, &b, &w)
-            );
-        }
-        let extremes = [[-128i8; 4], [127; 4], [-128, 127, -128, 127]];
-        for x in extremes {
-            for w in extremes {
-                assert_eq!(mac4_words([1; 4], &x, &w), mac4_portable([1; 4], &x, &w));
-                let b = [x[0]];
-                assert_eq!(
-                    mac4_broadcast_words([1; 4], &b, &w),
-                    mac4_broadcast_portable([1; 4], &b, &w)
-                );
-            }
-        }
-    }
 
     fn geometry(input: [usize; 3], output: [usize; 3], filter: [usize; 2]) -> Conv2dGeometry {
         Conv2dGeometry {

@@ -42,6 +42,7 @@ macro_rules! binary_kernel {
 }
 
 mod activation;
+mod arch;
 mod conv;
 mod depthwise;
 mod elementwise;
