@@ -2,8 +2,9 @@
 //! weights: output channel `c` filters input channel `c / depth_multiplier` alone.
 
 use super::arch::{mac4_broadcast_i8, mac4_i8};
-use super::conv::{Window, for_each_pixel, span};
-use super::fully_connected::{bias_f32, clamp_f32};
+use super::epilogue::{bias_f32, clamp_f32};
+use super::slices::span;
+use super::window::{Window, for_each_pixel};
 use super::{Conv2dGeometry, DepthwiseConv2dF32, DepthwiseConv2dI8};
 use crate::quant::requantize_to_i8;
 
@@ -387,25 +388,7 @@ mod tests {
     extern crate std;
     use super::*;
     use crate::kernels::Requantize;
-
-    fn geometry(input: [usize; 3], output: [usize; 3], filter: [usize; 2]) -> Conv2dGeometry {
-        Conv2dGeometry {
-            input_height: input[0],
-            input_width: input[1],
-            input_depth: input[2],
-            output_height: output[0],
-            output_width: output[1],
-            output_depth: output[2],
-            filter_height: filter[0],
-            filter_width: filter[1],
-            stride_height: 1,
-            stride_width: 1,
-            dilation_height: 1,
-            dilation_width: 1,
-            padding_height: 0,
-            padding_width: 0,
-        }
-    }
+    use crate::kernels::window::tests::geometry;
 
     /// 2x2 image, 2 input channels, depth multiplier 2, 2x2 filter with SAME padding (bottom and
     /// right only), two batches.

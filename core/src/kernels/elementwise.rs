@@ -3,7 +3,8 @@
 //! All share one driver that walks the output once and hands each element's two inputs to a
 //! per-op closure, so the per-op code is a line or two and is compiled once per op kind.
 
-use super::fully_connected::{chunks_mut, clamp_f32};
+use super::epilogue::clamp_f32;
+use super::slices::chunks_mut;
 use crate::quant::{multiply_by_quantized_multiplier, requantize_to_i8};
 
 /// Index arithmetic of a broadcasting binary op over shapes of rank <= 4, padded with leading 1s:

@@ -1,6 +1,8 @@
 //! FULLY_CONNECTED: every output is a dot product of one input row with one weight row.
 
 use super::arch::dot_i8;
+use super::epilogue::{bias_f32, clamp_f32};
+use super::slices::{chunks, rows};
 use super::{FullyConnectedF32, FullyConnectedI8};
 use crate::quant::requantize_to_i8;
 
@@ -69,58 +71,6 @@ pub fn fully_connected_f32(p: &FullyConnectedF32, input: &[f32], output: &mut [f
             *o = clamp_f32(total + bias_f32(p.bias, c), p.output_min, p.output_max);
         }
     }
-}
-
-/// `slice.chunks_exact(len)`, but total: no chunks (rather than a panic) for a zero `len`.
-///
-/// The kernels use this and [`chunks_mut`] / [`rows`] instead of `chunks_exact` so that no panic
-/// path is left for the optimiser to prove dead: `chunks_exact` asserts a non-zero length, and
-/// `zip`ping two `ChunksExact` computes both lengths by dividing by the chunk length, in a
-/// function LLVM does not always inline, where it cannot see the kernel's own zero check.
-pub(super) fn chunks<T>(mut slice: &[T], len: usize) -> impl Iterator<Item = &[T]> {
-    core::iter::from_fn(move || {
-        if len == 0 {
-            return None;
-        }
-        let (chunk, rest) = slice.split_at_checked(len)?;
-        slice = rest;
-        Some(chunk)
-    })
-}
-
-/// `slice.chunks_exact_mut(len)`, but total: no chunks for a zero `len` (see [`chunks`]).
-pub(super) fn chunks_mut<T>(mut slice: &mut [T], len: usize) -> impl Iterator<Item = &mut [T]> {
-    core::iter::from_fn(move || {
-        if len == 0 {
-            return None;
-        }
-        let (chunk, rest) = core::mem::take(&mut slice).split_at_mut_checked(len)?;
-        slice = rest;
-        Some(chunk)
-    })
-}
-
-/// Pairs of whole rows: `input` in rows of `input_len` with `output` in rows of `output_len`,
-/// as many as both hold (none if either length is zero). See [`chunks`].
-pub(super) fn rows<'a, T, U>(
-    input: &'a [T],
-    input_len: usize,
-    output: &'a mut [U],
-    output_len: usize,
-) -> impl Iterator<Item = (&'a [T], &'a mut [U])> {
-    chunks(input, input_len).zip(chunks_mut(output, output_len))
-}
-
-/// The bias of output channel `c`, or `0.0` without a bias.
-pub(super) fn bias_f32(bias: Option<&[f32]>, c: usize) -> f32 {
-    bias.and_then(|b| b.get(c)).copied().unwrap_or(0.0)
-}
-
-/// `std::min(std::max(x, min), max)`: unlike `f32::clamp` it never panics, and a NaN `x` passes
-/// through as in the C++.
-pub(super) fn clamp_f32(x: f32, min: f32, max: f32) -> f32 {
-    let x = if x < min { min } else { x };
-    if max < x { max } else { x }
 }
 
 #[cfg(test)]
@@ -297,37 +247,5 @@ mod tests {
         let mut out = [9.0f32];
         fully_connected_f32(&p, &[1e8, 1.0, 1e8], &mut out);
         assert_eq!(out, [0.0]);
-    }
-
-    #[test]
-    fn chunk_helpers_match_chunks_exact_and_accept_zero() {
-        let data = [1, 2, 3, 4, 5, 6, 7];
-        assert!(chunks(&data, 3).eq(data.chunks_exact(3)));
-        assert_eq!(chunks(&data, 0).count(), 0);
-        assert_eq!(chunks(&data, 8).count(), 0);
-        let mut out = [0u8; 5];
-        assert_eq!(chunks_mut(&mut out, 0).count(), 0);
-        for (i, chunk) in chunks_mut(&mut out, 2).enumerate() {
-            chunk.fill(i as u8 + 1);
-        }
-        assert_eq!(out, [1, 1, 2, 2, 0]);
-        let mut out = [0u8; 6];
-        // Three input rows of 2, but only two output rows of 3: two pairs.
-        for (row, out_row) in rows(&data, 2, &mut out, 3) {
-            out_row.fill(row[0]);
-        }
-        assert_eq!(out, [1, 1, 1, 3, 3, 3]);
-        assert_eq!(rows(&data, 2, &mut out, 0).count(), 0);
-        assert_eq!(rows(&data, 0, &mut out, 1).count(), 0);
-    }
-
-    #[test]
-    fn clamp_matches_std_min_max() {
-        assert_eq!(clamp_f32(-3.0, 0.0, 6.0), 0.0);
-        assert_eq!(clamp_f32(7.0, 0.0, 6.0), 6.0);
-        assert_eq!(clamp_f32(2.0, 0.0, 6.0), 2.0);
-        assert!(clamp_f32(f32::NAN, 0.0, 6.0).is_nan());
-        // Reversed bounds: the upper one wins, no panic.
-        assert_eq!(clamp_f32(0.0, 1.0, -1.0), -1.0);
     }
 }

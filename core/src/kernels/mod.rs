@@ -46,11 +46,14 @@ mod arch;
 mod conv;
 mod depthwise;
 mod elementwise;
+mod epilogue;
 mod fully_connected;
 mod pool;
 mod requantize;
 mod shape;
+mod slices;
 mod softmax;
+mod window;
 
 pub use activation::*;
 pub use elementwise::*;

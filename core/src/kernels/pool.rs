@@ -3,7 +3,8 @@
 //! Like TFLite's reference kernels, a window is clipped to the image: taps in the padding are
 //! skipped, so a border average divides by the number of in-image taps, not the window size.
 
-use super::fully_connected::{chunks_mut, clamp_f32, rows};
+use super::epilogue::clamp_f32;
+use super::slices::{chunks_mut, rows};
 use core::ops::Range;
 
 /// The shape arithmetic of a pooling op (NHWC tensors, same depth in and out).

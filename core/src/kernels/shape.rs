@@ -4,7 +4,7 @@
 //! these kernels only walk the precomputed pattern. Indices that fall outside a slice (which a
 //! validated model never produces) are skipped rather than panicking.
 
-use super::fully_connected::{chunks, chunks_mut, rows};
+use super::slices::{chunks, chunks_mut, rows};
 use crate::quant::requantize_to_i8;
 
 /// A strided copy: `output[o0, o1, o2, o3]` (row-major over `output_shape`) is
