@@ -4,7 +4,7 @@
 
 use super::arch::{dot_i8, dot2_i8};
 use super::epilogue::{bias_f32, clamp_f32};
-use super::slices::{chunks, span};
+use super::slices::{chunks, enumerate, span};
 use super::window::{Window, for_each_pixel};
 use super::{Conv2dF32, Conv2dGeometry, Conv2dI8};
 use crate::quant::requantize_to_i8;
@@ -14,6 +14,14 @@ use crate::quant::requantize_to_i8;
 /// values at a time, where `at` is the index of the run's first weight in a channel's
 /// `[filter_height][filter_width][input_depth]` weights: a whole filter row's in-image taps when
 /// columns are not dilated (the inputs are then adjacent), else one tap's `input_depth` values.
+///
+/// The index arithmetic wraps. It is exact for every value used when the geometry fits the
+/// slices: the first tap's image index and a run's length are below the image's length (the
+/// taps are inside the image), filter indices below the filter's length; the step to the next
+/// row (column) is only taken with two in-image rows (columns), which makes it smaller than the
+/// image too (for a one-row window of a dilation near 2^31 it overflows, and is never added).
+/// Indices that do not fit (only for a geometry that does not fit the slices) fail the bounds
+/// check of the run, which is then skipped.
 #[inline(always)]
 fn fold_window<X, A>(
     g: &Conv2dGeometry,
@@ -24,15 +32,18 @@ fn fold_window<X, A>(
 ) -> A {
     let depth = g.input_depth;
     let (runs, run_len) = if g.dilation_width == 1 {
-        (1, w.cols.len() * depth)
+        (1, w.cols.len().wrapping_mul(depth))
     } else {
         (w.cols.len(), depth)
     };
-    let image_row_step = g.dilation_height * g.input_width * depth;
-    let filter_row_step = g.filter_width * depth;
-    let image_run_step = g.dilation_width * depth;
-    let mut image_row = (w.y * g.input_width + w.x) * depth;
-    let mut filter_row = (w.rows.start * g.filter_width + w.cols.start) * depth;
+    let image_row_step = g
+        .dilation_height
+        .wrapping_mul(g.input_width)
+        .wrapping_mul(depth);
+    let filter_row_step = g.filter_width.wrapping_mul(depth);
+    let image_run_step = g.dilation_width.wrapping_mul(depth);
+    let mut image_row = w.first_pixel(g).wrapping_mul(depth);
+    let mut filter_row = w.first_tap(g).wrapping_mul(depth);
     let mut acc = init;
     for _ in w.rows.clone() {
         let (mut at_image, mut at_filter) = (image_row, filter_row);
@@ -55,23 +66,27 @@ fn fold_window<X, A>(
 /// channel's `[filter_height][filter_width][input_depth]` weights), wrapping.
 fn sum_outside(g: &Conv2dGeometry, w: &Window, filter: &[i8]) -> i32 {
     let depth = g.input_depth;
-    let (left, right) = (w.cols.start * depth, w.cols.end * depth);
+    // Below the filter row's length `filter_width * depth` (exact, see `conv2d_i8`).
+    let (left, right) = (
+        w.cols.start.wrapping_mul(depth),
+        w.cols.end.wrapping_mul(depth),
+    );
     let sum = |ws: Option<&[i8]>| {
         ws.unwrap_or(&[])
             .iter()
             .fold(0i32, |s, &v| s.wrapping_add(i32::from(v)))
     };
-    chunks(filter, g.filter_width * depth)
-        .take(g.filter_height)
-        .enumerate()
-        .fold(0i32, |total, (fy, row)| {
+    enumerate(chunks(filter, g.filter_width.wrapping_mul(depth)).take(g.filter_height)).fold(
+        0i32,
+        |total, (fy, row)| {
             let outside = if w.rows.contains(&fy) {
                 sum(row.get(..left)).wrapping_add(sum(row.get(right..)))
             } else {
                 sum(Some(row))
             };
             total.wrapping_add(outside)
-        })
+        },
+    )
 }
 
 /// The output of channel `c` (weights `filter`) from its accumulator (bias already added):
@@ -105,6 +120,16 @@ fn finish_channel(
     ))
 }
 
+/// The length of one output channel's weights, `filter_height * filter_width * input_depth`;
+/// `None` if it is zero, overflows or exceeds `weights` (then no channel has weights, and nothing
+/// is written).
+fn filter_len(g: &Conv2dGeometry, weights: usize) -> Option<usize> {
+    g.filter_height
+        .checked_mul(g.filter_width)?
+        .checked_mul(g.input_depth)
+        .filter(|&len| len != 0 && len <= weights)
+}
+
 /// int8 CONV_2D with per-channel (or per-tensor) requantization, bit-exact with TFLite Micro's
 /// reference `ConvPerChannel`.
 ///
@@ -119,10 +144,9 @@ fn finish_channel(
 /// requantization entry (only if the parameters do not fit the shapes) are left as they are.
 pub fn conv2d_i8(p: &Conv2dI8, input: &[i8], output: &mut [i8]) {
     let g = &p.geometry;
-    let filter_len = g.filter_height * g.filter_width * g.input_depth;
-    if filter_len == 0 {
+    let Some(filter_len) = filter_len(g, p.weights.len()) else {
         return;
-    }
+    };
     for_each_pixel(g, input, output, |image, out_y, out_x, out_pixel| {
         let window = Window::new(g, out_y, out_x);
         let full = window.is_full(g);
@@ -132,7 +156,7 @@ pub fn conv2d_i8(p: &Conv2dI8, input: &[i8], output: &mut [i8]) {
         let run = (full && g.filter_height == 1 && g.filter_width == 1).then(|| {
             span(
                 image,
-                (window.y * g.input_width + window.x) * g.input_depth,
+                window.first_pixel(g).wrapping_mul(g.input_depth),
                 filter_len,
             )
         });
@@ -141,7 +165,8 @@ pub fn conv2d_i8(p: &Conv2dI8, input: &[i8], output: &mut [i8]) {
         // fit the shapes) are left as they are.
         let mut channels = chunks(p.weights, filter_len).zip(p.bias);
         let mut outs = out_pixel.iter_mut();
-        let mut c = 0;
+        // Counts the channels written, below `output_depth`.
+        let mut c = 0usize;
         while let (Some(o0), Some((f0, &b0))) = (outs.next(), channels.next()) {
             if let (Some(o1), Some((f1, &b1))) = (outs.next(), channels.next()) {
                 let (a0, a1) = match run {
@@ -154,11 +179,12 @@ pub fn conv2d_i8(p: &Conv2dI8, input: &[i8], output: &mut [i8]) {
                     break;
                 };
                 *o0 = v0;
-                let Some(v1) = finish_channel(p, &window, correct, c + 1, f1, a1) else {
+                let Some(v1) = finish_channel(p, &window, correct, c.wrapping_add(1), f1, a1)
+                else {
                     break;
                 };
                 *o1 = v1;
-                c += 2;
+                c = c.wrapping_add(2);
             } else {
                 let acc = fold_window(g, &window, image, b0, |acc, xs, at| {
                     dot_i8(acc, xs, span(f0, at, xs.len()))
@@ -177,17 +203,12 @@ pub fn conv2d_i8(p: &Conv2dI8, input: &[i8], output: &mut [i8]) {
 /// bias added, then clamped. Zero dimensions write nothing.
 pub fn conv2d_f32(p: &Conv2dF32, input: &[f32], output: &mut [f32]) {
     let g = &p.geometry;
-    let filter_len = g.filter_height * g.filter_width * g.input_depth;
-    if filter_len == 0 {
+    let Some(filter_len) = filter_len(g, p.weights.len()) else {
         return;
-    }
+    };
     for_each_pixel(g, input, output, |image, out_y, out_x, out_pixel| {
         let window = Window::new(g, out_y, out_x);
-        for (c, (o, filter)) in out_pixel
-            .iter_mut()
-            .zip(chunks(p.weights, filter_len))
-            .enumerate()
-        {
+        for (c, (o, filter)) in enumerate(out_pixel.iter_mut().zip(chunks(p.weights, filter_len))) {
             let total = fold_window(g, &window, image, 0.0f32, |total, xs, at| {
                 let ws = span(filter, at, xs.len());
                 xs.iter().zip(ws).fold(total, |t, (&x, &w)| t + x * w)

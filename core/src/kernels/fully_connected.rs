@@ -2,7 +2,7 @@
 
 use super::arch::dot_i8;
 use super::epilogue::{bias_f32, clamp_f32};
-use super::slices::{chunks, rows};
+use super::slices::{chunks, enumerate, rows};
 use super::{FullyConnectedF32, FullyConnectedI8};
 use crate::quant::requantize_to_i8;
 
@@ -34,8 +34,9 @@ pub fn fully_connected_i8(p: &FullyConnectedI8, input: &[i8], output: &mut [i8])
                 break;
             };
             let shift = i32::from(shift);
-            multiplier_at += multiplier_step;
-            shift_at += shift_step;
+            // At most the channel count (the slices' lengths bound the loop).
+            multiplier_at = multiplier_at.wrapping_add(multiplier_step);
+            shift_at = shift_at.wrapping_add(shift_step);
             rest = next;
             let acc = dot_i8(bias, row, weights);
             *o = requantize_to_i8(
@@ -59,11 +60,7 @@ pub fn fully_connected_f32(p: &FullyConnectedF32, input: &[f32], output: &mut [f
         return;
     }
     for (row, out) in rows(input, p.accum_depth, output, p.output_depth) {
-        for (c, (o, weights)) in out
-            .iter_mut()
-            .zip(chunks(p.weights, p.accum_depth))
-            .enumerate()
-        {
+        for (c, (o, weights)) in enumerate(out.iter_mut().zip(chunks(p.weights, p.accum_depth))) {
             let total = row
                 .iter()
                 .zip(weights)

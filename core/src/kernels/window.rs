@@ -2,20 +2,24 @@
 //! inside the input image.
 
 use super::Conv2dGeometry;
-use super::slices::{chunks_mut, rows};
+use super::slices::{chunks_mut, rows, size};
 use core::ops::Range;
 
 /// Calls `f(image, out_y, out_x, out_pixel)` for every output pixel of every batch, where `image`
 /// is that batch's input and `out_pixel` the pixel's `output_depth` outputs. Does nothing if any
 /// dimension is zero.
+///
+/// An in-image pixel `(y, x)` of `image` starts at `(y * input_width + x) * input_depth`, below
+/// `image.len()`: callers compute such indices with wrapping arithmetic, exact for in-image pixels
+/// (the image's size is exact for a model's shapes, see [`size`]).
 pub(super) fn for_each_pixel<T, U>(
     g: &Conv2dGeometry,
     input: &[T],
     output: &mut [U],
     mut f: impl FnMut(&[T], usize, usize, &mut [U]),
 ) {
-    let image_len = g.input_height * g.input_width * g.input_depth;
-    let out_image_len = g.output_height * g.output_width * g.output_depth;
+    let image_len = size([g.input_height, g.input_width, g.input_depth]);
+    let out_image_len = size([g.output_height, g.output_width, g.output_depth]);
     for (image, out_image) in rows(input, image_len, output, out_image_len) {
         let mut out_pixels = chunks_mut(out_image, g.output_depth);
         for out_y in 0..g.output_height {
@@ -46,7 +50,9 @@ pub(super) struct Window {
 
 /// The filter indices `f < filter` whose input coordinate `out * stride + f * dilation - padding`
 /// lies in `0..size`, and the coordinate of the first. No division: a loop over the filter, once
-/// per output pixel; arithmetic wraps, so nonsensical geometry gives some window, not a panic.
+/// per output pixel. The arithmetic wraps, so nonsensical geometry gives some window, not a
+/// panic; for a model's geometry it is exact (with strides, dilations and filter sizes below
+/// 2^15, and `out * stride` at most the padded input size, every term stays far below 2^32).
 fn taps_inside(
     out: usize,
     stride: usize,
@@ -93,6 +99,24 @@ impl Window {
             g.filter_width,
         );
         Window { rows, cols, y, x }
+    }
+
+    /// The input pixel of the first in-image tap, `y * input_width + x` (its values start at
+    /// `input_depth` times that). Wrapping, and exact for a non-empty window of an image whose
+    /// size fits `usize` (see [`for_each_pixel`]).
+    #[inline(always)]
+    pub fn first_pixel(&self, g: &Conv2dGeometry) -> usize {
+        self.y.wrapping_mul(g.input_width).wrapping_add(self.x)
+    }
+
+    /// The filter tap of the first in-image tap, `rows.start * filter_width + cols.start`.
+    /// Wrapping, and exact for a non-empty window (it is below `filter_height * filter_width`).
+    #[inline(always)]
+    pub fn first_tap(&self, g: &Conv2dGeometry) -> usize {
+        self.rows
+            .start
+            .wrapping_mul(g.filter_width)
+            .wrapping_add(self.cols.start)
     }
 
     /// Whether every filter tap is inside the image.
