@@ -7,7 +7,7 @@
 #     `kernels` calls every public kernel (conv, depthwise, fully_connected, softmax, pooling,
 #     element-wise, activations, data movement; int8 and float32, `_in_place` forms included)
 #     with parameters the optimiser cannot see, proving them panic-free for any input (with and
-#     without LTO);
+#     without LTO, and in a debug build: see below);
 #   - selective linking: hello_world_int8 (FULLY_CONNECTED only) must contain the
 #     fully_connected kernel and no conv/depthwise/pool/softmax code (symbols, and line tables
 #     so that inlined code counts too);
@@ -65,6 +65,28 @@ if fw_build bloat kernels; then
 else
     failures+=("kernels: panic path without LTO (profile bloat)")
     results+=("FAIL     kernels, no LTO (link only)")
+fi
+# The same proof in a debug build: profile dev-o1 (examples/firmware/.cargo/config.toml) is the
+# dev profile, with its debug assertions (and so libcore's precondition checks of unsafe code)
+# and overflow checks, at opt-level 1, with `core` built as rustup ships it. A dev build at
+# opt-level 0 cannot be proven this way: nothing removes a check there, not even one its own guard
+# makes dead, and libcore's inline functions (`Range::next`, `split_at_checked`, slice `zip`...)
+# bring such checks into every crate built with debug assertions. The config file says why each
+# setting is what it is.
+note "build kernels with the dev profile's checks (profile dev-o1)"
+status=0
+if fw_build dev-o1 kernels; then
+    out=$(fw_run "$(fw_elf dev-o1 kernels)") || status=$?
+    echo "$out"
+    if [ "$status" = 0 ] && grep -q "linked without a panic path" <<<"$out"; then
+        results+=("ok       kernels, debug build (dev-o1)")
+    else
+        failures+=("kernels (dev-o1): exit status $status")
+        results+=("FAIL     kernels, debug build (dev-o1)")
+    fi
+else
+    failures+=("kernels: panic path in a debug build (profile dev-o1)")
+    results+=("FAIL     kernels, debug build (dev-o1)")
 fi
 for model in $FW_MODELS; do
     check_firmware "$model" ": match"
