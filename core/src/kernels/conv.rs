@@ -4,7 +4,7 @@
 
 use super::arch::{dot_i8, dot2_i8};
 use super::epilogue::{bias_f32, clamp_f32};
-use super::slices::{chunks, enumerate, span};
+use super::slices::{chunks, enumerate, size, span};
 use super::window::{Window, for_each_pixel};
 use super::{Conv2dF32, Conv2dGeometry, Conv2dI8};
 use crate::quant::requantize_to_i8;
@@ -18,10 +18,10 @@ use crate::quant::requantize_to_i8;
 /// The index arithmetic wraps. It is exact for every value used when the geometry fits the
 /// slices: the first tap's image index and a run's length are below the image's length (the
 /// taps are inside the image), filter indices below the filter's length; the step to the next
-/// row (column) is only taken with two in-image rows (columns), which makes it smaller than the
-/// image too (for a one-row window of a dilation near 2^31 it overflows, and is never added).
-/// Indices that do not fit (only for a geometry that does not fit the slices) fail the bounds
-/// check of the run, which is then skipped.
+/// row (column) is smaller than the image whenever a second in-image row (column) uses it. For
+/// a one-row window it may overflow (a dilation near 2^31 on a 32-bit target): it is then only
+/// added after the last row, to an index nothing reads. Indices that do not fit (only for a
+/// geometry that does not fit the slices) fail the bounds check of the run, which is skipped.
 #[inline(always)]
 fn fold_window<X, A>(
     g: &Conv2dGeometry,
@@ -120,16 +120,6 @@ fn finish_channel(
     ))
 }
 
-/// The length of one output channel's weights, `filter_height * filter_width * input_depth`;
-/// `None` if it is zero, overflows or exceeds `weights` (then no channel has weights, and nothing
-/// is written).
-fn filter_len(g: &Conv2dGeometry, weights: usize) -> Option<usize> {
-    g.filter_height
-        .checked_mul(g.filter_width)?
-        .checked_mul(g.input_depth)
-        .filter(|&len| len != 0 && len <= weights)
-}
-
 /// int8 CONV_2D with per-channel (or per-tensor) requantization, bit-exact with TFLite Micro's
 /// reference `ConvPerChannel`.
 ///
@@ -144,9 +134,10 @@ fn filter_len(g: &Conv2dGeometry, weights: usize) -> Option<usize> {
 /// requantization entry (only if the parameters do not fit the shapes) are left as they are.
 pub fn conv2d_i8(p: &Conv2dI8, input: &[i8], output: &mut [i8]) {
     let g = &p.geometry;
-    let Some(filter_len) = filter_len(g, p.weights.len()) else {
+    let filter_len = size([g.filter_height, g.filter_width, g.input_depth]);
+    if filter_len == 0 {
         return;
-    };
+    }
     for_each_pixel(g, input, output, |image, out_y, out_x, out_pixel| {
         let window = Window::new(g, out_y, out_x);
         let full = window.is_full(g);
@@ -203,9 +194,10 @@ pub fn conv2d_i8(p: &Conv2dI8, input: &[i8], output: &mut [i8]) {
 /// bias added, then clamped. Zero dimensions write nothing.
 pub fn conv2d_f32(p: &Conv2dF32, input: &[f32], output: &mut [f32]) {
     let g = &p.geometry;
-    let Some(filter_len) = filter_len(g, p.weights.len()) else {
+    let filter_len = size([g.filter_height, g.filter_width, g.input_depth]);
+    if filter_len == 0 {
         return;
-    };
+    }
     for_each_pixel(g, input, output, |image, out_y, out_x, out_pixel| {
         let window = Window::new(g, out_y, out_x);
         for (c, (o, filter)) in enumerate(out_pixel.iter_mut().zip(chunks(p.weights, filter_len))) {

@@ -242,8 +242,9 @@ fn channels_block<const K: usize, const N: usize>(
     let mut acc = [0i32; N];
     let (rows, cols) = (window.rows.len(), window.cols.len());
     let image_pixel = window.first_pixel(g);
-    // Wraps: it overflows only for a one-row window, where it counts zero times (a second
-    // in-image row puts it below the image's size).
+    // Wraps: a second in-image row puts it below the image's size, so it may overflow only for a
+    // one-row window, where `window_end` multiplies it by zero and the loop adds it only after
+    // the last row.
     let image_row_step = g.dilation_height.wrapping_mul(g.input_width);
     let filter_tap = window.first_tap(g);
     let image_end = window_end(

