@@ -49,10 +49,11 @@ pub(super) fn enumerate<I: IntoIterator>(iter: I) -> impl Iterator<Item = (usize
     (0..usize::MAX).zip(iter)
 }
 
-/// The number of elements of a tensor of shape `[a, b, c]`, multiplied with wrapping: exact for every
-/// tensor that fits in memory (a model's are at most 2^31 bytes), and no overflow trap in a debug
-/// build for parameters whose product overflows. For those the kernels compute wrong lengths,
-/// but every access they make stays bounds-checked, so nothing is read or written out of bounds.
+/// The number of elements of a tensor of shape `[a, b, c]`, multiplied with wrapping: exact for
+/// every tensor that fits in memory (a model's are at most 2^31 bytes), and no overflow trap in a
+/// debug build for parameters whose product overflows. For those the kernels compute wrong
+/// lengths, but every access they make stays bounds-checked, so nothing is read or written out of
+/// bounds.
 ///
 /// Not `checked_mul` with an early return, which would be cleaner: in the kernels' set-up that
 /// changed how LLVM allocates registers and inlines in the loops after it, for up to 24% more
