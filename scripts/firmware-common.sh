@@ -108,7 +108,7 @@ fw_build() {
     if grep -q "__embedml_panic_path_linked" "$log"; then
         echo "$bin: A PANIC PATH SURVIVED: the firmware's panic handler references the undefined" \
             "symbol __embedml_panic_path_linked, so it links only if nothing can panic. Find it" \
-            "with: (cd examples/firmware && cargo build --release --bin $bin --features allow-panic)" \
+            "with: (cd examples/firmware && cargo build --profile $profile --bin $bin --features allow-panic)" \
             "then arm-none-eabi-objdump -d -C on the ELF: look for calls to core::panicking::*." >&2
     elif grep -q "embedml has no kernel for this operator" "$log"; then
         echo "$bin: the model uses an operator embedml does not support (see the errors above)." >&2

@@ -7,7 +7,7 @@
 #     `kernels` calls every public kernel (conv, depthwise, fully_connected, softmax, pooling,
 #     element-wise, activations, data movement; int8 and float32, `_in_place` forms included)
 #     with parameters the optimiser cannot see, proving them panic-free for any input (with and
-#     without LTO);
+#     without LTO, and in a debug build: see below);
 #   - selective linking: hello_world_int8 (FULLY_CONNECTED only) must contain the
 #     fully_connected kernel and no conv/depthwise/pool/softmax code (symbols, and line tables
 #     so that inlined code counts too);
@@ -66,6 +66,28 @@ else
     failures+=("kernels: panic path without LTO (profile bloat)")
     results+=("FAIL     kernels, no LTO (link only)")
 fi
+# The same proof in a debug build: profile dev-o1 (examples/firmware/.cargo/config.toml) is the
+# dev profile, with its debug assertions (and so libcore's precondition checks of unsafe code)
+# and overflow checks, at opt-level 1, with `core` built as rustup ships it. A dev build at
+# opt-level 0 cannot be proven this way: nothing removes a check there, not even one its own guard
+# makes dead, and libcore's inline functions (`Range::next`, `split_at_checked`, slice `zip`...)
+# bring such checks into every crate built with debug assertions. The config file says why each
+# setting is what it is.
+note "build kernels with the dev profile's checks (profile dev-o1)"
+status=0
+if fw_build dev-o1 kernels; then
+    out=$(fw_run "$(fw_elf dev-o1 kernels)") || status=$?
+    echo "$out"
+    if [ "$status" = 0 ] && grep -q "linked without a panic path" <<<"$out"; then
+        results+=("ok       kernels, debug build (dev-o1)")
+    else
+        failures+=("kernels (dev-o1): exit status $status")
+        results+=("FAIL     kernels, debug build (dev-o1)")
+    fi
+else
+    failures+=("kernels: panic path in a debug build (profile dev-o1)")
+    results+=("FAIL     kernels, debug build (dev-o1)")
+fi
 for model in $FW_MODELS; do
     check_firmware "$model" ": match"
 done
@@ -93,7 +115,7 @@ if [ -f "$hello" ]; then
     note "selective linking: hello_world_int8 has fully_connected and no other kernel"
     symbols=$(arm-none-eabi-nm -C "$hello")
     # Source files of every instruction, inlined ones included (line tables).
-    sources=$(arm-none-eabi-objdump -d -l --inlines "$hello" | grep -oE 'core/src/kernels/[a-z_]+\.rs' | sort -u)
+    sources=$(arm-none-eabi-objdump -d -l --inlines "$hello" | grep -oE 'core/src/kernels/[a-z0-9_/]+\.rs' | sort -u)
     echo "kernel symbols:"
     grep -E 'embedml::kernels::' <<<"$symbols" || true
     echo "kernel source files in the line tables:"
@@ -107,8 +129,9 @@ if [ -f "$hello" ]; then
         echo "hello_world_int8: the symbols above are kernels it does not use" >&2
         ok=0
     fi
-    # requantize.rs: the requantization parameters FULLY_CONNECTED shares with the convolutions.
-    if grep -vE '/(fully_connected|requantize)\.rs$' <<<"$sources" >&2; then
+    # What FULLY_CONNECTED shares with other kernels: the requantization parameters
+    # (requantize.rs), the slice walking (slices.rs) and the MAC primitives (arch/).
+    if grep -vE '/kernels/(fully_connected|requantize|slices|arch/[a-z0-9_]+)\.rs$' <<<"$sources" >&2; then
         echo "hello_world_int8: code from the kernel files above, which it does not use" >&2
         ok=0
     fi

@@ -301,7 +301,7 @@ pub struct Arena<const N: usize>([u8; N]);
 unsafe fn slice<'a, T>(base: *const u8, span: Proven<T>) -> &'a [T] {
     // SAFETY: the caller's contract. A raw slice pointer, not `from_raw_parts`, so that debug
     // builds add no precondition check (and no panic path) for what the proof already showed.
-    unsafe { &*ptr::slice_from_raw_parts(base.add(span.offset).cast::<T>(), span.len) }
+    unsafe { &*ptr::slice_from_raw_parts(base.wrapping_add(span.offset).cast::<T>(), span.len) }
 }
 
 /// A mutable slice of a proven span.
@@ -311,7 +311,9 @@ unsafe fn slice<'a, T>(base: *const u8, span: Proven<T>) -> &'a [T] {
 #[inline(always)]
 unsafe fn slice_mut<'a, T>(base: *mut u8, span: Proven<T>) -> &'a mut [T] {
     // SAFETY: the caller's contract.
-    unsafe { &mut *ptr::slice_from_raw_parts_mut(base.add(span.offset).cast::<T>(), span.len) }
+    unsafe {
+        &mut *ptr::slice_from_raw_parts_mut(base.wrapping_add(span.offset).cast::<T>(), span.len)
+    }
 }
 
 impl<const N: usize> Arena<N> {

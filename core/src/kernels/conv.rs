@@ -2,122 +2,26 @@
 //! weights. Taps that fall in the padding are skipped (not read as zeros), like TFLite's reference
 //! kernels, which matters for int8 because a padded zero would still carry the input offset.
 
-use super::fully_connected::{bias_f32, chunks, chunks_mut, clamp_f32, dot_i8, dot2_i8, rows};
+use super::arch::{dot_i8, dot2_i8};
+use super::epilogue::{bias_f32, clamp_f32};
+use super::slices::{chunks, enumerate, size, span};
+use super::window::{Window, for_each_pixel};
 use super::{Conv2dF32, Conv2dGeometry, Conv2dI8};
 use crate::quant::requantize_to_i8;
-use core::ops::Range;
-
-/// Calls `f(image, out_y, out_x, out_pixel)` for every output pixel of every batch, where `image`
-/// is that batch's input and `out_pixel` the pixel's `output_depth` outputs. Does nothing if any
-/// dimension is zero.
-pub(super) fn for_each_pixel<T, U>(
-    g: &Conv2dGeometry,
-    input: &[T],
-    output: &mut [U],
-    mut f: impl FnMut(&[T], usize, usize, &mut [U]),
-) {
-    let image_len = g.input_height * g.input_width * g.input_depth;
-    let out_image_len = g.output_height * g.output_width * g.output_depth;
-    for (image, out_image) in rows(input, image_len, output, out_image_len) {
-        let mut out_pixels = chunks_mut(out_image, g.output_depth);
-        for out_y in 0..g.output_height {
-            for out_x in 0..g.output_width {
-                let Some(out_pixel) = out_pixels.next() else {
-                    return;
-                };
-                f(image, out_y, out_x, out_pixel);
-            }
-        }
-    }
-}
-
-/// `slice[start..start + len]`, or an empty slice where that is out of bounds: the kernels'
-/// indices are in bounds whenever the geometry fits the slices, and the fallback keeps a
-/// mismatched geometry from being a panic path.
-pub(super) fn span<T>(slice: &[T], start: usize, len: usize) -> &[T] {
-    slice
-        .get(start..)
-        .and_then(|rest| rest.get(..len))
-        .unwrap_or(&[])
-}
-
-/// The filter taps of one output pixel that land inside the input image. Along each axis these
-/// are a contiguous range of filter indices (the input coordinate grows with the filter index), so
-/// the in-image taps are the rectangle `rows x cols` of the filter.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(super) struct Window {
-    /// Filter rows inside the image.
-    pub rows: Range<usize>,
-    /// Filter columns inside the image.
-    pub cols: Range<usize>,
-    /// The input row of filter row `rows.start`.
-    pub y: usize,
-    /// The input column of filter column `cols.start`.
-    pub x: usize,
-}
-
-/// The filter indices `f < filter` whose input coordinate `out * stride + f * dilation - padding`
-/// lies in `0..size`, and the coordinate of the first. No division: a loop over the filter, once
-/// per output pixel; arithmetic wraps, so nonsensical geometry gives some window, not a panic.
-fn taps_inside(
-    out: usize,
-    stride: usize,
-    dilation: usize,
-    padding: usize,
-    size: usize,
-    filter: usize,
-) -> (Range<usize>, usize) {
-    let origin = out.wrapping_mul(stride);
-    let coordinate = |f: usize| {
-        origin
-            .wrapping_add(f.wrapping_mul(dilation))
-            .checked_sub(padding)
-            .filter(|&c| c < size)
-    };
-    let mut first = 0;
-    while first < filter && coordinate(first).is_none() {
-        first += 1;
-    }
-    let mut end = first;
-    while end < filter && coordinate(end).is_some() {
-        end += 1;
-    }
-    (first..end, coordinate(first).unwrap_or(0))
-}
-
-impl Window {
-    /// The in-image taps of output pixel `(out_y, out_x)`.
-    pub fn new(g: &Conv2dGeometry, out_y: usize, out_x: usize) -> Window {
-        let (rows, y) = taps_inside(
-            out_y,
-            g.stride_height,
-            g.dilation_height,
-            g.padding_height,
-            g.input_height,
-            g.filter_height,
-        );
-        let (cols, x) = taps_inside(
-            out_x,
-            g.stride_width,
-            g.dilation_width,
-            g.padding_width,
-            g.input_width,
-            g.filter_width,
-        );
-        Window { rows, cols, y, x }
-    }
-
-    /// Whether every filter tap is inside the image.
-    pub fn is_full(&self, g: &Conv2dGeometry) -> bool {
-        self.rows.len() == g.filter_height && self.cols.len() == g.filter_width
-    }
-}
 
 /// Folds `dot(acc, inputs, at)` over the in-image taps of one output pixel of CONV_2D, in the
 /// reference order (filter rows, filter columns, input channels), a run of contiguous input
 /// values at a time, where `at` is the index of the run's first weight in a channel's
 /// `[filter_height][filter_width][input_depth]` weights: a whole filter row's in-image taps when
 /// columns are not dilated (the inputs are then adjacent), else one tap's `input_depth` values.
+///
+/// The index arithmetic wraps. It is exact for every value used when the geometry fits the
+/// slices: the first tap's image index and a run's length are below the image's length (the
+/// taps are inside the image), filter indices below the filter's length; the step to the next
+/// row (column) is smaller than the image whenever a second in-image row (column) uses it. For
+/// a one-row window it may overflow (a dilation near 2^31 on a 32-bit target): it is then only
+/// added after the last row, to an index nothing reads. Indices that do not fit (only for a
+/// geometry that does not fit the slices) fail the bounds check of the run, which is skipped.
 #[inline(always)]
 fn fold_window<X, A>(
     g: &Conv2dGeometry,
@@ -128,15 +32,18 @@ fn fold_window<X, A>(
 ) -> A {
     let depth = g.input_depth;
     let (runs, run_len) = if g.dilation_width == 1 {
-        (1, w.cols.len() * depth)
+        (1, w.cols.len().wrapping_mul(depth))
     } else {
         (w.cols.len(), depth)
     };
-    let image_row_step = g.dilation_height * g.input_width * depth;
-    let filter_row_step = g.filter_width * depth;
-    let image_run_step = g.dilation_width * depth;
-    let mut image_row = (w.y * g.input_width + w.x) * depth;
-    let mut filter_row = (w.rows.start * g.filter_width + w.cols.start) * depth;
+    let image_row_step = g
+        .dilation_height
+        .wrapping_mul(g.input_width)
+        .wrapping_mul(depth);
+    let filter_row_step = g.filter_width.wrapping_mul(depth);
+    let image_run_step = g.dilation_width.wrapping_mul(depth);
+    let mut image_row = w.first_pixel(g).wrapping_mul(depth);
+    let mut filter_row = w.first_tap(g).wrapping_mul(depth);
     let mut acc = init;
     for _ in w.rows.clone() {
         let (mut at_image, mut at_filter) = (image_row, filter_row);
@@ -159,23 +66,27 @@ fn fold_window<X, A>(
 /// channel's `[filter_height][filter_width][input_depth]` weights), wrapping.
 fn sum_outside(g: &Conv2dGeometry, w: &Window, filter: &[i8]) -> i32 {
     let depth = g.input_depth;
-    let (left, right) = (w.cols.start * depth, w.cols.end * depth);
+    // Below the filter row's length `filter_width * depth` (exact, see `conv2d_i8`).
+    let (left, right) = (
+        w.cols.start.wrapping_mul(depth),
+        w.cols.end.wrapping_mul(depth),
+    );
     let sum = |ws: Option<&[i8]>| {
         ws.unwrap_or(&[])
             .iter()
             .fold(0i32, |s, &v| s.wrapping_add(i32::from(v)))
     };
-    chunks(filter, g.filter_width * depth)
-        .take(g.filter_height)
-        .enumerate()
-        .fold(0i32, |total, (fy, row)| {
+    enumerate(chunks(filter, g.filter_width.wrapping_mul(depth)).take(g.filter_height)).fold(
+        0i32,
+        |total, (fy, row)| {
             let outside = if w.rows.contains(&fy) {
                 sum(row.get(..left)).wrapping_add(sum(row.get(right..)))
             } else {
                 sum(Some(row))
             };
             total.wrapping_add(outside)
-        })
+        },
+    )
 }
 
 /// The output of channel `c` (weights `filter`) from its accumulator (bias already added):
@@ -223,7 +134,7 @@ fn finish_channel(
 /// requantization entry (only if the parameters do not fit the shapes) are left as they are.
 pub fn conv2d_i8(p: &Conv2dI8, input: &[i8], output: &mut [i8]) {
     let g = &p.geometry;
-    let filter_len = g.filter_height * g.filter_width * g.input_depth;
+    let filter_len = size([g.filter_height, g.filter_width, g.input_depth]);
     if filter_len == 0 {
         return;
     }
@@ -236,7 +147,7 @@ pub fn conv2d_i8(p: &Conv2dI8, input: &[i8], output: &mut [i8]) {
         let run = (full && g.filter_height == 1 && g.filter_width == 1).then(|| {
             span(
                 image,
-                (window.y * g.input_width + window.x) * g.input_depth,
+                window.first_pixel(g).wrapping_mul(g.input_depth),
                 filter_len,
             )
         });
@@ -245,7 +156,8 @@ pub fn conv2d_i8(p: &Conv2dI8, input: &[i8], output: &mut [i8]) {
         // fit the shapes) are left as they are.
         let mut channels = chunks(p.weights, filter_len).zip(p.bias);
         let mut outs = out_pixel.iter_mut();
-        let mut c = 0;
+        // Counts the channels written, below `output_depth`.
+        let mut c = 0usize;
         while let (Some(o0), Some((f0, &b0))) = (outs.next(), channels.next()) {
             if let (Some(o1), Some((f1, &b1))) = (outs.next(), channels.next()) {
                 let (a0, a1) = match run {
@@ -258,11 +170,12 @@ pub fn conv2d_i8(p: &Conv2dI8, input: &[i8], output: &mut [i8]) {
                     break;
                 };
                 *o0 = v0;
-                let Some(v1) = finish_channel(p, &window, correct, c + 1, f1, a1) else {
+                let Some(v1) = finish_channel(p, &window, correct, c.wrapping_add(1), f1, a1)
+                else {
                     break;
                 };
                 *o1 = v1;
-                c += 2;
+                c = c.wrapping_add(2);
             } else {
                 let acc = fold_window(g, &window, image, b0, |acc, xs, at| {
                     dot_i8(acc, xs, span(f0, at, xs.len()))
@@ -281,17 +194,13 @@ pub fn conv2d_i8(p: &Conv2dI8, input: &[i8], output: &mut [i8]) {
 /// bias added, then clamped. Zero dimensions write nothing.
 pub fn conv2d_f32(p: &Conv2dF32, input: &[f32], output: &mut [f32]) {
     let g = &p.geometry;
-    let filter_len = g.filter_height * g.filter_width * g.input_depth;
+    let filter_len = size([g.filter_height, g.filter_width, g.input_depth]);
     if filter_len == 0 {
         return;
     }
     for_each_pixel(g, input, output, |image, out_y, out_x, out_pixel| {
         let window = Window::new(g, out_y, out_x);
-        for (c, (o, filter)) in out_pixel
-            .iter_mut()
-            .zip(chunks(p.weights, filter_len))
-            .enumerate()
-        {
+        for (c, (o, filter)) in enumerate(out_pixel.iter_mut().zip(chunks(p.weights, filter_len))) {
             let total = fold_window(g, &window, image, 0.0f32, |total, xs, at| {
                 let ws = span(filter, at, xs.len());
                 xs.iter().zip(ws).fold(total, |t, (&x, &w)| t + x * w)
@@ -306,61 +215,7 @@ mod tests {
     extern crate std;
     use super::*;
     use crate::kernels::Requantize;
-
-    fn geometry(input: [usize; 3], output: [usize; 3], filter: [usize; 2]) -> Conv2dGeometry {
-        Conv2dGeometry {
-            input_height: input[0],
-            input_width: input[1],
-            input_depth: input[2],
-            output_height: output[0],
-            output_width: output[1],
-            output_depth: output[2],
-            filter_height: filter[0],
-            filter_width: filter[1],
-            stride_height: 1,
-            stride_width: 1,
-            dilation_height: 1,
-            dilation_width: 1,
-            padding_height: 0,
-            padding_width: 0,
-        }
-    }
-
-    #[test]
-    fn window_skips_padding() {
-        let mut g = geometry([3, 3, 1], [3, 3, 1], [3, 3]);
-        g.padding_height = 1;
-        g.padding_width = 1;
-        let window = |g: &Conv2dGeometry, y, x| Window::new(g, y, x);
-        let corner = window(&g, 0, 0);
-        assert_eq!(
-            corner,
-            Window {
-                rows: 1..3,
-                cols: 1..3,
-                y: 0,
-                x: 0
-            }
-        );
-        assert!(!corner.is_full(&g));
-        assert!(window(&g, 1, 1).is_full(&g));
-        assert_eq!(window(&g, 2, 1).rows, 0..2);
-        g.stride_height = 2;
-        g.dilation_width = 2;
-        // Output (1, 0): rows 1..=3 of which 1, 2 are inside; columns -1, 1, 3 of which only 1.
-        assert_eq!(
-            window(&g, 1, 0),
-            Window {
-                rows: 0..2,
-                cols: 1..2,
-                y: 1,
-                x: 1
-            }
-        );
-        // Entirely in the padding: no taps.
-        g.padding_width = 5;
-        assert!(window(&g, 0, 0).cols.is_empty());
-    }
+    use crate::kernels::window::tests::geometry;
 
     /// A 3x3 single-channel image convolved with a 3x3 filter, SAME padding: every padding tap
     /// must be skipped, or the input offset of 5 would add 5 * w for it.

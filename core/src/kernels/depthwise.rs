@@ -1,18 +1,34 @@
 //! DEPTHWISE_CONV_2D over NHWC tensors with `[filter_height][filter_width][output_depth]`
 //! weights: output channel `c` filters input channel `c / depth_multiplier` alone.
 
-use super::conv::{Window, for_each_pixel, span};
-use super::fully_connected::{bias_f32, clamp_f32};
-#[cfg(any(test, embedml_dsp))]
-use super::fully_connected::{dsp, word};
+use super::arch::{mac4_broadcast_i8, mac4_i8};
+use super::epilogue::{bias_f32, clamp_f32};
+use super::slices::{enumerate, size, span};
+use super::window::{Window, for_each_pixel};
 use super::{Conv2dGeometry, DepthwiseConv2dF32, DepthwiseConv2dI8};
 use crate::quant::requantize_to_i8;
 
-/// Whether the shapes fit together so that every index the kernels compute is in bounds.
+/// Whether the shapes fit together so that every weight index the kernels compute is in bounds.
+///
+/// Then a weight index `tap * output_depth + c` for a filter tap `tap` (below
+/// `filter_height * filter_width`) and an output channel `c` is below `weights`, so the kernels
+/// compute it with wrapping arithmetic, which is exact. Other index arithmetic wraps too, exact
+/// where used for a geometry that fits the input (see `for_each_pixel` and `channels_block`).
+///
+/// The products wrap (see [`size`]): exact for a model's shapes; for parameters whose products
+/// overflow the answer may be wrong, but every access stays bounds-checked (`span`, `array_at`,
+/// and `channels_block`'s checked window end).
 fn consistent(g: &Conv2dGeometry, depth_multiplier: usize, weights: usize) -> bool {
     depth_multiplier != 0
-        && g.output_depth == g.input_depth * depth_multiplier
-        && weights >= g.filter_height * g.filter_width * g.output_depth
+        && g.output_depth == g.input_depth.wrapping_mul(depth_multiplier)
+        && weights >= size([g.filter_height, g.filter_width, g.output_depth])
+}
+
+/// The index of the weight of output channel `c` at filter tap `tap`, wrapping (exact if the
+/// shapes are `consistent`).
+#[inline(always)]
+fn weight_index(g: &Conv2dGeometry, tap: usize, c: usize) -> usize {
+    tap.wrapping_mul(g.output_depth).wrapping_add(c)
 }
 
 /// Output channels accumulated together in one pass over a pixel's window (their accumulators
@@ -33,32 +49,29 @@ fn accumulate<A, X: Copy, W: Copy>(
     f: impl Fn(&mut A, X, W),
 ) {
     if depth_multiplier == 1 {
-        let xs = pixel.get(first..).unwrap_or(&[]);
+        let Some(xs) = pixel.get(first..) else {
+            return;
+        };
         for ((acc, &w), &x) in accs.iter_mut().zip(taps).zip(xs) {
             f(acc, x, w);
         }
     } else {
         // Output channel `c` reads input channel `c / depth_multiplier`: the channels go in
         // groups of `depth_multiplier` sharing one input (the first group may be partial).
+        // `left` counts the channels left in the current group, from 1 to `depth_multiplier`.
         let mut in_channel = first.checked_div(depth_multiplier).unwrap_or(0);
-        let mut group = depth_multiplier - first.checked_rem(depth_multiplier).unwrap_or(0);
-        let mut accs = accs;
-        let mut taps = taps;
-        while let (Some((group_accs, rest_accs)), Some((group_taps, rest_taps)), Some(&x)) = (
-            accs.split_at_mut_checked(group.min(accs.len())),
-            taps.split_at_checked(group.min(taps.len())),
-            pixel.get(in_channel),
-        ) {
-            if group_accs.is_empty() {
-                break;
+        let mut left =
+            depth_multiplier.wrapping_sub(first.checked_rem(depth_multiplier).unwrap_or(0));
+        for (acc, &w) in accs.iter_mut().zip(taps) {
+            let Some(&x) = pixel.get(in_channel) else {
+                return;
+            };
+            f(acc, x, w);
+            left = left.wrapping_sub(1);
+            if left == 0 {
+                in_channel = in_channel.wrapping_add(1);
+                left = depth_multiplier;
             }
-            for (acc, &w) in group_accs.iter_mut().zip(group_taps) {
-                f(acc, x, w);
-            }
-            accs = rest_accs;
-            taps = rest_taps;
-            in_channel += 1;
-            group = depth_multiplier;
         }
     }
 }
@@ -85,21 +98,26 @@ fn depthwise<X: Copy, W: Copy, A: Copy + Default, O>(
     for_each_pixel(g, input, output, |image, out_y, out_x, out_pixel| {
         let window = Window::new(g, out_y, out_x);
         let outside = outside.as_ref().filter(|_| !window.is_full(g));
-        for (block, out_block) in out_pixel.chunks_mut(CHANNEL_BLOCK).enumerate() {
-            let first = block * CHANNEL_BLOCK;
+        // The first output channel of each block, below `output_depth`.
+        let mut first = 0usize;
+        for out_block in out_pixel.chunks_mut(CHANNEL_BLOCK) {
             let mut accs = [A::default(); CHANNEL_BLOCK];
-            // In-image taps: input pixel `pixel` and filter tap `tap` step together.
-            let mut pixel_row = window.y * g.input_width + window.x;
-            for fy in window.rows.clone() {
-                let (mut pixel, mut tap) = (pixel_row, fy * g.filter_width + window.cols.start);
+            // In-image taps: input pixel `pixel` and filter tap `tap` step together. The steps
+            // to the next column and row wrap: they are smaller than the image where taken (two
+            // in-image columns or rows), and may overflow only where they are not.
+            let (mut pixel_row, mut tap_row) = (window.first_pixel(g), window.first_tap(g));
+            for _ in window.rows.clone() {
+                let (mut pixel, mut tap) = (pixel_row, tap_row);
                 for _ in window.cols.clone() {
-                    let taps = span(weights, tap * g.output_depth + first, out_block.len());
-                    let pixel_values = span(image, pixel * g.input_depth, g.input_depth);
+                    let taps = span(weights, weight_index(g, tap, first), out_block.len());
+                    let pixel_values =
+                        span(image, pixel.wrapping_mul(g.input_depth), g.input_depth);
                     accumulate(&mut accs, taps, pixel_values, first, depth_multiplier, &mac);
                     pixel = pixel.wrapping_add(g.dilation_width);
-                    tap += 1;
+                    tap = tap.wrapping_add(1);
                 }
-                pixel_row = pixel_row.wrapping_add(g.dilation_height * g.input_width);
+                pixel_row = pixel_row.wrapping_add(g.dilation_height.wrapping_mul(g.input_width));
+                tap_row = tap_row.wrapping_add(g.filter_width);
             }
             if let Some(outside) = outside {
                 for fy in 0..g.filter_height {
@@ -107,17 +125,18 @@ fn depthwise<X: Copy, W: Copy, A: Copy + Default, O>(
                         if window.rows.contains(&fy) && window.cols.contains(&fx) {
                             continue;
                         }
-                        let tap = fy * g.filter_width + fx;
-                        let taps = span(weights, tap * g.output_depth + first, out_block.len());
+                        let tap = fy.wrapping_mul(g.filter_width).wrapping_add(fx);
+                        let taps = span(weights, weight_index(g, tap, first), out_block.len());
                         for (acc, &w) in accs.iter_mut().zip(taps) {
                             outside(acc, w);
                         }
                     }
                 }
             }
-            for (j, (o, &acc)) in out_block.iter_mut().zip(&accs).enumerate() {
-                finish(first + j, acc, o);
+            for (j, (o, &acc)) in enumerate(out_block.iter_mut().zip(&accs)) {
+                finish(first.wrapping_add(j), acc, o);
             }
+            first = first.wrapping_add(CHANNEL_BLOCK);
         }
     });
 }
@@ -136,11 +155,11 @@ fn depthwise<X: Copy, W: Copy, A: Copy + Default, O>(
 /// fit the shapes) are left as they are.
 pub fn depthwise_conv2d_i8(p: &DepthwiseConv2dI8, input: &[i8], output: &mut [i8]) {
     if p.depth_multiplier == 1 {
-        depthwise_i8_blocks::<4>(p, input, output, mac4);
+        depthwise_i8_blocks::<4>(p, input, output, mac4_i8);
         return;
     }
     if p.depth_multiplier.is_multiple_of(4) {
-        depthwise_i8_blocks::<1>(p, input, output, mac4_broadcast);
+        depthwise_i8_blocks::<1>(p, input, output, mac4_broadcast_i8);
         return;
     }
     let rq = &p.requantize;
@@ -168,86 +187,6 @@ pub fn depthwise_conv2d_i8(p: &DepthwiseConv2dI8, input: &[i8], output: &mut [i8
             }
         },
     );
-}
-
-/// `acc[j] + x[j] * w[j]` for four adjacent channels, wrapping.
-#[inline(always)]
-fn mac4(acc: [i32; 4], x: &[i8; 4], w: &[i8; 4]) -> [i32; 4] {
-    #[cfg(embedml_dsp)]
-    {
-        mac4_words(acc, x, w)
-    }
-    #[cfg(not(embedml_dsp))]
-    {
-        mac4_portable(acc, x, w)
-    }
-}
-
-/// `acc[j] + x * w[j]` for four channels sharing the input `x`, wrapping.
-#[inline(always)]
-fn mac4_broadcast(acc: [i32; 4], x: &[i8; 1], w: &[i8; 4]) -> [i32; 4] {
-    #[cfg(embedml_dsp)]
-    {
-        mac4_broadcast_words(acc, x, w)
-    }
-    #[cfg(not(embedml_dsp))]
-    {
-        mac4_broadcast_portable(acc, x, w)
-    }
-}
-
-/// The DSP lanes of [`mac4_broadcast`]: the weights' word split by `SXTB16` (bytes 0 and 2, then
-/// rotated, 1 and 3), each half multiplied by the sign-extended input's low halfword with
-/// `SMLABB` / `SMLABT`.
-#[cfg(any(test, embedml_dsp))]
-#[inline(always)]
-fn mac4_broadcast_words(acc: [i32; 4], x: &[i8; 1], w: &[i8; 4]) -> [i32; 4] {
-    let x = i32::from(x[0]) as u32;
-    let w = word(w);
-    let (w_even, w_odd) = (dsp::sxtb16(w), dsp::sxtb16_ror8(w));
-    [
-        dsp::smlabb(x, w_even, acc[0]),
-        dsp::smlabb(x, w_odd, acc[1]),
-        dsp::smlabt(x, w_even, acc[2]),
-        dsp::smlabt(x, w_odd, acc[3]),
-    ]
-}
-
-/// The portable [`mac4_broadcast`], the reference the DSP path is tested against.
-#[cfg(any(test, not(embedml_dsp)))]
-#[inline(always)]
-fn mac4_broadcast_portable(acc: [i32; 4], x: &[i8; 1], w: &[i8; 4]) -> [i32; 4] {
-    let x = i32::from(x[0]);
-    [
-        acc[0].wrapping_add(x * i32::from(w[0])),
-        acc[1].wrapping_add(x * i32::from(w[1])),
-        acc[2].wrapping_add(x * i32::from(w[2])),
-        acc[3].wrapping_add(x * i32::from(w[3])),
-    ]
-}
-
-/// The portable [`mac4`], the reference the DSP path is tested against.
-#[cfg(any(test, not(embedml_dsp)))]
-#[inline(always)]
-fn mac4_portable(acc: [i32; 4], x: &[i8; 4], w: &[i8; 4]) -> [i32; 4] {
-    let mac = |j: usize| acc[j].wrapping_add(i32::from(x[j]) * i32::from(w[j]));
-    [mac(0), mac(1), mac(2), mac(3)]
-}
-
-/// The DSP lanes of [`mac4`]: one word of inputs and one of weights, `SXTB16` (bytes 0 and 2,
-/// then rotated, 1 and 3), and `SMLABB` / `SMLATT` for the low and high halfword products.
-#[cfg(any(test, embedml_dsp))]
-#[inline(always)]
-fn mac4_words(acc: [i32; 4], x: &[i8; 4], w: &[i8; 4]) -> [i32; 4] {
-    let (x, w) = (word(x), word(w));
-    let (x_even, w_even) = (dsp::sxtb16(x), dsp::sxtb16(w));
-    let (x_odd, w_odd) = (dsp::sxtb16_ror8(x), dsp::sxtb16_ror8(w));
-    [
-        dsp::smlabb(x_even, w_even, acc[0]),
-        dsp::smlabb(x_odd, w_odd, acc[1]),
-        dsp::smlatt(x_even, w_even, acc[2]),
-        dsp::smlatt(x_odd, w_odd, acc[3]),
-    ]
 }
 
 /// `slice[start..start + N]` as an array, or `None` out of bounds.
@@ -302,9 +241,12 @@ fn channels_block<const K: usize, const N: usize>(
     let in_first = first.checked_div(p.depth_multiplier).unwrap_or(0);
     let mut acc = [0i32; N];
     let (rows, cols) = (window.rows.len(), window.cols.len());
-    let image_pixel = window.y * g.input_width + window.x;
-    let image_row_step = g.dilation_height * g.input_width;
-    let filter_tap = window.rows.start * g.filter_width + window.cols.start;
+    let image_pixel = window.first_pixel(g);
+    // Wraps: a second in-image row puts it below the image's size, so it may overflow only for a
+    // one-row window, where `window_end` multiplies it by zero and the loop adds it only after
+    // the last row.
+    let image_row_step = g.dilation_height.wrapping_mul(g.input_width);
+    let filter_tap = window.first_tap(g);
     let image_end = window_end(
         image_pixel,
         rows,
@@ -336,21 +278,22 @@ fn channels_block<const K: usize, const N: usize>(
             image_row_step.wrapping_mul(in_depth),
         );
         let weights_row_step = g.filter_width.wrapping_mul(out_depth);
-        let mut image_row = image_pixel * in_depth + in_first;
-        let mut weights_row = filter_tap * out_depth + first;
+        // Exact: below `image_end` and `weights_end`, computed above without overflow.
+        let mut image_row = image_pixel.wrapping_mul(in_depth).wrapping_add(in_first);
+        let mut weights_row = weight_index(g, filter_tap, first);
         for _ in 0..rows {
             let (mut at_image, mut at_weights) = (image_row, weights_row);
             for _ in 0..cols {
                 // SAFETY: `at_image + K <= image_end <= image.len()` and
                 // `at_weights + N <= weights_end <= weights.len()`: the indices grow with the row
-                // and column up to the last tap's, checked above without overflow.
+                // and column up to the last tap's, checked above without overflow. `[i8; K]` has
+                // alignment 1. A dereference, not `read_unaligned`: in a debug build that one's
+                // `copy_nonoverlapping` checks at run time that the source does not overlap the
+                // stack copy, a panic path the optimiser cannot remove.
                 let (x, w) = unsafe {
                     (
-                        image_ptr.add(at_image).cast::<[i8; K]>().read_unaligned(),
-                        weights_ptr
-                            .add(at_weights)
-                            .cast::<[i8; N]>()
-                            .read_unaligned(),
+                        *image_ptr.add(at_image).cast::<[i8; K]>(),
+                        *weights_ptr.add(at_weights).cast::<[i8; N]>(),
                     )
                 };
                 acc = mac(acc, &x, &w);
@@ -376,8 +319,8 @@ fn channels_block<const K: usize, const N: usize>(
                 if window.rows.contains(&fy) && window.cols.contains(&fx) {
                     continue;
                 }
-                let tap = fy * g.filter_width + fx;
-                let Some(w) = array_at::<N>(p.weights, tap * out_depth + first) else {
+                let tap = fy.wrapping_mul(g.filter_width).wrapping_add(fx);
+                let Some(w) = array_at::<N>(p.weights, weight_index(g, tap, first)) else {
                     continue;
                 };
                 if let Some(pad) = pad {
@@ -431,17 +374,17 @@ fn depthwise_i8_blocks<const K: usize>(
         let mut first = 0;
         for out in quads {
             let acc = channels_block::<K, 4>(p, &window, correct, image, first, &mac);
-            for (j, (o, &a)) in out.iter_mut().zip(&acc).enumerate() {
-                finish_channel(p, first + j, a, o);
+            for (j, (o, &a)) in enumerate(out.iter_mut().zip(&acc)) {
+                finish_channel(p, first.wrapping_add(j), a, o);
             }
-            first += 4;
+            first = first.wrapping_add(4);
         }
         for o in rest {
             let [a] = channels_block::<1, 1>(p, &window, correct, image, first, |acc, x, w| {
                 [acc[0].wrapping_add(i32::from(x[0]) * i32::from(w[0]))]
             });
             finish_channel(p, first, a, o);
-            first += 1;
+            first = first.wrapping_add(1);
         }
     });
 }
@@ -468,63 +411,7 @@ mod tests {
     extern crate std;
     use super::*;
     use crate::kernels::Requantize;
-
-    #[test]
-    fn dsp_lanes_match_the_portable_mac4() {
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
-        let mut next = || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
-        for _ in 0..2000 {
-            let x = (next() as u32).to_le_bytes().map(|b| b as i8);
-            let w = (next() as u32).to_le_bytes().map(|b| b as i8);
-            let acc = [next() as i32, i32::MAX, i32::MIN, next() as i32 >> 20];
-            assert_eq!(mac4_words(acc, &x, &w), mac4_portable(acc, &x, &w));
-            assert_eq!(mac4(acc, &x, &w), mac4_portable(acc, &x, &w));
-            let b = [x[0]];
-            assert_eq!(
-                mac4_broadcast_words(acc, &b, &w),
-                mac4_broadcast_portable(acc, &b, &w)
-            );
-            assert_eq!(
-                mac4_broadcast(acc, &b, &w),
-                mac4_broadcast_portable(acc, &b, &w)
-            );
-        }
-        let extremes = [[-128i8; 4], [127; 4], [-128, 127, -128, 127]];
-        for x in extremes {
-            for w in extremes {
-                assert_eq!(mac4_words([1; 4], &x, &w), mac4_portable([1; 4], &x, &w));
-                let b = [x[0]];
-                assert_eq!(
-                    mac4_broadcast_words([1; 4], &b, &w),
-                    mac4_broadcast_portable([1; 4], &b, &w)
-                );
-            }
-        }
-    }
-
-    fn geometry(input: [usize; 3], output: [usize; 3], filter: [usize; 2]) -> Conv2dGeometry {
-        Conv2dGeometry {
-            input_height: input[0],
-            input_width: input[1],
-            input_depth: input[2],
-            output_height: output[0],
-            output_width: output[1],
-            output_depth: output[2],
-            filter_height: filter[0],
-            filter_width: filter[1],
-            stride_height: 1,
-            stride_width: 1,
-            dilation_height: 1,
-            dilation_width: 1,
-            padding_height: 0,
-            padding_width: 0,
-        }
-    }
+    use crate::kernels::window::tests::geometry;
 
     /// 2x2 image, 2 input channels, depth multiplier 2, 2x2 filter with SAME padding (bottom and
     /// right only), two batches.

@@ -3,7 +3,8 @@
 //! All share one driver that walks the output once and hands each element's two inputs to a
 //! per-op closure, so the per-op code is a line or two and is compiled once per op kind.
 
-use super::fully_connected::{chunks_mut, clamp_f32};
+use super::epilogue::clamp_f32;
+use super::slices::{chunks_mut, enumerate};
 use crate::quant::{multiply_by_quantized_multiplier, requantize_to_i8};
 
 /// Index arithmetic of a broadcasting binary op over shapes of rank <= 4, padded with leading 1s:
@@ -102,6 +103,17 @@ pub struct SquaredDifferenceF32 {
     pub broadcast: Option<Broadcast4>,
 }
 
+/// `i[0] * s[0] + i[1] * s[1] + i[2] * s[2] + i3 * s[3]`: the flat index of output element
+/// `[i, i3]` in an input with strides `s`, wrapping (exact for strides that describe the input:
+/// it is then below the input's length; otherwise it fails the caller's bounds check).
+#[inline(always)]
+fn strided(i: [usize; 3], i3: usize, s: &[usize; 4]) -> usize {
+    i[0].wrapping_mul(s[0])
+        .wrapping_add(i[1].wrapping_mul(s[1]))
+        .wrapping_add(i[2].wrapping_mul(s[2]))
+        .wrapping_add(i3.wrapping_mul(s[3]))
+}
+
 /// Sets each output element to `f(a, b)` of its two input elements.
 ///
 /// Without `broadcast`, all three slices are walked together up to the shortest. With it, the
@@ -133,11 +145,9 @@ fn for_each_element<T: Copy, U>(
                 let Some(row) = rows.next() else {
                     return;
                 };
-                let base1 = i0 * s1[0] + i1 * s1[1] + i2 * s1[2];
-                let base2 = i0 * s2[0] + i1 * s2[1] + i2 * s2[2];
-                for (i3, o) in row.iter_mut().enumerate() {
-                    let x = input1.get(base1 + i3 * s1[3]);
-                    let y = input2.get(base2 + i3 * s2[3]);
+                for (i3, o) in enumerate(row.iter_mut()) {
+                    let x = input1.get(strided([i0, i1, i2], i3, &s1));
+                    let y = input2.get(strided([i0, i1, i2], i3, &s2));
                     if let (Some(&x), Some(&y)) = (x, y) {
                         *o = f(x, y);
                     }
@@ -173,9 +183,8 @@ fn for_each_element_in_place<T: Copy>(
                 let Some(row) = rows.next() else {
                     return;
                 };
-                let base2 = i0 * s2[0] + i1 * s2[1] + i2 * s2[2];
-                for (i3, v) in row.iter_mut().enumerate() {
-                    if let Some(&y) = input2.get(base2 + i3 * s2[3]) {
+                for (i3, v) in enumerate(row.iter_mut()) {
+                    if let Some(&y) = input2.get(strided([i0, i1, i2], i3, &s2)) {
                         *v = f(*v, y);
                     }
                 }

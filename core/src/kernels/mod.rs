@@ -3,6 +3,22 @@
 //! Generated code builds the parameter structs as `static` data (flash) at compile time, so a
 //! kernel does no model-dependent set-up at run time. int8 kernels follow TFLite's quantization
 //! spec and give the same bits as TensorFlow Lite Micro's reference kernels.
+//!
+//! # No panics
+//!
+//! No kernel panics, whatever its parameters and slices, in any build profile. Slices are read
+//! through checked accessors (or, in a few hot loops, unchecked after one check of the furthest
+//! index), and since debug builds trap on integer overflow, the index arithmetic on parameters
+//! cannot trap either: lengths and indices are computed with wrapping operations, each one exact
+//! for a model's parameters and documented where it is computed. The compiler guarantees that
+//! strides, dilations, paddings, filter sizes and depth multipliers are below 2^15 and that every
+//! tensor fits in 2^31 bytes, so the size of a tensor and an index inside one never wrap; a value
+//! that can wrap under those guarantees is one that is never used, such as the step to a window's
+//! second filter row for a dilation near 2^31 when only one row lands in the image. For other
+//! parameters a wrapped index fails a bounds check: the outputs are then wrong, but nothing is
+//! accessed out of bounds and nothing panics. `scripts/firmware-test.sh` proves it by linking
+//! firmware that calls every kernel with parameters the optimiser cannot see, in release and debug
+//! builds, whose panic handler calls a function that exists nowhere.
 
 /// Defines an element-wise unary kernel and its in-place form from a per-element expression, so
 /// the planner can let the output overwrite an input that dies at this op.
@@ -42,14 +58,18 @@ macro_rules! binary_kernel {
 }
 
 mod activation;
+mod arch;
 mod conv;
 mod depthwise;
 mod elementwise;
+mod epilogue;
 mod fully_connected;
 mod pool;
 mod requantize;
 mod shape;
+mod slices;
 mod softmax;
+mod window;
 
 pub use activation::*;
 pub use elementwise::*;

@@ -3,7 +3,8 @@
 //! Like TFLite's reference kernels, a window is clipped to the image: taps in the padding are
 //! skipped, so a border average divides by the number of in-image taps, not the window size.
 
-use super::fully_connected::{chunks_mut, clamp_f32, rows};
+use super::epilogue::clamp_f32;
+use super::slices::{chunks_mut, enumerate, rows, size};
 use core::ops::Range;
 
 /// The shape arithmetic of a pooling op (NHWC tensors, same depth in and out).
@@ -60,9 +61,13 @@ pub struct Pool2dF32 {
 /// The input rows or columns covered by the window starting at padded coordinate `origin`,
 /// clipped to `0..size` (TFLite's `filter_*_start` / `filter_*_end`).
 fn clip(origin: usize, filter: usize, padding: usize, size: usize) -> Range<usize> {
-    // Unsigned: subtracting the padding saturates where the window starts in the padding.
+    // Unsigned: subtracting the padding saturates where the window starts in the padding. The
+    // sum saturates too (exact for a model's geometry, far below 2^32), which clips the same.
     let start = origin.saturating_sub(padding);
-    let end = (origin + filter).saturating_sub(padding).min(size);
+    let end = origin
+        .saturating_add(filter)
+        .saturating_sub(padding)
+        .min(size);
     start..end
 }
 
@@ -70,8 +75,11 @@ fn clip(origin: usize, filter: usize, padding: usize, size: usize) -> Range<usiz
 /// that output's channel at the in-image taps in the reference order (rows, then columns). `None`
 /// from `finish` leaves the output unchanged. Zero dimensions write nothing.
 ///
-/// Total for any geometry and slice lengths (no division, no `chunks_exact`, checked indexing), so
-/// that no panic path is left even where the optimiser cannot see the parameters.
+/// Total for any geometry and slice lengths (no division, no `chunks_exact`, checked indexing, no
+/// arithmetic that can trap in a debug build), so that no panic path is left even where the
+/// optimiser cannot see the parameters. A window's origin `out * stride` saturates (a saturated
+/// origin is past the image: an empty window); an input index `(y * input_width + x) * depth + c`
+/// wraps, and is exact: `y`, `x` and `c` are inside the image.
 fn pool<T: Copy, A: Copy, U>(
     g: &Pool2dGeometry,
     input: &[T],
@@ -81,13 +89,13 @@ fn pool<T: Copy, A: Copy, U>(
     finish: impl Fn(A) -> Option<U>,
 ) {
     let depth = g.depth;
-    let image_len = g.input_height * g.input_width * depth;
-    let out_image_len = g.output_height * g.output_width * depth;
+    let image_len = size([g.input_height, g.input_width, depth]);
+    let out_image_len = size([g.output_height, g.output_width, depth]);
     for (image, out_image) in rows(input, image_len, output, out_image_len) {
         let mut out_pixels = chunks_mut(out_image, depth);
         for out_y in 0..g.output_height {
             let rows = clip(
-                out_y * g.stride_height,
+                out_y.saturating_mul(g.stride_height),
                 g.filter_height,
                 g.padding_height,
                 g.input_height,
@@ -97,17 +105,22 @@ fn pool<T: Copy, A: Copy, U>(
                     return;
                 };
                 let cols = clip(
-                    out_x * g.stride_width,
+                    out_x.saturating_mul(g.stride_width),
                     g.filter_width,
                     g.padding_width,
                     g.input_width,
                 );
-                for (c, o) in out_pixel.iter_mut().enumerate() {
+                for (c, o) in enumerate(out_pixel.iter_mut()) {
                     let acc = rows
                         .clone()
-                        .flat_map(|y| cols.clone().map(move |x| y * g.input_width + x))
+                        .flat_map(|y| {
+                            cols.clone()
+                                .map(move |x| y.wrapping_mul(g.input_width).wrapping_add(x))
+                        })
                         // Always in bounds: `rows` and `cols` are clipped to the image.
-                        .filter_map(|tap| image.get(tap * depth + c).copied())
+                        .filter_map(|tap| {
+                            image.get(tap.wrapping_mul(depth).wrapping_add(c)).copied()
+                        })
                         .fold(init, &step);
                     if let Some(value) = finish(acc) {
                         *o = value;

@@ -4,7 +4,7 @@
 //! these kernels only walk the precomputed pattern. Indices that fall outside a slice (which a
 //! validated model never produces) are skipped rather than panicking.
 
-use super::fully_connected::{chunks, chunks_mut, rows};
+use super::slices::{chunks, chunks_mut, copy, enumerate, rows};
 use crate::quant::requantize_to_i8;
 
 /// A strided copy: `output[o0, o1, o2, o3]` (row-major over `output_shape`) is
@@ -81,7 +81,7 @@ fn copy_row<T: Copy>(input: &[T], first: isize, stride: isize, row: &mut [T]) {
             .ok()
             .and_then(|f| input.get(f..f.checked_add(row.len())?))
     {
-        row.copy_from_slice(src);
+        copy(row, src);
         return;
     }
     let mut i = first;
@@ -176,7 +176,7 @@ fn scatter_row<T: Copy>(row: &[T], first: usize, stride: usize, output: &mut [T]
             .checked_add(row.len())
             .and_then(|end| output.get_mut(first..end))
     {
-        dst.copy_from_slice(row);
+        copy(dst, row);
         return;
     }
     let mut o = first;
@@ -216,7 +216,7 @@ fn concatenation<T: Copy>(p: &Concatenation, inputs: &[&[T]], output: &mut [T]) 
     if block == 0 {
         return;
     }
-    for (o, out) in chunks_mut(output, block).take(p.outer).enumerate() {
+    for (o, out) in enumerate(chunks_mut(output, block).take(p.outer)) {
         let mut at = 0usize;
         for (&size, input) in p.sizes.iter().zip(inputs) {
             // Both `size` long by construction, so the copy cannot fail on a length mismatch.
@@ -225,7 +225,7 @@ fn concatenation<T: Copy>(p: &Concatenation, inputs: &[&[T]], output: &mut [T]) 
                 .and_then(|s| input.get(s..)?.get(..size));
             let dst = out.get_mut(at..).and_then(|rest| rest.get_mut(..size));
             if let (Some(src), Some(dst)) = (src, dst) {
-                dst.copy_from_slice(src);
+                copy(dst, src);
             }
             at = at.saturating_add(size);
         }
@@ -320,7 +320,7 @@ pub fn mean_i8(p: &MeanI8, input: &[i8], output: &mut [i8]) {
     }
     let block = p.reduced.saturating_mul(p.inner);
     for (block, out) in rows(input, block, output, p.inner).take(p.outer) {
-        for (c, o) in out.iter_mut().enumerate() {
+        for (c, o) in enumerate(out.iter_mut()) {
             // Channel `c` of every row of the block, in row order.
             let sum = chunks(block, p.inner)
                 .filter_map(|row| row.get(c))

@@ -1,6 +1,6 @@
 //! SOFTMAX over the innermost dimension: `exp(beta * (x - max)) / sum(exp(beta * (x - max)))`.
 
-use super::fully_connected::rows;
+use super::slices::rows;
 use super::{SoftmaxF32, SoftmaxI8};
 use crate::quant::{
     exp_on_negative_values, get_reciprocal, multiply_by_quantized_multiplier_greater_than_one,

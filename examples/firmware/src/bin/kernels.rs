@@ -2,7 +2,8 @@
 //! forms and the const table builders too) with parameters and slices the optimiser cannot see
 //! through (`black_box`). With the harness's panic handler this links only if no kernel can panic
 //! for any parameters and slice lengths, which is stronger than the per-model firmware (where
-//! constants are known). `scripts/firmware-test.sh` links it with and without LTO.
+//! constants are known). `scripts/firmware-test.sh` links it with and without LTO, and with the
+//! dev profile's overflow checks and debug assertions (profile `dev-o1`).
 
 #![no_std]
 #![no_main]

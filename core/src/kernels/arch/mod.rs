@@ -1,0 +1,43 @@
+//! The int8 multiply-accumulate primitives of the kernels, one backend per instruction set.
+//!
+//! The kernels state each algorithm once and leave the inner products to these functions; which
+//! backend provides them is decided here and nowhere else, from the `embedml_backend` value that
+//! `build.rs` sets (exactly one per target):
+//!
+//! | `embedml_backend` | module | targets |
+//! |---|---|---|
+//! | `"armv7em"` | [`armv7em`] | Cortex-M4/M7 (Armv7E-M): `SXTB16` + `SMLAD` through `asm!` |
+//! | `"portable"` | [`portable`] | everything else |
+//!
+//! Every backend gives the same bits: the kernels accumulate in wrapping int32, which is
+//! associative, so the order in which a backend adds its products does not matter. [`portable`]
+//! is the reference: its tests check it against the plain scalar definition of each primitive,
+//! and every other backend is tested against it (on the host through emulations of its
+//! instructions; on the target by the firmware's bit-exact runs against TensorFlow Lite Micro).
+//!
+//! The primitives:
+//! - `dot_i8(acc, xs, ws)`: `acc + Σ xs[i] * ws[i]` over the common length (FULLY_CONNECTED,
+//!   CONV_2D);
+//! - `dot2_i8((acc0, acc1), xs, ws0, ws1)`: two such dot products sharing the inputs, each input
+//!   loaded once for both (CONV_2D, two output channels at a time);
+//! - `mac4_i8(acc, x, w)`: `acc[j] + x[j] * w[j]` for four adjacent channels (DEPTHWISE_CONV_2D,
+//!   depth multiplier 1);
+//! - `mac4_broadcast_i8(acc, [x], w)`: `acc[j] + x * w[j]` for four channels sharing one input
+//!   (DEPTHWISE_CONV_2D, depth multiplier a multiple of 4).
+//!
+//! A new backend (Helium, RISC-V P) is a module with these four functions, a line in `build.rs`
+//! and a line below.
+
+// The reference, compiled everywhere: the other backends use its scalar tail.
+#[cfg_attr(not(embedml_backend = "portable"), allow(dead_code))]
+pub(super) mod portable;
+
+#[cfg(any(test, embedml_backend = "armv7em"))]
+pub(super) mod armv7em;
+
+#[cfg(embedml_backend = "armv7em")]
+use armv7em as backend;
+#[cfg(embedml_backend = "portable")]
+use portable as backend;
+
+pub(super) use backend::{dot_i8, dot2_i8, mac4_broadcast_i8, mac4_i8};

@@ -1,0 +1,143 @@
+//! The portable backend, in plain Rust: the reference the other backends are tested against.
+
+/// `acc + Σ xs[i] * ws[i]` over the common length, one product at a time, wrapping: the plain
+/// definition, and the tail loop of every backend's dot products.
+#[inline(always)]
+pub fn scalar_dot_i8(acc: i32, xs: &[i8], ws: &[i8]) -> i32 {
+    xs.iter().zip(ws).fold(acc, |acc, (&x, &w)| {
+        acc.wrapping_add(i32::from(x) * i32::from(w))
+    })
+}
+
+/// `acc + Σ xs[i] * ws[i]` over the common length, in wrapping int32: four products per step,
+/// then the tail.
+#[inline(always)]
+pub fn dot_i8(acc: i32, xs: &[i8], ws: &[i8]) -> i32 {
+    let len = xs.len().min(ws.len());
+    let (xs, ws) = (xs.get(..len).unwrap_or(&[]), ws.get(..len).unwrap_or(&[]));
+    let (xs4, xs_rest) = xs.as_chunks::<4>();
+    let (ws4, ws_rest) = ws.as_chunks::<4>();
+    let acc = xs4.iter().zip(ws4).fold(acc, |acc, (x, w)| {
+        let p = i32::from(x[0]) * i32::from(w[0])
+            + i32::from(x[1]) * i32::from(w[1])
+            + i32::from(x[2]) * i32::from(w[2])
+            + i32::from(x[3]) * i32::from(w[3]);
+        acc.wrapping_add(p)
+    });
+    scalar_dot_i8(acc, xs_rest, ws_rest)
+}
+
+/// `(acc.0 + xs . ws0, acc.1 + xs . ws1)`, each over the common length of `xs` and its row.
+#[inline(always)]
+pub fn dot2_i8(acc: (i32, i32), xs: &[i8], ws0: &[i8], ws1: &[i8]) -> (i32, i32) {
+    (dot_i8(acc.0, xs, ws0), dot_i8(acc.1, xs, ws1))
+}
+
+/// `acc[j] + x[j] * w[j]` for four adjacent channels, wrapping.
+#[inline(always)]
+pub fn mac4_i8(acc: [i32; 4], x: &[i8; 4], w: &[i8; 4]) -> [i32; 4] {
+    let mac = |j: usize| acc[j].wrapping_add(i32::from(x[j]) * i32::from(w[j]));
+    [mac(0), mac(1), mac(2), mac(3)]
+}
+
+/// `acc[j] + x * w[j]` for four channels sharing the input `x`, wrapping.
+#[inline(always)]
+pub fn mac4_broadcast_i8(acc: [i32; 4], x: &[i8; 1], w: &[i8; 4]) -> [i32; 4] {
+    let x = i32::from(x[0]);
+    [
+        acc[0].wrapping_add(x * i32::from(w[0])),
+        acc[1].wrapping_add(x * i32::from(w[1])),
+        acc[2].wrapping_add(x * i32::from(w[2])),
+        acc[3].wrapping_add(x * i32::from(w[3])),
+    ]
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    extern crate std;
+    use super::*;
+    use std::vec::Vec;
+
+    /// The definition of a dot product, in exact (64-bit) arithmetic, reduced modulo 2^32.
+    pub fn definition(acc: i32, xs: &[i8], ws: &[i8]) -> i32 {
+        let exact = xs.iter().zip(ws).fold(i64::from(acc), |s, (&x, &w)| {
+            s + i64::from(x) * i64::from(w)
+        });
+        exact as i32
+    }
+
+    /// xorshift64: inputs for the tests, random or all at the int8 extremes.
+    pub struct Bytes(u64);
+
+    impl Bytes {
+        pub fn new(seed: u64) -> Self {
+            Bytes(seed)
+        }
+
+        pub fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+
+        pub fn vec(&mut self, len: usize, extreme: bool) -> Vec<i8> {
+            (0..len)
+                .map(|_| {
+                    let r = self.next();
+                    if extreme {
+                        [-128i8, 127][r as usize % 2]
+                    } else {
+                        r as i8
+                    }
+                })
+                .collect()
+        }
+    }
+
+    /// Accumulators that make the int32 sum wrap.
+    pub const ACCS: [i32; 4] = [0, -5, i32::MAX - 100, i32::MIN + 3];
+
+    #[test]
+    fn dot_products_match_the_definition() {
+        let mut bytes = Bytes::new(0x9e37_79b9_7f4a_7c15);
+        for len in 0..40 {
+            for extreme in [false, true] {
+                let xs = bytes.vec(len, extreme);
+                let ws0 = bytes.vec(len, extreme);
+                // Longer than `xs`: only the common length counts.
+                let ws1 = bytes.vec(len + 3, extreme);
+                for acc in ACCS {
+                    let want = definition(acc, &xs, &ws0);
+                    assert_eq!(scalar_dot_i8(acc, &xs, &ws0), want);
+                    assert_eq!(dot_i8(acc, &xs, &ws0), want);
+                    assert_eq!(dot_i8(acc, &xs, &ws1), definition(acc, &xs, &ws1));
+                    assert_eq!(
+                        dot2_i8((acc, acc ^ 7), &xs, &ws0, &ws1),
+                        (want, definition(acc ^ 7, &xs, &ws1))
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn mac4_matches_the_definition() {
+        let mut bytes = Bytes::new(0x2545_f491_4f6c_dd1d);
+        for round in 0..2000 {
+            let extreme = round % 4 == 0;
+            let x: [i8; 4] = bytes.vec(4, extreme).try_into().unwrap();
+            let w: [i8; 4] = bytes.vec(4, extreme).try_into().unwrap();
+            let acc = [
+                bytes.next() as i32,
+                i32::MAX,
+                i32::MIN,
+                bytes.next() as i32 >> 20,
+            ];
+            let want: [i32; 4] = core::array::from_fn(|j| definition(acc[j], &x[j..=j], &w[j..=j]));
+            assert_eq!(mac4_i8(acc, &x, &w), want);
+            let want: [i32; 4] = core::array::from_fn(|j| definition(acc[j], &x[..1], &w[j..=j]));
+            assert_eq!(mac4_broadcast_i8(acc, &[x[0]], &w), want);
+        }
+    }
+}
