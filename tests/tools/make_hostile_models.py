@@ -73,7 +73,7 @@ NUMPY_TYPES = {INT8: np.int8, INT32: np.int32, INT64: np.int64, FLOAT32: np.floa
 I16_MAX = 2**15 - 1
 
 # The reader's limits (compiler/src/tflite/mod.rs): the big cases go one past them.
-MAX_OPERATORS = 1_000_000
+MAX_OPERATORS = 100_000
 MAX_TENSORS = 1_000_000
 MAX_CONSTANT_BYTES = 256 << 20
 MAX_TABLES = 8_000_000
