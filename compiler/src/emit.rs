@@ -71,14 +71,25 @@ pub fn emit(compiled: &Compiled, target: &Target) -> Result<TokenStream, Error> 
     let constants = constants(graph, &program.calls);
     let mut layers = Vec::new();
     let mut calls = Vec::new();
+    // Layers with identical parameters (a chain of same-quantization activations) share the
+    // first one's `static`: one item for rustc to check instead of thousands.
+    let mut params_by_value: std::collections::HashMap<String, Ident> = Default::default();
     for call in &program.calls {
         let op = &graph.ops[call.op_index];
         let label = format!("operator #{} ({})", op.index, op.name);
         let doc = doc_attrs(&layer_doc(graph, call.op_index));
-        let params = params_name(call);
-        let operands = format_ident!("{}_OPERANDS", params);
+        let own_params = params_name(call);
+        let operands = format_ident!("{}_OPERANDS", own_params);
         let params_type = call.params.type_tokens();
         let params_value = call.params.value_tokens(&mut shared);
+        let key = format!("{params_type}={params_value}");
+        let params = params_by_value
+            .entry(key)
+            .or_insert_with(|| own_params.clone())
+            .clone();
+        let params_item = (params == own_params).then(|| {
+            quote! { pub(super) static #params: #params_type = #params_value; }
+        });
         let OperandSet {
             ty,
             value,
@@ -88,7 +99,7 @@ pub fn emit(compiled: &Compiled, target: &Target) -> Result<TokenStream, Error> 
         } = operand_set(call, &label, &module)?;
         layers.push(quote! {
             #doc
-            pub(super) static #params: #params_type = #params_value;
+            #params_item
             pub(super) const #operands: #ty = #value;
         });
         let function = format_ident!(
