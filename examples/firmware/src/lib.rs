@@ -9,6 +9,9 @@
 use core::hint::black_box;
 use core::sync::atomic::{compiler_fence, Ordering};
 use cortex_m_rt::{exception, ExceptionFrame};
+
+#[doc(hidden)]
+pub use cortex_m_rt::entry as __entry;
 use cortex_m_semihosting::{debug, nr};
 
 /// Bench phase marker, written by the marker functions. The distinct stores keep LLVM's
@@ -286,6 +289,32 @@ macro_rules! golden {
             ".output.bin"
         ))
         .len()] = *include_bytes!(concat!(env!("OUT_DIR"), "/", $model, ".output.bin"));
+    };
+}
+
+/// The firmware of one model: its golden case 0 (see [`golden!`]) and a `main` that runs the
+/// `Model` type in scope on it with [`run`], exiting 0 if the output is bit-exact with TFLM's.
+#[macro_export]
+macro_rules! golden_firmware {
+    ($model:literal) => {
+        $crate::golden!($model);
+
+        #[$crate::__entry]
+        fn main() -> ! {
+            // The model (weights in flash, arena in .bss) as a `&'static mut`, courtesy of
+            // `entry`.
+            static mut MODEL: Model = Model::new();
+            $crate::run(
+                $model,
+                Model::ARENA_BYTES,
+                MODEL,
+                Model::input_mut,
+                Model::invoke,
+                Model::output,
+                &GOLDEN_INPUT,
+                &GOLDEN_OUTPUT,
+            )
+        }
     };
 }
 

@@ -5,26 +5,8 @@
 #![no_std]
 #![no_main]
 
-use cortex_m_rt::entry;
-
 embedml::include_model!(
     Model,
     "../../../../tests/models/mlperf/ad_fc_autoencoder.tflite"
 );
-embedml_firmware::golden!("ad_fc_autoencoder");
-
-#[entry]
-fn main() -> ! {
-    // The model (weights in flash, arena in .bss) as a `&'static mut`, courtesy of `entry`.
-    static mut MODEL: Model = Model::new();
-    embedml_firmware::run(
-        "ad_fc_autoencoder",
-        Model::ARENA_BYTES,
-        MODEL,
-        Model::input_mut,
-        Model::invoke,
-        Model::output,
-        &GOLDEN_INPUT,
-        &GOLDEN_OUTPUT,
-    )
-}
+embedml_firmware::golden_firmware!("ad_fc_autoencoder");

@@ -5,23 +5,5 @@
 #![no_std]
 #![no_main]
 
-use cortex_m_rt::entry;
-
 embedml::include_model!(Model, "../../../../tests/models/mlperf/ic_resnet8.tflite");
-embedml_firmware::golden!("ic_resnet8");
-
-#[entry]
-fn main() -> ! {
-    // The model (weights in flash, arena in .bss) as a `&'static mut`, courtesy of `entry`.
-    static mut MODEL: Model = Model::new();
-    embedml_firmware::run(
-        "ic_resnet8",
-        Model::ARENA_BYTES,
-        MODEL,
-        Model::input_mut,
-        Model::invoke,
-        Model::output,
-        &GOLDEN_INPUT,
-        &GOLDEN_OUTPUT,
-    )
-}
+embedml_firmware::golden_firmware!("ic_resnet8");

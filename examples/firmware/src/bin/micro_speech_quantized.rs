@@ -4,26 +4,8 @@
 #![no_std]
 #![no_main]
 
-use cortex_m_rt::entry;
-
 embedml::include_model!(
     Model,
     "../../../../tests/models/micro_speech_quantized.tflite"
 );
-embedml_firmware::golden!("micro_speech_quantized");
-
-#[entry]
-fn main() -> ! {
-    // The model (weights in flash, arena in .bss) as a `&'static mut`, courtesy of `entry`.
-    static mut MODEL: Model = Model::new();
-    embedml_firmware::run(
-        "micro_speech_quantized",
-        Model::ARENA_BYTES,
-        MODEL,
-        Model::input_mut,
-        Model::invoke,
-        Model::output,
-        &GOLDEN_INPUT,
-        &GOLDEN_OUTPUT,
-    )
-}
+embedml_firmware::golden_firmware!("micro_speech_quantized");

@@ -4,23 +4,5 @@
 #![no_std]
 #![no_main]
 
-use cortex_m_rt::entry;
-
 embedml::include_model!(Model, "../../../../tests/models/person_detect.tflite");
-embedml_firmware::golden!("person_detect");
-
-#[entry]
-fn main() -> ! {
-    // The model (weights in flash, arena in .bss) as a `&'static mut`, courtesy of `entry`.
-    static mut MODEL: Model = Model::new();
-    embedml_firmware::run(
-        "person_detect",
-        Model::ARENA_BYTES,
-        MODEL,
-        Model::input_mut,
-        Model::invoke,
-        Model::output,
-        &GOLDEN_INPUT,
-        &GOLDEN_OUTPUT,
-    )
-}
+embedml_firmware::golden_firmware!("person_detect");

@@ -5,26 +5,8 @@
 #![no_std]
 #![no_main]
 
-use cortex_m_rt::entry;
-
 embedml::include_model!(
     Model,
     "../../../../tests/models/mlperf/vww_mobilenet_v1.tflite"
 );
-embedml_firmware::golden!("vww_mobilenet_v1");
-
-#[entry]
-fn main() -> ! {
-    // The model (weights in flash, arena in .bss) as a `&'static mut`, courtesy of `entry`.
-    static mut MODEL: Model = Model::new();
-    embedml_firmware::run(
-        "vww_mobilenet_v1",
-        Model::ARENA_BYTES,
-        MODEL,
-        Model::input_mut,
-        Model::invoke,
-        Model::output,
-        &GOLDEN_INPUT,
-        &GOLDEN_OUTPUT,
-    )
-}
+embedml_firmware::golden_firmware!("vww_mobilenet_v1");
