@@ -211,6 +211,29 @@ impl<T: Field> Field for Slice<T> {
     }
 }
 
+/// An int8 array computed at compile time from a model's constants (weights re-laid out in the
+/// order a kernel reads them), as a `&'static [i8]` in flash: one byte string in a `static`
+/// like a constant tensor, shared by identical arrays.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Packed(pub Vec<i8>);
+
+impl Field for Packed {
+    const BORROWS: bool = true;
+    fn core_type() -> TokenStream {
+        quote!(&'static [i8])
+    }
+    fn tokens(&self, shared: &mut Shared) -> TokenStream {
+        let bytes: Vec<u8> = self.0.iter().map(|&v| v as u8).collect();
+        let len = Literal::usize_unsuffixed(bytes.len());
+        let bytes = Literal::byte_string(&bytes);
+        let name = shared.get(
+            quote!(::embedml::__private::Constant<#len>),
+            quote!(::embedml::__private::Constant(*#bytes)),
+        );
+        quote!(::embedml::__private::constant::<i8, _>(&#name))
+    }
+}
+
 /// A constant tensor of the model (in flash), as a `&'static [T]`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Constant<T> {
@@ -439,6 +462,11 @@ params! {
         geometry: Conv2dGeometry, weights: Constant<i8>, bias: Slice<i32>, input_offset: i32,
         requantize: Requantize, output_offset: i32, output_min: i32, output_max: i32,
     }
+    /// `embedml::kernels::Conv2dI8Blocked`.
+    Conv2dI8Blocked {
+        geometry: Conv2dGeometry, weights: Packed, channels: Slice<[i32; 3]>,
+        input_zero_point: i8, output_offset: i32, output_min: i32, output_max: i32,
+    }
     /// `embedml::kernels::Conv2dF32`.
     Conv2dF32 {
         geometry: Conv2dGeometry, weights: Constant<f32>, bias: Option<Constant<f32>>,
@@ -600,6 +628,7 @@ pub mod kernels {
         fully_connected_i8(FullyConnectedI8; I8) -> I8;
         fully_connected_f32(FullyConnectedF32; F32) -> F32;
         conv2d_i8(Conv2dI8; I8) -> I8;
+        conv2d_i8_blocked(Conv2dI8Blocked; I8) -> I8, scratch I32;
         conv2d_f32(Conv2dF32; F32) -> F32;
         depthwise_conv2d_i8(DepthwiseConv2dI8; I8) -> I8;
         depthwise_conv2d_f32(DepthwiseConv2dF32; F32) -> F32;

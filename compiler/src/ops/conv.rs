@@ -3,7 +3,7 @@
 use crate::error::Error;
 use crate::kernel::{self, Constant, kernels};
 use crate::plan::Access;
-use crate::program::KernelCall;
+use crate::program::{KernelCall, Operand};
 use crate::quant::{self, Activation};
 use crate::tflite::options_table;
 
@@ -224,6 +224,64 @@ impl Convolution {
     }
 }
 
+impl Convolution {
+    /// The values one output channel sums: `filter_height * filter_width * input_depth`.
+    fn reduction(&self) -> usize {
+        let [filter_height, filter_width] = self.geometry.filter;
+        filter_height * filter_width * self.geometry.input[2]
+    }
+}
+
+/// CONV_2D's `[channels][k]` int8 weights in the order `conv2d_i8_blocked` reads them: the
+/// `k` values of a channel in groups of four (the last one padded with zeros); for each pair of
+/// channels, group by group, the first channel's four then the second's; an odd last channel's
+/// groups after the pairs. A filter tensor shorter than `channels * k` (the op checked its
+/// shape, so never) reads as zeros past its end.
+fn blocked_weights(weights: &[i8], channels: usize, k: usize) -> Vec<i8> {
+    let groups = k.div_ceil(4);
+    let at = |c: usize, i: usize| {
+        if i < k {
+            weights.get(c * k + i).copied().unwrap_or(0)
+        } else {
+            0
+        }
+    };
+    let mut out = Vec::with_capacity(channels * groups * 4);
+    for pair in 0..channels / 2 {
+        for group in 0..groups {
+            for c in [2 * pair, 2 * pair + 1] {
+                out.extend((0..4).map(|j| at(c, 4 * group + j)));
+            }
+        }
+    }
+    if channels % 2 == 1 {
+        out.extend((0..4 * groups).map(|i| at(channels - 1, i)));
+    }
+    out
+}
+
+/// `conv2d_i8_blocked`'s per-channel records `[folded bias, multiplier, exponent]`, a
+/// per-tensor scale repeated for every channel; `None` unless every channel's scale is below 1
+/// (a shift of 0 or less: a right shift by `exponent = -shift`), the only scales it takes.
+fn blocked_channels(
+    bias: &[i32],
+    requantize: &kernel::Requantize,
+    channels: usize,
+) -> Option<Vec<[i32; 3]>> {
+    let (multipliers, shifts) = (&requantize.multipliers.0, &requantize.shifts.0);
+    let pick = |len: usize, c: usize| if len == 1 { 0 } else { c };
+    (0..channels)
+        .map(|c| {
+            let multiplier = *multipliers.get(pick(multipliers.len(), c))?;
+            let shift = i32::from(*shifts.get(pick(shifts.len(), c))?);
+            let exponent = -shift;
+            ((0..=31).contains(&exponent) && multiplier >= 0)
+                .then(|| Some([*bias.get(c)?, multiplier, exponent]))
+                .flatten()
+        })
+        .collect()
+}
+
 impl Operator for Conv2d {
     const NAMES: &'static [&'static str] = &["CONV_2D"];
 
@@ -243,18 +301,55 @@ impl Operator for Conv2d {
         Access::Kernel { in_place: None }
     }
 
+    fn scratch_bytes(&self) -> usize {
+        match self.0.precision {
+            // Two pixels' im2col columns of 16-bit values, whole groups of four.
+            Precision::Int8 => 4 * self.0.reduction().div_ceil(4) * 4,
+            Precision::Float32 => 0,
+        }
+    }
+
     fn lower(&self, cx: &Lower) -> Result<Option<KernelCall>, Error> {
         let conv = &self.0;
         match conv.precision {
             Precision::Int8 => {
-                let [filter_height, filter_width] = conv.geometry.filter;
-                let per_channel = filter_height * filter_width * conv.geometry.input[2];
+                let per_channel = conv.reduction();
                 let out = conv.weighted_output(cx)?;
+                let input_zero_point = i8::try_from(cx.zero_point(conv.input)).ok();
+                let bias = conv.folded_bias(cx, WeightLayout::Rows(per_channel));
+                if let (Some(input_zero_point), Some(channels), Operand::Arena(_)) = (
+                    input_zero_point,
+                    blocked_channels(&bias.0, &out.requantize, conv.geometry.output[2]),
+                    cx.operand(conv.input)?,
+                ) {
+                    let params = kernel::Conv2dI8Blocked {
+                        geometry: conv.geometry(),
+                        weights: kernel::Packed(blocked_weights(
+                            &cx.tensor(conv.filter).i8s(),
+                            conv.geometry.output[2],
+                            per_channel,
+                        )),
+                        channels: kernel::Slice(channels),
+                        input_zero_point,
+                        output_offset: out.output_offset,
+                        output_min: out.output_min,
+                        output_max: out.output_max,
+                    };
+                    return cx.call_with_scratch(
+                        &kernels::conv2d_i8_blocked,
+                        params,
+                        &[conv.input],
+                        conv.output,
+                    );
+                }
+                // A scale of 1 or more (a left shift), or a constant input (which a converter
+                // folds away, and which has no arena span to prove apart from the scratch
+                // buffer): the unblocked kernel.
                 let params = kernel::Conv2dI8 {
                     geometry: conv.geometry(),
                     weights: Constant::new(conv.filter),
                     // The input offset's share of a window inside the image, folded.
-                    bias: conv.folded_bias(cx, WeightLayout::Rows(per_channel)),
+                    bias,
                     input_offset: -cx.zero_point(conv.input),
                     requantize: out.requantize,
                     output_offset: out.output_offset,

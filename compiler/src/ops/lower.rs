@@ -139,6 +139,39 @@ impl<'g, 'a> Lower<'g, 'a> {
         )))
     }
 
+    /// [`Lower::call`] for a kernel that takes a scratch buffer of `S`: the one the planner placed
+    /// for this operator ([`Operator::scratch_bytes`](super::Operator::scratch_bytes)), as
+    /// whole elements.
+    pub fn call_with_scratch<P: Params>(
+        &self,
+        kernel: &'static Kernel<P>,
+        params: P,
+        reads: &[usize],
+        write: usize,
+    ) -> Result<Option<KernelCall>, Error> {
+        let Some(element) = kernel.info.scratch else {
+            return Err(self.error(format!(
+                "`{}` takes no scratch buffer (a bug in embedml)",
+                kernel.info.function
+            )));
+        };
+        let Some(Some((offset, bytes))) = self.plan.scratch.get(self.op.index).copied() else {
+            return Err(self.error(format!(
+                "`{}` needs a scratch buffer the plan does not have (a bug in embedml)",
+                kernel.info.function
+            )));
+        };
+        let mut call = self.call(kernel, params, reads, write)?;
+        if let Some(call) = call.as_mut() {
+            call.scratch = Some(View {
+                offset,
+                len: bytes / element.size(),
+                element,
+            });
+        }
+        Ok(call)
+    }
+
     /// The per-tensor scale of tensor `t` ([`Tensor::scale`]).
     pub fn scale(&self, t: usize) -> f32 {
         self.tensor(t).scale()

@@ -2,11 +2,11 @@
 //! weights. Taps that fall in the padding are skipped (not read as zeros), like TFLite's reference
 //! kernels, which matters for int8 because a padded zero would still carry the input offset.
 
-use super::arch::{dot_i8, dot2_i8};
+use super::arch::{dot_i8, dot2_i8, mac1x2_i8, mac2x2_i8, widen4_i8};
 use super::epilogue::{bias_f32, clamp_f32};
-use super::slices::{chunks, enumerate, size, span};
+use super::slices::{chunks, chunks_mut, enumerate, rows, size, span};
 use super::window::{Window, for_each_pixel};
-use super::{Conv2dF32, Conv2dGeometry, Conv2dI8};
+use super::{Conv2dF32, Conv2dGeometry, Conv2dI8, Conv2dI8Blocked};
 use crate::quant::requantize_to_i8;
 
 /// Folds `dot(acc, inputs, at)` over the in-image taps of one output pixel of CONV_2D, in the
@@ -187,6 +187,269 @@ pub fn conv2d_i8(p: &Conv2dI8, input: &[i8], output: &mut [i8]) {
             }
         }
     });
+}
+
+/// The groups of four of one output channel's `filter_height * filter_width * input_depth`
+/// weights (the last one zero-padded): the unit of [`conv2d_i8_blocked`]'s weights and columns.
+/// Wrapping, exact for a model's shapes.
+#[inline(always)]
+pub(super) fn blocked_groups(g: &Conv2dGeometry) -> usize {
+    size([g.filter_height, g.filter_width, g.input_depth]).div_ceil(4)
+}
+
+/// Writes `count` groups of one pixel's column from group `group` on: lanes `lane` and
+/// `lane + 1` of each (pixel A's words, or B's), [`widen4_i8`] of four values of `src` each, or
+/// of `fill` where there is no `src` (a tap outside the image). Groups past `columns` are not
+/// written (only if the geometry does not fit the scratch buffer).
+#[inline(always)]
+fn put_words(
+    columns: &mut [[i32; 4]],
+    group: usize,
+    lane: usize,
+    src: Option<&[i8]>,
+    fill: i8,
+    count: usize,
+) {
+    let Some(dst) = columns.get_mut(group..).and_then(|d| d.get_mut(..count)) else {
+        return;
+    };
+    let lane = lane & 2;
+    match src {
+        Some(src) => {
+            for (d, x) in dst.iter_mut().zip(src.as_chunks::<4>().0) {
+                let [even, odd] = widen4_i8(*x);
+                d[lane] = even;
+                d[lane + 1] = odd;
+            }
+        }
+        None => {
+            let [even, odd] = widen4_i8([fill; 4]);
+            for d in dst {
+                d[lane] = even;
+                d[lane + 1] = odd;
+            }
+        }
+    }
+}
+
+/// Writes `count` values of one pixel's column from value `at` on, one at a time (taps whose
+/// values do not start a group): `src`'s, or `fill` where there is none, each into its 16-bit
+/// half of the word [`widen4_i8`] puts it in.
+fn put_values(
+    columns: &mut [[i32; 4]],
+    at: usize,
+    lane: usize,
+    src: Option<&[i8]>,
+    fill: i8,
+    count: usize,
+) {
+    let lane = lane & 2;
+    for i in 0..count {
+        let value = src.and_then(|s| s.get(i)).copied().unwrap_or(fill);
+        let at = at.wrapping_add(i);
+        // Values 0, 1, 2, 3 of a group: low half of the even word, of the odd word, then the
+        // high halves.
+        let (group, word, shift) = (at / 4, lane + (at & 1), (at & 2) * 8);
+        if let Some(d) = columns.get_mut(group) {
+            let half = u32::from(value as i16 as u16) << shift;
+            let kept = d[word] as u32 & !(0xffff_u32 << shift);
+            d[word] = (kept | half) as i32;
+        }
+    }
+}
+
+/// Writes one pixel's im2col column (`lane` 0: pixel A, 2: pixel B) for output pixel
+/// `(out_y, out_x)`: all `filter_height * filter_width * input_depth` taps in the weights' order,
+/// the image's values for taps inside it and the input zero point for taps outside, then zeros
+/// to the end of the last group. Whole words where a filter row (or a tap) starts a group and
+/// spans whole groups, value by value elsewhere (a first layer with 1 or 3 input channels).
+fn gather(
+    g: &Conv2dGeometry,
+    image: &[i8],
+    out_y: usize,
+    out_x: usize,
+    zero_point: i8,
+    columns: &mut [[i32; 4]],
+    lane: usize,
+) {
+    let depth = g.input_depth;
+    let window = Window::new(g, out_y, out_x);
+    let row_len = g.filter_width.wrapping_mul(depth);
+    // Every filter row (tap) starts a group: rows (taps) go by words.
+    let (row_words, tap_words) = (row_len.is_multiple_of(4), depth.is_multiple_of(4));
+    let whole_rows =
+        g.dilation_width == 1 && window.cols.start == 0 && window.cols.end == g.filter_width;
+    let tap = |y: usize, x: usize| {
+        let at = y
+            .wrapping_mul(g.input_width)
+            .wrapping_add(x)
+            .wrapping_mul(depth);
+        image.get(at..).and_then(|r| r.get(..depth))
+    };
+    let mut y = window.y;
+    let mut at = 0usize;
+    for fy in 0..g.filter_height {
+        let inside = window.rows.contains(&fy);
+        if row_words && (!inside || whole_rows) {
+            let src = inside
+                .then(|| {
+                    let start = y.wrapping_mul(g.input_width).wrapping_add(window.x);
+                    image
+                        .get(start.wrapping_mul(depth)..)
+                        .and_then(|r| r.get(..row_len))
+                })
+                .flatten();
+            put_words(columns, at / 4, lane, src, zero_point, row_len / 4);
+        } else {
+            let mut x = window.x;
+            let mut tap_at = at;
+            for fx in 0..g.filter_width {
+                let src = if inside && window.cols.contains(&fx) {
+                    let src = tap(y, x);
+                    x = x.wrapping_add(g.dilation_width);
+                    src
+                } else {
+                    None
+                };
+                if tap_words {
+                    put_words(columns, tap_at / 4, lane, src, zero_point, depth / 4);
+                } else {
+                    put_values(columns, tap_at, lane, src, zero_point, depth);
+                }
+                tap_at = tap_at.wrapping_add(depth);
+            }
+        }
+        at = at.wrapping_add(row_len);
+        if inside {
+            y = y.wrapping_add(g.dilation_height);
+        }
+    }
+    let tail = at.wrapping_neg() % 4;
+    if tail != 0 {
+        put_values(columns, at, lane, None, 0, tail);
+    }
+}
+
+/// TFLM's requantization of one accumulator ([`requantize_to_i8`]) for a multiplier in
+/// `[0, 2^31)` and a right shift by `exponent` in `0..=31` (see
+/// [`Conv2dI8Blocked::channels`]), without the general function's tests: the doubling high
+/// multiply cannot saturate (only `i32::MIN * i32::MIN` does) and the rounding shift needs no
+/// range checks. Wrapping operations only: none overflows for such parameters, and a debug
+/// build has no overflow check to keep.
+#[inline(always)]
+fn requantize(acc: i32, multiplier: i32, exponent: i32, offset: i32, min: i32, max: i32) -> i8 {
+    // `round(acc * multiplier / 2^31)`, ties up: gemmlowp's nudge, as one arithmetic shift.
+    let x = (i64::from(acc)
+        .wrapping_mul(i64::from(multiplier))
+        .wrapping_add(1 << 30)
+        >> 31) as i32;
+    let exponent = exponent as u32 & 31;
+    let mask = 1u32.wrapping_shl(exponent).wrapping_sub(1) as i32;
+    let threshold = (mask >> 1).wrapping_add(i32::from(x < 0));
+    x.wrapping_shr(exponent)
+        .wrapping_add(i32::from((x & mask) > threshold))
+        .wrapping_add(offset)
+        .max(min)
+        .min(max) as i8
+}
+
+/// int8 CONV_2D as a register-blocked matrix product, bit-exact with TFLite Micro's reference
+/// `ConvPerChannel` (as [`conv2d_i8`], which it replaces in generated code).
+///
+/// Output pixels go two at a time (A and B): each pixel's window is written once into
+/// `scratch` as an im2col column of 16-bit values (out-of-image taps as the input zero point,
+/// which with the folded bias is exact: see [`Conv2dI8Blocked::input_zero_point`]); then each
+/// pair of output channels is one pass over both columns with all four accumulators in
+/// registers (`mac2x2_i8`: per group of four taps, two weight words and four input words feed
+/// eight `SMLAD`s on Cortex-M4), and the four results are requantized and stored. An odd last
+/// pixel is computed with a stale B column whose results are dropped; an odd last channel
+/// takes `mac1x2_i8`.
+///
+/// `scratch` holds `4 * G` words (`G` groups, see [`Conv2dI8Blocked`]). The batch count is the
+/// number of whole images in both `input` and `output`. Zero dimensions write nothing; if the
+/// weights, scratch, biases or requantization parameters do not fit the shapes (never for the
+/// compiler's parameters) the channels and pixels they do not cover are left as they are.
+pub fn conv2d_i8_blocked(
+    p: &Conv2dI8Blocked,
+    input: &[i8],
+    output: &mut [i8],
+    scratch: &mut [i32],
+) {
+    let g = &p.geometry;
+    let depth = g.output_depth;
+    let groups = blocked_groups(g);
+    if groups == 0 || depth == 0 {
+        return;
+    }
+    let Some(columns) = scratch.get_mut(..groups.wrapping_mul(4)) else {
+        return;
+    };
+    let (columns, _) = columns.as_chunks_mut::<4>();
+    let pairs = depth / 2;
+    let Some((pair_weights, last_weights)) = p
+        .weights
+        .split_at_checked(pairs.wrapping_mul(groups).wrapping_mul(8))
+    else {
+        return;
+    };
+    let (pair_weights, _) = pair_weights.as_chunks::<8>();
+    let last_weights = last_weights.as_chunks::<4>().0;
+    let (channel_pairs, last_channel) = p.channels.as_chunks::<2>();
+    // An odd depth's last channel, computed alone.
+    let last_channel = last_channel.first().filter(|_| depth % 2 == 1);
+    let (offset, min, max) = (p.output_offset, p.output_min, p.output_max);
+    let image_len = size([g.input_height, g.input_width, g.input_depth]);
+    let out_image_len = size([g.output_height, g.output_width, depth]);
+    for (image, out_image) in rows(input, image_len, output, out_image_len) {
+        let mut out_pixels = chunks_mut(out_image, depth);
+        let (mut y, mut x) = (0usize, 0usize);
+        let mut next = |lane: usize, columns: &mut [[i32; 4]]| {
+            gather(g, image, y, x, p.input_zero_point, columns, lane);
+            x += 1;
+            if x == g.output_width {
+                x = 0;
+                y = y.wrapping_add(1);
+            }
+        };
+        while let Some(out_a) = out_pixels.next() {
+            next(0, columns);
+            let mut out_b = out_pixels.next();
+            if out_b.is_some() {
+                next(2, columns);
+            }
+            let (a_pairs, _) = out_a.as_chunks_mut::<2>();
+            // Without a pixel B (an odd last pixel) its results are dropped.
+            let mut b_pairs = match out_b.as_deref_mut() {
+                Some(b) => b.as_chunks_mut::<2>().0.iter_mut(),
+                None => [].iter_mut(),
+            };
+            for ((a, ws), [c0, c1]) in a_pairs
+                .iter_mut()
+                .zip(pair_weights.chunks_exact(groups))
+                .zip(channel_pairs)
+            {
+                let acc = mac2x2_i8([c0[0], c1[0], c0[0], c1[0]], ws, columns);
+                a[0] = requantize(acc[0], c0[1], c0[2], offset, min, max);
+                a[1] = requantize(acc[1], c1[1], c1[2], offset, min, max);
+                if let Some(b) = b_pairs.next() {
+                    b[0] = requantize(acc[2], c0[1], c0[2], offset, min, max);
+                    b[1] = requantize(acc[3], c1[1], c1[2], offset, min, max);
+                }
+            }
+            if let (Some(&[bias, multiplier, exponent]), Some(ws)) =
+                (last_channel, last_weights.get(..groups))
+            {
+                let [a, b] = mac1x2_i8([bias, bias], ws, columns);
+                let last = depth.wrapping_sub(1);
+                if let Some(o) = out_a.get_mut(last) {
+                    *o = requantize(a, multiplier, exponent, offset, min, max);
+                }
+                if let Some(o) = out_b.and_then(|o| o.get_mut(last)) {
+                    *o = requantize(b, multiplier, exponent, offset, min, max);
+                }
+            }
+        }
+    }
 }
 
 /// float32 CONV_2D, following TFLite's reference kernel operation for operation: products of
@@ -380,6 +643,25 @@ mod tests {
         out
     }
 
+    /// The blocked kernel's weight order (see [`Conv2dI8Blocked::weights`]), as the compiler
+    /// lays it out.
+    fn blocked_weights(weights: &[i8], channels: usize, k: usize) -> std::vec::Vec<i8> {
+        let groups = k.div_ceil(4);
+        let at = |c: usize, i: usize| if i < k { weights[c * k + i] } else { 0 };
+        let mut out = std::vec::Vec::new();
+        for pair in 0..channels / 2 {
+            for group in 0..groups {
+                for c in [2 * pair, 2 * pair + 1] {
+                    out.extend((0..4).map(|j| at(c, 4 * group + j)));
+                }
+            }
+        }
+        if channels % 2 == 1 {
+            out.extend((0..4 * groups).map(|i| at(channels - 1, i)));
+        }
+        out
+    }
+
     /// Padding (SAME, asymmetric, none), strides, dilation in either direction, 1x1 filters,
     /// input offsets including 0 and 128, per-channel and per-tensor requantization, two batches:
     /// the folded bias with the border correction against the reference loop nest.
@@ -401,8 +683,16 @@ mod tests {
             [usize; 2],
             [usize; 2],
         );
-        let cases: [Case; 7] = [
+        let cases: [Case; 13] = [
             ([5, 6, 3], [5, 6, 4], [3, 3], [1, 1], [1, 1], [1, 1]),
+            // Word paths: whole taps (depth 4, 8), whole rows (depth 1, width 4), odd pixel
+            // and channel counts, 1x1 with stride.
+            ([5, 5, 8], [5, 5, 7], [3, 3], [1, 1], [1, 1], [1, 1]),
+            ([6, 5, 4], [3, 3, 3], [3, 3], [2, 2], [1, 1], [1, 1]),
+            ([9, 6, 1], [5, 3, 5], [4, 4], [2, 2], [1, 1], [2, 1]),
+            ([5, 7, 12], [3, 4, 9], [1, 1], [2, 2], [1, 1], [0, 0]),
+            ([4, 4, 16], [4, 4, 1], [1, 1], [1, 1], [1, 1], [0, 0]),
+            ([7, 3, 4], [7, 3, 2], [3, 2], [1, 1], [2, 2], [2, 1]),
             ([5, 6, 3], [3, 3, 5], [3, 3], [2, 2], [1, 1], [1, 1]),
             ([5, 6, 2], [3, 4, 3], [3, 3], [1, 1], [1, 1], [0, 0]),
             ([4, 4, 8], [4, 4, 6], [1, 1], [1, 1], [1, 1], [0, 0]),
@@ -448,12 +738,84 @@ mod tests {
                 };
                 let mut out = std::vec![0i8; 2 * output[0] * output[1] * channels];
                 conv2d_i8(&p, &x, &mut out);
+                let want = naive_i8(&p, &bias, &x);
                 assert_eq!(
-                    out,
-                    naive_i8(&p, &bias, &x),
+                    out, want,
                     "{g:?}, per-tensor {per_tensor}, offset {input_offset}"
                 );
+                let records: std::vec::Vec<[i32; 3]> = (0..channels)
+                    .map(|c| {
+                        let (m, s) = p.requantize.channel(c).unwrap();
+                        [folded[c], m, -s]
+                    })
+                    .collect();
+                let blocked = Conv2dI8Blocked {
+                    geometry: g,
+                    weights: &blocked_weights(&weights, channels, filter_len),
+                    channels: &records,
+                    input_zero_point: -input_offset as i8,
+                    output_offset: p.output_offset,
+                    output_min: p.output_min,
+                    output_max: p.output_max,
+                };
+                let mut scratch = std::vec![0x5a5a_5a5a_i32; 4 * blocked_groups(&g)];
+                let mut out = std::vec![0i8; 2 * output[0] * output[1] * channels];
+                conv2d_i8_blocked(&blocked, &x, &mut out, &mut scratch);
+                assert_eq!(
+                    out, want,
+                    "blocked: {g:?}, per-tensor {per_tensor}, offset {input_offset}"
+                );
             }
+        }
+    }
+
+    /// The blocked kernel's requantization against the general one over its whole domain:
+    /// multipliers in `[0, 2^31)`, exponents 0 to 31, extreme accumulators.
+    #[test]
+    fn fast_requantize_matches_requantize_to_i8() {
+        let mut state = 0x2545_f491_u32;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            state
+        };
+        let accs = [
+            0,
+            1,
+            -1,
+            2,
+            -2,
+            i32::MAX,
+            i32::MIN,
+            i32::MIN + 1,
+            1 << 30,
+            -(1 << 30),
+        ];
+        for round in 0..300_000u32 {
+            let acc = match round % 3 {
+                0 => accs[(round / 3) as usize % accs.len()],
+                1 => next() as i32 >> (next() % 31),
+                _ => next() as i32,
+            };
+            let multiplier = match round % 7 {
+                0 => i32::MAX,
+                1 => 0,
+                2 => 1 << 30,
+                _ => (next() & 0x7fff_ffff) as i32,
+            };
+            let exponent = (next() % 32) as i32;
+            let offset = (next() % 256) as i32 - 128;
+            let (min, max) = if round % 2 == 0 {
+                (-128, 127)
+            } else {
+                (offset, 127)
+            };
+            assert_eq!(
+                requantize(acc, multiplier, exponent, offset, min, max),
+                requantize_to_i8(acc, multiplier, -exponent, offset, min, max),
+                "{acc} {multiplier} {exponent} {offset}"
+            );
         }
     }
 

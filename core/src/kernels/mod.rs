@@ -77,7 +77,7 @@ pub use pool::*;
 pub use requantize::Requantize;
 pub use shape::*;
 
-pub use conv::{conv2d_f32, conv2d_i8};
+pub use conv::{conv2d_f32, conv2d_i8, conv2d_i8_blocked};
 pub use depthwise::{depthwise_conv2d_f32, depthwise_conv2d_i8};
 pub use fully_connected::{fully_connected_f32, fully_connected_i8};
 pub use softmax::{softmax_f32, softmax_i8};
@@ -170,6 +170,40 @@ pub struct Conv2dI8<'a> {
     pub input_offset: i32,
     /// Accumulator to output scale.
     pub requantize: Requantize<'a>,
+    /// The output's zero point.
+    pub output_offset: i32,
+    /// Smallest output value.
+    pub output_min: i32,
+    /// Largest output value.
+    pub output_max: i32,
+}
+
+/// CONV_2D with int8 input, weights and output, as a register-blocked matrix product
+/// ([`conv2d_i8_blocked`]): the compiler's choice for every int8 CONV_2D.
+///
+/// The reduction dimension of one output channel, `K = filter_height * filter_width *
+/// input_depth` values in `[filter_height][filter_width][input_depth]` order, goes in groups
+/// of four, `G = ceil(K / 4)` groups, the last one zero-padded.
+#[derive(Clone, Copy, Debug)]
+pub struct Conv2dI8Blocked<'a> {
+    /// Shapes, strides and padding.
+    pub geometry: Conv2dGeometry,
+    /// Weights in the order the kernel reads them (re-laid out at compile time, padded to whole
+    /// groups): for each pair of output channels `(2j, 2j + 1)` and each group, channel `2j`'s
+    /// four weights then channel `2j + 1`'s (`8 * G` bytes per pair); after the pairs, for an odd
+    /// output depth, the last channel's groups (`4 * G` bytes).
+    pub weights: &'a [i8],
+    /// Per output channel `c`: `[bias, multiplier, exponent]`, where `bias` is `bias[c] +
+    /// input_offset * sum(weights[c])` (the model's bias, 0 without one, plus the input offset's
+    /// share of every tap), folded at compile time, and `multiplier` (in `[0, 2^31)`) and
+    /// `exponent` (in `0..=31`) requantize the accumulator as TFLM's
+    /// `MultiplyByQuantizedMultiplier(acc, multiplier, -exponent)`. One record per channel,
+    /// read in order, also for a per-tensor scale: the compiler chooses this kernel only for
+    /// scales below 1 (no left shift). An exponent above 31 counts modulo 32.
+    pub channels: &'a [[i32; 3]],
+    /// The input's zero point: the value of a tap outside the image, whose product with its
+    /// weight cancels that tap's share of the folded bias (so every window is computed whole).
+    pub input_zero_point: i8,
     /// The output's zero point.
     pub output_offset: i32,
     /// Smallest output value.

@@ -104,6 +104,39 @@ pub fn mac4_broadcast_i8(acc: [i32; 4], x: &[i8; 1], w: &[i8; 4]) -> [i32; 4] {
     ]
 }
 
+/// [`portable::widen4_i8`](super::portable::widen4_i8): the word's `SXTB16` (bytes 0 and 2) and
+/// `SXTB16 ..., ROR #8` (bytes 1 and 3).
+#[inline(always)]
+pub fn widen4_i8(x: [i8; 4]) -> [i32; 2] {
+    let x = word(&x);
+    [dsp::sxtb16(x) as i32, dsp::sxtb16_ror8(x) as i32]
+}
+
+/// [`portable::mac2x2_i8`](super::portable::mac2x2_i8): per group, the two channels' weight
+/// words split by `SXTB16` into the lane order of the inputs, and eight `SMLAD`s, in one `asm!`
+/// loop ([`dsp::mac2x2_blocks`]).
+#[inline(always)]
+pub fn mac2x2_i8(acc: [i32; 4], ws: &[[i8; 8]], xs: &[[i32; 4]]) -> [i32; 4] {
+    let groups = ws.len().min(xs.len());
+    let (Some(ws), Some(xs)) = (ws.get(..groups), xs.get(..groups)) else {
+        return acc;
+    };
+    dsp::mac2x2_blocks(acc, ws, xs)
+}
+
+/// [`portable::mac1x2_i8`](super::portable::mac1x2_i8) with `SXTB16` and `SMLAD`.
+#[inline(always)]
+pub fn mac1x2_i8(acc: [i32; 2], ws: &[[i8; 4]], xs: &[[i32; 4]]) -> [i32; 2] {
+    ws.iter().zip(xs).fold(acc, |[a, b], (w, x)| {
+        let w = word(w);
+        let (even, odd) = (dsp::sxtb16(w), dsp::sxtb16_ror8(w));
+        [
+            dsp::smlad(x[1] as u32, odd, dsp::smlad(x[0] as u32, even, a)),
+            dsp::smlad(x[3] as u32, odd, dsp::smlad(x[2] as u32, even, b)),
+        ]
+    })
+}
+
 /// `SXTB16`, `SXTB16 ..., ROR #8` and the `SMLAxy` multiply-accumulates of the DSP extension,
 /// through stable `asm!`, and [`dot2_blocks8`](insn::dot2_blocks8), a whole MAC loop in one
 /// `asm!` block.
@@ -252,6 +285,62 @@ mod insn {
         }
         (a0, a1)
     }
+
+    /// `[A.0, A.1, B.0, B.1] + ...` of [`mac2x2_i8`](super::mac2x2_i8) over whole groups (both
+    /// slices the same length): per group two weight words (`SXTB16` each into even and odd
+    /// lanes), four input words, eight `SMLAD`s; post-incremented loads, one group per
+    /// iteration, all twelve values in registers.
+    #[inline(always)]
+    pub fn mac2x2_blocks(acc: [i32; 4], ws: &[[i8; 8]], xs: &[[i32; 4]]) -> [i32; 4] {
+        let groups = ws.len();
+        if groups == 0 || xs.len() != groups {
+            return acc;
+        }
+        let [mut a0, mut a1, mut a2, mut a3] = acc;
+        // SAFETY: the loop runs `groups` times and reads 8 bytes through `pw` and 16 through
+        // `px` per iteration, which the slices hold (`groups` elements each, checked above;
+        // `LDR` needs no alignment on Cortex-M4). It writes no memory and uses no stack; it
+        // changes the flags (`SUBS`), which are not declared preserved.
+        unsafe {
+            asm!(
+                "2:",
+                "ldr {w0}, [{pw}], #4",
+                "ldr {w1}, [{pw}], #4",
+                "sxtb16 {e0}, {w0}",
+                "sxtb16 {w0}, {w0}, ror #8",
+                "sxtb16 {e1}, {w1}",
+                "sxtb16 {w1}, {w1}, ror #8",
+                "ldr {x}, [{px}], #4",
+                "smlad {a0}, {x}, {e0}, {a0}",
+                "smlad {a1}, {x}, {e1}, {a1}",
+                "ldr {x}, [{px}], #4",
+                "smlad {a0}, {x}, {w0}, {a0}",
+                "smlad {a1}, {x}, {w1}, {a1}",
+                "ldr {x}, [{px}], #4",
+                "smlad {a2}, {x}, {e0}, {a2}",
+                "smlad {a3}, {x}, {e1}, {a3}",
+                "ldr {x}, [{px}], #4",
+                "smlad {a2}, {x}, {w0}, {a2}",
+                "smlad {a3}, {x}, {w1}, {a3}",
+                "subs {n}, {n}, #1",
+                "bne 2b",
+                pw = inout(reg) ws.as_ptr() => _,
+                px = inout(reg) xs.as_ptr() => _,
+                n = inout(reg) groups => _,
+                a0 = inout(reg) a0,
+                a1 = inout(reg) a1,
+                a2 = inout(reg) a2,
+                a3 = inout(reg) a3,
+                w0 = out(reg) _,
+                w1 = out(reg) _,
+                e0 = out(reg) _,
+                e1 = out(reg) _,
+                x = out(reg) _,
+                options(nostack, readonly),
+            );
+        }
+        [a0, a1, a2, a3]
+    }
 }
 
 /// The instructions of [`insn`] emulated with the same lane arithmetic, so that the host tests
@@ -314,6 +403,26 @@ mod emulated {
         }
         (a0, a1)
     }
+
+    /// The `asm!` loop's lane arithmetic, group by group.
+    pub fn mac2x2_blocks(acc: [i32; 4], ws: &[[i8; 8]], xs: &[[i32; 4]]) -> [i32; 4] {
+        let groups = ws.len();
+        if groups == 0 || xs.len() != groups {
+            return acc;
+        }
+        let word = |b: &[i8]| u32::from_le_bytes([b[0] as u8, b[1] as u8, b[2] as u8, b[3] as u8]);
+        ws.iter().zip(xs).fold(acc, |[a0, a1, a2, a3], (w, x)| {
+            let (w0, w1) = (word(&w[..4]), word(&w[4..]));
+            let (e0, o0, e1, o1) = (sxtb16(w0), sxtb16_ror8(w0), sxtb16(w1), sxtb16_ror8(w1));
+            let x = x.map(|v| v as u32);
+            [
+                smlad(x[1], o0, smlad(x[0], e0, a0)),
+                smlad(x[1], o1, smlad(x[0], e1, a1)),
+                smlad(x[3], o0, smlad(x[2], e0, a2)),
+                smlad(x[3], o1, smlad(x[2], e1, a3)),
+            ]
+        })
+    }
 }
 
 #[cfg(test)]
@@ -321,6 +430,7 @@ mod tests {
     use super::super::portable;
     use super::super::portable::tests::{ACCS, Bytes};
     use super::*;
+    extern crate std;
 
     #[test]
     fn dot_products_match_portable() {
@@ -359,6 +469,42 @@ mod tests {
                 mac4_broadcast_i8(acc, &[x[0]], &w),
                 portable::mac4_broadcast_i8(acc, &[x[0]], &w)
             );
+        }
+    }
+
+    #[test]
+    fn blocked_conv_primitives_match_portable() {
+        let mut bytes = Bytes::new(0x3c6e_f372_fe94_f82b);
+        for groups in 0..12 {
+            for extreme in [false, true] {
+                let ws: std::vec::Vec<[i8; 8]> = (0..groups)
+                    .map(|_| bytes.vec(8, extreme).try_into().unwrap())
+                    .collect();
+                let xs: std::vec::Vec<[i32; 4]> = (0..groups)
+                    .map(|_| {
+                        let a = widen4_i8(bytes.vec(4, extreme).try_into().unwrap());
+                        let b = widen4_i8(bytes.vec(4, extreme).try_into().unwrap());
+                        [a[0], a[1], b[0], b[1]]
+                    })
+                    .collect();
+                let ws1: std::vec::Vec<[i8; 4]> =
+                    ws.iter().map(|w| w[..4].try_into().unwrap()).collect();
+                for acc in ACCS {
+                    let acc4 = [acc, acc ^ 5, acc.wrapping_add(9), !acc];
+                    assert_eq!(
+                        mac2x2_i8(acc4, &ws, &xs),
+                        portable::mac2x2_i8(acc4, &ws, &xs)
+                    );
+                    assert_eq!(
+                        mac1x2_i8([acc, !acc], &ws1, &xs),
+                        portable::mac1x2_i8([acc, !acc], &ws1, &xs)
+                    );
+                }
+            }
+        }
+        for _ in 0..1000 {
+            let x: [i8; 4] = bytes.vec(4, false).try_into().unwrap();
+            assert_eq!(widen4_i8(x), portable::widen4_i8(x));
         }
     }
 

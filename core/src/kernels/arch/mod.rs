@@ -23,9 +23,12 @@
 //! - `mac4_i8(acc, x, w)`: `acc[j] + x[j] * w[j]` for four adjacent channels (DEPTHWISE_CONV_2D,
 //!   depth multiplier 1);
 //! - `mac4_broadcast_i8(acc, [x], w)`: `acc[j] + x * w[j]` for four channels sharing one input
-//!   (DEPTHWISE_CONV_2D, depth multiplier a multiple of 4).
+//!   (DEPTHWISE_CONV_2D, depth multiplier a multiple of 4);
+//! - `widen4_i8(x)`, `mac2x2_i8(acc, ws, xs)`, `mac1x2_i8(acc, ws, xs)`: CONV_2D as a
+//!   register-blocked matrix product over im2col columns of 16-bit inputs, two output channels
+//!   by two pixels (or one channel by two) per pass.
 //!
-//! A new backend (Helium, RISC-V P) is a module with these four functions, a line in `build.rs`
+//! A new backend (Helium, RISC-V P) is a module with these functions, a line in `build.rs`
 //! and a line below.
 
 // The reference, compiled everywhere: the other backends use its scalar tail.
@@ -40,4 +43,6 @@ use armv7em as backend;
 #[cfg(embedml_backend = "portable")]
 use portable as backend;
 
-pub(super) use backend::{dot_i8, dot2_i8, mac4_broadcast_i8, mac4_i8};
+pub(super) use backend::{
+    dot_i8, dot2_i8, mac1x2_i8, mac2x2_i8, mac4_broadcast_i8, mac4_i8, widen4_i8,
+};

@@ -52,6 +52,64 @@ pub fn mac4_broadcast_i8(acc: [i32; 4], x: &[i8; 1], w: &[i8; 4]) -> [i32; 4] {
     ]
 }
 
+/// The two words in which the blocked CONV_2D kernel keeps one group of four int8 inputs of
+/// one pixel: `[x0 | x2 << 16, x1 | x3 << 16]`, each value sign-extended to a 16-bit half. It is
+/// the lane order `SXTB16` and `SXTB16 ..., ROR #8` give a word of weights, so one `SMLAD` of
+/// matching words multiplies two input-weight pairs.
+#[inline(always)]
+pub fn widen4_i8(x: [i8; 4]) -> [i32; 2] {
+    let half = |v: i8| u32::from(v as i16 as u16);
+    [
+        (half(x[0]) | half(x[2]) << 16) as i32,
+        (half(x[1]) | half(x[3]) << 16) as i32,
+    ]
+}
+
+/// The four inputs of one group of one pixel back from [`widen4_i8`]'s words.
+#[inline(always)]
+fn narrow4(even: i32, odd: i32) -> [i32; 4] {
+    let (lo, hi) = (|w: i32| i32::from(w as i16), |w: i32| w >> 16);
+    [lo(even), lo(odd), hi(even), hi(odd)]
+}
+
+/// `Σ x[j] * w[j]` over one group of four, wrapping.
+#[inline(always)]
+fn group_dot(x: [i32; 4], w: &[i8]) -> i32 {
+    x.iter()
+        .zip(w)
+        .fold(0i32, |s, (&x, &w)| s.wrapping_add(x * i32::from(w)))
+}
+
+/// Two output channels by two pixels of the blocked CONV_2D kernel, wrapping: `ws[g]` holds
+/// group `g` (four weights) of channel 0, then of channel 1; `xs[g]` the [`widen4_i8`] words of
+/// group `g` of pixel A, then of pixel B. Returns `[A.0, A.1, B.0, B.1]` added to `acc`, over
+/// the groups both hold.
+#[inline(always)]
+pub fn mac2x2_i8(acc: [i32; 4], ws: &[[i8; 8]], xs: &[[i32; 4]]) -> [i32; 4] {
+    ws.iter().zip(xs).fold(acc, |acc, (w, x)| {
+        let (a, b) = (narrow4(x[0], x[1]), narrow4(x[2], x[3]));
+        let (w0, w1) = (&w[..4], &w[4..]);
+        [
+            acc[0].wrapping_add(group_dot(a, w0)),
+            acc[1].wrapping_add(group_dot(a, w1)),
+            acc[2].wrapping_add(group_dot(b, w0)),
+            acc[3].wrapping_add(group_dot(b, w1)),
+        ]
+    })
+}
+
+/// One output channel by two pixels, as [`mac2x2_i8`] with `ws[g]` the channel's group `g`:
+/// `[A, B]` added to `acc`.
+#[inline(always)]
+pub fn mac1x2_i8(acc: [i32; 2], ws: &[[i8; 4]], xs: &[[i32; 4]]) -> [i32; 2] {
+    ws.iter().zip(xs).fold(acc, |acc, (w, x)| {
+        [
+            acc[0].wrapping_add(group_dot(narrow4(x[0], x[1]), w)),
+            acc[1].wrapping_add(group_dot(narrow4(x[2], x[3]), w)),
+        ]
+    })
+}
+
 #[cfg(test)]
 pub(super) mod tests {
     extern crate std;
