@@ -7,7 +7,7 @@ use super::epilogue::{bias_f32, clamp_f32};
 use super::slices::{chunks, chunks_mut, enumerate, rows, size, span};
 use super::window::{Window, for_each_pixel};
 use super::{Conv2dF32, Conv2dGeometry, Conv2dI8, Conv2dI8Blocked};
-use crate::quant::requantize_to_i8;
+use crate::quant::{ScaleDown, requantize_to_i8, scale_down};
 
 /// Folds `dot(acc, inputs, at)` over the in-image taps of one output pixel of CONV_2D, in the
 /// reference order (filter rows, filter columns, input channels), a run of contiguous input
@@ -332,22 +332,10 @@ fn gather(
 
 /// TFLM's requantization of one accumulator ([`requantize_to_i8`]) for a multiplier in
 /// `[0, 2^31)` and a right shift by `exponent` in `0..=31` (see
-/// [`Conv2dI8Blocked::channels`]), without the general function's tests: the doubling high
-/// multiply cannot saturate (only `i32::MIN * i32::MIN` does) and the rounding shift needs no
-/// range checks. Wrapping operations only: none overflows for such parameters, and a debug
-/// build has no overflow check to keep.
+/// [`Conv2dI8Blocked::channels`]), through [`scale_down`].
 #[inline(always)]
 fn requantize(acc: i32, multiplier: i32, exponent: i32, offset: i32, min: i32, max: i32) -> i8 {
-    // `round(acc * multiplier / 2^31)`, ties up: gemmlowp's nudge, as one arithmetic shift.
-    let x = (i64::from(acc)
-        .wrapping_mul(i64::from(multiplier))
-        .wrapping_add(1 << 30)
-        >> 31) as i32;
-    let exponent = exponent as u32 & 31;
-    let mask = 1u32.wrapping_shl(exponent).wrapping_sub(1) as i32;
-    let threshold = (mask >> 1).wrapping_add(i32::from(x < 0));
-    x.wrapping_shr(exponent)
-        .wrapping_add(i32::from((x & mask) > threshold))
+    scale_down(acc, multiplier, exponent)
         .wrapping_add(offset)
         .max(min)
         .min(max) as i8
@@ -429,11 +417,15 @@ pub fn conv2d_i8_blocked(
                 .zip(channel_pairs)
             {
                 let acc = mac2x2_i8([c0[0], c1[0], c0[0], c1[0]], ws, columns);
-                a[0] = requantize(acc[0], c0[1], c0[2], offset, min, max);
-                a[1] = requantize(acc[1], c1[1], c1[2], offset, min, max);
+                let (s0, s1) = (ScaleDown::new(c0[1], c0[2]), ScaleDown::new(c1[1], c1[2]));
+                let out = |scale: &ScaleDown, acc: i32| {
+                    scale.apply(acc).wrapping_add(offset).max(min).min(max) as i8
+                };
+                a[0] = out(&s0, acc[0]);
+                a[1] = out(&s1, acc[1]);
                 if let Some(b) = b_pairs.next() {
-                    b[0] = requantize(acc[2], c0[1], c0[2], offset, min, max);
-                    b[1] = requantize(acc[3], c1[1], c1[2], offset, min, max);
+                    b[0] = out(&s0, acc[2]);
+                    b[1] = out(&s1, acc[3]);
                 }
             }
             if let (Some(&[bias, multiplier, exponent]), Some(ws)) =

@@ -5,7 +5,7 @@
 
 use super::epilogue::clamp_f32;
 use super::slices::{chunks_mut, enumerate};
-use crate::quant::{multiply_by_quantized_multiplier, requantize_to_i8};
+use crate::quant::{ScaleDown, multiply_by_quantized_multiplier, requantize_to_i8, scales_down};
 
 /// Index arithmetic of a broadcasting binary op over shapes of rank <= 4, padded with leading 1s:
 /// `output[i0, i1, i2, i3]` reads `input1[Σ ik * input1_strides[k]]` and
@@ -231,26 +231,127 @@ fn add_output(p: &AddI8, raw: i32) -> i8 {
     )
 }
 
-binary_kernel!(
-    /// int8 ADD, bit-exact with TFLite Micro's reference kernel: each input offset, shifted left
-    /// by `left_shift` and rescaled; the sum (wrapping int32) rescaled to the output, offset,
-    /// clamped.
-    add_i8, add_i8_in_place, AddI8, i8,
-    |p, x, y| {
-        let (a, b) = rescaled_inputs(p, x, y);
-        add_output(p, a.wrapping_add(b))
-    }
-);
+/// ADD and SUB's arithmetic for the parameters TFLite gives them, held in locals for a loop:
+/// every rescale a scale below 1 ([`scale_down`]) and a headroom of at most 20 bits, so that
+/// the shifted inputs (at most 255 in magnitude before the shift) and their sum fit in 32 bits.
+struct FastAdd {
+    offsets: [i32; 2],
+    scales: [ScaleDown; 3],
+    left_shift: u32,
+    output: (i32, i32, i32),
+}
 
-binary_kernel!(
-    /// int8 SUB, bit-exact with TFLite Micro's reference kernel: as [`add_i8`] with the second
-    /// rescaled input subtracted.
-    sub_i8, sub_i8_in_place, AddI8, i8,
-    |p, x, y| {
-        let (a, b) = rescaled_inputs(p, x, y);
-        add_output(p, a.wrapping_sub(b))
+impl FastAdd {
+    /// The fast form of `p`, if its parameters are in that domain and neither input is
+    /// broadcast.
+    #[inline(always)]
+    fn new(p: &AddI8) -> Option<FastAdd> {
+        let fits = p.broadcast.is_none()
+            && (0..=20).contains(&p.left_shift)
+            && scales_down(p.input1_multiplier, p.input1_shift)
+            && scales_down(p.input2_multiplier, p.input2_shift)
+            && scales_down(p.output_multiplier, p.output_shift);
+        fits.then(|| FastAdd {
+            offsets: [p.input1_offset, p.input2_offset],
+            scales: [
+                ScaleDown::new(p.input1_multiplier, p.input1_shift.wrapping_neg()),
+                ScaleDown::new(p.input2_multiplier, p.input2_shift.wrapping_neg()),
+                ScaleDown::new(p.output_multiplier, p.output_shift.wrapping_neg()),
+            ],
+            left_shift: p.left_shift.unsigned_abs(),
+            output: (p.output_offset, p.output_min, p.output_max),
+        })
     }
-);
+
+    /// `x + y` (or `x - y` if `subtract`), as [`rescaled_inputs`] and [`add_output`] compute it.
+    #[inline(always)]
+    fn apply(&self, x: i8, y: i8, subtract: bool) -> i8 {
+        let scale = |v: i8, i: usize| {
+            let shifted = i32::from(v)
+                .wrapping_add(self.offsets[i])
+                .wrapping_shl(self.left_shift);
+            self.scales[i].apply(shifted)
+        };
+        let (a, b) = (scale(x, 0), scale(y, 1));
+        let raw = if subtract {
+            a.wrapping_sub(b)
+        } else {
+            a.wrapping_add(b)
+        };
+        let (offset, min, max) = self.output;
+        self.scales[2]
+            .apply(raw)
+            .wrapping_add(offset)
+            .max(min)
+            .min(max) as i8
+    }
+}
+
+/// ADD or SUB: the fast loop when [`FastAdd`] applies, else the general broadcasting one.
+#[inline(always)]
+fn add_or_sub(p: &AddI8, input1: &[i8], input2: &[i8], output: &mut [i8], subtract: bool) {
+    if let Some(fast) = FastAdd::new(p) {
+        for ((o, &x), &y) in output.iter_mut().zip(input1).zip(input2) {
+            *o = fast.apply(x, y, subtract);
+        }
+        return;
+    }
+    for_each_element(p.broadcast.as_ref(), input1, input2, output, |x, y| {
+        let (a, b) = rescaled_inputs(p, x, y);
+        add_output(
+            p,
+            if subtract {
+                a.wrapping_sub(b)
+            } else {
+                a.wrapping_add(b)
+            },
+        )
+    });
+}
+
+/// [`add_or_sub`] with the output overwriting input 1.
+#[inline(always)]
+fn add_or_sub_in_place(p: &AddI8, data: &mut [i8], input2: &[i8], subtract: bool) {
+    if let Some(fast) = FastAdd::new(p) {
+        for (v, &y) in data.iter_mut().zip(input2) {
+            *v = fast.apply(*v, y, subtract);
+        }
+        return;
+    }
+    for_each_element_in_place(p.broadcast.as_ref(), data, input2, |x, y| {
+        let (a, b) = rescaled_inputs(p, x, y);
+        add_output(
+            p,
+            if subtract {
+                a.wrapping_sub(b)
+            } else {
+                a.wrapping_add(b)
+            },
+        )
+    });
+}
+
+/// int8 ADD, bit-exact with TFLite Micro's reference kernel: each input offset, shifted left by
+/// `left_shift` and rescaled; the sum (wrapping int32) rescaled to the output, offset, clamped.
+pub fn add_i8(p: &AddI8, input1: &[i8], input2: &[i8], output: &mut [i8]) {
+    add_or_sub(p, input1, input2, output, false);
+}
+
+/// [`add_i8`] with the output overwriting input 1.
+pub fn add_i8_in_place(p: &AddI8, input1_and_output: &mut [i8], input2: &[i8]) {
+    add_or_sub_in_place(p, input1_and_output, input2, false);
+}
+
+/// int8 SUB, bit-exact with TFLite Micro's reference kernel: as [`add_i8`] with the second
+/// rescaled input subtracted.
+pub fn sub_i8(p: &AddI8, input1: &[i8], input2: &[i8], output: &mut [i8]) {
+    add_or_sub(p, input1, input2, output, true);
+}
+
+/// [`sub_i8`] with the output overwriting input 1.
+pub fn sub_i8_in_place(p: &AddI8, input1_and_output: &mut [i8], input2: &[i8]) {
+    add_or_sub_in_place(p, input1_and_output, input2, true);
+}
 
 binary_kernel!(
     /// int8 MUL, bit-exact with TFLite Micro's reference kernel: the product of the offset inputs
@@ -783,5 +884,50 @@ mod tests {
         assert_eq!(shift_left(3, 31), i32::MIN);
         assert_eq!(shift_left(1, 32), 0);
         assert_eq!(shift_left(1, -1), 0);
+    }
+
+    /// The fast ADD and SUB loop against the general arithmetic, element by element, over
+    /// every input pair and scales from 1/64 to 64 times apart.
+    #[test]
+    fn fast_add_and_sub_match_the_general_arithmetic() {
+        let mut state = 0x9e37_79b9_u32;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            state
+        };
+        let xs: Vec<i8> = (0..65536).map(|i| (i & 0xff) as u8 as i8).collect();
+        let ys: Vec<i8> = (0..65536).map(|i| (i >> 8) as u8 as i8).collect();
+        for _ in 0..24 {
+            let scale =
+                |next: &mut dyn FnMut() -> u32| 2f32.powf((next() % 1300) as f32 / 100.0 - 6.5);
+            let scales = [scale(&mut next), scale(&mut next), scale(&mut next)];
+            let zps = [0, 1, 2].map(|_| (next() % 256) as i32 - 128);
+            let range = if next() % 2 == 0 {
+                (-128, 127)
+            } else {
+                (zps[2], 127)
+            };
+            let p = add_params(scales, zps, range);
+            assert!(FastAdd::new(&p).is_some(), "{p:?}");
+            for subtract in [false, true] {
+                let mut out = std::vec![0i8; xs.len()];
+                if subtract {
+                    sub_i8(&p, &xs, &ys, &mut out);
+                } else {
+                    add_i8(&p, &xs, &ys, &mut out);
+                }
+                for ((&o, &x), &y) in out.iter().zip(&xs).zip(&ys) {
+                    let (a, b) = rescaled_inputs(&p, x, y);
+                    let raw = if subtract {
+                        a.wrapping_sub(b)
+                    } else {
+                        a.wrapping_add(b)
+                    };
+                    assert_eq!(o, add_output(&p, raw), "{p:?} {x} {y} {subtract}");
+                }
+            }
+        }
     }
 }
