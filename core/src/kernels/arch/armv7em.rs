@@ -288,7 +288,7 @@ mod insn {
 
     /// `[A.0, A.1, B.0, B.1] + ...` of [`mac2x2_i8`](super::mac2x2_i8) over whole groups (both
     /// slices the same length): per group two weight words (`SXTB16` each into even and odd
-    /// lanes), four input words, eight `SMLAD`s; post-incremented loads, one group per
+    /// lanes), four input words, eight `SMLAD`s; post-incremented loads, two groups per
     /// iteration, all twelve values in registers.
     #[inline(always)]
     pub fn mac2x2_blocks(acc: [i32; 4], ws: &[[i8; 8]], xs: &[[i32; 4]]) -> [i32; 4] {
@@ -303,6 +303,11 @@ mod insn {
         // changes the flags (`SUBS`), which are not declared preserved.
         unsafe {
             asm!(
+                // Two groups per iteration, `n` counting the pairs left after this one; an odd
+                // count enters at the second group of the first iteration.
+                "lsrs {n}, {n}, #1",
+                "bcs 3f",
+                "subs {n}, {n}, #1",
                 "2:",
                 "ldr {w0}, [{pw}], #4",
                 "ldr {w1}, [{pw}], #4",
@@ -322,8 +327,27 @@ mod insn {
                 "ldr {x}, [{px}], #4",
                 "smlad {a2}, {x}, {w0}, {a2}",
                 "smlad {a3}, {x}, {w1}, {a3}",
+                "3:",
+                "ldr {w0}, [{pw}], #4",
+                "ldr {w1}, [{pw}], #4",
+                "sxtb16 {e0}, {w0}",
+                "sxtb16 {w0}, {w0}, ror #8",
+                "sxtb16 {e1}, {w1}",
+                "sxtb16 {w1}, {w1}, ror #8",
+                "ldr {x}, [{px}], #4",
+                "smlad {a0}, {x}, {e0}, {a0}",
+                "smlad {a1}, {x}, {e1}, {a1}",
+                "ldr {x}, [{px}], #4",
+                "smlad {a0}, {x}, {w0}, {a0}",
+                "smlad {a1}, {x}, {w1}, {a1}",
+                "ldr {x}, [{px}], #4",
+                "smlad {a2}, {x}, {e0}, {a2}",
+                "smlad {a3}, {x}, {e1}, {a3}",
+                "ldr {x}, [{px}], #4",
+                "smlad {a2}, {x}, {w0}, {a2}",
+                "smlad {a3}, {x}, {w1}, {a3}",
                 "subs {n}, {n}, #1",
-                "bne 2b",
+                "bpl 2b",
                 pw = inout(reg) ws.as_ptr() => _,
                 px = inout(reg) xs.as_ptr() => _,
                 n = inout(reg) groups => _,
