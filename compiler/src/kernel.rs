@@ -452,6 +452,11 @@ params! {
         weights: Constant<i8>, bias: Slice<i32>, accum_depth: usize, output_depth: usize,
         requantize: Requantize, output_offset: i32, output_min: i32, output_max: i32,
     }
+    /// `embedml::kernels::FullyConnectedI8Blocked`.
+    FullyConnectedI8Blocked {
+        weights: Packed, channels: Slice<[i32; 3]>, accum_depth: usize, output_depth: usize,
+        output_offset: i32, output_min: i32, output_max: i32,
+    }
     /// `embedml::kernels::FullyConnectedF32`.
     FullyConnectedF32 {
         weights: Constant<f32>, bias: Option<Constant<f32>>, accum_depth: usize,
@@ -626,6 +631,7 @@ pub mod kernels {
 
     kernels! {
         fully_connected_i8(FullyConnectedI8; I8) -> I8;
+        fully_connected_i8_blocked(FullyConnectedI8Blocked; I8) -> I8;
         fully_connected_f32(FullyConnectedF32; F32) -> F32;
         conv2d_i8(Conv2dI8; I8) -> I8;
         conv2d_i8_blocked(Conv2dI8Blocked; I8) -> I8, scratch I32;

@@ -7,7 +7,7 @@ use crate::program::{KernelCall, Operand};
 use crate::quant::{self, Activation};
 use crate::tflite::options_table;
 
-use super::lower::{ScaleRounding, WeightLayout};
+use super::lower::{ScaleRounding, WeightLayout, channel_records};
 use super::{Check, Geometry, Lower, Operator, Padding, Precision, options, window};
 
 options_table!(
@@ -230,6 +230,13 @@ impl Convolution {
         let [filter_height, filter_width] = self.geometry.filter;
         filter_height * filter_width * self.geometry.input[2]
     }
+
+    /// Whether `conv2d_i8_blocked` suits it: its weights, padded to whole groups of four, grow
+    /// by at most an eighth (3x3x3 filters by 1/27; a 3x3x1 filter would by a third).
+    fn blocks_well(&self) -> bool {
+        let k = self.reduction();
+        (k.div_ceil(4) * 4 - k) * 8 <= k
+    }
 }
 
 /// CONV_2D's `[channels][k]` int8 weights in the order `conv2d_i8_blocked` reads them: the
@@ -260,28 +267,6 @@ fn blocked_weights(weights: &[i8], channels: usize, k: usize) -> Vec<i8> {
     out
 }
 
-/// `conv2d_i8_blocked`'s per-channel records `[folded bias, multiplier, exponent]`, a
-/// per-tensor scale repeated for every channel; `None` unless every channel's scale is below 1
-/// (a shift of 0 or less: a right shift by `exponent = -shift`), the only scales it takes.
-fn blocked_channels(
-    bias: &[i32],
-    requantize: &kernel::Requantize,
-    channels: usize,
-) -> Option<Vec<[i32; 3]>> {
-    let (multipliers, shifts) = (&requantize.multipliers.0, &requantize.shifts.0);
-    let pick = |len: usize, c: usize| if len == 1 { 0 } else { c };
-    (0..channels)
-        .map(|c| {
-            let multiplier = *multipliers.get(pick(multipliers.len(), c))?;
-            let shift = i32::from(*shifts.get(pick(shifts.len(), c))?);
-            let exponent = -shift;
-            ((0..=31).contains(&exponent) && multiplier >= 0)
-                .then(|| Some([*bias.get(c)?, multiplier, exponent]))
-                .flatten()
-        })
-        .collect()
-}
-
 impl Operator for Conv2d {
     const NAMES: &'static [&'static str] = &["CONV_2D"];
 
@@ -304,8 +289,8 @@ impl Operator for Conv2d {
     fn scratch_bytes(&self) -> usize {
         match self.0.precision {
             // Two pixels' im2col columns of 16-bit values, whole groups of four.
-            Precision::Int8 => 4 * self.0.reduction().div_ceil(4) * 4,
-            Precision::Float32 => 0,
+            Precision::Int8 if self.0.blocks_well() => 4 * self.0.reduction().div_ceil(4) * 4,
+            _ => 0,
         }
     }
 
@@ -317,9 +302,10 @@ impl Operator for Conv2d {
                 let out = conv.weighted_output(cx)?;
                 let input_zero_point = i8::try_from(cx.zero_point(conv.input)).ok();
                 let bias = conv.folded_bias(cx, WeightLayout::Rows(per_channel));
-                if let (Some(input_zero_point), Some(channels), Operand::Arena(_)) = (
+                if let (true, Some(input_zero_point), Some(channels), Operand::Arena(_)) = (
+                    conv.blocks_well(),
                     input_zero_point,
-                    blocked_channels(&bias.0, &out.requantize, conv.geometry.output[2]),
+                    channel_records(&bias.0, &out.requantize, conv.geometry.output[2]),
                     cx.operand(conv.input)?,
                 ) {
                     let params = kernel::Conv2dI8Blocked {
@@ -342,9 +328,10 @@ impl Operator for Conv2d {
                         conv.output,
                     );
                 }
-                // A scale of 1 or more (a left shift), or a constant input (which a converter
-                // folds away, and which has no arena span to prove apart from the scratch
-                // buffer): the unblocked kernel.
+                // A filter whose groups would be padded by more than an eighth, a scale of 1 or
+                // more (a left shift), or a constant input (which a converter folds away, and
+                // which has no arena span to prove apart from the scratch buffer): the
+                // unblocked kernel.
                 let params = kernel::Conv2dI8 {
                     geometry: conv.geometry(),
                     weights: Constant::new(conv.filter),

@@ -7,7 +7,7 @@ use crate::program::KernelCall;
 use crate::quant::{self, Activation};
 use crate::tflite::options_table;
 
-use super::lower::{ScaleRounding, WeightLayout};
+use super::lower::{ScaleRounding, WeightLayout, channel_records};
 use super::{Check, Lower, Operator, Precision, options};
 
 options_table!(
@@ -45,6 +45,26 @@ pub struct FullyConnected {
     pub output_depth: usize,
     /// Fused activation.
     pub activation: Activation,
+}
+
+/// FULLY_CONNECTED's `[channels][k]` int8 weights (`k` a multiple of 4) in the order
+/// `fully_connected_i8_blocked` reads them: for each block of four channels, group by group
+/// (four values), the four channels' groups in turn; the remaining channels' rows after the
+/// blocks. The same bytes, reordered.
+fn blocked_weights(weights: &[i8], channels: usize, k: usize) -> Vec<i8> {
+    let at = |c: usize, i: usize| weights.get(c * k + i).copied().unwrap_or(0);
+    let mut out = Vec::with_capacity(channels * k);
+    for block in 0..channels / 4 {
+        for group in 0..k / 4 {
+            for c in 4 * block..4 * block + 4 {
+                out.extend((0..4).map(|j| at(c, 4 * group + j)));
+            }
+        }
+    }
+    for c in channels / 4 * 4..channels {
+        out.extend((0..k).map(|i| at(c, i)));
+    }
+    out
 }
 
 impl Operator for FullyConnected {
@@ -136,15 +156,42 @@ impl Operator for FullyConnected {
                     self.activation,
                     ScaleRounding::FloatProduct,
                 )?;
+                let bias = cx.folded_bias(
+                    input,
+                    weights,
+                    self.bias,
+                    output_depth,
+                    WeightLayout::Rows(accum_depth),
+                );
+                if let (true, Some(channels)) = (
+                    accum_depth.is_multiple_of(4),
+                    channel_records(&bias.0, &out.requantize, output_depth),
+                ) {
+                    let params = kernel::FullyConnectedI8Blocked {
+                        weights: kernel::Packed(blocked_weights(
+                            &cx.tensor(weights).i8s(),
+                            output_depth,
+                            accum_depth,
+                        )),
+                        channels: kernel::Slice(channels),
+                        accum_depth,
+                        output_depth,
+                        output_offset: out.output_offset,
+                        output_min: out.output_min,
+                        output_max: out.output_max,
+                    };
+                    return cx.call(
+                        &kernels::fully_connected_i8_blocked,
+                        params,
+                        &[input],
+                        output,
+                    );
+                }
+                // A depth that is not a multiple of 4 (whose groups would need padding) or a
+                // scale of 1 or more: the unblocked kernel.
                 let params = kernel::FullyConnectedI8 {
                     weights: Constant::new(weights),
-                    bias: cx.folded_bias(
-                        input,
-                        weights,
-                        self.bias,
-                        output_depth,
-                        WeightLayout::Rows(accum_depth),
-                    ),
+                    bias,
                     accum_depth,
                     output_depth,
                     requantize: out.requantize,

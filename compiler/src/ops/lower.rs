@@ -288,6 +288,28 @@ impl<'g, 'a> Lower<'g, 'a> {
     }
 }
 
+/// The blocked kernels' per-channel records `[folded bias, multiplier, exponent]`, a
+/// per-tensor scale repeated for every channel; `None` unless every channel's scale is below 1
+/// (a shift of 0 or less: a right shift by `exponent = -shift`), the only scales it takes.
+pub fn channel_records(
+    bias: &[i32],
+    requantize: &kernel::Requantize,
+    channels: usize,
+) -> Option<Vec<[i32; 3]>> {
+    let (multipliers, shifts) = (&requantize.multipliers.0, &requantize.shifts.0);
+    let pick = |len: usize, c: usize| if len == 1 { 0 } else { c };
+    (0..channels)
+        .map(|c| {
+            let multiplier = *multipliers.get(pick(multipliers.len(), c))?;
+            let shift = i32::from(*shifts.get(pick(shifts.len(), c))?);
+            let exponent = -shift;
+            ((0..=31).contains(&exponent) && multiplier >= 0)
+                .then(|| Some([*bias.get(c)?, multiplier, exponent]))
+                .flatten()
+        })
+        .collect()
+}
+
 /// A requantization shift as the kernels store it. Shifts from `quantize_multiplier` are at least
 /// -31 and [`Lower::check_shift`] keeps them at most 31, so they fit an `i8`.
 fn shift_i8(shift: i32) -> i8 {

@@ -22,17 +22,17 @@ mod __embedml_HelloWorld {
         "the arena",
         32,
     );
-    /// Tensor #2 `sequential/dense_2/MatMul`: INT8 [1, 16] (scale 0.015397093, zero point 0).
-    pub(super) static TENSOR_2: ::embedml::__private::Constant<16> = ::embedml::__private::Constant(
-        *b"\xD9;'\x15\x1C\xE0\xDE\xDD\x0F\x1B\xC5\xD7\x12\xDD\xF9\x7F",
-    );
-    /// Tensor #4 `sequential/dense_1/MatMul`: INT8 [16, 16] (scale 0.010894655, zero point 0).
-    pub(super) static TENSOR_4: ::embedml::__private::Constant<256> = ::embedml::__private::Constant(
-        *b"\xF4\x1A\xED\t\x19!\xF4$\xE0!\xEF\xBC\xF7\xF5\xFA\x19\x03\xDC\xD2\x02\x06\xF9\xF4\x02\xFF\xFA\xEF\xF1\xEF\xD3'\xE1\xFB'\xDD\xEB\xDB\xE4\x05\x1A\x17\xFC$\x12\x15\xEF\x1E\xE4\x10\xFE\x14\xDA\x1C\xF8\xF3\xF1\xEF\xE2\xF3\t\xE3\xE9\xED\xE3\xE4\x15\x07\x0B\x04\x1B\x1A\xFE\xEB\x01\xDE!\xE6\x0B\xEC\x03#\n\"$\x1E'\x03\xE6\x03$\xFF\xC0\x11\xF8\xFC\xF1\x11\x0C\xF5\xE0\xF3\x07\x17\xE5\xE8\xED\xFA\xDC\xE8#\xFB\x07\xDD\xFB\xFD\0\x14&\x11\x17\xE7\xF1\x11\xEA\x02&\x04\x04%!\x1D\n\xDB\x1D\xDC \x01\xFA\xE37\x0B\xF1\x1A\x16\xEF\x1C\xE7\x03\xE0\x16\x02\x03!\x18\t.\xD9\xE5\x14\x0B\xEA\x1A\xFC\xD8\x13\0\xC4\xD8\xEC\xD9\xFE\r\x19 \xD8\xD6\xE2\x1F\xE9\xD7\xCA\xE2\xDD\xC6\x13\xE7\x04>\0\x01\x14\xC7\xDB\xE7\x15\x15\xF5\x06\xD6\x1A\xDC\t\"\xFE\x08\x02\x13\xEF\x19\x1E\xE2\t\xFD\xF3\x14\xDD\xDA \xD9\x0F\xE3\xF9\xF7\xEE\xE9$\xE6)\0\x07\x16\xE2\x1E\r#\xD3\xDD\xF7\x14\xFA\x08\"&!\t\x08\x0F\x0B\xE0\x12\xF4\x7F\xDCX\xE5&",
-    );
     /// Tensor #6 `sequential/dense/MatMul`: INT8 [16, 1] (scale 0.004039009, zero point 0).
     pub(super) static TENSOR_6: ::embedml::__private::Constant<16> = ::embedml::__private::Constant(
         *b"\xF7\xCA9Ghsbc@\xE6\x7F\x19\xAED_V",
+    );
+    /// Shared by every operator that needs this value.
+    pub(super) static SHARED_0: ::embedml::__private::Constant<256> = ::embedml::__private::Constant(
+        *b"\xF4\x1A\xED\t\x03\xDC\xD2\x02\xFB'\xDD\xEB\x10\xFE\x14\xDA\x19!\xF4$\x06\xF9\xF4\x02\xDB\xE4\x05\x1A\x1C\xF8\xF3\xF1\xE0!\xEF\xBC\xFF\xFA\xEF\xF1\x17\xFC$\x12\xEF\xE2\xF3\t\xF7\xF5\xFA\x19\xEF\xD3'\xE1\x15\xEF\x1E\xE4\xE3\xE9\xED\xE3\xE4\x15\x07\x0B#\n\"$\x11\x0C\xF5\xE0\xDD\xFB\xFD\0\x04\x1B\x1A\xFE\x1E'\x03\xE6\xF3\x07\x17\xE5\x14&\x11\x17\xEB\x01\xDE!\x03$\xFF\xC0\xE8\xED\xFA\xDC\xE7\xF1\x11\xEA\xE6\x0B\xEC\x03\x11\xF8\xFC\xF1\xE8#\xFB\x07\x02&\x04\x04%!\x1D\n\xEF\x1C\xE7\x03\xEA\x1A\xFC\xD8\xE2\x1F\xE9\xD7\xDB\x1D\xDC \xE0\x16\x02\x03\x13\0\xC4\xD8\xCA\xE2\xDD\xC6\x01\xFA\xE37!\x18\t.\xEC\xD9\xFE\r\x13\xE7\x04>\x0B\xF1\x1A\x16\xD9\xE5\x14\x0B\x19 \xD8\xD6\0\x01\x14\xC7\xDB\xE7\x15\x15\x19\x1E\xE2\t\xE9$\xE6)\x08\"&!\xF5\x06\xD6\x1A\xFD\xF3\x14\xDD\0\x07\x16\xE2\t\x08\x0F\x0B\xDC\t\"\xFE\xDA \xD9\x0F\x1E\r#\xD3\xE0\x12\xF4\x7F\x08\x02\x13\xEF\xE3\xF9\xF7\xEE\xDD\xF7\x14\xFA\xDCX\xE5&",
+    );
+    /// Shared by every operator that needs this value.
+    pub(super) static SHARED_1: ::embedml::__private::Constant<16> = ::embedml::__private::Constant(
+        *b"\xD9;'\x15\x1C\xE0\xDE\xDD\x0F\x1B\xC5\xD7\x12\xDD\xF9\x7F",
     );
     /// #0 FULLY_CONNECTED: INT8 1x1 -> INT8 1x16
     pub(super) static OP_0: ::embedml::kernels::FullyConnectedI8<'static> = ::embedml::kernels::FullyConnectedI8 {
@@ -71,32 +71,28 @@ mod __embedml_HelloWorld {
         ::embedml::__private::Span::<i8>::new(0, 16),
     );
     /// #1 FULLY_CONNECTED: INT8 1x16 -> INT8 1x16
-    pub(super) static OP_1: ::embedml::kernels::FullyConnectedI8<'static> = ::embedml::kernels::FullyConnectedI8 {
-        weights: ::embedml::__private::constant::<i8, _>(&TENSOR_4),
-        bias: &[
-            -601,
-            -21214,
-            3554,
-            -20864,
-            1905,
-            15529,
-            -12323,
-            6557,
-            21307,
-            8389,
-            -20572,
-            -23705,
-            -2481,
-            -11520,
-            2951,
-            35857,
+    pub(super) static OP_1: ::embedml::kernels::FullyConnectedI8Blocked<'static> = ::embedml::kernels::FullyConnectedI8Blocked {
+        weights: ::embedml::__private::constant::<i8, _>(&SHARED_0),
+        channels: &[
+            [-601, 1561796740, 6],
+            [-21214, 1561796740, 6],
+            [3554, 1561796740, 6],
+            [-20864, 1561796740, 6],
+            [1905, 1561796740, 6],
+            [15529, 1561796740, 6],
+            [-12323, 1561796740, 6],
+            [6557, 1561796740, 6],
+            [21307, 1561796740, 6],
+            [8389, 1561796740, 6],
+            [-20572, 1561796740, 6],
+            [-23705, 1561796740, 6],
+            [-2481, 1561796740, 6],
+            [-11520, 1561796740, 6],
+            [2951, 1561796740, 6],
+            [35857, 1561796740, 6],
         ],
         accum_depth: 16,
         output_depth: 16,
-        requantize: ::embedml::kernels::Requantize {
-            multipliers: &[1561796740],
-            shifts: &[-6],
-        },
         output_offset: -128,
         output_min: -128,
         output_max: 127,
@@ -107,15 +103,11 @@ mod __embedml_HelloWorld {
         ::embedml::__private::Span::<i8>::new(16, 16),
     );
     /// #2 FULLY_CONNECTED: INT8 1x16 -> INT8 1x1
-    pub(super) static OP_2: ::embedml::kernels::FullyConnectedI8<'static> = ::embedml::kernels::FullyConnectedI8 {
-        weights: ::embedml::__private::constant::<i8, _>(&TENSOR_2),
-        bias: &[7085],
+    pub(super) static OP_2: ::embedml::kernels::FullyConnectedI8Blocked<'static> = ::embedml::kernels::FullyConnectedI8Blocked {
+        weights: ::embedml::__private::constant::<i8, _>(&SHARED_1),
+        channels: &[[7085, 1630361784, 5]],
         accum_depth: 16,
         output_depth: 1,
-        requantize: ::embedml::kernels::Requantize {
-            multipliers: &[1630361784],
-            shifts: &[-5],
-        },
         output_offset: 5,
         output_min: -128,
         output_max: 127,
@@ -197,7 +189,7 @@ impl HelloWorld {
             let (__input0, __output) = self
                 .arena
                 .op1(&__embedml_HelloWorld::OP_1_OPERANDS);
-            ::embedml::kernels::fully_connected_i8(
+            ::embedml::kernels::fully_connected_i8_blocked(
                 &__embedml_HelloWorld::OP_1,
                 __input0,
                 __output,
@@ -208,7 +200,7 @@ impl HelloWorld {
             let (__input0, __output) = self
                 .arena
                 .op1(&__embedml_HelloWorld::OP_2_OPERANDS);
-            ::embedml::kernels::fully_connected_i8(
+            ::embedml::kernels::fully_connected_i8_blocked(
                 &__embedml_HelloWorld::OP_2,
                 __input0,
                 __output,

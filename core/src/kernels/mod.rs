@@ -79,7 +79,7 @@ pub use shape::*;
 
 pub use conv::{conv2d_f32, conv2d_i8, conv2d_i8_blocked};
 pub use depthwise::{depthwise_conv2d_f32, depthwise_conv2d_i8};
-pub use fully_connected::{fully_connected_f32, fully_connected_i8};
+pub use fully_connected::{fully_connected_f32, fully_connected_i8, fully_connected_i8_blocked};
 pub use softmax::{softmax_f32, softmax_i8};
 
 /// The shape arithmetic of a 2-D convolution or depthwise convolution (NHWC tensors).
@@ -170,6 +170,33 @@ pub struct Conv2dI8<'a> {
     pub input_offset: i32,
     /// Accumulator to output scale.
     pub requantize: Requantize<'a>,
+    /// The output's zero point.
+    pub output_offset: i32,
+    /// Smallest output value.
+    pub output_min: i32,
+    /// Largest output value.
+    pub output_max: i32,
+}
+
+/// FULLY_CONNECTED with int8 input, weights and output, four output channels at a time
+/// ([`fully_connected_i8_blocked`]): the compiler's choice for int8 when `accum_depth` is a
+/// multiple of 4.
+///
+/// One output channel sums `accum_depth` values, in `G = accum_depth / 4` groups of four.
+#[derive(Clone, Copy, Debug)]
+pub struct FullyConnectedI8Blocked<'a> {
+    /// Weights in the order the kernel reads them (re-laid out at compile time, the same bytes):
+    /// for each block of four output channels and each group, the four channels' four weights
+    /// in turn (`16 * G` bytes per block); after the blocks, each remaining channel's
+    /// `accum_depth` weights.
+    pub weights: &'a [i8],
+    /// Per output channel `[bias, multiplier, exponent]`, as [`Conv2dI8Blocked::channels`]
+    /// (the input offset folded into the bias).
+    pub channels: &'a [[i32; 3]],
+    /// Values per input row.
+    pub accum_depth: usize,
+    /// Outputs per row.
+    pub output_depth: usize,
     /// The output's zero point.
     pub output_offset: i32,
     /// Smallest output value.

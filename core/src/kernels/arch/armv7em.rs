@@ -137,6 +137,17 @@ pub fn mac1x2_i8(acc: [i32; 2], ws: &[[i8; 4]], xs: &[[i32; 4]]) -> [i32; 2] {
     })
 }
 
+/// [`portable::mac4x1_i8`](super::portable::mac4x1_i8) in one `asm!` loop
+/// ([`dsp::mac4x1_blocks`]).
+#[inline(always)]
+pub fn mac4x1_i8(acc: [i32; 4], ws: &[[i8; 16]], xs: &[[i8; 4]]) -> [i32; 4] {
+    let groups = ws.len().min(xs.len());
+    let (Some(ws), Some(xs)) = (ws.get(..groups), xs.get(..groups)) else {
+        return acc;
+    };
+    dsp::mac4x1_blocks(acc, ws, xs)
+}
+
 /// `SXTB16`, `SXTB16 ..., ROR #8` and the `SMLAxy` multiply-accumulates of the DSP extension,
 /// through stable `asm!`, and [`dot2_blocks8`](insn::dot2_blocks8), a whole MAC loop in one
 /// `asm!` block.
@@ -365,6 +376,66 @@ mod insn {
         }
         [a0, a1, a2, a3]
     }
+
+    /// The four sums of [`mac4x1_i8`](super::mac4x1_i8) over whole groups (both slices the same
+    /// length): per group the row's word split by `SXTB16` into even and odd lanes, and per
+    /// channel one weight word split likewise into two `SMLAD`s; one group per iteration, all
+    /// eleven values in registers.
+    #[inline(always)]
+    pub fn mac4x1_blocks(acc: [i32; 4], ws: &[[i8; 16]], xs: &[[i8; 4]]) -> [i32; 4] {
+        let groups = ws.len();
+        if groups == 0 || xs.len() != groups {
+            return acc;
+        }
+        let [mut a0, mut a1, mut a2, mut a3] = acc;
+        // SAFETY: the loop runs `groups` times and reads 16 bytes through `pw` and 4 through
+        // `px` per iteration, which the slices hold (`groups` elements each, checked above;
+        // `LDR` needs no alignment on Cortex-M4). It writes no memory and uses no stack; it
+        // changes the flags (`SUBS`), which are not declared preserved.
+        unsafe {
+            asm!(
+                "2:",
+                "ldr {xo}, [{px}], #4",
+                "sxtb16 {xe}, {xo}",
+                "sxtb16 {xo}, {xo}, ror #8",
+                "ldr {w}, [{pw}], #4",
+                "sxtb16 {t}, {w}",
+                "smlad {a0}, {xe}, {t}, {a0}",
+                "sxtb16 {w}, {w}, ror #8",
+                "smlad {a0}, {xo}, {w}, {a0}",
+                "ldr {w}, [{pw}], #4",
+                "sxtb16 {t}, {w}",
+                "smlad {a1}, {xe}, {t}, {a1}",
+                "sxtb16 {w}, {w}, ror #8",
+                "smlad {a1}, {xo}, {w}, {a1}",
+                "ldr {w}, [{pw}], #4",
+                "sxtb16 {t}, {w}",
+                "smlad {a2}, {xe}, {t}, {a2}",
+                "sxtb16 {w}, {w}, ror #8",
+                "smlad {a2}, {xo}, {w}, {a2}",
+                "ldr {w}, [{pw}], #4",
+                "sxtb16 {t}, {w}",
+                "smlad {a3}, {xe}, {t}, {a3}",
+                "sxtb16 {w}, {w}, ror #8",
+                "smlad {a3}, {xo}, {w}, {a3}",
+                "subs {n}, {n}, #1",
+                "bne 2b",
+                pw = inout(reg) ws.as_ptr() => _,
+                px = inout(reg) xs.as_ptr() => _,
+                n = inout(reg) groups => _,
+                a0 = inout(reg) a0,
+                a1 = inout(reg) a1,
+                a2 = inout(reg) a2,
+                a3 = inout(reg) a3,
+                xe = out(reg) _,
+                xo = out(reg) _,
+                w = out(reg) _,
+                t = out(reg) _,
+                options(nostack, readonly),
+            );
+        }
+        [a0, a1, a2, a3]
+    }
 }
 
 /// The instructions of [`insn`] emulated with the same lane arithmetic, so that the host tests
@@ -445,6 +516,24 @@ mod emulated {
                 smlad(x[3], o0, smlad(x[2], e0, a2)),
                 smlad(x[3], o1, smlad(x[2], e1, a3)),
             ]
+        })
+    }
+
+    /// The `asm!` loop's lane arithmetic, group by group.
+    pub fn mac4x1_blocks(acc: [i32; 4], ws: &[[i8; 16]], xs: &[[i8; 4]]) -> [i32; 4] {
+        let groups = ws.len();
+        if groups == 0 || xs.len() != groups {
+            return acc;
+        }
+        let word = |b: &[i8]| u32::from_le_bytes([b[0] as u8, b[1] as u8, b[2] as u8, b[3] as u8]);
+        ws.iter().zip(xs).fold(acc, |mut acc, (w, x)| {
+            let x = word(x);
+            let (xe, xo) = (sxtb16(x), sxtb16_ror8(x));
+            for (a, w) in acc.iter_mut().zip(w.chunks_exact(4)) {
+                let w = word(w);
+                *a = smlad(xo, sxtb16_ror8(w), smlad(xe, sxtb16(w), *a));
+            }
+            acc
         })
     }
 }
@@ -529,6 +618,28 @@ mod tests {
         for _ in 0..1000 {
             let x: [i8; 4] = bytes.vec(4, false).try_into().unwrap();
             assert_eq!(widen4_i8(x), portable::widen4_i8(x));
+        }
+    }
+
+    #[test]
+    fn blocked_fully_connected_primitives_match_portable() {
+        let mut bytes = Bytes::new(0x1405_7b7e_f767_814f);
+        for groups in 0..12 {
+            for extreme in [false, true] {
+                let ws: std::vec::Vec<[i8; 16]> = (0..groups)
+                    .map(|_| bytes.vec(16, extreme).try_into().unwrap())
+                    .collect();
+                let xs: std::vec::Vec<[i8; 4]> = (0..groups)
+                    .map(|_| bytes.vec(4, extreme).try_into().unwrap())
+                    .collect();
+                for acc in ACCS {
+                    let acc4 = [acc, acc ^ 3, acc.wrapping_add(11), !acc];
+                    assert_eq!(
+                        mac4x1_i8(acc4, &ws, &xs),
+                        portable::mac4x1_i8(acc4, &ws, &xs)
+                    );
+                }
+            }
         }
     }
 

@@ -110,6 +110,20 @@ pub fn mac1x2_i8(acc: [i32; 2], ws: &[[i8; 4]], xs: &[[i32; 4]]) -> [i32; 2] {
     })
 }
 
+/// Four output channels of one input row of the blocked FULLY_CONNECTED kernel, wrapping:
+/// `ws[g]` holds group `g` (four weights) of channels 0, 1, 2, 3 in turn; `xs[g]` the row's
+/// group `g`. Returns the four sums added to `acc`.
+#[inline(always)]
+pub fn mac4x1_i8(acc: [i32; 4], ws: &[[i8; 16]], xs: &[[i8; 4]]) -> [i32; 4] {
+    ws.iter().zip(xs).fold(acc, |acc, (w, x)| {
+        let mut acc = acc;
+        for (a, w) in acc.iter_mut().zip(w.chunks_exact(4)) {
+            *a = scalar_dot_i8(*a, x, w);
+        }
+        acc
+    })
+}
+
 #[cfg(test)]
 pub(super) mod tests {
     extern crate std;
