@@ -197,63 +197,90 @@ pub(super) fn blocked_groups(g: &Conv2dGeometry) -> usize {
     size([g.filter_height, g.filter_width, g.input_depth]).div_ceil(4)
 }
 
-/// Writes `count` groups of one pixel's column from group `group` on: lanes `lane` and
-/// `lane + 1` of each (pixel A's words, or B's), [`widen4_i8`] of four values of `src` each, or
-/// of `fill` where there is no `src` (a tap outside the image). Groups past `columns` are not
-/// written (only if the geometry does not fit the scratch buffer).
-#[inline(always)]
-fn put_words(
-    columns: &mut [[i32; 4]],
-    group: usize,
+/// Writes one pixel's im2col column group by group, in order (lanes `lane` and `lane + 1` of
+/// each group: pixel A's words, or B's): whole groups of four values as the two [`widen4_i8`]
+/// words, values that do not start a group (a run of taps that does not, with 1 or 3 input
+/// channels) gathered in a pending word until it is full. Groups past `columns` are not written
+/// (only if the geometry does not fit the scratch buffer).
+struct ColumnWriter<'c> {
+    columns: &'c mut [[i32; 4]],
     lane: usize,
-    src: Option<&[i8]>,
-    fill: i8,
-    count: usize,
-) {
-    let Some(dst) = columns.get_mut(group..).and_then(|d| d.get_mut(..count)) else {
-        return;
-    };
-    let lane = lane & 2;
-    match src {
-        Some(src) => {
-            for (d, x) in dst.iter_mut().zip(src.as_chunks::<4>().0) {
-                let [even, odd] = widen4_i8(*x);
-                d[lane] = even;
-                d[lane + 1] = odd;
-            }
-        }
-        None => {
-            let [even, odd] = widen4_i8([fill; 4]);
-            for d in dst {
-                d[lane] = even;
-                d[lane + 1] = odd;
-            }
-        }
-    }
+    /// The next group to write.
+    group: usize,
+    /// Values of the next group so far, little-endian bytes.
+    pending: u32,
+    /// How many (0 to 3).
+    filled: u32,
 }
 
-/// Writes `count` values of one pixel's column from value `at` on, one at a time (taps whose
-/// values do not start a group): `src`'s, or `fill` where there is none, each into its 16-bit
-/// half of the word [`widen4_i8`] puts it in.
-fn put_values(
-    columns: &mut [[i32; 4]],
-    at: usize,
-    lane: usize,
-    src: Option<&[i8]>,
-    fill: i8,
-    count: usize,
-) {
-    let lane = lane & 2;
-    for i in 0..count {
-        let value = src.and_then(|s| s.get(i)).copied().unwrap_or(fill);
-        let at = at.wrapping_add(i);
-        // Values 0, 1, 2, 3 of a group: low half of the even word, of the odd word, then the
-        // high halves.
-        let (group, word, shift) = (at / 4, lane + (at & 1), (at & 2) * 8);
-        if let Some(d) = columns.get_mut(group) {
-            let half = u32::from(value as i16 as u16) << shift;
-            let kept = d[word] as u32 & !(0xffff_u32 << shift);
-            d[word] = (kept | half) as i32;
+impl ColumnWriter<'_> {
+    /// Writes one whole group.
+    #[inline(always)]
+    fn word(&mut self, x: [i8; 4]) {
+        if let Some(d) = self.columns.get_mut(self.group) {
+            let [even, odd] = widen4_i8(x);
+            let lane = self.lane & 2;
+            d[lane] = even;
+            d[lane + 1] = odd;
+        }
+        self.group = self.group.wrapping_add(1);
+    }
+
+    /// Adds one value to the pending group, writing it when full.
+    #[inline(always)]
+    fn value(&mut self, v: i8) {
+        self.pending |= u32::from(v as u8) << (8 * (self.filled & 3));
+        self.filled = self.filled.wrapping_add(1);
+        if self.filled == 4 {
+            self.word(self.pending.to_le_bytes().map(|b| b as i8));
+            (self.pending, self.filled) = (0, 0);
+        }
+    }
+
+    /// Writes `count` values: `src`'s (contiguous), or `fill` where there is none (taps outside
+    /// the image).
+    #[inline(always)]
+    fn run(&mut self, src: Option<&[i8]>, fill: i8, count: usize) {
+        let mut done = 0;
+        while self.filled != 0 && done < count {
+            self.value(src.and_then(|s| s.get(done)).copied().unwrap_or(fill));
+            done = done.wrapping_add(1);
+        }
+        let words = count.wrapping_sub(done) / 4;
+        // The whole groups in one pass over the destination (no per-group bounds check).
+        let lane = self.lane & 2;
+        let dst = self.columns.get_mut(self.group..).unwrap_or(&mut []);
+        let dst = dst.iter_mut().take(words);
+        match src {
+            Some(s) => {
+                let s = s.get(done..).unwrap_or(&[]);
+                for (d, x) in dst.zip(s.as_chunks::<4>().0) {
+                    let [even, odd] = widen4_i8(*x);
+                    d[lane] = even;
+                    d[lane + 1] = odd;
+                }
+            }
+            None => {
+                let [even, odd] = widen4_i8([fill; 4]);
+                for d in dst {
+                    d[lane] = even;
+                    d[lane + 1] = odd;
+                }
+            }
+        }
+        self.group = self.group.wrapping_add(words);
+        done = done.wrapping_add(words.wrapping_mul(4));
+        while done < count {
+            self.value(src.and_then(|s| s.get(done)).copied().unwrap_or(fill));
+            done = done.wrapping_add(1);
+        }
+    }
+
+    /// Pads the last group with zeros, which add nothing whatever the weights.
+    #[inline(always)]
+    fn finish(&mut self) {
+        while self.filled != 0 {
+            self.value(0);
         }
     }
 }
@@ -261,8 +288,7 @@ fn put_values(
 /// Writes one pixel's im2col column (`lane` 0: pixel A, 2: pixel B) for output pixel
 /// `(out_y, out_x)`: all `filter_height * filter_width * input_depth` taps in the weights' order,
 /// the image's values for taps inside it and the input zero point for taps outside, then zeros
-/// to the end of the last group. Whole words where a filter row (or a tap) starts a group and
-/// spans whole groups, value by value elsewhere (a first layer with 1 or 3 input channels).
+/// to the end of the last group.
 fn gather(
     g: &Conv2dGeometry,
     image: &[i8],
@@ -273,10 +299,40 @@ fn gather(
     lane: usize,
 ) {
     let depth = g.input_depth;
+    let mut column = ColumnWriter {
+        columns,
+        lane,
+        group: 0,
+        pending: 0,
+        filled: 0,
+    };
+    if g.filter_height == 1 && g.filter_width == 1 {
+        // A pointwise filter has one tap: no window to find (most convolutions of a MobileNet).
+        let coordinate = |out: usize, stride: usize, padding: usize, size: usize| {
+            out.wrapping_mul(stride)
+                .checked_sub(padding)
+                .filter(|&c| c < size)
+        };
+        let src = coordinate(out_y, g.stride_height, g.padding_height, g.input_height)
+            .zip(coordinate(
+                out_x,
+                g.stride_width,
+                g.padding_width,
+                g.input_width,
+            ))
+            .and_then(|(y, x)| {
+                let at = y
+                    .wrapping_mul(g.input_width)
+                    .wrapping_add(x)
+                    .wrapping_mul(depth);
+                image.get(at..).and_then(|r| r.get(..depth))
+            });
+        column.run(src, zero_point, depth);
+        column.finish();
+        return;
+    }
     let window = Window::new(g, out_y, out_x);
     let row_len = g.filter_width.wrapping_mul(depth);
-    // Every filter row (tap) starts a group: rows (taps) go by words.
-    let (row_words, tap_words) = (row_len.is_multiple_of(4), depth.is_multiple_of(4));
     let whole_rows =
         g.dilation_width == 1 && window.cols.start == 0 && window.cols.end == g.filter_width;
     let tap = |y: usize, x: usize| {
@@ -287,10 +343,10 @@ fn gather(
         image.get(at..).and_then(|r| r.get(..depth))
     };
     let mut y = window.y;
-    let mut at = 0usize;
     for fy in 0..g.filter_height {
         let inside = window.rows.contains(&fy);
-        if row_words && (!inside || whole_rows) {
+        if !inside || whole_rows {
+            // A whole filter row: contiguous in the image (or all outside it).
             let src = inside
                 .then(|| {
                     let start = y.wrapping_mul(g.input_width).wrapping_add(window.x);
@@ -299,10 +355,9 @@ fn gather(
                         .and_then(|r| r.get(..row_len))
                 })
                 .flatten();
-            put_words(columns, at / 4, lane, src, zero_point, row_len / 4);
+            column.run(src, zero_point, row_len);
         } else {
             let mut x = window.x;
-            let mut tap_at = at;
             for fx in 0..g.filter_width {
                 let src = if inside && window.cols.contains(&fx) {
                     let src = tap(y, x);
@@ -311,23 +366,14 @@ fn gather(
                 } else {
                     None
                 };
-                if tap_words {
-                    put_words(columns, tap_at / 4, lane, src, zero_point, depth / 4);
-                } else {
-                    put_values(columns, tap_at, lane, src, zero_point, depth);
-                }
-                tap_at = tap_at.wrapping_add(depth);
+                column.run(src, zero_point, depth);
             }
         }
-        at = at.wrapping_add(row_len);
         if inside {
             y = y.wrapping_add(g.dilation_height);
         }
     }
-    let tail = at.wrapping_neg() % 4;
-    if tail != 0 {
-        put_values(columns, at, lane, None, 0, tail);
-    }
+    column.finish();
 }
 
 /// TFLM's requantization of one accumulator ([`requantize_to_i8`]) for a multiplier in
