@@ -4,10 +4,11 @@
 
 use super::arch::{dot_i8, dot2_i8, mac1x2_i8, mac2x2_i8, widen4_i8};
 use super::epilogue::{bias_f32, clamp_f32};
+use super::requantize::{ScaleDown, scale_down};
 use super::slices::{chunks, chunks_mut, enumerate, rows, size, span};
 use super::window::{Window, for_each_pixel};
 use super::{Conv2dF32, Conv2dGeometry, Conv2dI8, Conv2dI8Blocked};
-use crate::quant::{ScaleDown, requantize_to_i8, scale_down};
+use crate::quant::requantize_to_i8;
 
 /// Folds `dot(acc, inputs, at)` over the in-image taps of one output pixel of CONV_2D, in the
 /// reference order (filter rows, filter columns, input channels), a run of contiguous input

@@ -4,8 +4,9 @@
 //! per-op closure, so the per-op code is a line or two and is compiled once per op kind.
 
 use super::epilogue::clamp_f32;
+use super::requantize::{ScaleDown, scales_down};
 use super::slices::{chunks_mut, enumerate};
-use crate::quant::{ScaleDown, multiply_by_quantized_multiplier, requantize_to_i8, scales_down};
+use crate::quant::{multiply_by_quantized_multiplier, requantize_to_i8};
 
 /// Index arithmetic of a broadcasting binary op over shapes of rank <= 4, padded with leading 1s:
 /// `output[i0, i1, i2, i3]` reads `input1[Σ ik * input1_strides[k]]` and

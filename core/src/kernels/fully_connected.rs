@@ -2,9 +2,10 @@
 
 use super::arch::{dot_i8, mac4x1_i8};
 use super::epilogue::{bias_f32, clamp_f32};
+use super::requantize::ScaleDown;
 use super::slices::{chunks, enumerate, rows};
 use super::{FullyConnectedF32, FullyConnectedI8, FullyConnectedI8Blocked};
-use crate::quant::{ScaleDown, requantize_to_i8};
+use crate::quant::requantize_to_i8;
 
 /// int8 FULLY_CONNECTED, bit-exact with TFLite Micro's reference kernel.
 ///

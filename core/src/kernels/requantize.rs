@@ -2,6 +2,10 @@
 //! CONV_2D, DEPTHWISE_CONV_2D). A file of its own so that a firmware's line tables name only the
 //! kernel files it uses (`scripts/firmware-test.sh`).
 
+use super::arch::mac_high;
+#[cfg(doc)]
+use crate::quant::multiply_by_quantized_multiplier;
+
 /// Fixed-point requantization of int32 accumulators: one multiplier and shift per output channel,
 /// or a single one for every channel (per-tensor quantization).
 ///
@@ -39,4 +43,71 @@ impl Requantize<'_> {
             usize::from(self.shifts.len() != 1),
         )
     }
+}
+
+/// [`multiply_by_quantized_multiplier`]`(_, multiplier, -exponent)` for a multiplier in
+/// `[0, 2^31)` and an exponent in `0..=31` (every scale below 1 that `QuantizeMultiplier`
+/// produces), prepared once per scale so that each value costs a multiply-accumulate and a
+/// shift: the doubling high multiply cannot saturate (only `i32::MIN * i32::MIN` does) and the
+/// rounding right shift needs no range checks. The kernels' hot loops use it where the compiler
+/// or a per-call test has established the domain ([`scales_down`]); outside it the result is
+/// some value (an exponent counts modulo 32), never a panic.
+#[derive(Clone, Copy)]
+pub(super) struct ScaleDown {
+    multiplier: i32,
+    /// `2^30 + 2^(30 + exponent)` (see [`ScaleDown::apply`]).
+    nudge: i64,
+    /// `exponent - 1`, or -1 for an exponent of 0.
+    shift: i32,
+}
+
+impl ScaleDown {
+    /// The scale `multiplier * 2^-exponent / 2^31`.
+    #[inline(always)]
+    pub(super) fn new(multiplier: i32, exponent: i32) -> ScaleDown {
+        let exponent = exponent as u32 & 31;
+        ScaleDown {
+            multiplier,
+            // As two words: a variable 64-bit shift costs a dozen instructions on Cortex-M.
+            nudge: i64::from(if exponent >= 2 {
+                1u32 << (exponent - 2)
+            } else {
+                0
+            }) << 32
+                | i64::from((1u32 << 30) | u32::from(exponent == 1) << 31),
+            shift: exponent as i32 - 1,
+        }
+    }
+
+    /// `x` scaled, as TFLM rounds it. Wrapping operations only: none overflows, and a debug
+    /// build keeps no overflow check.
+    #[inline(always)]
+    pub(super) fn apply(&self, x: i32) -> i32 {
+        if self.shift < 0 {
+            // `round(x * multiplier / 2^31)`, ties up: gemmlowp's nudge, as one shift.
+            let product = i64::from(x).wrapping_mul(i64::from(self.multiplier));
+            return (product.wrapping_add(1 << 30) >> 31) as i32;
+        }
+        // Both roundings in one: with `h = floor((product + 2^30) / 2^31)` (the doubling high
+        // multiply), the rounding shift by `e` is `floor((h + 2^(e-1) - [h < 0]) / 2^e)` (ties
+        // away from zero), and floors of floors compose, so it is `floor((product + 2^30 +
+        // 2^(30+e) - [h < 0] * 2^31) / 2^(31+e))`. `h < 0` may be read as `x < 0`: they
+        // differ only where `h` is 0, whose result is 0 either way. Every term is below 2^62
+        // in magnitude, and `2^(31+e) >= 2^32`: the quotient is the high word shifted by
+        // `e - 1`, and the sum one multiply-accumulate onto a nudge chosen by `x`'s sign.
+        let nudge = self.nudge.wrapping_add(i64::from(x >> 31) << 31);
+        mac_high(nudge, x, self.multiplier).wrapping_shr(self.shift as u32)
+    }
+}
+
+/// [`ScaleDown`] of one value.
+#[inline(always)]
+pub(super) fn scale_down(x: i32, multiplier: i32, exponent: i32) -> i32 {
+    ScaleDown::new(multiplier, exponent).apply(x)
+}
+
+/// Whether [`scale_down`] computes [`multiply_by_quantized_multiplier`]`(_, multiplier, shift)`.
+#[inline(always)]
+pub(super) const fn scales_down(multiplier: i32, shift: i32) -> bool {
+    multiplier >= 0 && shift <= 0 && shift >= -31
 }

@@ -148,6 +148,12 @@ pub fn mac4x1_i8(acc: [i32; 4], ws: &[[i8; 16]], xs: &[[i8; 4]]) -> [i32; 4] {
     dsp::mac4x1_blocks(acc, ws, xs)
 }
 
+/// [`portable::mac_high`](super::portable::mac_high): one `SMLAL` onto the addend.
+#[inline(always)]
+pub fn mac_high(addend: i64, x: i32, multiplier: i32) -> i32 {
+    dsp::smlal_high(addend, x, multiplier)
+}
+
 /// `SXTB16`, `SXTB16 ..., ROR #8` and the `SMLAxy` multiply-accumulates of the DSP extension,
 /// through stable `asm!`, and [`dot2_blocks8`](insn::dot2_blocks8), a whole MAC loop in one
 /// `asm!` block.
@@ -436,6 +442,20 @@ mod insn {
         }
         [a0, a1, a2, a3]
     }
+
+    /// The high word of `addend + x * multiplier` (`SMLAL`), wrapping.
+    #[inline(always)]
+    pub fn smlal_high(addend: i64, x: i32, multiplier: i32) -> i32 {
+        let (mut lo, mut hi) = (addend as u32, (addend >> 32) as i32);
+        // SAFETY: a register-only instruction of the target.
+        unsafe {
+            asm!("smlal {lo}, {hi}, {x}, {m}", lo = inout(reg) lo, hi = inout(reg) hi,
+                x = in(reg) x, m = in(reg) multiplier,
+                options(pure, nomem, nostack, preserves_flags));
+        }
+        let _ = lo;
+        hi
+    }
 }
 
 /// The instructions of [`insn`] emulated with the same lane arithmetic, so that the host tests
@@ -535,6 +555,10 @@ mod emulated {
             }
             acc
         })
+    }
+
+    pub fn smlal_high(addend: i64, x: i32, multiplier: i32) -> i32 {
+        (addend.wrapping_add(i64::from(x) * i64::from(multiplier)) >> 32) as i32
     }
 }
 

@@ -28,7 +28,8 @@
 //!   register-blocked matrix product over im2col columns of 16-bit inputs, two output channels
 //!   by two pixels (or one channel by two) per pass;
 //! - `mac4x1_i8(acc, ws, xs)`: FULLY_CONNECTED four output channels of one input row per
-//!   pass, the weights of the four interleaved group by group.
+//!   pass, the weights of the four interleaved group by group;
+//! - `mac_high(addend, x, m)`: the high word of a 64-bit multiply-accumulate (requantization).
 //!
 //! A new backend (Helium, RISC-V P) is a module with these functions, a line in `build.rs`
 //! and a line below.
@@ -46,5 +47,6 @@ use armv7em as backend;
 use portable as backend;
 
 pub(super) use backend::{
-    dot_i8, dot2_i8, mac1x2_i8, mac2x2_i8, mac4_broadcast_i8, mac4_i8, mac4x1_i8, widen4_i8,
+    dot_i8, dot2_i8, mac_high, mac1x2_i8, mac2x2_i8, mac4_broadcast_i8, mac4_i8, mac4x1_i8,
+    widen4_i8,
 };

@@ -124,6 +124,13 @@ pub fn mac4x1_i8(acc: [i32; 4], ws: &[[i8; 16]], xs: &[[i8; 4]]) -> [i32; 4] {
     })
 }
 
+/// The high word of `addend + x * multiplier` in 64 bits, wrapping (`SMLAL`'s result): the
+/// requantization's multiply, nudge and first shift in one.
+#[inline(always)]
+pub fn mac_high(addend: i64, x: i32, multiplier: i32) -> i32 {
+    (addend.wrapping_add(i64::from(x).wrapping_mul(i64::from(multiplier))) >> 32) as i32
+}
+
 #[cfg(test)]
 pub(super) mod tests {
     extern crate std;
