@@ -332,8 +332,37 @@ fn gather(
         column.finish();
         return;
     }
-    let window = Window::new(g, out_y, out_x);
     let row_len = g.filter_width.wrapping_mul(depth);
+    // A window inside the image (most pixels) without the search for its in-image taps: its
+    // first input pixel, and that its last row and column are inside.
+    let first =
+        |out: usize, stride: usize, padding: usize| out.wrapping_mul(stride).checked_sub(padding);
+    let last = |first: usize, filter: usize, dilation: usize| {
+        first.checked_add(filter.wrapping_sub(1).checked_mul(dilation)?)
+    };
+    if let (Some(y0), Some(x0)) = (
+        first(out_y, g.stride_height, g.padding_height),
+        first(out_x, g.stride_width, g.padding_width),
+    ) {
+        let inside_rows =
+            last(y0, g.filter_height, g.dilation_height).is_some_and(|y| y < g.input_height);
+        let inside_cols = last(x0, g.filter_width, 1).is_some_and(|x| x < g.input_width);
+        if g.dilation_width == 1 && inside_rows && inside_cols {
+            let mut y = y0;
+            for _ in 0..g.filter_height {
+                let start = y
+                    .wrapping_mul(g.input_width)
+                    .wrapping_add(x0)
+                    .wrapping_mul(depth);
+                let row = image.get(start..).and_then(|r| r.get(..row_len));
+                column.run(row, zero_point, row_len);
+                y = y.wrapping_add(g.dilation_height);
+            }
+            column.finish();
+            return;
+        }
+    }
+    let window = Window::new(g, out_y, out_x);
     let whole_rows =
         g.dilation_width == 1 && window.cols.start == 0 && window.cols.end == g.filter_width;
     let tap = |y: usize, x: usize| {

@@ -642,6 +642,12 @@ mod tests {
         for _ in 0..1000 {
             let x: [i8; 4] = bytes.vec(4, false).try_into().unwrap();
             assert_eq!(widen4_i8(x), portable::widen4_i8(x));
+            let (addend, a, m) = (
+                bytes.next() as i64,
+                bytes.next() as i32,
+                bytes.next() as i32,
+            );
+            assert_eq!(mac_high(addend, a, m), portable::mac_high(addend, a, m));
         }
     }
 
