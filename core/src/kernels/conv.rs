@@ -469,7 +469,7 @@ pub fn conv2d_i8_blocked(
         let (mut y, mut x) = (0usize, 0usize);
         let mut next = |lane: usize, columns: &mut [[i32; 4]]| {
             gather(g, image, y, x, p.input_zero_point, columns, lane);
-            x += 1;
+            x = x.wrapping_add(1);
             if x == g.output_width {
                 x = 0;
                 y = y.wrapping_add(1);
@@ -489,7 +489,7 @@ pub fn conv2d_i8_blocked(
             };
             for ((a, ws), [c0, c1]) in a_pairs
                 .iter_mut()
-                .zip(pair_weights.chunks_exact(groups))
+                .zip(chunks(pair_weights, groups))
                 .zip(channel_pairs)
             {
                 let acc = mac2x2_i8([c0[0], c1[0], c0[0], c1[0]], ws, columns);

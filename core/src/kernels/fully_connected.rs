@@ -90,7 +90,7 @@ pub fn fully_connected_i8_blocked(p: &FullyConnectedI8Blocked, input: &[i8], out
         let (out_blocks, out_rest) = out_row.as_chunks_mut::<4>();
         for ((o, ws), cs) in out_blocks
             .iter_mut()
-            .zip(block_weights.chunks_exact(groups))
+            .zip(chunks(block_weights, groups))
             .zip(channel_blocks)
         {
             let acc = mac4x1_i8([cs[0][0], cs[1][0], cs[2][0], cs[3][0]], ws, xs);

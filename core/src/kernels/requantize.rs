@@ -96,7 +96,8 @@ impl ScaleDown {
         // in magnitude, and `2^(31+e) >= 2^32`: the quotient is the high word shifted by
         // `e - 1`, and the sum one multiply-accumulate onto a nudge chosen by `x`'s sign.
         let nudge = self.nudge.wrapping_add(i64::from(x >> 31) << 31);
-        mac_high(nudge, x, self.multiplier).wrapping_shr(self.shift as u32)
+        // `& 31` spelled out: `wrapping_shr`'s own masking leaves a debug-build check behind.
+        mac_high(nudge, x, self.multiplier) >> (self.shift as u32 & 31)
     }
 }
 

@@ -90,6 +90,7 @@ fn main() -> ! {
     let (f32_in, f32_out) = f32s.split_at_mut(4);
     let i8_in: &[i8] = i8_in;
     let f32_in: &[f32] = f32_in;
+    let mut scratch = [0i32; 8];
 
     fully_connected_i8(
         black_box(&FullyConnectedI8 {
@@ -124,6 +125,33 @@ fn main() -> ! {
             bias: &[0],
             input_offset: 0,
             requantize: REQUANTIZE,
+            output_offset: 0,
+            output_min: -128,
+            output_max: 127,
+        }),
+        black_box(i8_in),
+        black_box(&mut *i8_out),
+    );
+    conv2d_i8_blocked(
+        black_box(&Conv2dI8Blocked {
+            geometry: GEOMETRY,
+            weights: &[1, 0, 0, 0],
+            channels: &[[0, 1 << 30, 1]],
+            input_zero_point: 0,
+            output_offset: 0,
+            output_min: -128,
+            output_max: 127,
+        }),
+        black_box(i8_in),
+        black_box(&mut *i8_out),
+        black_box(&mut scratch[..]),
+    );
+    fully_connected_i8_blocked(
+        black_box(&FullyConnectedI8Blocked {
+            weights: &[1, 0, 0, 0],
+            channels: &[[0, 1 << 30, 1]],
+            accum_depth: 4,
+            output_depth: 1,
             output_offset: 0,
             output_min: -128,
             output_max: 127,
