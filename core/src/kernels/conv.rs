@@ -2,9 +2,9 @@
 //! weights. Taps that fall in the padding are skipped (not read as zeros), like TFLite's reference
 //! kernels, which matters for int8 because a padded zero would still carry the input offset.
 
-use super::arch::{dot_i8, dot2_i8, mac1x2_i8, mac2x2_i8, widen4_i8};
+use super::arch::{dot_i8, dot2_i8, mac1x2_i8, mac2x2_i8, requantize2, widen4_i8};
 use super::epilogue::{bias_f32, clamp_f32};
-use super::requantize::{ScaleDown, scale_down};
+use super::requantize::scale_down;
 use super::slices::{chunks, chunks_mut, enumerate, rows, size, span};
 use super::window::{Window, for_each_pixel};
 use super::{Conv2dF32, Conv2dGeometry, Conv2dI8, Conv2dI8Blocked};
@@ -493,15 +493,20 @@ pub fn conv2d_i8_blocked(
                 .zip(channel_pairs)
             {
                 let acc = mac2x2_i8([c0[0], c1[0], c0[0], c1[0]], ws, columns);
-                let (s0, s1) = (ScaleDown::new(c0[1], c0[2]), ScaleDown::new(c1[1], c1[2]));
-                let out = |scale: &ScaleDown, acc: i32| {
-                    scale.apply(acc).wrapping_add(offset).max(min).min(max) as i8
+                // Per channel its pixel A and B outputs; a channel with a scale in [1/2, 1)
+                // (exponent 0, no rounding shift) the general way.
+                let channel = |c: &[i32; 3], accs: [i32; 2]| {
+                    if c[2] as u32 & 31 != 0 {
+                        requantize2(accs, c[1], c[2] as u32 & 31, offset, min, max)
+                    } else {
+                        accs.map(|acc| i32::from(requantize(acc, c[1], c[2], offset, min, max)))
+                    }
                 };
-                a[0] = out(&s0, acc[0]);
-                a[1] = out(&s1, acc[1]);
+                let [a0, b0] = channel(c0, [acc[0], acc[2]]);
+                let [a1, b1] = channel(c1, [acc[1], acc[3]]);
+                *a = [a0 as i8, a1 as i8];
                 if let Some(b) = b_pairs.next() {
-                    b[0] = out(&s0, acc[2]);
-                    b[1] = out(&s1, acc[3]);
+                    *b = [b0 as i8, b1 as i8];
                 }
             }
             if let (Some(&[bias, multiplier, exponent]), Some(ws)) =

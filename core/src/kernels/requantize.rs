@@ -65,17 +65,15 @@ impl ScaleDown {
     /// The scale `multiplier * 2^-exponent / 2^31`.
     #[inline(always)]
     pub(super) fn new(multiplier: i32, exponent: i32) -> ScaleDown {
-        let exponent = exponent as u32 & 31;
+        let shift = (exponent as u32 & 31).wrapping_sub(1);
+        // `2^(e-1)` (for `e >= 1`) gives both words of `2^30 + 2^(30+e)` in three instructions:
+        // the high word `2^(e-2)` (0 for `e = 1`), the low word `2^30`, plus `2^31` for `e = 1`.
+        let power = 1u32.wrapping_shl(shift);
+        let (hi, lo) = (power >> 1, (1u32 << 30) | power << 31);
         ScaleDown {
             multiplier,
-            // As two words: a variable 64-bit shift costs a dozen instructions on Cortex-M.
-            nudge: i64::from(if exponent >= 2 {
-                1u32 << (exponent - 2)
-            } else {
-                0
-            }) << 32
-                | i64::from((1u32 << 30) | u32::from(exponent == 1) << 31),
-            shift: exponent as i32 - 1,
+            nudge: i64::from(hi) << 32 | i64::from(lo),
+            shift: shift as i32,
         }
     }
 

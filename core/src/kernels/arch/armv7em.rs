@@ -154,6 +154,20 @@ pub fn mac_high(addend: i64, x: i32, multiplier: i32) -> i32 {
     dsp::smlal_high(addend, x, multiplier)
 }
 
+/// [`portable::requantize2`](super::portable::requantize2) in one `asm!` block
+/// ([`dsp::requantize2`]).
+#[inline(always)]
+pub fn requantize2(
+    accs: [i32; 2],
+    multiplier: i32,
+    exponent: u32,
+    offset: i32,
+    min: i32,
+    max: i32,
+) -> [i32; 2] {
+    dsp::requantize2(accs, multiplier, exponent, offset, min, max)
+}
+
 /// `SXTB16`, `SXTB16 ..., ROR #8` and the `SMLAxy` multiply-accumulates of the DSP extension,
 /// through stable `asm!`, and [`dot2_blocks8`](insn::dot2_blocks8), a whole MAC loop in one
 /// `asm!` block.
@@ -456,6 +470,70 @@ mod insn {
         let _ = lo;
         hi
     }
+
+    /// [`requantize2`](super::requantize2): per channel the nudge's two words from `2^(e-1)`
+    /// (three instructions), per output the sign-chosen nudge, one `SMLAL`, the shift, the
+    /// offset and the clamp (twelve).
+    #[inline(always)]
+    pub fn requantize2(
+        accs: [i32; 2],
+        multiplier: i32,
+        exponent: u32,
+        offset: i32,
+        min: i32,
+        max: i32,
+    ) -> [i32; 2] {
+        let [mut a, mut b] = accs;
+        let shift = exponent.wrapping_sub(1) & 31;
+        // SAFETY: register-only instructions of the target; they change the flags, which are
+        // not declared preserved.
+        unsafe {
+            asm!(
+                "movs {nlo}, #1",
+                "lsls {nlo}, {nlo}, {sh}",
+                "lsrs {nhi}, {nlo}, #1",
+                "lsls {nlo}, {nlo}, #31",
+                "orr {nlo}, {nlo}, #0x40000000",
+                "asr {hi}, {a}, #31",
+                "adds {lo}, {nlo}, {hi}, lsl #31",
+                "adc {hi}, {nhi}, {hi}",
+                "smlal {lo}, {hi}, {a}, {m}",
+                "asr {hi}, {hi}, {sh}",
+                "add {a}, {hi}, {off}",
+                "cmp {a}, {min}",
+                "it lt",
+                "movlt {a}, {min}",
+                "cmp {a}, {max}",
+                "it gt",
+                "movgt {a}, {max}",
+                "asr {hi}, {b}, #31",
+                "adds {lo}, {nlo}, {hi}, lsl #31",
+                "adc {hi}, {nhi}, {hi}",
+                "smlal {lo}, {hi}, {b}, {m}",
+                "asr {hi}, {hi}, {sh}",
+                "add {b}, {hi}, {off}",
+                "cmp {b}, {min}",
+                "it lt",
+                "movlt {b}, {min}",
+                "cmp {b}, {max}",
+                "it gt",
+                "movgt {b}, {max}",
+                a = inout(reg) a,
+                b = inout(reg) b,
+                m = in(reg) multiplier,
+                sh = in(reg) shift,
+                off = in(reg) offset,
+                min = in(reg) min,
+                max = in(reg) max,
+                nlo = out(reg) _,
+                nhi = out(reg) _,
+                lo = out(reg) _,
+                hi = out(reg) _,
+                options(pure, nomem, nostack),
+            );
+        }
+        [a, b]
+    }
 }
 
 /// The instructions of [`insn`] emulated with the same lane arithmetic, so that the host tests
@@ -559,6 +637,29 @@ mod emulated {
 
     pub fn smlal_high(addend: i64, x: i32, multiplier: i32) -> i32 {
         (addend.wrapping_add(i64::from(x) * i64::from(multiplier)) >> 32) as i32
+    }
+
+    pub fn requantize2(
+        accs: [i32; 2],
+        multiplier: i32,
+        exponent: u32,
+        offset: i32,
+        min: i32,
+        max: i32,
+    ) -> [i32; 2] {
+        let shift = exponent.wrapping_sub(1) & 31;
+        let power = 1u32 << shift;
+        let (nlo, nhi) = ((1u32 << 30) | power << 31, power >> 1);
+        accs.map(|acc| {
+            let sign = (acc >> 31) as u32;
+            let (lo, carry) = nlo.overflowing_add(sign << 31);
+            let hi = nhi.wrapping_add(sign).wrapping_add(u32::from(carry));
+            let sum = (i64::from(hi as i32) << 32 | i64::from(lo))
+                .wrapping_add(i64::from(acc) * i64::from(multiplier));
+            let v = ((sum >> 32) as i32 >> shift).wrapping_add(offset);
+            let v = if v < min { min } else { v };
+            if v > max { max } else { v }
+        })
     }
 }
 
@@ -670,6 +771,29 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    #[test]
+    fn requantize2_matches_portable() {
+        let mut bytes = Bytes::new(0x6a09_e667_f3bc_c908);
+        let accs = [0, 1, -1, i32::MAX, i32::MIN, 1 << 30, -(1 << 30)];
+        for round in 0..20_000 {
+            let a = accs.get(round % 9).copied().unwrap_or(bytes.next() as i32);
+            let b = bytes.next() as i32 >> (round % 17);
+            let m = (bytes.next() as u32 >> 1) as i32;
+            let e = 1 + (bytes.next() % 31) as u32;
+            let off = (bytes.next() % 256) as i32 - 128;
+            let (min, max) = if round % 2 == 0 {
+                (-128, 127)
+            } else {
+                (off, 100)
+            };
+            assert_eq!(
+                requantize2([a, b], m, e, off, min, max),
+                portable::requantize2([a, b], m, e, off, min, max),
+                "{a} {b} {m} {e}"
+            );
         }
     }
 

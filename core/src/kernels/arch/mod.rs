@@ -29,7 +29,9 @@
 //!   by two pixels (or one channel by two) per pass;
 //! - `mac4x1_i8(acc, ws, xs)`: FULLY_CONNECTED four output channels of one input row per
 //!   pass, the weights of the four interleaved group by group;
-//! - `mac_high(addend, x, m)`: the high word of a 64-bit multiply-accumulate (requantization).
+//! - `mac_high(addend, x, m)`: the high word of a 64-bit multiply-accumulate (requantization);
+//! - `requantize2(accs, m, e, offset, min, max)`: two outputs of one channel requantized,
+//!   offset and clamped (the blocked convolution's epilogue).
 //!
 //! A new backend (Helium, RISC-V P) is a module with these functions, a line in `build.rs`
 //! and a line below.
@@ -48,5 +50,5 @@ use portable as backend;
 
 pub(super) use backend::{
     dot_i8, dot2_i8, mac_high, mac1x2_i8, mac2x2_i8, mac4_broadcast_i8, mac4_i8, mac4x1_i8,
-    widen4_i8,
+    requantize2, widen4_i8,
 };

@@ -131,6 +131,29 @@ pub fn mac_high(addend: i64, x: i32, multiplier: i32) -> i32 {
     (addend.wrapping_add(i64::from(x).wrapping_mul(i64::from(multiplier))) >> 32) as i32
 }
 
+/// Two accumulators of one output channel requantized as TFLM does for a multiplier in
+/// `[0, 2^31)` and a right shift by `exponent` in `1..=31`, offset and clamped to `[min, max]`
+/// (`max` then `min` applied in that order, like `std::min(std::max(..))`): the composed rounding
+/// of [`ScaleDown`](super::super::requantize::ScaleDown), the reference for other backends.
+#[inline(always)]
+pub fn requantize2(
+    accs: [i32; 2],
+    multiplier: i32,
+    exponent: u32,
+    offset: i32,
+    min: i32,
+    max: i32,
+) -> [i32; 2] {
+    let shift = exponent.wrapping_sub(1) & 31;
+    let power = 1u32 << shift;
+    let nudge = i64::from(power >> 1) << 32 | i64::from((1u32 << 30) | power << 31);
+    accs.map(|acc| {
+        let nudge = nudge.wrapping_add(i64::from(acc >> 31) << 31);
+        let high = mac_high(nudge, acc, multiplier) >> shift;
+        high.wrapping_add(offset).max(min).min(max)
+    })
+}
+
 #[cfg(test)]
 pub(super) mod tests {
     extern crate std;
