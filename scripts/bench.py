@@ -172,6 +172,57 @@ def mlperf_section(p, mlperf, results, anchors, profiles, root):
     p("")
 
 
+# The regions of examples/firmware/src/bin/kernel_classes.rs, in order: (label, work units,
+# unit name). Regions 5 and 6 (1x1 convolutions with 4 and 8 input channels) are combined.
+KERNEL_CLASSES = [
+    ("1x1 CONV_2D, 24x24x32 -> 32", 24 * 24 * 32 * 32, "MAC"),
+    ("3x3 CONV_2D, 16x16x16 -> 16, SAME", 16 * 16 * 16 * 144, "MAC"),
+    ("3x3 DEPTHWISE_CONV_2D, 24x24x64, SAME", 24 * 24 * 64 * 9, "MAC"),
+    ("FULLY_CONNECTED, 640 -> 128", 640 * 128, "MAC"),
+]
+CLASS_OUTPUTS = 24 * 24 * 32
+ADD_ELEMENTS = 16 * 16 * 32
+
+
+def parse_regions(text, where, count):
+    regions = [int(r) for r in re.findall(r"^region \d+: insns=(\d+)$", text, re.M)]
+    repeat = re.search(r"^repeatability: (\d+) runs, identical=(\w+)", text, re.M)
+    if len(regions) != count or not (repeat and repeat.group(2) == "True"):
+        die(f"unexpected count.sh output for {where}:\n{text}")
+    return regions
+
+
+def kernel_class_section(p, work, profiles):
+    """Instructions per multiply-accumulate (and per output, per element) by kernel class."""
+    per = {prof: parse_regions(read(os.path.join(work, f"count.{prof}.kernel_classes")),
+                               f"kernel_classes ({prof})", 7) for prof in profiles}
+    p("## Per kernel class")
+    p("")
+    p("`examples/firmware/src/bin/kernel_classes.rs` calls the kernel `include_model!` chooses for")
+    p("each class once, on a representative layer, between its own pair of bench markers (all work")
+    p("of the call counted: im2col, loops, requantization, stores). Instructions per unit of work:")
+    p("")
+    head = " | ".join(f"opt-level {PROFILE_NAMES[prof].split()[-1]}" for prof in profiles)
+    p(f"| class | work | {head} |")
+    p("|---|---:|" + "---:|" * len(profiles))
+    for i, (label, units, unit) in enumerate(KERNEL_CLASSES):
+        cells = " | ".join(f"{per[prof][i] / units:.2f} instr/{unit}" for prof in profiles)
+        p(f"| {label} | {n(units)} {unit}s | {cells} |")
+    slope = {prof: (per[prof][5] - per[prof][4]) / (CLASS_OUTPUTS * 4) for prof in profiles}
+    fixed = {prof: (per[prof][4] - (per[prof][5] - per[prof][4])) / CLASS_OUTPUTS for prof in profiles}
+    cells = " | ".join(f"{slope[prof]:.2f} instr/MAC" for prof in profiles)
+    p(f"| 1x1 CONV_2D MAC loop: 8 against 4 input channels, 24x24 -> 32 | {n(CLASS_OUTPUTS * 4)} MACs | {cells} |")
+    cells = " | ".join(f"{fixed[prof]:.1f} instr/output" for prof in profiles)
+    p(f"| convolution epilogue: the rest of an output (requantize, clamp, store, loop and im2col share) | {n(CLASS_OUTPUTS)} outputs | {cells} |")
+    cells = " | ".join(f"{per[prof][6] / ADD_ELEMENTS:.1f} instr/element" for prof in profiles)
+    p(f"| ADD, two scales, 16x16x32 | {n(ADD_ELEMENTS)} elements | {cells} |")
+    p("")
+    p("- The epilogue row is the cost of a 1x1 convolution with 4 input channels minus its 4 MACs at")
+    p("  the rate of the row above: what every output costs besides its multiply-accumulates.")
+    p("- Weights and inputs are pseudo-random; the kernels' instruction counts do not depend on them.")
+    p("")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--work", required=True)
@@ -296,6 +347,8 @@ def main():
     mlperf = [m for m in models if m in MLPERF_LABELS]
     if mlperf:
         mlperf_section(p, mlperf, results, anchors, profiles, args.root)
+
+    kernel_class_section(p, args.work, profiles)
 
     p("## Where the bytes go: cargo bloat")
     p("")

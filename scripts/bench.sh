@@ -46,6 +46,16 @@ for profile in $PROFILES; do
     done
 done
 
+# Per kernel class: one bench region per class (examples/firmware/src/bin/kernel_classes.rs).
+for profile in $PROFILES; do
+    note "build kernel_classes ($profile)"
+    fw_build "$profile" kernel_classes || die "kernel_classes ($profile) does not build"
+    note "count kernel_classes ($profile)"
+    "$ARM_HARNESS/count.sh" "$(fw_elf "$profile" kernel_classes)" --runs 2 \
+        >"$WORK/count.$profile.kernel_classes" ||
+        { cat "$WORK/count.$profile.kernel_classes" >&2; die "count.sh failed on kernel_classes ($profile)"; }
+done
+
 # cargo bloat: the shipped (release) firmware, and the `bloat` profile (release without LTO) where
 # every kernel stays a function of its own. The latter with `allow-panic`, so that a panic path
 # only LTO removes cannot fail it (the release build above is the proof that there is none).
