@@ -231,6 +231,55 @@ impl Convolution {
         filter_height * filter_width * self.geometry.input[2]
     }
 
+    /// The `conv2d_i8_blocked` call of an int8 convolution whose weights are `rows`
+    /// (`[output_depth][filter_height][filter_width][input_depth]`) and folded bias `bias`, if
+    /// that kernel suits it: groups padded by at most an eighth ([`Convolution::blocks_well`]),
+    /// scales below 1, and an input in the arena (a constant input, which a converter folds
+    /// away, has no arena span to prove apart from the scratch buffer).
+    fn lower_blocked(
+        &self,
+        cx: &Lower,
+        out: &super::lower::WeightedOutput,
+        bias: &kernel::Slice<i32>,
+        rows: &[i8],
+    ) -> Result<Option<KernelCall>, Error> {
+        let depth = self.geometry.output[2];
+        let (Some(input_zero_point), Some(channels), Operand::Arena(_)) = (
+            i8::try_from(cx.zero_point(self.input)).ok(),
+            channel_records(&bias.0, &out.requantize, depth),
+            cx.operand(self.input)?,
+        ) else {
+            return Ok(None);
+        };
+        if !self.blocks_well() {
+            return Ok(None);
+        }
+        let params = kernel::Conv2dI8Blocked {
+            geometry: self.geometry(),
+            weights: kernel::Packed(blocked_weights(rows, depth, self.reduction())),
+            channels: kernel::Slice(channels),
+            input_zero_point,
+            output_offset: out.output_offset,
+            output_min: out.output_min,
+            output_max: out.output_max,
+        };
+        cx.call_with_scratch(
+            &kernels::conv2d_i8_blocked,
+            params,
+            &[self.input],
+            self.output,
+        )
+    }
+
+    /// `conv2d_i8_blocked`'s scratch bytes for this convolution if int8 and suited to it.
+    fn blocked_scratch_bytes(&self) -> usize {
+        match self.precision {
+            // Two pixels' im2col columns of 16-bit values, whole groups of four.
+            Precision::Int8 if self.blocks_well() => 4 * self.reduction().div_ceil(4) * 4,
+            _ => 0,
+        }
+    }
+
     /// Whether `conv2d_i8_blocked` suits it: its weights, padded to whole groups of four, grow
     /// by at most an eighth (3x3x3 filters by 1/27; a 3x3x1 filter would by a third).
     fn blocks_well(&self) -> bool {
@@ -287,11 +336,7 @@ impl Operator for Conv2d {
     }
 
     fn scratch_bytes(&self) -> usize {
-        match self.0.precision {
-            // Two pixels' im2col columns of 16-bit values, whole groups of four.
-            Precision::Int8 if self.0.blocks_well() => 4 * self.0.reduction().div_ceil(4) * 4,
-            _ => 0,
-        }
+        self.0.blocked_scratch_bytes()
     }
 
     fn lower(&self, cx: &Lower) -> Result<Option<KernelCall>, Error> {
@@ -300,33 +345,10 @@ impl Operator for Conv2d {
             Precision::Int8 => {
                 let per_channel = conv.reduction();
                 let out = conv.weighted_output(cx)?;
-                let input_zero_point = i8::try_from(cx.zero_point(conv.input)).ok();
                 let bias = conv.folded_bias(cx, WeightLayout::Rows(per_channel));
-                if let (true, Some(input_zero_point), Some(channels), Operand::Arena(_)) = (
-                    conv.blocks_well(),
-                    input_zero_point,
-                    channel_records(&bias.0, &out.requantize, conv.geometry.output[2]),
-                    cx.operand(conv.input)?,
-                ) {
-                    let params = kernel::Conv2dI8Blocked {
-                        geometry: conv.geometry(),
-                        weights: kernel::Packed(blocked_weights(
-                            &cx.tensor(conv.filter).i8s(),
-                            conv.geometry.output[2],
-                            per_channel,
-                        )),
-                        channels: kernel::Slice(channels),
-                        input_zero_point,
-                        output_offset: out.output_offset,
-                        output_min: out.output_min,
-                        output_max: out.output_max,
-                    };
-                    return cx.call_with_scratch(
-                        &kernels::conv2d_i8_blocked,
-                        params,
-                        &[conv.input],
-                        conv.output,
-                    );
+                let rows = cx.tensor(conv.filter).i8s();
+                if let Some(call) = conv.lower_blocked(cx, &out, &bias, &rows)? {
+                    return Ok(Some(call));
                 }
                 // A filter whose groups would be padded by more than an eighth, a scale of 1 or
                 // more (a left shift), or a constant input (which a converter folds away, and
@@ -386,11 +408,34 @@ impl Operator for DepthwiseConv2d {
         Access::Kernel { in_place: None }
     }
 
+    fn scratch_bytes(&self) -> usize {
+        if self.conv.geometry.input[2] == 1 {
+            self.conv.blocked_scratch_bytes()
+        } else {
+            0
+        }
+    }
+
     fn lower(&self, cx: &Lower) -> Result<Option<KernelCall>, Error> {
         let conv = &self.conv;
         match conv.precision {
             Precision::Int8 => {
                 let out = conv.weighted_output(cx)?;
+                if conv.geometry.input[2] == 1 {
+                    // One input channel: each output channel filters that channel alone, a
+                    // CONV_2D with the `[taps][channels]` weights transposed to
+                    // `[channels][taps]` (micro_speech's first layer).
+                    let bias = conv.folded_bias(cx, WeightLayout::Columns);
+                    let weights = cx.tensor(conv.filter).i8s();
+                    let (taps, channels) = (conv.reduction(), conv.geometry.output[2]);
+                    let rows: Vec<i8> = (0..channels)
+                        .flat_map(|c| (0..taps).map(move |t| (t, c)))
+                        .map(|(t, c)| weights.get(t * channels + c).copied().unwrap_or(0))
+                        .collect();
+                    if let Some(call) = conv.lower_blocked(cx, &out, &bias, &rows)? {
+                        return Ok(Some(call));
+                    }
+                }
                 let params = kernel::DepthwiseConv2dI8 {
                     geometry: conv.geometry(),
                     depth_multiplier: self.depth_multiplier,

@@ -242,19 +242,35 @@ impl ColumnWriter<'_> {
     /// the image).
     #[inline(always)]
     fn run(&mut self, src: Option<&[i8]>, fill: i8, count: usize) {
+        if self.filled == 0 && count.is_multiple_of(4) {
+            // Whole groups from a group boundary (whole taps of 4k channels, whole filter
+            // rows): the words alone.
+            self.words(src, fill, count / 4);
+            return;
+        }
         let mut done = 0;
         while self.filled != 0 && done < count {
             self.value(src.and_then(|s| s.get(done)).copied().unwrap_or(fill));
             done = done.wrapping_add(1);
         }
         let words = count.wrapping_sub(done) / 4;
-        // The whole groups in one pass over the destination (no per-group bounds check).
+        self.words(src.map(|s| s.get(done..).unwrap_or(&[])), fill, words);
+        done = done.wrapping_add(words.wrapping_mul(4));
+        while done < count {
+            self.value(src.and_then(|s| s.get(done)).copied().unwrap_or(fill));
+            done = done.wrapping_add(1);
+        }
+    }
+
+    /// Writes `words` whole groups: `src`'s first `4 * words` values, or `fill`; in one pass
+    /// over the destination (no per-group bounds check). Needs no pending values.
+    #[inline(always)]
+    fn words(&mut self, src: Option<&[i8]>, fill: i8, words: usize) {
         let lane = self.lane & 2;
         let dst = self.columns.get_mut(self.group..).unwrap_or(&mut []);
         let dst = dst.iter_mut().take(words);
         match src {
             Some(s) => {
-                let s = s.get(done..).unwrap_or(&[]);
                 for (d, x) in dst.zip(s.as_chunks::<4>().0) {
                     let [even, odd] = widen4_i8(*x);
                     d[lane] = even;
@@ -270,11 +286,6 @@ impl ColumnWriter<'_> {
             }
         }
         self.group = self.group.wrapping_add(words);
-        done = done.wrapping_add(words.wrapping_mul(4));
-        while done < count {
-            self.value(src.and_then(|s| s.get(done)).copied().unwrap_or(fill));
-            done = done.wrapping_add(1);
-        }
     }
 
     /// Pads the last group with zeros, which add nothing whatever the weights.
@@ -386,6 +397,19 @@ fn gather(
                 })
                 .flatten();
             column.run(src, zero_point, row_len);
+        } else if g.dilation_width == 1 {
+            // A row cut by the image's left or right edge: the zero point, the contiguous
+            // in-image taps, the zero point.
+            let (left, inside_cols) = (window.cols.start, window.cols.len());
+            let right = g.filter_width.wrapping_sub(window.cols.end);
+            let start = y.wrapping_mul(g.input_width).wrapping_add(window.x);
+            let len = inside_cols.wrapping_mul(depth);
+            let src = image
+                .get(start.wrapping_mul(depth)..)
+                .and_then(|r| r.get(..len));
+            column.run(None, zero_point, left.wrapping_mul(depth));
+            column.run(src, zero_point, len);
+            column.run(None, zero_point, right.wrapping_mul(depth));
         } else {
             let mut x = window.x;
             for fx in 0..g.filter_width {
