@@ -2,7 +2,7 @@
 //! weights. Taps that fall in the padding are skipped (not read as zeros), like TFLite's reference
 //! kernels, which matters for int8 because a padded zero would still carry the input offset.
 
-use super::arch::{dot_i8, dot2_i8, mac1x2_i8, mac2x2_i8, requantize2, widen4_i8};
+use super::arch::{conv_pairs_i8, dot_i8, dot2_i8, mac1x2_i8, mac2x2_i8, requantize2, widen4_i8};
 use super::epilogue::{bias_f32, clamp_f32};
 use super::requantize::scale_down;
 use super::slices::{chunks, chunks_mut, enumerate, rows, size, span};
@@ -483,6 +483,11 @@ pub fn conv2d_i8_blocked(
     let (pair_weights, _) = pair_weights.as_chunks::<8>();
     let last_weights = last_weights.as_chunks::<4>().0;
     let (channel_pairs, last_channel) = p.channels.as_chunks::<2>();
+    // Every pair channel has a rounding shift (exponent 1 to 31): the backend's whole-pair loop.
+    let rounding_shifts = channel_pairs
+        .as_flattened()
+        .iter()
+        .all(|c| (1..=31).contains(&c[2]));
     // An odd depth's last channel, computed alone.
     let last_channel = last_channel.first().filter(|_| depth % 2 == 1);
     let (offset, min, max) = (p.output_offset, p.output_min, p.output_max);
@@ -505,33 +510,29 @@ pub fn conv2d_i8_blocked(
             if out_b.is_some() {
                 next(2, columns);
             }
-            let (a_pairs, _) = out_a.as_chunks_mut::<2>();
-            // Without a pixel B (an odd last pixel) its results are dropped.
-            let mut b_pairs = match out_b.as_deref_mut() {
-                Some(b) => b.as_chunks_mut::<2>().0.iter_mut(),
-                None => [].iter_mut(),
-            };
-            for ((a, ws), [c0, c1]) in a_pairs
-                .iter_mut()
-                .zip(chunks(pair_weights, groups))
-                .zip(channel_pairs)
-            {
-                let acc = mac2x2_i8([c0[0], c1[0], c0[0], c1[0]], ws, columns);
-                // Per channel its pixel A and B outputs; a channel with a scale in [1/2, 1)
-                // (exponent 0, no rounding shift) the general way.
-                let channel = |c: &[i32; 3], accs: [i32; 2]| {
-                    if c[2] as u32 & 31 != 0 {
-                        requantize2(accs, c[1], c[2] as u32 & 31, offset, min, max)
-                    } else {
-                        accs.map(|acc| i32::from(requantize(acc, c[1], c[2], offset, min, max)))
-                    }
-                };
-                let [a0, b0] = channel(c0, [acc[0], acc[2]]);
-                let [a1, b1] = channel(c1, [acc[1], acc[3]]);
-                *a = [a0 as i8, a1 as i8];
-                if let Some(b) = b_pairs.next() {
-                    *b = [b0 as i8, b1 as i8];
-                }
+            if rounding_shifts {
+                // Every channel pair in one pass of the backend's loop.
+                conv_pairs_i8(
+                    pair_weights,
+                    groups,
+                    p.channels,
+                    columns,
+                    out_a,
+                    out_b.as_deref_mut(),
+                    offset,
+                    min,
+                    max,
+                );
+            } else {
+                channel_pairs_general(
+                    pair_weights,
+                    groups,
+                    channel_pairs,
+                    columns,
+                    out_a,
+                    out_b.as_deref_mut(),
+                    (offset, min, max),
+                );
             }
             if let (Some(&[bias, multiplier, exponent]), Some(ws)) =
                 (last_channel, last_weights.get(..groups))
@@ -545,6 +546,46 @@ pub fn conv2d_i8_blocked(
                     *o = requantize(b, multiplier, exponent, offset, min, max);
                 }
             }
+        }
+    }
+}
+
+/// The channel pairs of one pixel pair, as the backend's `conv_pairs_i8` computes them, for
+/// records with an exponent of 0 among them (a scale in [1/2, 1), no rounding shift), which
+/// those channels take the general way.
+fn channel_pairs_general(
+    pair_weights: &[[i8; 8]],
+    groups: usize,
+    channel_pairs: &[[[i32; 3]; 2]],
+    columns: &[[i32; 4]],
+    out_a: &mut [i8],
+    out_b: Option<&mut [i8]>,
+    (offset, min, max): (i32, i32, i32),
+) {
+    let (a_pairs, _) = out_a.as_chunks_mut::<2>();
+    // Without a pixel B (an odd last pixel) its results are dropped.
+    let mut b_pairs = match out_b {
+        Some(b) => b.as_chunks_mut::<2>().0.iter_mut(),
+        None => [].iter_mut(),
+    };
+    for ((a, ws), [c0, c1]) in a_pairs
+        .iter_mut()
+        .zip(chunks(pair_weights, groups))
+        .zip(channel_pairs)
+    {
+        let acc = mac2x2_i8([c0[0], c1[0], c0[0], c1[0]], ws, columns);
+        let channel = |c: &[i32; 3], accs: [i32; 2]| {
+            if c[2] as u32 & 31 != 0 {
+                requantize2(accs, c[1], c[2] as u32 & 31, offset, min, max)
+            } else {
+                accs.map(|acc| i32::from(requantize(acc, c[1], c[2], offset, min, max)))
+            }
+        };
+        let [a0, b0] = channel(c0, [acc[0], acc[2]]);
+        let [a1, b1] = channel(c1, [acc[1], acc[3]]);
+        *a = [a0 as i8, a1 as i8];
+        if let Some(b) = b_pairs.next() {
+            *b = [b0 as i8, b1 as i8];
         }
     }
 }

@@ -168,6 +168,47 @@ pub fn requantize2(
     dsp::requantize2(accs, multiplier, exponent, offset, min, max)
 }
 
+/// [`portable::conv_pairs_i8`](super::portable::conv_pairs_i8): on the target one `asm!` loop
+/// over the channel pairs ([`dsp::conv_pairs`]) when the clamp range is within int8 (so that
+/// `SSAT` then the bytewise `SSUB8`/`SEL` clamp equal TFLM's clamp); the portable loop of this
+/// backend's primitives otherwise.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub fn conv_pairs_i8(
+    ws: &[[i8; 8]],
+    groups: usize,
+    records: &[[i32; 3]],
+    columns: &[[i32; 4]],
+    out_a: &mut [i8],
+    out_b: Option<&mut [i8]>,
+    offset: i32,
+    min: i32,
+    max: i32,
+) {
+    let pairs = (out_a.len() / 2)
+        .min(records.len() / 2)
+        .min(ws.len().checked_div(groups).unwrap_or(0))
+        .min(out_b.as_deref().map_or(usize::MAX, |b| b.len() / 2));
+    let int8_range = -128 <= min && max <= 127;
+    if pairs == 0 || groups == 0 || columns.len() < groups || !int8_range {
+        super::portable::conv_pairs_i8(
+            ws, groups, records, columns, out_a, out_b, offset, min, max,
+        );
+        return;
+    }
+    let replicate = |v: i32| u32::from_ne_bytes([v as u8; 4]);
+    dsp::conv_pairs(
+        ws,
+        groups,
+        records,
+        columns,
+        pairs,
+        out_a,
+        out_b,
+        [offset as u32, replicate(min), replicate(max)],
+    );
+}
+
 /// `SXTB16`, `SXTB16 ..., ROR #8` and the `SMLAxy` multiply-accumulates of the DSP extension,
 /// through stable `asm!`, and [`dot2_blocks8`](insn::dot2_blocks8), a whole MAC loop in one
 /// `asm!` block.
@@ -534,6 +575,190 @@ mod insn {
         }
         [a, b]
     }
+
+    /// [`conv_pairs_i8`](super::conv_pairs_i8)'s loop over `pairs` channel pairs (the caller
+    /// checked that every slice holds them and that the clamp range is within int8; `[offset,
+    /// min4, max4]` are the output offset and the clamp bounds replicated in four bytes). Per
+    /// pair: the biases, the MAC loop of [`mac2x2_blocks`] (two groups per iteration), per
+    /// channel the nudge of `2^30 + 2^(30+e)` from `2^(e-1)` and for each of its two outputs
+    /// the sign-chosen nudge, `SMLAL` and the shift; then the offset, `SSAT` to int8, the four
+    /// bytes packed by `BFI` and clamped bytewise by `SSUB8`/`SEL` (the maximum with the lower
+    /// bound, then the minimum with the upper one), one halfword store for each pixel (B's
+    /// first, so that without a pixel B, whose store then goes to A's bytes, A's wins). The loop
+    /// state that does not fit in registers lives in a block on this function's stack.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    pub fn conv_pairs(
+        ws: &[[i8; 8]],
+        groups: usize,
+        records: &[[i32; 3]],
+        columns: &[[i32; 4]],
+        pairs: usize,
+        out_a: &mut [i8],
+        out_b: Option<&mut [i8]>,
+        [offset, min4, max4]: [u32; 3],
+    ) {
+        let a_ptr = out_a.as_mut_ptr();
+        let b_ptr = out_b.map_or(a_ptr, <[i8]>::as_mut_ptr);
+        // 0: columns, 4: groups, 8: records, 12: out A, 16: out B, 20: pairs left, 24: offset,
+        // 28: min4, 32: max4, 36: weights (saved across the epilogue).
+        let mut state: [u32; 10] = [
+            columns.as_ptr() as u32,
+            groups as u32,
+            records.as_ptr() as u32,
+            a_ptr as u32,
+            b_ptr as u32,
+            pairs as u32,
+            offset,
+            min4,
+            max4,
+            0,
+        ];
+        // SAFETY: the caller checked that `pairs >= 1` channel pairs fit every slice: the loop
+        // reads `8 * groups` weight bytes per pair through `pw` (`pairs * groups` of `ws`'s
+        // 8-byte elements), `16 * groups` column bytes per pair from `columns` (its first
+        // `groups` elements), 24 record bytes per pair (`2 * pairs` records, 4-byte aligned as
+        // `LDRD` needs: `[i32; 3]` is), and writes 2 bytes per pair to each output (`2 * pairs`
+        // bytes of `out_a` and of `out_b`, or of `out_a` twice without a pixel B); it reads and
+        // writes `state`, a 4-byte aligned local; it pushes one 8-byte slot on the stack and
+        // pops it. `LDR`/`STRH` need no alignment on Cortex-M4. Flags are changed (not declared
+        // preserved).
+        unsafe {
+            asm!(
+                "2:",
+                "ldr {w0}, [{x}, #8]",
+                "ldr {a0}, [{w0}]",
+                "ldr {a1}, [{w0}, #12]",
+                "mov {a2}, {a0}",
+                "mov {a3}, {a1}",
+                "ldr {px}, [{x}, #0]",
+                "ldr {n}, [{x}, #4]",
+                "str {x}, [sp, #-8]!",
+                // The MAC loop: two groups per iteration, an odd count entering at the second.
+                "lsrs {n}, {n}, #1",
+                "bcs 4f",
+                "subs {n}, {n}, #1",
+                "3:",
+                "ldr {w0}, [{pw}], #4",
+                "ldr {w1}, [{pw}], #4",
+                "sxtb16 {e0}, {w0}",
+                "sxtb16 {w0}, {w0}, ror #8",
+                "sxtb16 {e1}, {w1}",
+                "sxtb16 {w1}, {w1}, ror #8",
+                "ldr {x}, [{px}], #4",
+                "smlad {a0}, {x}, {e0}, {a0}",
+                "smlad {a1}, {x}, {e1}, {a1}",
+                "ldr {x}, [{px}], #4",
+                "smlad {a0}, {x}, {w0}, {a0}",
+                "smlad {a1}, {x}, {w1}, {a1}",
+                "ldr {x}, [{px}], #4",
+                "smlad {a2}, {x}, {e0}, {a2}",
+                "smlad {a3}, {x}, {e1}, {a3}",
+                "ldr {x}, [{px}], #4",
+                "smlad {a2}, {x}, {w0}, {a2}",
+                "smlad {a3}, {x}, {w1}, {a3}",
+                "4:",
+                "ldr {w0}, [{pw}], #4",
+                "ldr {w1}, [{pw}], #4",
+                "sxtb16 {e0}, {w0}",
+                "sxtb16 {w0}, {w0}, ror #8",
+                "sxtb16 {e1}, {w1}",
+                "sxtb16 {w1}, {w1}, ror #8",
+                "ldr {x}, [{px}], #4",
+                "smlad {a0}, {x}, {e0}, {a0}",
+                "smlad {a1}, {x}, {e1}, {a1}",
+                "ldr {x}, [{px}], #4",
+                "smlad {a0}, {x}, {w0}, {a0}",
+                "smlad {a1}, {x}, {w1}, {a1}",
+                "ldr {x}, [{px}], #4",
+                "smlad {a2}, {x}, {e0}, {a2}",
+                "smlad {a3}, {x}, {e1}, {a3}",
+                "ldr {x}, [{px}], #4",
+                "smlad {a2}, {x}, {w0}, {a2}",
+                "smlad {a3}, {x}, {w1}, {a3}",
+                "subs {n}, {n}, #1",
+                "bpl 3b",
+                "ldr {x}, [sp], #8",
+                "str {pw}, [{x}, #36]",
+                "ldr {w0}, [{x}, #8]",
+                "ldrd {w1}, {e0}, [{w0}, #4]",
+                "sub {e0}, {e0}, #1",
+                "movs {px}, #1",
+                "lsls {px}, {px}, {e0}",
+                "lsrs {n}, {px}, #1",
+                "lsls {px}, {px}, #31",
+                "orr {px}, {px}, #0x40000000",
+                "asr {e1}, {a0}, #31",
+                "adds {pw}, {px}, {e1}, lsl #31",
+                "adc {e1}, {n}, {e1}",
+                "smlal {pw}, {e1}, {a0}, {w1}",
+                "asr {a0}, {e1}, {e0}",
+                "asr {e1}, {a2}, #31",
+                "adds {pw}, {px}, {e1}, lsl #31",
+                "adc {e1}, {n}, {e1}",
+                "smlal {pw}, {e1}, {a2}, {w1}",
+                "asr {a2}, {e1}, {e0}",
+                "ldrd {w1}, {e0}, [{w0}, #16]",
+                "sub {e0}, {e0}, #1",
+                "movs {px}, #1",
+                "lsls {px}, {px}, {e0}",
+                "lsrs {n}, {px}, #1",
+                "lsls {px}, {px}, #31",
+                "orr {px}, {px}, #0x40000000",
+                "asr {e1}, {a1}, #31",
+                "adds {pw}, {px}, {e1}, lsl #31",
+                "adc {e1}, {n}, {e1}",
+                "smlal {pw}, {e1}, {a1}, {w1}",
+                "asr {a1}, {e1}, {e0}",
+                "asr {e1}, {a3}, #31",
+                "adds {pw}, {px}, {e1}, lsl #31",
+                "adc {e1}, {n}, {e1}",
+                "smlal {pw}, {e1}, {a3}, {w1}",
+                "asr {a3}, {e1}, {e0}",
+                "ldr {w1}, [{x}, #24]",
+                "add {a0}, {a0}, {w1}",
+                "add {a1}, {a1}, {w1}",
+                "add {a2}, {a2}, {w1}",
+                "add {a3}, {a3}, {w1}",
+                "ssat {a0}, #8, {a0}",
+                "ssat {a1}, #8, {a1}",
+                "ssat {a2}, #8, {a2}",
+                "ssat {a3}, #8, {a3}",
+                "bfi {a0}, {a1}, #8, #8",
+                "bfi {a0}, {a2}, #16, #8",
+                "bfi {a0}, {a3}, #24, #8",
+                "ldrd {w1}, {e0}, [{x}, #28]",
+                "ssub8 {pw}, {a0}, {w1}",
+                "sel {a0}, {a0}, {w1}",
+                "ssub8 {pw}, {e0}, {a0}",
+                "sel {a0}, {a0}, {e0}",
+                "ldrd {w1}, {e0}, [{x}, #12]",
+                "lsrs {e1}, {a0}, #16",
+                "strh {e1}, [{e0}], #2",
+                "strh {a0}, [{w1}], #2",
+                "strd {w1}, {e0}, [{x}, #12]",
+                "add {w0}, {w0}, #24",
+                "str {w0}, [{x}, #8]",
+                "ldr {pw}, [{x}, #36]",
+                "ldr {n}, [{x}, #20]",
+                "subs {n}, {n}, #1",
+                "str {n}, [{x}, #20]",
+                "bne 2b",
+                x = inout(reg) state.as_mut_ptr() => _,
+                pw = inout(reg) ws.as_ptr() => _,
+                px = out(reg) _,
+                n = out(reg) _,
+                a0 = out(reg) _,
+                a1 = out(reg) _,
+                a2 = out(reg) _,
+                a3 = out(reg) _,
+                w0 = out(reg) _,
+                w1 = out(reg) _,
+                e0 = out(reg) _,
+                e1 = out(reg) _,
+            );
+        }
+    }
 }
 
 /// The instructions of [`insn`] emulated with the same lane arithmetic, so that the host tests
@@ -660,6 +885,50 @@ mod emulated {
             let v = if v < min { min } else { v };
             if v > max { max } else { v }
         })
+    }
+
+    /// The `asm!` loop: the portable composition of this backend's primitives (the lanes and
+    /// the arithmetic are those of `mac2x2_blocks` and `requantize2`).
+    #[allow(clippy::too_many_arguments)]
+    pub fn conv_pairs(
+        ws: &[[i8; 8]],
+        groups: usize,
+        records: &[[i32; 3]],
+        columns: &[[i32; 4]],
+        pairs: usize,
+        out_a: &mut [i8],
+        out_b: Option<&mut [i8]>,
+        [offset, min4, max4]: [u32; 3],
+    ) {
+        let (min, max) = (i32::from(min4 as u8 as i8), i32::from(max4 as u8 as i8));
+        let ws = &ws[..pairs * groups];
+        let mut out_b = out_b;
+        for (j, w) in ws.chunks_exact(groups).enumerate() {
+            let (c0, c1) = (records[2 * j], records[2 * j + 1]);
+            let acc = mac2x2_blocks([c0[0], c1[0], c0[0], c1[0]], w, &columns[..groups]);
+            let [a0, b0] = requantize2(
+                [acc[0], acc[2]],
+                c0[1],
+                c0[2] as u32,
+                offset as i32,
+                min,
+                max,
+            );
+            let [a1, b1] = requantize2(
+                [acc[1], acc[3]],
+                c1[1],
+                c1[2] as u32,
+                offset as i32,
+                min,
+                max,
+            );
+            out_a[2 * j] = a0 as i8;
+            out_a[2 * j + 1] = a1 as i8;
+            if let Some(b) = out_b.as_deref_mut() {
+                b[2 * j] = b0 as i8;
+                b[2 * j + 1] = b1 as i8;
+            }
+        }
     }
 }
 
@@ -794,6 +1063,45 @@ mod tests {
                 portable::requantize2([a, b], m, e, off, min, max),
                 "{a} {b} {m} {e}"
             );
+        }
+    }
+
+    #[test]
+    fn conv_pairs_match_portable() {
+        let mut bytes = Bytes::new(0xbb67_ae85_84ca_a73b);
+        for (groups, pairs, with_b) in [(1, 1, true), (2, 3, false), (5, 2, true), (8, 4, true)] {
+            let ws: std::vec::Vec<[i8; 8]> = (0..groups * pairs)
+                .map(|_| bytes.vec(8, false).try_into().unwrap())
+                .collect();
+            let columns: std::vec::Vec<[i32; 4]> = (0..groups)
+                .map(|_| {
+                    let a = widen4_i8(bytes.vec(4, true).try_into().unwrap());
+                    let b = widen4_i8(bytes.vec(4, false).try_into().unwrap());
+                    [a[0], a[1], b[0], b[1]]
+                })
+                .collect();
+            let records: std::vec::Vec<[i32; 3]> = (0..2 * pairs)
+                .map(|_| {
+                    let m = (1 << 30) | (bytes.next() as u32 >> 2) as i32;
+                    [bytes.next() as i32 >> 12, m, 1 + (bytes.next() % 12) as i32]
+                })
+                .collect();
+            for (offset, min, max) in [(5, -128, 127), (-3, -3, 127), (0, -128, 100)] {
+                let (mut a, mut b) = (std::vec![0i8; 2 * pairs], std::vec![0i8; 2 * pairs]);
+                let (mut a2, mut b2) = (a.clone(), b.clone());
+                let (bo, bo2) = if with_b {
+                    (Some(&mut b[..]), Some(&mut b2[..]))
+                } else {
+                    (None, None)
+                };
+                conv_pairs_i8(
+                    &ws, groups, &records, &columns, &mut a, bo, offset, min, max,
+                );
+                portable::conv_pairs_i8(
+                    &ws, groups, &records, &columns, &mut a2, bo2, offset, min, max,
+                );
+                assert_eq!((a, b), (a2, b2));
+            }
         }
     }
 

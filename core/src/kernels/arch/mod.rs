@@ -31,7 +31,9 @@
 //!   pass, the weights of the four interleaved group by group;
 //! - `mac_high(addend, x, m)`: the high word of a 64-bit multiply-accumulate (requantization);
 //! - `requantize2(accs, m, e, offset, min, max)`: two outputs of one channel requantized,
-//!   offset and clamped (the blocked convolution's epilogue).
+//!   offset and clamped (the blocked convolution's epilogue);
+//! - `conv_pairs_i8(..)`: every channel pair of one pixel pair, MAC loop, requantization and
+//!   stores together (the blocked convolution's inner loop).
 //!
 //! A new backend (Helium, RISC-V P) is a module with these functions, a line in `build.rs`
 //! and a line below.
@@ -49,6 +51,6 @@ use armv7em as backend;
 use portable as backend;
 
 pub(super) use backend::{
-    dot_i8, dot2_i8, mac_high, mac1x2_i8, mac2x2_i8, mac4_broadcast_i8, mac4_i8, mac4x1_i8,
-    requantize2, widen4_i8,
+    conv_pairs_i8, dot_i8, dot2_i8, mac_high, mac1x2_i8, mac2x2_i8, mac4_broadcast_i8, mac4_i8,
+    mac4x1_i8, requantize2, widen4_i8,
 };

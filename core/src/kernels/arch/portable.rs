@@ -154,6 +154,49 @@ pub fn requantize2(
     })
 }
 
+/// The channel pairs of one pixel pair of the blocked CONV_2D kernel, whole: for pair `j`, the
+/// 2x2 block [`mac2x2_i8`] of weights `ws[j * groups..][..groups]` over `columns` from the
+/// biases of `records[2j]` and `records[2j + 1]` (`[bias, multiplier, exponent]`, exponents
+/// 1 to 31), [`requantize2`] of each channel's two outputs, stored as bytes `2j` and `2j + 1`
+/// of `out_a` and, if there is a pixel B, of `out_b`. As many pairs as all the slices hold.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub fn conv_pairs_i8(
+    ws: &[[i8; 8]],
+    groups: usize,
+    records: &[[i32; 3]],
+    columns: &[[i32; 4]],
+    out_a: &mut [i8],
+    out_b: Option<&mut [i8]>,
+    offset: i32,
+    min: i32,
+    max: i32,
+) {
+    let Some(columns) = columns.get(..groups) else {
+        return;
+    };
+    let mut b_pairs = match out_b {
+        Some(b) => b.as_chunks_mut::<2>().0.iter_mut(),
+        None => [].iter_mut(),
+    };
+    let weight_pairs = super::super::slices::chunks(ws, groups);
+    for ((a, w), [c0, c1]) in out_a
+        .as_chunks_mut::<2>()
+        .0
+        .iter_mut()
+        .zip(weight_pairs)
+        .zip(records.as_chunks::<2>().0)
+    {
+        let acc = mac2x2_i8([c0[0], c1[0], c0[0], c1[0]], w, columns);
+        let [a0, b0] = requantize2([acc[0], acc[2]], c0[1], c0[2] as u32, offset, min, max);
+        let [a1, b1] = requantize2([acc[1], acc[3]], c1[1], c1[2] as u32, offset, min, max);
+        *a = [a0 as i8, a1 as i8];
+        if let Some(b) = b_pairs.next() {
+            *b = [b0 as i8, b1 as i8];
+        }
+    }
+}
+
 #[cfg(test)]
 pub(super) mod tests {
     extern crate std;
