@@ -154,6 +154,18 @@ fn depthwise<X: Copy, W: Copy, A: Copy + Default, O>(
 /// fit together; channels without a bias or requantization entry (only if the parameters do not
 /// fit the shapes) are left as they are.
 pub fn depthwise_conv2d_i8(p: &DepthwiseConv2dI8, input: &[i8], output: &mut [i8]) {
+    if let Some(epilogue) = fast_3x3_epilogue(p) {
+        match epilogue {
+            Epilogue::Reference => depthwise_3x3_i8::<{ Epilogue::REFERENCE }>(p, input, output),
+            Epilogue::FastFullRange => {
+                depthwise_3x3_i8::<{ Epilogue::FAST_FULL_RANGE }>(p, input, output);
+            }
+            Epilogue::FastClamped => {
+                depthwise_3x3_i8::<{ Epilogue::FAST_CLAMPED }>(p, input, output);
+            }
+        }
+        return;
+    }
     if p.depth_multiplier == 1 {
         depthwise_i8_blocks::<4>(p, input, output, mac4_i8);
         return;
@@ -389,6 +401,281 @@ fn depthwise_i8_blocks<const K: usize>(
     });
 }
 
+/// How the 3x3 kernel turns an accumulator into an output (chosen once per layer).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Epilogue {
+    /// [`requantize_to_i8`], for any multiplier and shift.
+    Reference,
+    /// [`requantize_fast`], then a clamp to the whole int8 range (one `SSAT` on Cortex-M4).
+    FastFullRange,
+    /// [`requantize_fast`], then a clamp to `[output_min, output_max]`.
+    FastClamped,
+}
+
+impl Epilogue {
+    const REFERENCE: u8 = 0;
+    const FAST_FULL_RANGE: u8 = 1;
+    const FAST_CLAMPED: u8 = 2;
+}
+
+/// The smallest and largest right shift (`-shift`) that [`requantize_fast`] accepts.
+const FAST_SHIFTS: core::ops::RangeInclusive<i32> = 2..=23;
+
+/// TFLite's `MultiplyByQuantizedMultiplier(acc, multiplier, -(e2 + 2)) + output_offset`, for a
+/// multiplier of 0 or in `[2^30, 2^31)`, a right shift `e = e2 + 2` in [`FAST_SHIFTS`] and
+/// `round = (2 * output_offset + 1) << e2` with an offset in -128..=127: one 32x32 -> 64 bit
+/// multiply-accumulate, two shifts and an add.
+///
+/// Why it is exact: TFLite computes `y = floor((acc * m + 2^30) / 2^31)` (the saturating
+/// doubling high multiply, which cannot saturate for `m != i32::MIN`) and then divides `y` by
+/// `2^e` rounding half away from zero, which is `floor((y + 2^(e-1) - [y < 0]) / 2^e)` (ties of
+/// a negative `y` go down). Nested floors of divisions by positive integers compose, and an
+/// integer added inside the inner floor can move out of it, so the result is
+/// `floor((acc * m + 2^30 - [y < 0] * 2^31 + 2^(30+e)) / 2^(31+e))`. `[y < 0]` is `[acc < 0]`
+/// except for `acc = -1, m = 2^30`, where `y = 0` and both forms give 0 (the numerator is then
+/// `2^(30+e) - 2^31`, in `0..2^(31+e)`), and for `m = 0`, where both give 0 too. With
+/// `V = acc * m + 2^30 - [acc < 0] * 2^31` (its 64-bit form has the high word `-[acc < 0]` before
+/// the product is added: one `SMLAL`), `2^(30+e) = 2^(e-2) * 2^32` and the output offset
+/// `o * 2^(e-1)` are multiples of the low word's range, so the result plus the offset is
+/// `floor((hi(V) + 2^(e-2) + o * 2^(e-1)) / 2^(e-1))`. No step overflows: `|acc * m| <= 2^62`, so
+/// `|hi(V)| <= 2^30 + 1`, and `|round| < 2^(e+6) <= 2^29` for `e <= 23`.
+#[inline(always)]
+fn requantize_fast(acc: i32, multiplier: i32, e2: u32, round: i32) -> i32 {
+    // 0 or -1.
+    let negative = acc >> 31;
+    // 2^30 - [acc < 0] * 2^31 as a 64-bit value: high word `negative`, low word
+    // 0x4000_0000 with bit 31 set for a negative accumulator.
+    let low = 0x4000_0000 | ((negative as u32) << 31);
+    let start = (i64::from(negative) << 32) | i64::from(low);
+    let v = i64::from(acc)
+        .wrapping_mul(i64::from(multiplier))
+        .wrapping_add(start);
+    let high = (v >> 32) as i32;
+    // A shift below 32 (`e2 <= 21`), so `unbounded_shr` is a plain shift: one instruction on
+    // Cortex-M4, where a shift by a register has no masking to emulate.
+    high.wrapping_add(round).unbounded_shr(e2.wrapping_add(1))
+}
+
+/// Output channels per pass of [`depthwise_3x3_i8`] over the image: the per-channel constants of
+/// the epilogue and the zero-point row of out-of-image taps, on the stack, are this long.
+const CHANNEL_CHUNK: usize = 32;
+
+/// Whether [`depthwise_3x3_i8`] computes this layer, and with which epilogue: a 3x3 filter, depth
+/// multiplier 1, a depth that is a non-zero multiple of 4, an input zero point in int8 range
+/// (always, for a real model), and bias and requantization entries for every channel. The fast
+/// epilogue when every multiplier, shift and the output offset are in [`requantize_fast`]'s
+/// domain.
+fn fast_3x3_epilogue(p: &DepthwiseConv2dI8) -> Option<Epilogue> {
+    let g = &p.geometry;
+    let depth = g.input_depth;
+    let fits = |len: usize| len == 1 || len >= depth;
+    let applies = p.depth_multiplier == 1
+        && g.filter_height == 3
+        && g.filter_width == 3
+        && depth != 0
+        && depth.is_multiple_of(4)
+        && g.output_depth == depth
+        && i8::try_from(p.input_offset.wrapping_neg()).is_ok()
+        && p.bias.len() >= depth
+        && fits(p.requantize.multipliers.len())
+        && fits(p.requantize.shifts.len())
+        && g.input_height
+            .checked_mul(g.input_width)
+            .and_then(|n| n.checked_mul(depth))
+            .is_some()
+        && p.weights.len() >= depth.wrapping_mul(9);
+    if !applies {
+        return None;
+    }
+    let fast = p
+        .requantize
+        .multipliers
+        .iter()
+        .all(|&m| m == 0 || m >= 1 << 30)
+        && p.requantize
+            .shifts
+            .iter()
+            .all(|&s| FAST_SHIFTS.contains(&-i32::from(s)))
+        && (-128..=127).contains(&p.output_offset);
+    Some(if !fast {
+        Epilogue::Reference
+    } else if p.output_min == -128 && p.output_max == 127 {
+        Epilogue::FastFullRange
+    } else {
+        Epilogue::FastClamped
+    })
+}
+
+/// int8 DEPTHWISE_CONV_2D for a 3x3 filter and depth multiplier 1 (any strides, dilations and
+/// padding), for the layers [`fast_3x3_epilogue`] accepts; `EPILOGUE` is the one it chose.
+///
+/// Out-of-image taps read the input zero point (`-input_offset`) instead of being skipped: the
+/// folded bias holds `input_offset * w` for every tap, and `w * zero_point` cancels it, so the
+/// sum is the reference's (modulo 2^32, like it) and border pixels run the same code as interior
+/// ones. Per output pixel a table of the 9 taps' addresses is built once, each either the pixel's
+/// inputs or a row of zero points, then four channels at a time accumulate all 9 taps in
+/// registers, starting from their bias. Channels go in chunks of [`CHANNEL_CHUNK`], whose
+/// epilogue constants are prepared once per chunk.
+fn depthwise_3x3_i8<const EPILOGUE: u8>(p: &DepthwiseConv2dI8, input: &[i8], output: &mut [i8]) {
+    let g = &p.geometry;
+    let depth = g.input_depth;
+    // Checked by `fast_3x3_epilogue`: exact, and `input_offset` negated fits in int8.
+    let image_len = size([g.input_height, g.input_width, depth]);
+    let zero_point = p.input_offset.wrapping_neg() as i8;
+    let pad = [zero_point; CHANNEL_CHUNK];
+    let (m_step, s_step) = p.requantize.steps();
+    let mut chunk_start = 0usize;
+    while chunk_start < depth {
+        let n = depth.wrapping_sub(chunk_start).min(CHANNEL_CHUNK);
+        // The chunk's constants: bias (the accumulators' start), multiplier, and the shift as
+        // the reference takes it or, for the fast epilogue, `e2 = -shift - 2` with the rounding
+        // term `(2 * output_offset + 1) << e2`.
+        let mut bias = [0i32; CHANNEL_CHUNK];
+        let mut multiplier = [0i32; CHANNEL_CHUNK];
+        let mut shift = [0i32; CHANNEL_CHUNK];
+        let mut round = [0i32; CHANNEL_CHUNK];
+        for (j, (((b, m), s), r)) in enumerate(
+            bias.iter_mut()
+                .zip(multiplier.iter_mut())
+                .zip(shift.iter_mut())
+                .zip(round.iter_mut())
+                .take(n),
+        ) {
+            let c = chunk_start.wrapping_add(j);
+            // Present: `fast_3x3_epilogue` checked the lengths (1, or at least `depth`).
+            *b = p.bias.get(c).copied().unwrap_or(0);
+            *m = p
+                .requantize
+                .multipliers
+                .get(c.wrapping_mul(m_step))
+                .copied()
+                .unwrap_or(0);
+            let sh = i32::from(
+                p.requantize
+                    .shifts
+                    .get(c.wrapping_mul(s_step))
+                    .copied()
+                    .unwrap_or(0),
+            );
+            if EPILOGUE == Epilogue::REFERENCE {
+                *s = sh;
+            } else {
+                // In 0..=21 and exact: the shifts and the offset are in the fast domain.
+                let e2 = sh.wrapping_neg().wrapping_sub(2) as u32;
+                *s = e2 as i32;
+                *r = p
+                    .output_offset
+                    .wrapping_mul(2)
+                    .wrapping_add(1)
+                    .unbounded_shl(e2);
+            }
+        }
+        let (bias4, _) = span(&bias, 0, n).as_chunks::<4>();
+        let (multiplier4, _) = span(&multiplier, 0, n).as_chunks::<4>();
+        let (shift4, _) = span(&shift, 0, n).as_chunks::<4>();
+        let (round4, _) = span(&round, 0, n).as_chunks::<4>();
+        for_each_pixel(g, input, output, |image, out_y, out_x, out_pixel| {
+            if image.len() < image_len {
+                return;
+            }
+            let Some(out_chunk) = out_pixel.get_mut(chunk_start..chunk_start.wrapping_add(n))
+            else {
+                return;
+            };
+            let taps = tap_table(g, image, out_y, out_x, chunk_start, &pad);
+            let weights = p.weights.as_ptr().wrapping_add(chunk_start);
+            let (out4, _) = out_chunk.as_chunks_mut::<4>();
+            for (q, ((((out, b), m), s), r)) in enumerate(
+                out4.iter_mut()
+                    .zip(bias4)
+                    .zip(multiplier4)
+                    .zip(shift4)
+                    .zip(round4),
+            ) {
+                let offset = q.wrapping_mul(4);
+                let mut acc = *b;
+                let mut w = weights.wrapping_add(offset);
+                for &tap in &taps {
+                    // SAFETY: `tap + offset + 4` is within the image or `pad`: `tap_table`
+                    // returns addresses of `n` readable values (an in-image pixel's channels
+                    // `chunk_start..chunk_start + n`, or `pad`, `CHANNEL_CHUNK >= n` long), and
+                    // `offset + 4 <= n`. `w + 4` is at most `weights + t * depth + chunk_start +
+                    // n` for tap `t < 9`, within `9 * depth <= weights.len()`
+                    // (`fast_3x3_epilogue`). `[i8; 4]` has alignment 1.
+                    let (x, ws) = unsafe {
+                        (
+                            *tap.wrapping_add(offset).cast::<[i8; 4]>(),
+                            *w.cast::<[i8; 4]>(),
+                        )
+                    };
+                    acc = mac4_i8(acc, &x, &ws);
+                    w = w.wrapping_add(depth);
+                }
+                for j in 0..4 {
+                    out[j] = match EPILOGUE {
+                        Epilogue::REFERENCE => requantize_to_i8(
+                            acc[j],
+                            m[j],
+                            s[j],
+                            p.output_offset,
+                            p.output_min,
+                            p.output_max,
+                        ),
+                        Epilogue::FAST_FULL_RANGE => {
+                            requantize_fast(acc[j], m[j], s[j] as u32, r[j]).clamp(-128, 127) as i8
+                        }
+                        _ => requantize_fast(acc[j], m[j], s[j] as u32, r[j])
+                            .max(p.output_min)
+                            .min(p.output_max) as i8,
+                    };
+                }
+            }
+        });
+        chunk_start = chunk_start.wrapping_add(n);
+    }
+}
+
+/// The addresses of the 9 taps of output pixel `(out_y, out_x)` for channels `chunk_start..`:
+/// an in-image tap's input pixel's channel `chunk_start`, or `pad` for a tap outside the image.
+/// The caller guarantees `image.len() >= input_height * input_width * input_depth` (exact) and
+/// `chunk_start` below the depth.
+#[inline(always)]
+fn tap_table(
+    g: &Conv2dGeometry,
+    image: &[i8],
+    out_y: usize,
+    out_x: usize,
+    chunk_start: usize,
+    pad: &[i8; CHANNEL_CHUNK],
+) -> [*const i8; 9] {
+    let mut taps = [pad.as_ptr(); 9];
+    // The input coordinates wrap below zero, so one comparison checks both bounds (exact for a
+    // model's geometry, see `Window`).
+    let y0 = out_y
+        .wrapping_mul(g.stride_height)
+        .wrapping_sub(g.padding_height);
+    let x0 = out_x
+        .wrapping_mul(g.stride_width)
+        .wrapping_sub(g.padding_width);
+    let mut y = y0;
+    for row in taps.chunks_exact_mut(3) {
+        let mut x = x0;
+        for tap in row {
+            if y < g.input_height && x < g.input_width {
+                let at = y
+                    .wrapping_mul(g.input_width)
+                    .wrapping_add(x)
+                    .wrapping_mul(g.input_depth)
+                    .wrapping_add(chunk_start);
+                *tap = image.as_ptr().wrapping_add(at);
+            }
+            x = x.wrapping_add(g.dilation_width);
+        }
+        y = y.wrapping_add(g.dilation_height);
+    }
+    taps
+}
+
 /// float32 DEPTHWISE_CONV_2D, following TFLite's reference kernel operation for operation:
 /// products of in-image taps summed from `0.0` in (filter row, filter column) order, then the bias
 /// added, then clamped. Writes nothing if a dimension is zero or the depths and weights do not fit
@@ -556,6 +843,69 @@ mod tests {
         assert_eq!(out, [1.0, 2.0]);
     }
 
+    /// [`requantize_fast`] plus the clamps against [`requantize_to_i8`] over its whole domain of
+    /// multipliers, shifts and offsets, with random and extreme accumulators.
+    #[test]
+    fn fast_requantize_matches_reference() {
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let extremes = [
+            0,
+            1,
+            -1,
+            2,
+            -2,
+            i32::MAX,
+            i32::MIN,
+            i32::MAX - 1,
+            i32::MIN + 1,
+            1 << 30,
+            -(1 << 30),
+        ];
+        for round in 0..200_000u32 {
+            let r = next();
+            let multiplier = match round % 8 {
+                0 => 0,
+                1 => 1 << 30,
+                2 => i32::MAX,
+                _ => (1 << 30) | (r as i32 & 0x3fff_ffff),
+            };
+            let e = FAST_SHIFTS.start() + ((r >> 32) % 22) as i32;
+            let shift = -e;
+            let output_offset = (r >> 40) as u8 as i8 as i32;
+            let acc = match (r >> 48) % 4 {
+                0 => extremes[(r >> 52) as usize % extremes.len()],
+                1 => (next() as i32) >> (next() % 31),
+                // Near the rounding ties of the final shift.
+                2 => ((next() as i32) >> (8 + e))
+                    .wrapping_shl(e as u32)
+                    .wrapping_add((r >> 56) as i32 % 3 - 1 + (1 << (e - 1))),
+                _ => next() as i32,
+            };
+            let e2 = (e - 2) as u32;
+            let round_term = (2 * output_offset + 1) << e2;
+            let fast = requantize_fast(acc, multiplier, e2, round_term);
+            let (min, max) = [(-128, 127), (-128, 0), (-20, 50), (0, 127)][round as usize % 4];
+            assert_eq!(
+                fast.max(min).min(max) as i8,
+                requantize_to_i8(acc, multiplier, shift, output_offset, min, max),
+                "acc {acc}, multiplier {multiplier}, shift {shift}, offset {output_offset}"
+            );
+            // Unclamped, as far as the reference's result plus offset fits.
+            let exact = crate::quant::multiply_by_quantized_multiplier(acc, multiplier, shift);
+            assert_eq!(
+                fast,
+                exact + output_offset,
+                "acc {acc}, m {multiplier}, shift {shift}"
+            );
+        }
+    }
+
     /// `bias + input_offset * sum(weights of the channel)`, as the compiler folds it.
     fn fold(p: &DepthwiseConv2dI8, bias: &[i32]) -> std::vec::Vec<i32> {
         let depth = p.geometry.output_depth;
@@ -619,6 +969,140 @@ mod tests {
             }
         }
         out
+    }
+
+    /// xorshift32, for the randomized tests.
+    fn xorshift(seed: u32) -> impl FnMut() -> u32 {
+        let mut state = seed;
+        move || {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            state
+        }
+    }
+
+    /// Runs `depthwise_conv2d_i8` on random weights, bias, requantization (`shifts` draws a
+    /// channel's shift) and two batches of input, and checks it against the reference loop nest.
+    #[allow(clippy::too_many_arguments)]
+    fn check_against_reference(
+        next: &mut impl FnMut() -> u32,
+        g: Conv2dGeometry,
+        depth_multiplier: usize,
+        per_tensor: bool,
+        input_offset: i32,
+        output: (i32, i32, i32),
+        shifts: &mut impl FnMut(u32) -> i8,
+        multipliers: &mut impl FnMut(u32) -> i32,
+    ) {
+        let output_depth = g.output_depth;
+        let taps = g.filter_height * g.filter_width;
+        let weights: std::vec::Vec<i8> = (0..taps * output_depth).map(|_| next() as i8).collect();
+        let bias: std::vec::Vec<i32> = (0..output_depth).map(|_| next() as i32 >> 18).collect();
+        let len = if per_tensor { 1 } else { output_depth };
+        let multipliers: std::vec::Vec<i32> = (0..len).map(|_| multipliers(next())).collect();
+        let shifts: std::vec::Vec<i8> = (0..len).map(|_| shifts(next())).collect();
+        let image = g.input_height * g.input_width * g.input_depth;
+        let input: std::vec::Vec<i8> = (0..2 * image).map(|_| next() as i8).collect();
+        let (output_offset, output_min, output_max) = output;
+        let mut p = DepthwiseConv2dI8 {
+            geometry: g,
+            depth_multiplier,
+            weights: &weights,
+            bias: &[],
+            input_offset,
+            requantize: Requantize {
+                multipliers: &multipliers,
+                shifts: &shifts,
+            },
+            output_offset,
+            output_min,
+            output_max,
+        };
+        let folded = fold(&p, &bias);
+        p.bias = &folded;
+        let mut out = std::vec![0i8; 2 * g.output_height * g.output_width * output_depth];
+        depthwise_conv2d_i8(&p, &input, &mut out);
+        assert_eq!(
+            out,
+            naive_i8(&p, &bias, &input),
+            "{g:?} x {depth_multiplier}, per-tensor {per_tensor}, offset {input_offset}, \
+             output {output:?}, shifts {shifts:?}, multipliers {multipliers:?}"
+        );
+    }
+
+    /// The 3x3 depth-multiplier-1 kernel (`depthwise_3x3_i8`) with each epilogue, against the
+    /// reference loop nest: depths below, at and across its 32-channel chunks, strides 1 and 2,
+    /// dilation 1 and 2, SAME and VALID padding (border pixels read the zero point), per-tensor
+    /// and per-channel scales, input zero points 0, -11, -128 and 127, and output ranges full
+    /// and clamped (ReLU6-like); and depths that are not a multiple of 4, which take the general
+    /// kernel.
+    #[test]
+    fn int8_3x3_depth_multiplier_one_matches_reference_loop_nest() {
+        let mut next = xorshift(0x1234_5678);
+        for depth in [4, 8, 36, 64, 3, 6] {
+            let mut geometries = std::vec::Vec::new();
+            for (stride, dilation, padding) in
+                [(1, 1, 1), (2, 1, 1), (1, 2, 2), (2, 2, 0), (1, 1, 0)]
+            {
+                let (h, w) = (7, 6);
+                let out = |size: usize| (size + 2 * padding - 2 * dilation - 1) / stride + 1;
+                let mut g = geometry([h, w, depth], [out(h), out(w), depth], [3, 3]);
+                g.stride_height = stride;
+                g.stride_width = stride;
+                g.dilation_height = dilation;
+                g.dilation_width = dilation;
+                g.padding_height = padding;
+                g.padding_width = padding;
+                geometries.push(g);
+            }
+            // A 1-pixel image under SAME padding: every tap but the centre outside.
+            let mut tiny = geometry([1, 1, depth], [1, 1, depth], [3, 3]);
+            tiny.padding_height = 1;
+            tiny.padding_width = 1;
+            geometries.push(tiny);
+            for g in geometries {
+                for (per_tensor, input_offset) in
+                    [(false, 11), (true, 0), (false, 128), (true, -127)]
+                {
+                    for output in [
+                        (-128, -128, 127),
+                        (5, -20, 90),
+                        (127, -128, 127),
+                        (-3, -3, 127),
+                    ] {
+                        // Fast-domain shifts and multipliers (0, 2^30 and i32::MAX included).
+                        check_against_reference(
+                            &mut next,
+                            g,
+                            1,
+                            per_tensor,
+                            input_offset,
+                            output,
+                            &mut |r| -((2 + r % 22) as i8),
+                            &mut |r| match r % 5 {
+                                0 => 0,
+                                1 => 1 << 30,
+                                2 => i32::MAX,
+                                _ => (1 << 30) | (r as i32 & 0x3fff_ffff),
+                            },
+                        );
+                    }
+                    // Shifts outside the fast domain (a left shift, 0, 1 and 24..31): the
+                    // reference epilogue.
+                    check_against_reference(
+                        &mut next,
+                        g,
+                        1,
+                        per_tensor,
+                        input_offset,
+                        (-1, -128, 127),
+                        &mut |r| [1, 0, -1, -24, -31, -5][r as usize % 6],
+                        &mut |r| (1 << 30) | (r as i32 & 0x3fff_ffff),
+                    );
+                }
+            }
+        }
     }
 
     /// Channel counts across the kernel's blocks of 16 output channels, depth multipliers whose
