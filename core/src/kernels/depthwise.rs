@@ -1,7 +1,7 @@
 //! DEPTHWISE_CONV_2D over NHWC tensors with `[filter_height][filter_width][output_depth]`
 //! weights: output channel `c` filters input channel `c / depth_multiplier` alone.
 
-use super::arch::{mac4_broadcast_i8, mac4_i8};
+use super::arch::{mac4_broadcast_i8, mac4_i8, mac4_taps9_i8};
 use super::epilogue::{bias_f32, clamp_f32};
 use super::slices::{enumerate, size, span};
 use super::window::{Window, for_each_pixel};
@@ -154,17 +154,14 @@ fn depthwise<X: Copy, W: Copy, A: Copy + Default, O>(
 /// fit together; channels without a bias or requantization entry (only if the parameters do not
 /// fit the shapes) are left as they are.
 pub fn depthwise_conv2d_i8(p: &DepthwiseConv2dI8, input: &[i8], output: &mut [i8]) {
-    if let Some(epilogue) = fast_3x3_epilogue(p) {
-        match epilogue {
-            Epilogue::Reference => depthwise_3x3_i8::<{ Epilogue::REFERENCE }>(p, input, output),
-            Epilogue::FastFullRange => {
-                depthwise_3x3_i8::<{ Epilogue::FAST_FULL_RANGE }>(p, input, output);
-            }
-            Epilogue::FastClamped => {
-                depthwise_3x3_i8::<{ Epilogue::FAST_CLAMPED }>(p, input, output);
-            }
+    match fast_3x3_epilogue(p) {
+        Some(Epilogue::FastFullRange) => {
+            return depthwise_3x3_i8::<{ Epilogue::FAST_FULL_RANGE }>(p, input, output);
         }
-        return;
+        Some(Epilogue::FastClamped) => {
+            return depthwise_3x3_i8::<{ Epilogue::FAST_CLAMPED }>(p, input, output);
+        }
+        None => {}
     }
     if p.depth_multiplier == 1 {
         depthwise_i8_blocks::<4>(p, input, output, mac4_i8);
@@ -404,8 +401,6 @@ fn depthwise_i8_blocks<const K: usize>(
 /// How the 3x3 kernel turns an accumulator into an output (chosen once per layer).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Epilogue {
-    /// [`requantize_to_i8`], for any multiplier and shift.
-    Reference,
     /// [`requantize_fast`], then a clamp to the whole int8 range (one `SSAT` on Cortex-M4).
     FastFullRange,
     /// [`requantize_fast`], then a clamp to `[output_min, output_max]`.
@@ -413,7 +408,6 @@ enum Epilogue {
 }
 
 impl Epilogue {
-    const REFERENCE: u8 = 0;
     const FAST_FULL_RANGE: u8 = 1;
     const FAST_CLAMPED: u8 = 2;
 }
@@ -421,9 +415,9 @@ impl Epilogue {
 /// The smallest and largest right shift (`-shift`) that [`requantize_fast`] accepts.
 const FAST_SHIFTS: core::ops::RangeInclusive<i32> = 2..=23;
 
-/// TFLite's `MultiplyByQuantizedMultiplier(acc, multiplier, -(e2 + 2)) + output_offset`, for a
-/// multiplier of 0 or in `[2^30, 2^31)`, a right shift `e = e2 + 2` in [`FAST_SHIFTS`] and
-/// `round = (2 * output_offset + 1) << e2` with an offset in -128..=127: one 32x32 -> 64 bit
+/// TFLite's `MultiplyByQuantizedMultiplier(acc, multiplier, -(e1 + 1)) + output_offset`, for a
+/// multiplier of 0 or in `[2^30, 2^31)`, a right shift `e = e1 + 1` in [`FAST_SHIFTS`] and
+/// `round = (2 * output_offset + 1) << (e - 2)` with an offset in -128..=127: one 32x32 -> 64 bit
 /// multiply-accumulate, two shifts and an add.
 ///
 /// Why it is exact: TFLite computes `y = floor((acc * m + 2^30) / 2^31)` (the saturating
@@ -440,7 +434,7 @@ const FAST_SHIFTS: core::ops::RangeInclusive<i32> = 2..=23;
 /// `floor((hi(V) + 2^(e-2) + o * 2^(e-1)) / 2^(e-1))`. No step overflows: `|acc * m| <= 2^62`, so
 /// `|hi(V)| <= 2^30 + 1`, and `|round| < 2^(e+6) <= 2^29` for `e <= 23`.
 #[inline(always)]
-fn requantize_fast(acc: i32, multiplier: i32, e2: u32, round: i32) -> i32 {
+fn requantize_fast(acc: i32, multiplier: i32, e1: u32, round: i32) -> i32 {
     // 0 or -1.
     let negative = acc >> 31;
     // 2^30 - [acc < 0] * 2^31 as a 64-bit value: high word `negative`, low word
@@ -451,9 +445,9 @@ fn requantize_fast(acc: i32, multiplier: i32, e2: u32, round: i32) -> i32 {
         .wrapping_mul(i64::from(multiplier))
         .wrapping_add(start);
     let high = (v >> 32) as i32;
-    // A shift below 32 (`e2 <= 21`), so `unbounded_shr` is a plain shift: one instruction on
-    // Cortex-M4, where a shift by a register has no masking to emulate.
-    high.wrapping_add(round).unbounded_shr(e2.wrapping_add(1))
+    // `e1 = e - 1 <= 22`: the mask changes nothing (and costs one `AND`; LLVM cannot know that
+    // the shift is below 32, and `unbounded_shr` costs three instructions).
+    high.wrapping_add(round).wrapping_shr(e1)
 }
 
 /// Output channels per pass of [`depthwise_3x3_i8`] over the image: the per-channel constants of
@@ -462,9 +456,10 @@ const CHANNEL_CHUNK: usize = 32;
 
 /// Whether [`depthwise_3x3_i8`] computes this layer, and with which epilogue: a 3x3 filter, depth
 /// multiplier 1, a depth that is a non-zero multiple of 4, an input zero point in int8 range
-/// (always, for a real model), and bias and requantization entries for every channel. The fast
-/// epilogue when every multiplier, shift and the output offset are in [`requantize_fast`]'s
-/// domain.
+/// (always, for a real model), bias and requantization entries for every channel, and every
+/// multiplier, shift and the output offset in [`requantize_fast`]'s domain (for other layers a
+/// third copy of the kernel with the reference requantization is not worth its code: the
+/// general kernel computes them).
 fn fast_3x3_epilogue(p: &DepthwiseConv2dI8) -> Option<Epilogue> {
     let g = &p.geometry;
     let depth = g.input_depth;
@@ -497,9 +492,10 @@ fn fast_3x3_epilogue(p: &DepthwiseConv2dI8) -> Option<Epilogue> {
             .iter()
             .all(|&s| FAST_SHIFTS.contains(&-i32::from(s)))
         && (-128..=127).contains(&p.output_offset);
-    Some(if !fast {
-        Epilogue::Reference
-    } else if p.output_min == -128 && p.output_max == 127 {
+    if !fast {
+        return None;
+    }
+    Some(if p.output_min == -128 && p.output_max == 127 {
         Epilogue::FastFullRange
     } else {
         Epilogue::FastClamped
@@ -527,12 +523,12 @@ fn depthwise_3x3_i8<const EPILOGUE: u8>(p: &DepthwiseConv2dI8, input: &[i8], out
     let mut chunk_start = 0usize;
     while chunk_start < depth {
         let n = depth.wrapping_sub(chunk_start).min(CHANNEL_CHUNK);
-        // The chunk's constants: bias (the accumulators' start), multiplier, and the shift as
-        // the reference takes it or, for the fast epilogue, `e2 = -shift - 2` with the rounding
-        // term `(2 * output_offset + 1) << e2`.
+        // The chunk's constants: bias (the accumulators' start), multiplier, the right shift
+        // `e1 = -shift - 1` and the rounding term `(2 * output_offset + 1) << (e1 - 1)` of
+        // `requantize_fast`.
         let mut bias = [0i32; CHANNEL_CHUNK];
         let mut multiplier = [0i32; CHANNEL_CHUNK];
-        let mut shift = [0i32; CHANNEL_CHUNK];
+        let mut shift = [0u32; CHANNEL_CHUNK];
         let mut round = [0i32; CHANNEL_CHUNK];
         for (j, (((b, m), s), r)) in enumerate(
             bias.iter_mut()
@@ -557,23 +553,21 @@ fn depthwise_3x3_i8<const EPILOGUE: u8>(p: &DepthwiseConv2dI8, input: &[i8], out
                     .copied()
                     .unwrap_or(0),
             );
-            if EPILOGUE == Epilogue::REFERENCE {
-                *s = sh;
-            } else {
-                // In 0..=21 and exact: the shifts and the offset are in the fast domain.
-                let e2 = sh.wrapping_neg().wrapping_sub(2) as u32;
-                *s = e2 as i32;
-                *r = p
-                    .output_offset
-                    .wrapping_mul(2)
-                    .wrapping_add(1)
-                    .unbounded_shl(e2);
-            }
+            // Exact: the shifts and the offset are in the fast domain, `e2` in 0..=21.
+            let e2 = sh.wrapping_neg().wrapping_sub(2) as u32;
+            *s = e2.wrapping_add(1);
+            *r = p
+                .output_offset
+                .wrapping_mul(2)
+                .wrapping_add(1)
+                .unbounded_shl(e2);
         }
         let (bias4, _) = span(&bias, 0, n).as_chunks::<4>();
         let (multiplier4, _) = span(&multiplier, 0, n).as_chunks::<4>();
         let (shift4, _) = span(&shift, 0, n).as_chunks::<4>();
         let (round4, _) = span(&round, 0, n).as_chunks::<4>();
+        // Weight `(tap t, channel chunk_start + i)` is at `weights + t * depth + i`.
+        let weights = p.weights.as_ptr().wrapping_add(chunk_start);
         for_each_pixel(g, input, output, |image, out_y, out_x, out_pixel| {
             if image.len() < image_len {
                 return;
@@ -582,8 +576,7 @@ fn depthwise_3x3_i8<const EPILOGUE: u8>(p: &DepthwiseConv2dI8, input: &[i8], out
             else {
                 return;
             };
-            let taps = tap_table(g, image, out_y, out_x, chunk_start, &pad);
-            let weights = p.weights.as_ptr().wrapping_add(chunk_start);
+            let taps = tap_table(g, image, out_y, out_x, chunk_start, &pad, weights);
             let (out4, _) = out_chunk.as_chunks_mut::<4>();
             for (q, ((((out, b), m), s), r)) in enumerate(
                 out4.iter_mut()
@@ -592,53 +585,32 @@ fn depthwise_3x3_i8<const EPILOGUE: u8>(p: &DepthwiseConv2dI8, input: &[i8], out
                     .zip(shift4)
                     .zip(round4),
             ) {
-                let offset = q.wrapping_mul(4);
-                let mut acc = *b;
-                let mut w = weights.wrapping_add(offset);
-                for &tap in &taps {
-                    // SAFETY: `tap + offset + 4` is within the image or `pad`: `tap_table`
-                    // returns addresses of `n` readable values (an in-image pixel's channels
-                    // `chunk_start..chunk_start + n`, or `pad`, `CHANNEL_CHUNK >= n` long), and
-                    // `offset + 4 <= n`. `w + 4` is at most `weights + t * depth + chunk_start +
-                    // n` for tap `t < 9`, within `9 * depth <= weights.len()`
-                    // (`fast_3x3_epilogue`). `[i8; 4]` has alignment 1.
-                    let (x, ws) = unsafe {
-                        (
-                            *tap.wrapping_add(offset).cast::<[i8; 4]>(),
-                            *w.cast::<[i8; 4]>(),
-                        )
-                    };
-                    acc = mac4_i8(acc, &x, &ws);
-                    w = w.wrapping_add(depth);
-                }
-                for j in 0..4 {
-                    out[j] = match EPILOGUE {
-                        Epilogue::REFERENCE => requantize_to_i8(
-                            acc[j],
-                            m[j],
-                            s[j],
-                            p.output_offset,
-                            p.output_min,
-                            p.output_max,
-                        ),
-                        Epilogue::FAST_FULL_RANGE => {
-                            requantize_fast(acc[j], m[j], s[j] as u32, r[j]).clamp(-128, 127) as i8
-                        }
-                        _ => requantize_fast(acc[j], m[j], s[j] as u32, r[j])
-                            .max(p.output_min)
-                            .min(p.output_max) as i8,
-                    };
-                }
+                let acc = taps_3x3(*b, &taps, q.wrapping_mul(4));
+                let finish = |j: usize| {
+                    let z = requantize_fast(acc[j], m[j], s[j], r[j]);
+                    if EPILOGUE == Epilogue::FAST_FULL_RANGE {
+                        z.clamp(-128, 127) as i8
+                    } else {
+                        z.max(p.output_min).min(p.output_max) as i8
+                    }
+                };
+                // Written out: at opt-level "s" a loop keeps the accumulators in memory.
+                *out = [finish(0), finish(1), finish(2), finish(3)];
             }
         });
         chunk_start = chunk_start.wrapping_add(n);
     }
 }
 
-/// The addresses of the 9 taps of output pixel `(out_y, out_x)` for channels `chunk_start..`:
-/// an in-image tap's input pixel's channel `chunk_start`, or `pad` for a tap outside the image.
-/// The caller guarantees `image.len() >= input_height * input_width * input_depth` (exact) and
-/// `chunk_start` below the depth.
+/// A tap's input and weight addresses for the first channel of a chunk (see [`tap_table`]).
+type Tap = [*const i8; 2];
+
+/// For each of the 9 taps of output pixel `(out_y, out_x)`, in (filter row, filter column)
+/// order, the address of its inputs for channels `chunk_start..` (the input pixel's, or `pad` for
+/// a tap outside the image) and of its weights (`weights + t * depth` for tap `t`, where
+/// `weights` already points at the chunk's first channel). The caller guarantees
+/// `image.len() >= input_height * input_width * input_depth` (exact) and `chunk_start` below the
+/// depth; the addresses are computed with wrapping arithmetic and read only by [`taps_3x3`].
 #[inline(always)]
 fn tap_table(
     g: &Conv2dGeometry,
@@ -647,8 +619,9 @@ fn tap_table(
     out_x: usize,
     chunk_start: usize,
     pad: &[i8; CHANNEL_CHUNK],
-) -> [*const i8; 9] {
-    let mut taps = [pad.as_ptr(); 9];
+    weights: *const i8,
+) -> [Tap; 9] {
+    let mut taps = [[pad.as_ptr(), weights]; 9];
     // The input coordinates wrap below zero, so one comparison checks both bounds (exact for a
     // model's geometry, see `Window`).
     let y0 = out_y
@@ -658,6 +631,7 @@ fn tap_table(
         .wrapping_mul(g.stride_width)
         .wrapping_sub(g.padding_width);
     let mut y = y0;
+    let mut w = weights;
     for row in taps.chunks_exact_mut(3) {
         let mut x = x0;
         for tap in row {
@@ -667,13 +641,29 @@ fn tap_table(
                     .wrapping_add(x)
                     .wrapping_mul(g.input_depth)
                     .wrapping_add(chunk_start);
-                *tap = image.as_ptr().wrapping_add(at);
+                tap[0] = image.as_ptr().wrapping_add(at);
             }
+            tap[1] = w;
+            w = w.wrapping_add(g.input_depth);
             x = x.wrapping_add(g.dilation_width);
         }
         y = y.wrapping_add(g.dilation_height);
     }
     taps
+}
+
+/// `acc` plus the products of the 9 taps of `taps` for the four channels at `offset` from the
+/// chunk's first.
+///
+/// The caller guarantees `offset + 4 <= n` for a chunk of `n` channels, so that every address
+/// read is in bounds: `tap_table` gives input addresses of `n` readable values (an in-image
+/// pixel's channels `chunk_start..chunk_start + n`, or `pad`, `CHANNEL_CHUNK >= n` long) and
+/// weight addresses `weights + t * depth + chunk_start` for `t < 9`, with `9 * depth <=
+/// weights.len()` (`fast_3x3_epilogue`).
+#[inline(always)]
+fn taps_3x3(acc: [i32; 4], taps: &[Tap; 9], offset: usize) -> [i32; 4] {
+    // SAFETY: every tap's addresses plus `offset` are readable for 4 bytes, see above.
+    unsafe { mac4_taps9_i8(acc, taps, offset) }
 }
 
 /// float32 DEPTHWISE_CONV_2D, following TFLite's reference kernel operation for operation:
@@ -889,7 +879,7 @@ mod tests {
             };
             let e2 = (e - 2) as u32;
             let round_term = (2 * output_offset + 1) << e2;
-            let fast = requantize_fast(acc, multiplier, e2, round_term);
+            let fast = requantize_fast(acc, multiplier, e2 + 1, round_term);
             let (min, max) = [(-128, 127), (-128, 0), (-20, 50), (0, 127)][round as usize % 4];
             assert_eq!(
                 fast.max(min).min(max) as i8,

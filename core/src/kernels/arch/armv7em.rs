@@ -316,6 +316,157 @@ mod emulated {
     }
 }
 
+// ---- DEPTHWISE_CONV_2D 3x3 (depth multiplier 1): nine taps of four channels ----
+
+/// `acc[j] + Σ_t x_t[j] * w_t[j]` over the nine taps `[x_t, w_t]` of `taps`, each reading four
+/// adjacent channels' inputs and weights at `offset` from its addresses, wrapping: per tap one
+/// `LDRD` of both addresses, two `LDR`s, four `SXTB16` and `SMLABB` / `SMLATT` as in
+/// [`mac4_i8`], all in one `asm!` block (the Rust form lets LLVM regroup the products by
+/// accumulator and spill the sign-extended words).
+///
+/// # Safety
+/// For every tap, `x_t + offset` and `w_t + offset` must be valid for reads of 4 bytes.
+#[inline(always)]
+pub unsafe fn mac4_taps9_i8(acc: [i32; 4], taps: &[[*const i8; 2]; 9], offset: usize) -> [i32; 4] {
+    #[cfg(embedml_backend = "armv7em")]
+    {
+        let [mut a0, mut a1, mut a2, mut a3] = acc;
+        // SAFETY: reads the 18 words of `taps` (a reference, word-aligned as `LDRD` needs) and
+        // 4 bytes at each tap's two addresses plus `offset`, readable by the caller's contract
+        // (`LDR` needs no alignment on Cortex-M4). Writes no memory, uses no stack; `SMLAxy` may
+        // set the sticky Q flag, so the flags are not declared preserved.
+        unsafe {
+            core::arch::asm!(
+                "ldrd {x}, {w}, [{tab}, #0]",
+                "ldr {x}, [{x}, {off}]",
+                "ldr {w}, [{w}, {off}]",
+                "sxtb16 {t}, {x}",
+                "sxtb16 {u}, {w}",
+                "smlabb {a0}, {t}, {u}, {a0}",
+                "smlatt {a2}, {t}, {u}, {a2}",
+                "sxtb16 {x}, {x}, ror #8",
+                "sxtb16 {w}, {w}, ror #8",
+                "smlabb {a1}, {x}, {w}, {a1}",
+                "smlatt {a3}, {x}, {w}, {a3}",
+                "ldrd {x}, {w}, [{tab}, #8]",
+                "ldr {x}, [{x}, {off}]",
+                "ldr {w}, [{w}, {off}]",
+                "sxtb16 {t}, {x}",
+                "sxtb16 {u}, {w}",
+                "smlabb {a0}, {t}, {u}, {a0}",
+                "smlatt {a2}, {t}, {u}, {a2}",
+                "sxtb16 {x}, {x}, ror #8",
+                "sxtb16 {w}, {w}, ror #8",
+                "smlabb {a1}, {x}, {w}, {a1}",
+                "smlatt {a3}, {x}, {w}, {a3}",
+                "ldrd {x}, {w}, [{tab}, #16]",
+                "ldr {x}, [{x}, {off}]",
+                "ldr {w}, [{w}, {off}]",
+                "sxtb16 {t}, {x}",
+                "sxtb16 {u}, {w}",
+                "smlabb {a0}, {t}, {u}, {a0}",
+                "smlatt {a2}, {t}, {u}, {a2}",
+                "sxtb16 {x}, {x}, ror #8",
+                "sxtb16 {w}, {w}, ror #8",
+                "smlabb {a1}, {x}, {w}, {a1}",
+                "smlatt {a3}, {x}, {w}, {a3}",
+                "ldrd {x}, {w}, [{tab}, #24]",
+                "ldr {x}, [{x}, {off}]",
+                "ldr {w}, [{w}, {off}]",
+                "sxtb16 {t}, {x}",
+                "sxtb16 {u}, {w}",
+                "smlabb {a0}, {t}, {u}, {a0}",
+                "smlatt {a2}, {t}, {u}, {a2}",
+                "sxtb16 {x}, {x}, ror #8",
+                "sxtb16 {w}, {w}, ror #8",
+                "smlabb {a1}, {x}, {w}, {a1}",
+                "smlatt {a3}, {x}, {w}, {a3}",
+                "ldrd {x}, {w}, [{tab}, #32]",
+                "ldr {x}, [{x}, {off}]",
+                "ldr {w}, [{w}, {off}]",
+                "sxtb16 {t}, {x}",
+                "sxtb16 {u}, {w}",
+                "smlabb {a0}, {t}, {u}, {a0}",
+                "smlatt {a2}, {t}, {u}, {a2}",
+                "sxtb16 {x}, {x}, ror #8",
+                "sxtb16 {w}, {w}, ror #8",
+                "smlabb {a1}, {x}, {w}, {a1}",
+                "smlatt {a3}, {x}, {w}, {a3}",
+                "ldrd {x}, {w}, [{tab}, #40]",
+                "ldr {x}, [{x}, {off}]",
+                "ldr {w}, [{w}, {off}]",
+                "sxtb16 {t}, {x}",
+                "sxtb16 {u}, {w}",
+                "smlabb {a0}, {t}, {u}, {a0}",
+                "smlatt {a2}, {t}, {u}, {a2}",
+                "sxtb16 {x}, {x}, ror #8",
+                "sxtb16 {w}, {w}, ror #8",
+                "smlabb {a1}, {x}, {w}, {a1}",
+                "smlatt {a3}, {x}, {w}, {a3}",
+                "ldrd {x}, {w}, [{tab}, #48]",
+                "ldr {x}, [{x}, {off}]",
+                "ldr {w}, [{w}, {off}]",
+                "sxtb16 {t}, {x}",
+                "sxtb16 {u}, {w}",
+                "smlabb {a0}, {t}, {u}, {a0}",
+                "smlatt {a2}, {t}, {u}, {a2}",
+                "sxtb16 {x}, {x}, ror #8",
+                "sxtb16 {w}, {w}, ror #8",
+                "smlabb {a1}, {x}, {w}, {a1}",
+                "smlatt {a3}, {x}, {w}, {a3}",
+                "ldrd {x}, {w}, [{tab}, #56]",
+                "ldr {x}, [{x}, {off}]",
+                "ldr {w}, [{w}, {off}]",
+                "sxtb16 {t}, {x}",
+                "sxtb16 {u}, {w}",
+                "smlabb {a0}, {t}, {u}, {a0}",
+                "smlatt {a2}, {t}, {u}, {a2}",
+                "sxtb16 {x}, {x}, ror #8",
+                "sxtb16 {w}, {w}, ror #8",
+                "smlabb {a1}, {x}, {w}, {a1}",
+                "smlatt {a3}, {x}, {w}, {a3}",
+                "ldrd {x}, {w}, [{tab}, #64]",
+                "ldr {x}, [{x}, {off}]",
+                "ldr {w}, [{w}, {off}]",
+                "sxtb16 {t}, {x}",
+                "sxtb16 {u}, {w}",
+                "smlabb {a0}, {t}, {u}, {a0}",
+                "smlatt {a2}, {t}, {u}, {a2}",
+                "sxtb16 {x}, {x}, ror #8",
+                "sxtb16 {w}, {w}, ror #8",
+                "smlabb {a1}, {x}, {w}, {a1}",
+                "smlatt {a3}, {x}, {w}, {a3}",
+                tab = in(reg) taps.as_ptr(),
+                off = in(reg) offset,
+                a0 = inout(reg) a0,
+                a1 = inout(reg) a1,
+                a2 = inout(reg) a2,
+                a3 = inout(reg) a3,
+                x = out(reg) _,
+                w = out(reg) _,
+                t = out(reg) _,
+                u = out(reg) _,
+                options(nostack, readonly),
+            );
+        }
+        [a0, a1, a2, a3]
+    }
+    #[cfg(not(embedml_backend = "armv7em"))]
+    {
+        // The same lane arithmetic through the emulated instructions of `mac4_i8`.
+        taps.iter().fold(acc, |acc, &[x, w]| {
+            // SAFETY: readable for 4 bytes (the caller's contract); alignment 1.
+            let (x, w) = unsafe {
+                (
+                    &*x.wrapping_add(offset).cast::<[i8; 4]>(),
+                    &*w.wrapping_add(offset).cast::<[i8; 4]>(),
+                )
+            };
+            mac4_i8(acc, x, w)
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::portable;
@@ -366,5 +517,25 @@ mod tests {
     fn sign_extension_lanes() {
         assert_eq!(dsp::sxtb16(0x80ff_7f01), 0xffff_0001);
         assert_eq!(dsp::sxtb16_ror8(0x80ff_7f01), 0xff80_007f);
+    }
+
+    #[test]
+    fn mac4_taps9_matches_portable() {
+        let mut bytes = Bytes::new(0x5851_f42d_4c95_7f2d);
+        for round in 0..500 {
+            let data = bytes.vec(9 * 2 * 8 + 8, round % 4 == 0);
+            let offset = round % 5;
+            let taps: [[*const i8; 2]; 9] =
+                core::array::from_fn(|t| [data[16 * t..].as_ptr(), data[16 * t + 8..].as_ptr()]);
+            let acc = [bytes.next() as i32, i32::MAX, i32::MIN, -7];
+            // SAFETY: every address plus `offset + 4` (at most 8) is within `data`.
+            let (got, want) = unsafe {
+                (
+                    mac4_taps9_i8(acc, &taps, offset),
+                    portable::mac4_taps9_i8(acc, &taps, offset),
+                )
+            };
+            assert_eq!(got, want);
+        }
     }
 }

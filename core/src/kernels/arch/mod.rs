@@ -41,3 +41,9 @@ use armv7em as backend;
 use portable as backend;
 
 pub(super) use backend::{dot_i8, dot2_i8, mac4_broadcast_i8, mac4_i8};
+
+// DEPTHWISE_CONV_2D 3x3, depth multiplier 1:
+// - `mac4_taps9_i8(acc, taps, offset)`: `mac4_i8` over nine taps given by their input and weight
+//   addresses, in one block (on Armv7E-M one `asm!` block, so that the four accumulators stay in
+//   registers and each tap costs 11 instructions).
+pub(super) use backend::mac4_taps9_i8;

@@ -52,6 +52,27 @@ pub fn mac4_broadcast_i8(acc: [i32; 4], x: &[i8; 1], w: &[i8; 4]) -> [i32; 4] {
     ]
 }
 
+// ---- DEPTHWISE_CONV_2D 3x3 (depth multiplier 1): nine taps of four channels ----
+
+/// `acc[j] + Σ_t x_t[j] * w_t[j]` over the nine taps `[x_t, w_t]` of `taps`, each reading four
+/// adjacent channels' inputs and weights at `offset` from its addresses, wrapping.
+///
+/// # Safety
+/// For every tap, `x_t + offset` and `w_t + offset` must be valid for reads of 4 bytes.
+#[inline(always)]
+pub unsafe fn mac4_taps9_i8(acc: [i32; 4], taps: &[[*const i8; 2]; 9], offset: usize) -> [i32; 4] {
+    taps.iter().fold(acc, |acc, &[x, w]| {
+        // SAFETY: readable for 4 bytes (the caller's contract); `[i8; 4]` has alignment 1.
+        let (x, w) = unsafe {
+            (
+                &*x.wrapping_add(offset).cast::<[i8; 4]>(),
+                &*w.wrapping_add(offset).cast::<[i8; 4]>(),
+            )
+        };
+        mac4_i8(acc, x, w)
+    })
+}
+
 #[cfg(test)]
 pub(super) mod tests {
     extern crate std;
@@ -138,6 +159,25 @@ pub(super) mod tests {
             assert_eq!(mac4_i8(acc, &x, &w), want);
             let want: [i32; 4] = core::array::from_fn(|j| definition(acc[j], &x[..1], &w[j..=j]));
             assert_eq!(mac4_broadcast_i8(acc, &[x[0]], &w), want);
+        }
+    }
+
+    #[test]
+    fn mac4_taps9_matches_the_definition() {
+        let mut bytes = Bytes::new(0x5851_f42d_4c95_7f2d);
+        for round in 0..500 {
+            let data = bytes.vec(9 * 2 * 8 + 8, round % 4 == 0);
+            let offset = round % 5;
+            let taps: [[*const i8; 2]; 9] =
+                core::array::from_fn(|t| [data[16 * t..].as_ptr(), data[16 * t + 8..].as_ptr()]);
+            let acc = [bytes.next() as i32, i32::MAX, i32::MIN, -7];
+            let want: [i32; 4] = core::array::from_fn(|j| {
+                let xs: Vec<i8> = (0..9).map(|t| data[16 * t + offset + j]).collect();
+                let ws: Vec<i8> = (0..9).map(|t| data[16 * t + 8 + offset + j]).collect();
+                definition(acc[j], &xs, &ws)
+            });
+            // SAFETY: every address plus `offset + 4` (at most 8) is within `data`.
+            assert_eq!(unsafe { mac4_taps9_i8(acc, &taps, offset) }, want);
         }
     }
 }
