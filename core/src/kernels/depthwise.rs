@@ -1,7 +1,7 @@
 //! DEPTHWISE_CONV_2D over NHWC tensors with `[filter_height][filter_width][output_depth]`
 //! weights: output channel `c` filters input channel `c / depth_multiplier` alone.
 
-use super::arch::{mac4_broadcast_i8, mac4_i8, mac4_taps9_i8};
+use super::arch::{mac4_broadcast_i8, mac4_i8, mac4_taps9_i8, requantize4_i8};
 use super::epilogue::{bias_f32, clamp_f32};
 use super::slices::{enumerate, size, span};
 use super::window::{Window, for_each_pixel};
@@ -155,12 +155,8 @@ fn depthwise<X: Copy, W: Copy, A: Copy + Default, O>(
 /// fit the shapes) are left as they are.
 pub fn depthwise_conv2d_i8(p: &DepthwiseConv2dI8, input: &[i8], output: &mut [i8]) {
     match fast_3x3_epilogue(p) {
-        Some(Epilogue::FastFullRange) => {
-            return depthwise_3x3_i8::<{ Epilogue::FAST_FULL_RANGE }>(p, input, output);
-        }
-        Some(Epilogue::FastClamped) => {
-            return depthwise_3x3_i8::<{ Epilogue::FAST_CLAMPED }>(p, input, output);
-        }
+        Some(Epilogue::FastFullRange) => return depthwise_3x3_i8::<false>(p, input, output),
+        Some(Epilogue::FastClamped) => return depthwise_3x3_i8::<true>(p, input, output),
         None => {}
     }
     if p.depth_multiplier == 1 {
@@ -407,11 +403,6 @@ enum Epilogue {
     FastClamped,
 }
 
-impl Epilogue {
-    const FAST_FULL_RANGE: u8 = 1;
-    const FAST_CLAMPED: u8 = 2;
-}
-
 /// The smallest and largest right shift (`-shift`) that [`requantize_fast`] accepts.
 const FAST_SHIFTS: core::ops::RangeInclusive<i32> = 2..=23;
 
@@ -434,7 +425,7 @@ const FAST_SHIFTS: core::ops::RangeInclusive<i32> = 2..=23;
 /// `floor((hi(V) + 2^(e-2) + o * 2^(e-1)) / 2^(e-1))`. No step overflows: `|acc * m| <= 2^62`, so
 /// `|hi(V)| <= 2^30 + 1`, and `|round| < 2^(e+6) <= 2^29` for `e <= 23`.
 #[inline(always)]
-fn requantize_fast(acc: i32, multiplier: i32, e1: u32, round: i32) -> i32 {
+pub(super) fn requantize_fast(acc: i32, multiplier: i32, e1: u32, round: i32) -> i32 {
     // 0 or -1.
     let negative = acc >> 31;
     // 2^30 - [acc < 0] * 2^31 as a 64-bit value: high word `negative`, low word
@@ -491,7 +482,10 @@ fn fast_3x3_epilogue(p: &DepthwiseConv2dI8) -> Option<Epilogue> {
             .shifts
             .iter()
             .all(|&s| FAST_SHIFTS.contains(&-i32::from(s)))
-        && (-128..=127).contains(&p.output_offset);
+        && (-128..=127).contains(&p.output_offset)
+        && -128 <= p.output_min
+        && p.output_min <= p.output_max
+        && p.output_max <= 127;
     if !fast {
         return None;
     }
@@ -503,7 +497,8 @@ fn fast_3x3_epilogue(p: &DepthwiseConv2dI8) -> Option<Epilogue> {
 }
 
 /// int8 DEPTHWISE_CONV_2D for a 3x3 filter and depth multiplier 1 (any strides, dilations and
-/// padding), for the layers [`fast_3x3_epilogue`] accepts; `EPILOGUE` is the one it chose.
+/// padding), for the layers [`fast_3x3_epilogue`] accepts; `CLAMP` for its
+/// [`Epilogue::FastClamped`].
 ///
 /// Out-of-image taps read the input zero point (`-input_offset`) instead of being skipped: the
 /// folded bias holds `input_offset * w` for every tap, and `w * zero_point` cancels it, so the
@@ -512,62 +507,51 @@ fn fast_3x3_epilogue(p: &DepthwiseConv2dI8) -> Option<Epilogue> {
 /// inputs or a row of zero points, then four channels at a time accumulate all 9 taps in
 /// registers, starting from their bias. Channels go in chunks of [`CHANNEL_CHUNK`], whose
 /// epilogue constants are prepared once per chunk.
-fn depthwise_3x3_i8<const EPILOGUE: u8>(p: &DepthwiseConv2dI8, input: &[i8], output: &mut [i8]) {
+fn depthwise_3x3_i8<const CLAMP: bool>(p: &DepthwiseConv2dI8, input: &[i8], output: &mut [i8]) {
     let g = &p.geometry;
     let depth = g.input_depth;
     // Checked by `fast_3x3_epilogue`: exact, and `input_offset` negated fits in int8.
     let image_len = size([g.input_height, g.input_width, depth]);
     let zero_point = p.input_offset.wrapping_neg() as i8;
     let pad = [zero_point; CHANNEL_CHUNK];
+    // In int8 range (`fast_3x3_epilogue`), as `requantize4_i8` takes them: four bytes alike.
+    let (min4, max4) = (
+        u32::from(p.output_min as u8) * 0x0101_0101,
+        u32::from(p.output_max as u8) * 0x0101_0101,
+    );
     let (m_step, s_step) = p.requantize.steps();
     let mut chunk_start = 0usize;
     while chunk_start < depth {
         let n = depth.wrapping_sub(chunk_start).min(CHANNEL_CHUNK);
-        // The chunk's constants: bias (the accumulators' start), multiplier, the right shift
-        // `e1 = -shift - 1` and the rounding term `(2 * output_offset + 1) << (e1 - 1)` of
-        // `requantize_fast`.
-        let mut bias = [0i32; CHANNEL_CHUNK];
-        let mut multiplier = [0i32; CHANNEL_CHUNK];
-        let mut shift = [0u32; CHANNEL_CHUNK];
-        let mut round = [0i32; CHANNEL_CHUNK];
-        for (j, (((b, m), s), r)) in enumerate(
-            bias.iter_mut()
-                .zip(multiplier.iter_mut())
-                .zip(shift.iter_mut())
-                .zip(round.iter_mut())
-                .take(n),
-        ) {
-            let c = chunk_start.wrapping_add(j);
-            // Present: `fast_3x3_epilogue` checked the lengths (1, or at least `depth`).
-            *b = p.bias.get(c).copied().unwrap_or(0);
-            *m = p
-                .requantize
-                .multipliers
-                .get(c.wrapping_mul(m_step))
-                .copied()
-                .unwrap_or(0);
-            let sh = i32::from(
-                p.requantize
-                    .shifts
-                    .get(c.wrapping_mul(s_step))
-                    .copied()
-                    .unwrap_or(0),
-            );
-            // Exact: the shifts and the offset are in the fast domain, `e2` in 0..=21.
-            let e2 = sh.wrapping_neg().wrapping_sub(2) as u32;
-            *s = e2.wrapping_add(1);
-            *r = p
-                .output_offset
-                .wrapping_mul(2)
-                .wrapping_add(1)
-                .unbounded_shl(e2);
+        // The chunk's constants, per group of four channels `j` in `requantize4_i8`'s layout:
+        // `[multiplier_j, round_j]`, then the right shifts `e1_j = -shift_j - 1`, then the
+        // biases (the accumulators' start), where `round = (2 * output_offset + 1) << (e1 - 1)`
+        // (see `requantize_fast`).
+        let mut params = [[0i32; 16]; CHANNEL_CHUNK / 4];
+        for (q, group) in enumerate(params.iter_mut().take(n / 4)) {
+            for j in 0..4 {
+                let c = chunk_start.wrapping_add(q.wrapping_mul(4)).wrapping_add(j);
+                // Present: `fast_3x3_epilogue` checked the lengths (1, or at least `depth`).
+                let m = p.requantize.multipliers.get(c.wrapping_mul(m_step));
+                let shift = p.requantize.shifts.get(c.wrapping_mul(s_step));
+                // Exact: the shifts and the offset are in the fast domain, `e2` in 0..=21.
+                let e2 = i32::from(shift.copied().unwrap_or(0))
+                    .wrapping_neg()
+                    .wrapping_sub(2) as u32;
+                group[2 * j] = m.copied().unwrap_or(0);
+                group[2 * j + 1] = p
+                    .output_offset
+                    .wrapping_mul(2)
+                    .wrapping_add(1)
+                    .unbounded_shl(e2);
+                group[8 + j] = e2.wrapping_add(1) as i32;
+                group[12 + j] = p.bias.get(c).copied().unwrap_or(0);
+            }
         }
-        let (bias4, _) = span(&bias, 0, n).as_chunks::<4>();
-        let (multiplier4, _) = span(&multiplier, 0, n).as_chunks::<4>();
-        let (shift4, _) = span(&shift, 0, n).as_chunks::<4>();
-        let (round4, _) = span(&round, 0, n).as_chunks::<4>();
         // Weight `(tap t, channel chunk_start + i)` is at `weights + t * depth + i`.
         let weights = p.weights.as_ptr().wrapping_add(chunk_start);
+        // Filled in place for each pixel: returning it by value costs a 72-byte `memcpy`.
+        let mut taps = [[pad.as_ptr(); 2]; 9];
         for_each_pixel(g, input, output, |image, out_y, out_x, out_pixel| {
             if image.len() < image_len {
                 return;
@@ -576,26 +560,23 @@ fn depthwise_3x3_i8<const EPILOGUE: u8>(p: &DepthwiseConv2dI8, input: &[i8], out
             else {
                 return;
             };
-            let taps = tap_table(g, image, out_y, out_x, chunk_start, &pad, weights);
+            tap_table(
+                &mut taps,
+                g,
+                image,
+                out_y,
+                out_x,
+                chunk_start,
+                &pad,
+                weights,
+            );
             let (out4, _) = out_chunk.as_chunks_mut::<4>();
-            for (q, ((((out, b), m), s), r)) in enumerate(
-                out4.iter_mut()
-                    .zip(bias4)
-                    .zip(multiplier4)
-                    .zip(shift4)
-                    .zip(round4),
-            ) {
-                let acc = taps_3x3(*b, &taps, q.wrapping_mul(4));
-                let finish = |j: usize| {
-                    let z = requantize_fast(acc[j], m[j], s[j], r[j]);
-                    if EPILOGUE == Epilogue::FAST_FULL_RANGE {
-                        z.clamp(-128, 127) as i8
-                    } else {
-                        z.max(p.output_min).min(p.output_max) as i8
-                    }
-                };
-                // Written out: at opt-level "s" a loop keeps the accumulators in memory.
-                *out = [finish(0), finish(1), finish(2), finish(3)];
+            for (q, (out, group)) in enumerate(out4.iter_mut().zip(&params)) {
+                let bias = [group[12], group[13], group[14], group[15]];
+                let acc = taps_3x3(bias, &taps, q.wrapping_mul(4));
+                *out = requantize4_i8::<CLAMP>(acc, group, min4, max4)
+                    .to_le_bytes()
+                    .map(|b| b as i8);
             }
         });
         chunk_start = chunk_start.wrapping_add(n);
@@ -605,14 +586,16 @@ fn depthwise_3x3_i8<const EPILOGUE: u8>(p: &DepthwiseConv2dI8, input: &[i8], out
 /// A tap's input and weight addresses for the first channel of a chunk (see [`tap_table`]).
 type Tap = [*const i8; 2];
 
-/// For each of the 9 taps of output pixel `(out_y, out_x)`, in (filter row, filter column)
+/// Sets, for each of the 9 taps of output pixel `(out_y, out_x)`, in (filter row, filter column)
 /// order, the address of its inputs for channels `chunk_start..` (the input pixel's, or `pad` for
 /// a tap outside the image) and of its weights (`weights + t * depth` for tap `t`, where
 /// `weights` already points at the chunk's first channel). The caller guarantees
 /// `image.len() >= input_height * input_width * input_depth` (exact) and `chunk_start` below the
 /// depth; the addresses are computed with wrapping arithmetic and read only by [`taps_3x3`].
 #[inline(always)]
+#[allow(clippy::too_many_arguments)]
 fn tap_table(
+    taps: &mut [Tap; 9],
     g: &Conv2dGeometry,
     image: &[i8],
     out_y: usize,
@@ -620,8 +603,7 @@ fn tap_table(
     chunk_start: usize,
     pad: &[i8; CHANNEL_CHUNK],
     weights: *const i8,
-) -> [Tap; 9] {
-    let mut taps = [[pad.as_ptr(), weights]; 9];
+) {
     // The input coordinates wrap below zero, so one comparison checks both bounds (exact for a
     // model's geometry, see `Window`).
     let y0 = out_y
@@ -635,21 +617,22 @@ fn tap_table(
     for row in taps.chunks_exact_mut(3) {
         let mut x = x0;
         for tap in row {
-            if y < g.input_height && x < g.input_width {
+            tap[0] = if y < g.input_height && x < g.input_width {
                 let at = y
                     .wrapping_mul(g.input_width)
                     .wrapping_add(x)
                     .wrapping_mul(g.input_depth)
                     .wrapping_add(chunk_start);
-                tap[0] = image.as_ptr().wrapping_add(at);
-            }
+                image.as_ptr().wrapping_add(at)
+            } else {
+                pad.as_ptr()
+            };
             tap[1] = w;
             w = w.wrapping_add(g.input_depth);
             x = x.wrapping_add(g.dilation_width);
         }
         y = y.wrapping_add(g.dilation_height);
     }
-    taps
 }
 
 /// `acc` plus the products of the 9 taps of `taps` for the four channels at `offset` from the

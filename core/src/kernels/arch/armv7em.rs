@@ -467,6 +467,148 @@ pub unsafe fn mac4_taps9_i8(acc: [i32; 4], taps: &[[*const i8; 2]; 9], offset: u
     }
 }
 
+/// The outputs of four channels as one little-endian word of int8 values, as the portable
+/// [`requantize4_i8`](super::portable::requantize4_i8): per channel `LDRD` of the multiplier
+/// and rounding term, `LDR` of the shift, two instructions for the low word `2^30 - [acc < 0] *
+/// 2^31`, one for the high word `round - [acc < 0]`, `SMLAL`, `ASR` and `SSAT` to int8; then
+/// three `BFI`s pack the bytes, and for `CLAMP` `SSUB8` + `SEL` take the bytewise maximum with
+/// `min4` and minimum with `max4`.
+#[inline(always)]
+pub fn requantize4_i8<const CLAMP: bool>(
+    acc: [i32; 4],
+    params: &[i32; 16],
+    min4: u32,
+    max4: u32,
+) -> u32 {
+    #[cfg(embedml_backend = "armv7em")]
+    {
+        let [mut a0, a1, a2, a3] = acc;
+        // One channel: `{a}` becomes its saturated int8 output (sign-extended).
+        macro_rules! channel {
+            ($a:literal, $mr:literal, $e:literal) => {
+                concat!(
+                    "ldrd {m}, {r}, [{p}, #",
+                    $mr,
+                    "]\n",
+                    "ldr {e}, [{p}, #",
+                    $e,
+                    "]\n",
+                    "and {lo}, {",
+                    $a,
+                    "}, #0x80000000\n",
+                    "orr {lo}, {lo}, #0x40000000\n",
+                    "add {r}, {r}, {",
+                    $a,
+                    "}, asr #31\n",
+                    "smlal {lo}, {r}, {",
+                    $a,
+                    "}, {m}\n",
+                    "asr {",
+                    $a,
+                    "}, {r}, {e}\n",
+                    "ssat {",
+                    $a,
+                    "}, #8, {",
+                    $a,
+                    "}\n",
+                )
+            };
+        }
+        // SAFETY: reads the 12 words of `params` at offsets 0..48 (a reference to 16 words,
+        // word-aligned as `LDRD` needs); register-only otherwise. Writes no memory, uses no
+        // stack; `SSUB8` sets the GE flags, so the flags are not declared preserved.
+        unsafe {
+            if CLAMP {
+                core::arch::asm!(
+                    channel!("a0", "0", "32"),
+                    channel!("a1", "8", "36"),
+                    channel!("a2", "16", "40"),
+                    channel!("a3", "24", "44"),
+                    "bfi {a0}, {a1}, #8, #8",
+                    "bfi {a0}, {a2}, #16, #8",
+                    "bfi {a0}, {a3}, #24, #8",
+                    "ssub8 {lo}, {a0}, {min4}",
+                    "sel {a0}, {a0}, {min4}",
+                    "ssub8 {lo}, {max4}, {a0}",
+                    "sel {a0}, {a0}, {max4}",
+                    p = in(reg) params.as_ptr(),
+                    a0 = inout(reg) a0,
+                    a1 = inout(reg) a1 => _,
+                    a2 = inout(reg) a2 => _,
+                    a3 = inout(reg) a3 => _,
+                    min4 = in(reg) min4,
+                    max4 = in(reg) max4,
+                    m = out(reg) _,
+                    r = out(reg) _,
+                    e = out(reg) _,
+                    lo = out(reg) _,
+                    options(nostack, readonly),
+                );
+            } else {
+                let _ = (min4, max4);
+                core::arch::asm!(
+                    channel!("a0", "0", "32"),
+                    channel!("a1", "8", "36"),
+                    channel!("a2", "16", "40"),
+                    channel!("a3", "24", "44"),
+                    "bfi {a0}, {a1}, #8, #8",
+                    "bfi {a0}, {a2}, #16, #8",
+                    "bfi {a0}, {a3}, #24, #8",
+                    p = in(reg) params.as_ptr(),
+                    a0 = inout(reg) a0,
+                    a1 = inout(reg) a1 => _,
+                    a2 = inout(reg) a2 => _,
+                    a3 = inout(reg) a3 => _,
+                    m = out(reg) _,
+                    r = out(reg) _,
+                    e = out(reg) _,
+                    lo = out(reg) _,
+                    options(nostack, readonly),
+                );
+            }
+        }
+        a0 as u32
+    }
+    #[cfg(not(embedml_backend = "armv7em"))]
+    {
+        // The instructions' arithmetic, step by step.
+        let ssat8 = |x: i32| x.clamp(-128, 127);
+        let channel = |j: usize| {
+            let (a, m, r, e) = (acc[j], params[2 * j], params[2 * j + 1], params[8 + j]);
+            let lo = (a as u32 & 0x8000_0000) | 0x4000_0000;
+            let hi = r.wrapping_add(a >> 31);
+            let v =
+                ((i64::from(hi) << 32) | i64::from(lo)).wrapping_add(i64::from(a) * i64::from(m));
+            // `ASR` by a register: its bottom byte, 32 and above filling with the sign.
+            ssat8(((v >> 32) as i32) >> (e as u8).min(31)) as u32
+        };
+        let mut word = channel(0);
+        for j in 1..4 {
+            // `BFI`: the low 8 bits into byte `j`.
+            word = (word & !(0xff << (8 * j))) | ((channel(j) & 0xff) << (8 * j));
+        }
+        if CLAMP {
+            // `SSUB8` + `SEL`: per byte, the first operand where `first - second >= 0`.
+            let select_ge = |a: u32, b: u32, keep: u32, other: u32| {
+                let mut out = 0;
+                for i in 0..4 {
+                    let byte = |x: u32| (x >> (8 * i)) as u8 as i8;
+                    let pick = if i16::from(byte(a)) - i16::from(byte(b)) >= 0 {
+                        keep
+                    } else {
+                        other
+                    };
+                    out |= pick & (0xff << (8 * i));
+                }
+                out
+            };
+            word = select_ge(word, min4, word, min4);
+            word = select_ge(max4, word, word, max4);
+        }
+        word
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::portable;
@@ -536,6 +678,43 @@ mod tests {
                 )
             };
             assert_eq!(got, want);
+        }
+    }
+
+    #[test]
+    fn requantize4_matches_portable() {
+        let mut bytes = Bytes::new(0x2127_599b_f432_5c37);
+        for round in 0..20_000 {
+            let r = bytes.next();
+            let mut params = [0i32; 16];
+            for j in 0..4 {
+                let e = 2 + (bytes.next() % 22) as i32;
+                let offset = bytes.next() as u8 as i8 as i32;
+                params[2 * j] = match bytes.next() % 4 {
+                    0 => 0,
+                    1 => i32::MAX,
+                    _ => (1 << 30) | (bytes.next() as i32 & 0x3fff_ffff),
+                };
+                params[2 * j + 1] = (2 * offset + 1) << (e - 2);
+                params[8 + j] = e - 1;
+            }
+            let acc = [
+                bytes.next() as i32,
+                [i32::MIN, i32::MAX, 0, -1][round % 4],
+                (bytes.next() as i32) >> (bytes.next() % 32),
+                (bytes.next() as i32) >> 12,
+            ];
+            let (a, b) = (r as u8 as i8, (r >> 8) as u8 as i8);
+            let (min, max) = (a.min(b) as u8 as u32, a.max(b) as u8 as u32);
+            let (min4, max4) = (min * 0x0101_0101, max * 0x0101_0101);
+            assert_eq!(
+                requantize4_i8::<true>(acc, &params, min4, max4),
+                portable::requantize4_i8::<true>(acc, &params, min4, max4)
+            );
+            assert_eq!(
+                requantize4_i8::<false>(acc, &params, 0, 0),
+                portable::requantize4_i8::<false>(acc, &params, 0, 0)
+            );
         }
     }
 }

@@ -46,4 +46,6 @@ pub(super) use backend::{dot_i8, dot2_i8, mac4_broadcast_i8, mac4_i8};
 // - `mac4_taps9_i8(acc, taps, offset)`: `mac4_i8` over nine taps given by their input and weight
 //   addresses, in one block (on Armv7E-M one `asm!` block, so that the four accumulators stay in
 //   registers and each tap costs 11 instructions).
-pub(super) use backend::mac4_taps9_i8;
+// - `requantize4_i8::<CLAMP>(acc, params, min4, max4)`: the fast requantization of four
+//   channels, clamped, packed into one word of int8 outputs.
+pub(super) use backend::{mac4_taps9_i8, requantize4_i8};
