@@ -447,10 +447,9 @@ const CHANNEL_CHUNK: usize = 32;
 
 /// Whether [`depthwise_3x3_i8`] computes this layer, and with which epilogue: a 3x3 filter, depth
 /// multiplier 1, a depth that is a non-zero multiple of 4, an input zero point in int8 range
-/// (always, for a real model), bias and requantization entries for every channel, and every
-/// multiplier, shift and the output offset in [`requantize_fast`]'s domain (for other layers a
-/// third copy of the kernel with the reference requantization is not worth its code: the
-/// general kernel computes them).
+/// (always, for a real model), bias and requantization entries for every channel, and the
+/// output offset and clamp range in int8 range (as [`requantize_fast`] and the bytewise clamp
+/// of `requantize4_i8` need; always, for a real model).
 fn fast_3x3_epilogue(p: &DepthwiseConv2dI8) -> Option<Epilogue> {
     let g = &p.geometry;
     let depth = g.input_depth;
@@ -473,16 +472,9 @@ fn fast_3x3_epilogue(p: &DepthwiseConv2dI8) -> Option<Epilogue> {
     if !applies {
         return None;
     }
-    let fast = p
-        .requantize
-        .multipliers
-        .iter()
-        .all(|&m| m == 0 || m >= 1 << 30)
-        && p.requantize
-            .shifts
-            .iter()
-            .all(|&s| FAST_SHIFTS.contains(&-i32::from(s)))
-        && (-128..=127).contains(&p.output_offset)
+    // Channels outside `requantize_fast`'s multipliers and shifts take the reference
+    // requantization, chosen per group of four (see `depthwise_3x3_i8`).
+    let fast = (-128..=127).contains(&p.output_offset)
         && -128 <= p.output_min
         && p.output_min <= p.output_max
         && p.output_max <= 127;
@@ -528,24 +520,46 @@ fn depthwise_3x3_i8<const CLAMP: bool>(p: &DepthwiseConv2dI8, input: &[i8], outp
         // biases (the accumulators' start), where `round = (2 * output_offset + 1) << (e1 - 1)`
         // (see `requantize_fast`).
         let mut params = [[0i32; 16]; CHANNEL_CHUNK / 4];
-        for (q, group) in enumerate(params.iter_mut().take(n / 4)) {
-            for j in 0..4 {
-                let c = chunk_start.wrapping_add(q.wrapping_mul(4)).wrapping_add(j);
-                // Present: `fast_3x3_epilogue` checked the lengths (1, or at least `depth`).
+        // Groups with a channel outside `requantize_fast`'s domain (a shift of -1, 0 or left,
+        // or below -23; a multiplier below 2^30), which `finish_reference` requantizes.
+        let mut references = [false; CHANNEL_CHUNK / 4];
+        for (q, (group, reference)) in
+            enumerate(params.iter_mut().zip(references.iter_mut()).take(n / 4))
+        {
+            let first = chunk_start.wrapping_add(q.wrapping_mul(4));
+            // Present: `fast_3x3_epilogue` checked the lengths (1, or at least `depth`).
+            let channel = |j: usize| {
+                let c = first.wrapping_add(j);
                 let m = p.requantize.multipliers.get(c.wrapping_mul(m_step));
                 let shift = p.requantize.shifts.get(c.wrapping_mul(s_step));
-                // Exact: the shifts and the offset are in the fast domain, `e2` in 0..=21.
-                let e2 = i32::from(shift.copied().unwrap_or(0))
-                    .wrapping_neg()
-                    .wrapping_sub(2) as u32;
-                group[2 * j] = m.copied().unwrap_or(0);
-                group[2 * j + 1] = p
-                    .output_offset
-                    .wrapping_mul(2)
-                    .wrapping_add(1)
-                    .unbounded_shl(e2);
-                group[8 + j] = e2.wrapping_add(1) as i32;
-                group[12 + j] = p.bias.get(c).copied().unwrap_or(0);
+                let bias = p.bias.get(c).copied().unwrap_or(0);
+                (
+                    m.copied().unwrap_or(0),
+                    i32::from(shift.copied().unwrap_or(0)),
+                    bias,
+                )
+            };
+            *reference = (0..4).any(|j| {
+                let (m, shift, _) = channel(j);
+                !((m == 0 || m >= 1 << 30) && FAST_SHIFTS.contains(&shift.wrapping_neg()))
+            });
+            for j in 0..4 {
+                let (m, shift, bias) = channel(j);
+                group[2 * j] = m;
+                group[12 + j] = bias;
+                if *reference {
+                    // The shift as the reference requantization takes it.
+                    group[8 + j] = shift;
+                } else {
+                    // Exact: `e2` is in 0..=21 and the offset in int8 range.
+                    let e2 = shift.wrapping_neg().wrapping_sub(2) as u32;
+                    group[2 * j + 1] = p
+                        .output_offset
+                        .wrapping_mul(2)
+                        .wrapping_add(1)
+                        .unbounded_shl(e2);
+                    group[8 + j] = e2.wrapping_add(1) as i32;
+                }
             }
         }
         // Weight `(tap t, channel chunk_start + i)` is at `weights + t * depth + i`.
@@ -571,12 +585,18 @@ fn depthwise_3x3_i8<const CLAMP: bool>(p: &DepthwiseConv2dI8, input: &[i8], outp
                 weights,
             );
             let (out4, _) = out_chunk.as_chunks_mut::<4>();
-            for (q, (out, group)) in enumerate(out4.iter_mut().zip(&params)) {
+            for (q, ((out, group), &reference)) in
+                enumerate(out4.iter_mut().zip(&params).zip(&references))
+            {
                 let bias = [group[12], group[13], group[14], group[15]];
                 let acc = taps_3x3(bias, &taps, q.wrapping_mul(4));
-                *out = requantize4_i8::<CLAMP>(acc, group, min4, max4)
-                    .to_le_bytes()
-                    .map(|b| b as i8);
+                *out = if reference {
+                    finish_reference(p, acc, group)
+                } else {
+                    requantize4_i8::<CLAMP>(acc, group, min4, max4)
+                        .to_le_bytes()
+                        .map(|b| b as i8)
+                };
             }
         });
         chunk_start = chunk_start.wrapping_add(n);
@@ -585,6 +605,25 @@ fn depthwise_3x3_i8<const CLAMP: bool>(p: &DepthwiseConv2dI8, input: &[i8], outp
 
 /// A tap's input and weight addresses for the first channel of a chunk (see [`tap_table`]).
 type Tap = [*const i8; 2];
+
+/// The outputs of four channels with [`requantize_to_i8`], for a group of
+/// [`depthwise_3x3_i8`] with a multiplier or shift outside [`requantize_fast`]'s domain: `group`
+/// holds the multipliers at `2 * j` and the shifts at `8 + j`. Not inlined: rare, and only its
+/// call is worth repeating in each copy of the kernel.
+#[inline(never)]
+fn finish_reference(p: &DepthwiseConv2dI8, acc: [i32; 4], group: &[i32; 16]) -> [i8; 4] {
+    let out = |j: usize| {
+        requantize_to_i8(
+            acc[j],
+            group[2 * j],
+            group[8 + j],
+            p.output_offset,
+            p.output_min,
+            p.output_max,
+        )
+    };
+    [out(0), out(1), out(2), out(3)]
+}
 
 /// Sets, for each of the 9 taps of output pixel `(out_y, out_x)`, in (filter row, filter column)
 /// order, the address of its inputs for channels `chunk_start..` (the input pixel's, or `pad` for
@@ -1061,8 +1100,9 @@ mod tests {
                             },
                         );
                     }
-                    // Shifts outside the fast domain (a left shift, 0, 1 and 24..31): the
-                    // reference epilogue.
+                    // Shifts and multipliers outside the fast domain (a left shift, 0, -1 and
+                    // -24..-31; below 2^30) mixed with fast ones: groups with the reference
+                    // requantization.
                     check_against_reference(
                         &mut next,
                         g,
@@ -1070,8 +1110,12 @@ mod tests {
                         per_tensor,
                         input_offset,
                         (-1, -128, 127),
-                        &mut |r| [1, 0, -1, -24, -31, -5][r as usize % 6],
-                        &mut |r| (1 << 30) | (r as i32 & 0x3fff_ffff),
+                        &mut |r| [1, 0, -1, -24, -31, -5, -6, -7][r as usize % 8],
+                        // Below 2^30 too: also the reference requantization.
+                        &mut |r| match r % 4 {
+                            0 => (r >> 4) as i32,
+                            _ => (1 << 30) | (r as i32 & 0x3fff_ffff),
+                        },
                     );
                 }
             }
