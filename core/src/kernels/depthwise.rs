@@ -443,7 +443,7 @@ pub(super) fn requantize_fast(acc: i32, multiplier: i32, e1: u32, round: i32) ->
 
 /// Output channels per pass of [`depthwise_3x3_i8`] over the image: the per-channel constants of
 /// the epilogue and the zero-point row of out-of-image taps, on the stack, are this long.
-const CHANNEL_CHUNK: usize = 32;
+const CHANNEL_CHUNK: usize = 64;
 
 /// Whether [`depthwise_3x3_i8`] computes this layer, and with which epilogue: a 3x3 filter, depth
 /// multiplier 1, a depth that is a non-zero multiple of 4, an input zero point in int8 range
@@ -516,10 +516,10 @@ fn depthwise_3x3_i8<const CLAMP: bool>(p: &DepthwiseConv2dI8, input: &[i8], outp
     while chunk_start < depth {
         let n = depth.wrapping_sub(chunk_start).min(CHANNEL_CHUNK);
         // The chunk's constants, per group of four channels `j` in `requantize4_i8`'s layout:
-        // `[multiplier_j, round_j]`, then the right shifts `e1_j = -shift_j - 1`, then the
-        // biases (the accumulators' start), where `round = (2 * output_offset + 1) << (e1 - 1)`
-        // (see `requantize_fast`).
-        let mut params = [[0i32; 16]; CHANNEL_CHUNK / 4];
+        // `[multiplier_j, round_j]`, then the right shifts `e1_j = -shift_j - 1` as the bytes
+        // of one word, where `round = (2 * output_offset + 1) << (e1 - 1)` (see
+        // `requantize_fast`).
+        let mut params = [[0i32; 9]; CHANNEL_CHUNK / 4];
         // Groups with a channel outside `requantize_fast`'s domain (a shift of -1, 0 or left,
         // or below -23; a multiplier below 2^30), which `finish_reference` requantizes.
         let mut references = [false; CHANNEL_CHUNK / 4];
@@ -532,24 +532,22 @@ fn depthwise_3x3_i8<const CLAMP: bool>(p: &DepthwiseConv2dI8, input: &[i8], outp
                 let c = first.wrapping_add(j);
                 let m = p.requantize.multipliers.get(c.wrapping_mul(m_step));
                 let shift = p.requantize.shifts.get(c.wrapping_mul(s_step));
-                let bias = p.bias.get(c).copied().unwrap_or(0);
                 (
                     m.copied().unwrap_or(0),
                     i32::from(shift.copied().unwrap_or(0)),
-                    bias,
                 )
             };
             *reference = (0..4).any(|j| {
-                let (m, shift, _) = channel(j);
+                let (m, shift) = channel(j);
                 !((m == 0 || m >= 1 << 30) && FAST_SHIFTS.contains(&shift.wrapping_neg()))
             });
+            let mut shifts = 0u32;
             for j in 0..4 {
-                let (m, shift, bias) = channel(j);
+                let (m, shift) = channel(j);
                 group[2 * j] = m;
-                group[12 + j] = bias;
-                if *reference {
+                let byte = if *reference {
                     // The shift as the reference requantization takes it.
-                    group[8 + j] = shift;
+                    shift
                 } else {
                     // Exact: `e2` is in 0..=21 and the offset in int8 range.
                     let e2 = shift.wrapping_neg().wrapping_sub(2) as u32;
@@ -558,14 +556,21 @@ fn depthwise_3x3_i8<const CLAMP: bool>(p: &DepthwiseConv2dI8, input: &[i8], outp
                         .wrapping_mul(2)
                         .wrapping_add(1)
                         .unbounded_shl(e2);
-                    group[8 + j] = e2.wrapping_add(1) as i32;
-                }
+                    e2.wrapping_add(1) as i32
+                };
+                shifts |= u32::from(byte as u8) << (8 * j);
             }
+            group[8] = shifts as i32;
         }
-        // Weight `(tap t, channel chunk_start + i)` is at `weights + t * depth + i`.
-        let weights = p.weights.as_ptr().wrapping_add(chunk_start);
-        // Filled in place for each pixel: returning it by value costs a 72-byte `memcpy`.
+        let (bias4, _) = span(p.bias, chunk_start, n).as_chunks::<4>();
+        // Weight `(tap t, channel chunk_start + i)` is at `weights + t * depth + i`, set once
+        // per chunk; the input addresses are set for each pixel.
         let mut taps = [[pad.as_ptr(); 2]; 9];
+        let mut weights = p.weights.as_ptr().wrapping_add(chunk_start);
+        for tap in &mut taps {
+            tap[1] = weights;
+            weights = weights.wrapping_add(depth);
+        }
         for_each_pixel(g, input, output, |image, out_y, out_x, out_pixel| {
             if image.len() < image_len {
                 return;
@@ -574,22 +579,12 @@ fn depthwise_3x3_i8<const CLAMP: bool>(p: &DepthwiseConv2dI8, input: &[i8], outp
             else {
                 return;
             };
-            tap_table(
-                &mut taps,
-                g,
-                image,
-                out_y,
-                out_x,
-                chunk_start,
-                &pad,
-                weights,
-            );
+            tap_inputs(&mut taps, g, image, out_y, out_x, chunk_start, &pad);
             let (out4, _) = out_chunk.as_chunks_mut::<4>();
-            for (q, ((out, group), &reference)) in
-                enumerate(out4.iter_mut().zip(&params).zip(&references))
+            for (q, (((out, group), &reference), bias)) in
+                enumerate(out4.iter_mut().zip(&params).zip(&references).zip(bias4))
             {
-                let bias = [group[12], group[13], group[14], group[15]];
-                let acc = taps_3x3(bias, &taps, q.wrapping_mul(4));
+                let acc = taps_3x3(*bias, &taps, q.wrapping_mul(4));
                 *out = if reference {
                     finish_reference(p, acc, group)
                 } else {
@@ -603,20 +598,20 @@ fn depthwise_3x3_i8<const CLAMP: bool>(p: &DepthwiseConv2dI8, input: &[i8], outp
     }
 }
 
-/// A tap's input and weight addresses for the first channel of a chunk (see [`tap_table`]).
+/// A tap's input and weight addresses for the first channel of a chunk (see [`tap_inputs`]).
 type Tap = [*const i8; 2];
 
 /// The outputs of four channels with [`requantize_to_i8`], for a group of
 /// [`depthwise_3x3_i8`] with a multiplier or shift outside [`requantize_fast`]'s domain: `group`
-/// holds the multipliers at `2 * j` and the shifts at `8 + j`. Not inlined: rare, and only its
-/// call is worth repeating in each copy of the kernel.
+/// holds the multipliers at `2 * j` and the shifts as the bytes of `group[8]`. Not inlined:
+/// rare, and only its call is worth repeating in each copy of the kernel.
 #[inline(never)]
-fn finish_reference(p: &DepthwiseConv2dI8, acc: [i32; 4], group: &[i32; 16]) -> [i8; 4] {
+fn finish_reference(p: &DepthwiseConv2dI8, acc: [i32; 4], group: &[i32; 9]) -> [i8; 4] {
     let out = |j: usize| {
         requantize_to_i8(
             acc[j],
             group[2 * j],
-            group[8 + j],
+            i32::from((group[8] >> (8 * j)) as i8),
             p.output_offset,
             p.output_min,
             p.output_max,
@@ -625,15 +620,13 @@ fn finish_reference(p: &DepthwiseConv2dI8, acc: [i32; 4], group: &[i32; 16]) -> 
     [out(0), out(1), out(2), out(3)]
 }
 
-/// Sets, for each of the 9 taps of output pixel `(out_y, out_x)`, in (filter row, filter column)
-/// order, the address of its inputs for channels `chunk_start..` (the input pixel's, or `pad` for
-/// a tap outside the image) and of its weights (`weights + t * depth` for tap `t`, where
-/// `weights` already points at the chunk's first channel). The caller guarantees
-/// `image.len() >= input_height * input_width * input_depth` (exact) and `chunk_start` below the
-/// depth; the addresses are computed with wrapping arithmetic and read only by [`taps_3x3`].
+/// Sets the input address of each of the 9 taps of output pixel `(out_y, out_x)`, in (filter
+/// row, filter column) order: for channels `chunk_start..`, the input pixel's, or `pad` for a tap
+/// outside the image. The caller guarantees `image.len() >= input_height * input_width *
+/// input_depth` (exact) and `chunk_start` below the depth; the addresses are computed with
+/// wrapping arithmetic and read only by [`taps_3x3`].
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn tap_table(
+fn tap_inputs(
     taps: &mut [Tap; 9],
     g: &Conv2dGeometry,
     image: &[i8],
@@ -641,7 +634,6 @@ fn tap_table(
     out_x: usize,
     chunk_start: usize,
     pad: &[i8; CHANNEL_CHUNK],
-    weights: *const i8,
 ) {
     // The input coordinates wrap below zero, so one comparison checks both bounds (exact for a
     // model's geometry, see `Window`).
@@ -652,7 +644,6 @@ fn tap_table(
         .wrapping_mul(g.stride_width)
         .wrapping_sub(g.padding_width);
     let mut y = y0;
-    let mut w = weights;
     for row in taps.chunks_exact_mut(3) {
         let mut x = x0;
         for tap in row {
@@ -666,8 +657,6 @@ fn tap_table(
             } else {
                 pad.as_ptr()
             };
-            tap[1] = w;
-            w = w.wrapping_add(g.input_depth);
             x = x.wrapping_add(g.dilation_width);
         }
         y = y.wrapping_add(g.dilation_height);
@@ -678,7 +667,7 @@ fn tap_table(
 /// chunk's first.
 ///
 /// The caller guarantees `offset + 4 <= n` for a chunk of `n` channels, so that every address
-/// read is in bounds: `tap_table` gives input addresses of `n` readable values (an in-image
+/// read is in bounds: `tap_inputs` gives input addresses of `n` readable values (an in-image
 /// pixel's channels `chunk_start..chunk_start + n`, or `pad`, `CHANNEL_CHUNK >= n` long) and
 /// weight addresses `weights + t * depth + chunk_start` for `t < 9`, with `9 * depth <=
 /// weights.len()` (`fast_3x3_epilogue`).

@@ -469,61 +469,50 @@ pub unsafe fn mac4_taps9_i8(acc: [i32; 4], taps: &[[*const i8; 2]; 9], offset: u
 
 /// The outputs of four channels as one little-endian word of int8 values, as the portable
 /// [`requantize4_i8`](super::portable::requantize4_i8): per channel `LDRD` of the multiplier
-/// and rounding term, `LDR` of the shift, two instructions for the low word `2^30 - [acc < 0] *
-/// 2^31`, one for the high word `round - [acc < 0]`, `SMLAL`, `ASR` and `SSAT` to int8; then
+/// and rounding term, two instructions for the low word `2^30 - [acc < 0] * 2^31`, one for the
+/// high word `round - [acc < 0]`, `SMLAL`, `ASR` by the shifts' word (by its low byte, then
+/// `LSR` to the next channel's) and `SSAT` to int8; then
 /// three `BFI`s pack the bytes, and for `CLAMP` `SSUB8` + `SEL` take the bytewise maximum with
 /// `min4` and minimum with `max4`.
 #[inline(always)]
 pub fn requantize4_i8<const CLAMP: bool>(
     acc: [i32; 4],
-    params: &[i32; 16],
+    params: &[i32; 9],
     min4: u32,
     max4: u32,
 ) -> u32 {
     #[cfg(embedml_backend = "armv7em")]
     {
         let [mut a0, a1, a2, a3] = acc;
-        // One channel: `{a}` becomes its saturated int8 output (sign-extended).
+        // One channel: `{a}` becomes its saturated int8 output (sign-extended). `{e}`'s low
+        // byte is the channel's shift (`ASR` by a register reads only that byte).
         macro_rules! channel {
-            ($a:literal, $mr:literal, $e:literal) => {
+            ($a:literal, $mr:literal) => {
                 concat!(
-                    "ldrd {m}, {r}, [{p}, #",
-                    $mr,
-                    "]\n",
-                    "ldr {e}, [{p}, #",
-                    $e,
-                    "]\n",
-                    "and {lo}, {",
-                    $a,
-                    "}, #0x80000000\n",
+                    "ldrd {m}, {r}, [{p}, #", $mr, "]\n",
+                    "and {lo}, {", $a, "}, #0x80000000\n",
                     "orr {lo}, {lo}, #0x40000000\n",
-                    "add {r}, {r}, {",
-                    $a,
-                    "}, asr #31\n",
-                    "smlal {lo}, {r}, {",
-                    $a,
-                    "}, {m}\n",
-                    "asr {",
-                    $a,
-                    "}, {r}, {e}\n",
-                    "ssat {",
-                    $a,
-                    "}, #8, {",
-                    $a,
-                    "}\n",
+                    "add {r}, {r}, {", $a, "}, asr #31\n",
+                    "smlal {lo}, {r}, {", $a, "}, {m}\n",
+                    "asr {", $a, "}, {r}, {e}\n",
+                    "ssat {", $a, "}, #8, {", $a, "}\n",
                 )
             };
         }
-        // SAFETY: reads the 12 words of `params` at offsets 0..48 (a reference to 16 words,
-        // word-aligned as `LDRD` needs); register-only otherwise. Writes no memory, uses no
-        // stack; `SSUB8` sets the GE flags, so the flags are not declared preserved.
+        // SAFETY: reads the 9 words of `params` (a reference, word-aligned as `LDRD` needs);
+        // register-only otherwise. Writes no memory, uses no stack; `SSUB8` sets the GE flags,
+        // so the flags are not declared preserved.
         unsafe {
             if CLAMP {
                 core::arch::asm!(
-                    channel!("a0", "0", "32"),
-                    channel!("a1", "8", "36"),
-                    channel!("a2", "16", "40"),
-                    channel!("a3", "24", "44"),
+                    "ldr {e}, [{p}, #32]",
+                    channel!("a0", "0"),
+                    "lsr {e}, {e}, #8",
+                    channel!("a1", "8"),
+                    "lsr {e}, {e}, #8",
+                    channel!("a2", "16"),
+                    "lsr {e}, {e}, #8",
+                    channel!("a3", "24"),
                     "bfi {a0}, {a1}, #8, #8",
                     "bfi {a0}, {a2}, #16, #8",
                     "bfi {a0}, {a3}, #24, #8",
@@ -547,10 +536,14 @@ pub fn requantize4_i8<const CLAMP: bool>(
             } else {
                 let _ = (min4, max4);
                 core::arch::asm!(
-                    channel!("a0", "0", "32"),
-                    channel!("a1", "8", "36"),
-                    channel!("a2", "16", "40"),
-                    channel!("a3", "24", "44"),
+                    "ldr {e}, [{p}, #32]",
+                    channel!("a0", "0"),
+                    "lsr {e}, {e}, #8",
+                    channel!("a1", "8"),
+                    "lsr {e}, {e}, #8",
+                    channel!("a2", "16"),
+                    "lsr {e}, {e}, #8",
+                    channel!("a3", "24"),
                     "bfi {a0}, {a1}, #8, #8",
                     "bfi {a0}, {a2}, #16, #8",
                     "bfi {a0}, {a3}, #24, #8",
@@ -574,7 +567,8 @@ pub fn requantize4_i8<const CLAMP: bool>(
         // The instructions' arithmetic, step by step.
         let ssat8 = |x: i32| x.clamp(-128, 127);
         let channel = |j: usize| {
-            let (a, m, r, e) = (acc[j], params[2 * j], params[2 * j + 1], params[8 + j]);
+            let (a, m, r) = (acc[j], params[2 * j], params[2 * j + 1]);
+            let e = params[8] as u32 >> (8 * j);
             let lo = (a as u32 & 0x8000_0000) | 0x4000_0000;
             let hi = r.wrapping_add(a >> 31);
             let v =
@@ -686,7 +680,7 @@ mod tests {
         let mut bytes = Bytes::new(0x2127_599b_f432_5c37);
         for round in 0..20_000 {
             let r = bytes.next();
-            let mut params = [0i32; 16];
+            let mut params = [0i32; 9];
             for j in 0..4 {
                 let e = 2 + (bytes.next() % 22) as i32;
                 let offset = bytes.next() as u8 as i8 as i32;
@@ -696,7 +690,7 @@ mod tests {
                     _ => (1 << 30) | (bytes.next() as i32 & 0x3fff_ffff),
                 };
                 params[2 * j + 1] = (2 * offset + 1) << (e - 2);
-                params[8 + j] = e - 1;
+                params[8] |= (e - 1) << (8 * j);
             }
             let acc = [
                 bytes.next() as i32,

@@ -76,12 +76,12 @@ pub unsafe fn mac4_taps9_i8(acc: [i32; 4], taps: &[[*const i8; 2]; 9], offset: u
 /// The outputs of four channels as one little-endian word of int8 values: channel `j`'s is
 /// `requantize_fast(acc[j], m_j, e1_j, round_j)` (see `kernels::depthwise`) clamped to the int8
 /// range and, if `CLAMP`, to `[min, max]` (bytes of `min4` and `max4`, all four alike, with
-/// `min <= max`). `params` holds `[m_j, round_j]` for `j = 0..4`, then `e1_j`, then the bias
-/// (unused here): the layout the Armv7E-M backend loads with `LDRD`.
+/// `min <= max`). `params` holds `[m_j, round_j]` for `j = 0..4` (the layout the Armv7E-M
+/// backend loads with `LDRD`), then the `e1_j` as the bytes of one word.
 #[inline(always)]
 pub fn requantize4_i8<const CLAMP: bool>(
     acc: [i32; 4],
-    params: &[i32; 16],
+    params: &[i32; 9],
     min4: u32,
     max4: u32,
 ) -> u32 {
@@ -90,7 +90,7 @@ pub fn requantize4_i8<const CLAMP: bool>(
         let z = crate::kernels::depthwise::requantize_fast(
             acc[j],
             params[2 * j],
-            params[8 + j] as u32,
+            (params[8] as u32 >> (8 * j)) & 0xff,
             params[2 * j + 1],
         );
         let z = z.clamp(-128, 127);
