@@ -1,7 +1,9 @@
 //! DEPTHWISE_CONV_2D over NHWC tensors with `[filter_height][filter_width][output_depth]`
 //! weights: output channel `c` filters input channel `c / depth_multiplier` alone.
 
-use super::arch::{mac4_broadcast_i8, mac4_i8, mac4_taps9_i8, requantize4_i8};
+use super::arch::{
+    mac4_broadcast_i8, mac4_broadcast_taps9_i8, mac4_i8, mac4_taps9_i8, requantize4_i8,
+};
 use super::epilogue::{bias_f32, clamp_f32};
 use super::slices::{enumerate, size, span};
 use super::window::{Window, for_each_pixel};
@@ -155,8 +157,16 @@ fn depthwise<X: Copy, W: Copy, A: Copy + Default, O>(
 /// fit the shapes) are left as they are.
 pub fn depthwise_conv2d_i8(p: &DepthwiseConv2dI8, input: &[i8], output: &mut [i8]) {
     match fast_3x3_epilogue(p) {
-        Some(Epilogue::FastFullRange) => return depthwise_3x3_i8::<false>(p, input, output),
-        Some(Epilogue::FastClamped) => return depthwise_3x3_i8::<true>(p, input, output),
+        Some(epilogue) => {
+            let clamp = epilogue == Epilogue::FastClamped;
+            match (clamp, p.depth_multiplier == 1) {
+                (false, true) => depthwise_3x3_i8::<false, false>(p, input, output),
+                (true, true) => depthwise_3x3_i8::<true, false>(p, input, output),
+                (false, false) => depthwise_3x3_i8::<false, true>(p, input, output),
+                (true, false) => depthwise_3x3_i8::<true, true>(p, input, output),
+            }
+            return;
+        }
         None => {}
     }
     if p.depth_multiplier == 1 {
@@ -446,29 +456,31 @@ pub(super) fn requantize_fast(acc: i32, multiplier: i32, e1: u32, round: i32) ->
 const CHANNEL_CHUNK: usize = 64;
 
 /// Whether [`depthwise_3x3_i8`] computes this layer, and with which epilogue: a 3x3 filter, depth
-/// multiplier 1, a depth that is a non-zero multiple of 4, an input zero point in int8 range
+/// multiplier 1 with a depth that is a non-zero multiple of 4, or a depth multiplier that is a
+/// multiple of 4 (four output channels sharing one input), an input zero point in int8 range
 /// (always, for a real model), bias and requantization entries for every channel, and the
 /// output offset and clamp range in int8 range (as [`requantize_fast`] and the bytewise clamp
 /// of `requantize4_i8` need; always, for a real model).
 fn fast_3x3_epilogue(p: &DepthwiseConv2dI8) -> Option<Epilogue> {
     let g = &p.geometry;
-    let depth = g.input_depth;
+    let depth = g.output_depth;
     let fits = |len: usize| len == 1 || len >= depth;
-    let applies = p.depth_multiplier == 1
+    let applies = (p.depth_multiplier == 1 || p.depth_multiplier.is_multiple_of(4))
+        && p.depth_multiplier != 0
         && g.filter_height == 3
         && g.filter_width == 3
         && depth != 0
         && depth.is_multiple_of(4)
-        && g.output_depth == depth
+        && g.input_depth.checked_mul(p.depth_multiplier) == Some(depth)
         && i8::try_from(p.input_offset.wrapping_neg()).is_ok()
         && p.bias.len() >= depth
         && fits(p.requantize.multipliers.len())
         && fits(p.requantize.shifts.len())
         && g.input_height
             .checked_mul(g.input_width)
-            .and_then(|n| n.checked_mul(depth))
+            .and_then(|n| n.checked_mul(g.input_depth))
             .is_some()
-        && p.weights.len() >= depth.wrapping_mul(9);
+        && depth.checked_mul(9).is_some_and(|n| p.weights.len() >= n);
     if !applies {
         return None;
     }
@@ -488,9 +500,9 @@ fn fast_3x3_epilogue(p: &DepthwiseConv2dI8) -> Option<Epilogue> {
     })
 }
 
-/// int8 DEPTHWISE_CONV_2D for a 3x3 filter and depth multiplier 1 (any strides, dilations and
-/// padding), for the layers [`fast_3x3_epilogue`] accepts; `CLAMP` for its
-/// [`Epilogue::FastClamped`].
+/// int8 DEPTHWISE_CONV_2D for a 3x3 filter and depth multiplier 1 or a multiple of 4 (any
+/// strides, dilations and padding), for the layers [`fast_3x3_epilogue`] accepts; `CLAMP` for
+/// its [`Epilogue::FastClamped`], `BROADCAST` for a depth multiplier other than 1.
 ///
 /// Out-of-image taps read the input zero point (`-input_offset`) instead of being skipped: the
 /// folded bias holds `input_offset * w` for every tap, and `w * zero_point` cancels it, so the
@@ -499,11 +511,17 @@ fn fast_3x3_epilogue(p: &DepthwiseConv2dI8) -> Option<Epilogue> {
 /// inputs or a row of zero points, then four channels at a time accumulate all 9 taps in
 /// registers, starting from their bias. Channels go in chunks of [`CHANNEL_CHUNK`], whose
 /// epilogue constants are prepared once per chunk.
-fn depthwise_3x3_i8<const CLAMP: bool>(p: &DepthwiseConv2dI8, input: &[i8], output: &mut [i8]) {
+fn depthwise_3x3_i8<const CLAMP: bool, const BROADCAST: bool>(
+    p: &DepthwiseConv2dI8,
+    input: &[i8],
+    output: &mut [i8],
+) {
     let g = &p.geometry;
-    let depth = g.input_depth;
+    // Output channels; the input channel of output channel `c` is `c / depth_multiplier`.
+    let depth = g.output_depth;
+    let multiplier = p.depth_multiplier;
     // Checked by `fast_3x3_epilogue`: exact, and `input_offset` negated fits in int8.
-    let image_len = size([g.input_height, g.input_width, depth]);
+    let image_len = size([g.input_height, g.input_width, g.input_depth]);
     let zero_point = p.input_offset.wrapping_neg() as i8;
     let pad = [zero_point; CHANNEL_CHUNK];
     // In int8 range (`fast_3x3_epilogue`), as `requantize4_i8` takes them: four bytes alike.
@@ -563,6 +581,18 @@ fn depthwise_3x3_i8<const CLAMP: bool>(p: &DepthwiseConv2dI8, input: &[i8], outp
             group[8] = shifts as i32;
         }
         let (bias4, _) = span(p.bias, chunk_start, n).as_chunks::<4>();
+        // The chunk's first input channel, and each group's input channel from it: below
+        // `CHANNEL_CHUNK` (at most `(n - 4) / multiplier + 1`). For depth multiplier 1, the
+        // group's first channel (the weights' offset).
+        let chunk_input = chunk_start.checked_div(multiplier).unwrap_or(0);
+        let mut x_offsets = [0usize; CHANNEL_CHUNK / 4];
+        for (q, x) in enumerate(x_offsets.iter_mut()) {
+            let first = chunk_start.wrapping_add(q.wrapping_mul(4));
+            *x = first
+                .checked_div(multiplier)
+                .unwrap_or(0)
+                .wrapping_sub(chunk_input);
+        }
         // Weight `(tap t, channel chunk_start + i)` is at `weights + t * depth + i`, set once
         // per chunk; the input addresses are set for each pixel.
         let mut taps = [[pad.as_ptr(); 2]; 9];
@@ -579,12 +609,16 @@ fn depthwise_3x3_i8<const CLAMP: bool>(p: &DepthwiseConv2dI8, input: &[i8], outp
             else {
                 return;
             };
-            tap_inputs(&mut taps, g, image, out_y, out_x, chunk_start, &pad);
+            tap_inputs(&mut taps, g, image, out_y, out_x, chunk_input, &pad);
             let (out4, _) = out_chunk.as_chunks_mut::<4>();
-            for (q, (((out, group), &reference), bias)) in
-                enumerate(out4.iter_mut().zip(&params).zip(&references).zip(bias4))
-            {
-                let acc = taps_3x3(*bias, &taps, q.wrapping_mul(4));
+            for (q, ((((out, group), &reference), bias), &x_offset)) in enumerate(
+                out4.iter_mut()
+                    .zip(&params)
+                    .zip(&references)
+                    .zip(bias4)
+                    .zip(&x_offsets),
+            ) {
+                let acc = taps_3x3::<BROADCAST>(*bias, &taps, x_offset, q.wrapping_mul(4));
                 *out = if reference {
                     finish_reference(p, acc, group)
                 } else {
@@ -621,9 +655,9 @@ fn finish_reference(p: &DepthwiseConv2dI8, acc: [i32; 4], group: &[i32; 9]) -> [
 }
 
 /// Sets the input address of each of the 9 taps of output pixel `(out_y, out_x)`, in (filter
-/// row, filter column) order: for channels `chunk_start..`, the input pixel's, or `pad` for a tap
-/// outside the image. The caller guarantees `image.len() >= input_height * input_width *
-/// input_depth` (exact) and `chunk_start` below the depth; the addresses are computed with
+/// row, filter column) order: for input channels `chunk_start..`, the input pixel's, or `pad` for
+/// a tap outside the image. The caller guarantees `image.len() >= input_height * input_width *
+/// input_depth` (exact) and `chunk_start` below the input depth; the addresses are computed with
 /// wrapping arithmetic and read only by [`taps_3x3`].
 #[inline(always)]
 fn tap_inputs(
@@ -663,18 +697,32 @@ fn tap_inputs(
     }
 }
 
-/// `acc` plus the products of the 9 taps of `taps` for the four channels at `offset` from the
-/// chunk's first.
+/// `acc` plus the products of the 9 taps of `taps` for the four output channels at `offset`
+/// from the chunk's first: with depth multiplier 1 their inputs at the same offset, else
+/// (`BROADCAST`) their one shared input at `x_offset`.
 ///
-/// The caller guarantees `offset + 4 <= n` for a chunk of `n` channels, so that every address
-/// read is in bounds: `tap_inputs` gives input addresses of `n` readable values (an in-image
-/// pixel's channels `chunk_start..chunk_start + n`, or `pad`, `CHANNEL_CHUNK >= n` long) and
-/// weight addresses `weights + t * depth + chunk_start` for `t < 9`, with `9 * depth <=
-/// weights.len()` (`fast_3x3_epilogue`).
+/// The caller guarantees `offset + 4 <= n` for a chunk of `n` output channels, and `x_offset`
+/// the group's input channel minus the chunk's, so that every address read is in bounds:
+/// `tap_inputs` gives input addresses of an in-image pixel's input channels from the chunk's
+/// (`n` of them for depth multiplier 1, `(n - 4) / multiplier + 1` else) or `pad`,
+/// `CHANNEL_CHUNK >= n` long, and weight addresses `weights + t * depth + chunk_start` for
+/// `t < 9`, with `9 * depth <= weights.len()` (`fast_3x3_epilogue`).
 #[inline(always)]
-fn taps_3x3(acc: [i32; 4], taps: &[Tap; 9], offset: usize) -> [i32; 4] {
-    // SAFETY: every tap's addresses plus `offset` are readable for 4 bytes, see above.
-    unsafe { mac4_taps9_i8(acc, taps, offset) }
+fn taps_3x3<const BROADCAST: bool>(
+    acc: [i32; 4],
+    taps: &[Tap; 9],
+    x_offset: usize,
+    offset: usize,
+) -> [i32; 4] {
+    // SAFETY: every tap's input address plus `x_offset` (or `offset`, for depth multiplier 1,
+    // 4 bytes) and weight address plus `offset` (4 bytes) are readable, see above.
+    unsafe {
+        if BROADCAST {
+            mac4_broadcast_taps9_i8(acc, taps, x_offset, offset)
+        } else {
+            mac4_taps9_i8(acc, taps, offset)
+        }
+    }
 }
 
 /// float32 DEPTHWISE_CONV_2D, following TFLite's reference kernel operation for operation:
@@ -1032,23 +1080,39 @@ mod tests {
         );
     }
 
-    /// The 3x3 depth-multiplier-1 kernel (`depthwise_3x3_i8`) with each epilogue, against the
-    /// reference loop nest: depths below, at and across its 32-channel chunks, strides 1 and 2,
+    /// The 3x3 kernel (`depthwise_3x3_i8`) with each epilogue, against the reference loop nest:
+    /// depth multiplier 1 with depths below, at and across its 64-channel chunks, depth
+    /// multipliers 4, 8, 12 and 16 (four channels sharing an input, chunks starting inside an
+    /// input channel's group), strides 1 and 2,
     /// dilation 1 and 2, SAME and VALID padding (border pixels read the zero point), per-tensor
     /// and per-channel scales, input zero points 0, -11, -128 and 127, and output ranges full
-    /// and clamped (ReLU6-like); and depths that are not a multiple of 4, which take the general
-    /// kernel.
+    /// and clamped (ReLU6-like); and depths that are not a multiple of 4 and a depth multiplier
+    /// of 6, which take the general kernel.
     #[test]
-    fn int8_3x3_depth_multiplier_one_matches_reference_loop_nest() {
+    fn int8_3x3_matches_reference_loop_nest() {
         let mut next = xorshift(0x1234_5678);
-        for depth in [4, 8, 36, 64, 3, 6] {
+        for (depth, multiplier) in [
+            (4, 1),
+            (8, 1),
+            (36, 1),
+            (64, 1),
+            (3, 1),
+            (6, 1),
+            (1, 8),
+            (2, 4),
+            (3, 12),
+            (17, 4),
+            (5, 16),
+            (2, 6),
+        ] {
+            let out_depth = depth * multiplier;
             let mut geometries = std::vec::Vec::new();
             for (stride, dilation, padding) in
                 [(1, 1, 1), (2, 1, 1), (1, 2, 2), (2, 2, 0), (1, 1, 0)]
             {
                 let (h, w) = (7, 6);
                 let out = |size: usize| (size + 2 * padding - 2 * dilation - 1) / stride + 1;
-                let mut g = geometry([h, w, depth], [out(h), out(w), depth], [3, 3]);
+                let mut g = geometry([h, w, depth], [out(h), out(w), out_depth], [3, 3]);
                 g.stride_height = stride;
                 g.stride_width = stride;
                 g.dilation_height = dilation;
@@ -1058,7 +1122,7 @@ mod tests {
                 geometries.push(g);
             }
             // A 1-pixel image under SAME padding: every tap but the centre outside.
-            let mut tiny = geometry([1, 1, depth], [1, 1, depth], [3, 3]);
+            let mut tiny = geometry([1, 1, depth], [1, 1, out_depth], [3, 3]);
             tiny.padding_height = 1;
             tiny.padding_width = 1;
             geometries.push(tiny);
@@ -1076,7 +1140,7 @@ mod tests {
                         check_against_reference(
                             &mut next,
                             g,
-                            1,
+                            multiplier,
                             per_tensor,
                             input_offset,
                             output,
@@ -1095,7 +1159,7 @@ mod tests {
                     check_against_reference(
                         &mut next,
                         g,
-                        1,
+                        multiplier,
                         per_tensor,
                         input_offset,
                         (-1, -128, 127),

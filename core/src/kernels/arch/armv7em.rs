@@ -489,13 +489,27 @@ pub fn requantize4_i8<const CLAMP: bool>(
         macro_rules! channel {
             ($a:literal, $mr:literal) => {
                 concat!(
-                    "ldrd {m}, {r}, [{p}, #", $mr, "]\n",
-                    "and {lo}, {", $a, "}, #0x80000000\n",
+                    "ldrd {m}, {r}, [{p}, #",
+                    $mr,
+                    "]\n",
+                    "and {lo}, {",
+                    $a,
+                    "}, #0x80000000\n",
                     "orr {lo}, {lo}, #0x40000000\n",
-                    "add {r}, {r}, {", $a, "}, asr #31\n",
-                    "smlal {lo}, {r}, {", $a, "}, {m}\n",
-                    "asr {", $a, "}, {r}, {e}\n",
-                    "ssat {", $a, "}, #8, {", $a, "}\n",
+                    "add {r}, {r}, {",
+                    $a,
+                    "}, asr #31\n",
+                    "smlal {lo}, {r}, {",
+                    $a,
+                    "}, {m}\n",
+                    "asr {",
+                    $a,
+                    "}, {r}, {e}\n",
+                    "ssat {",
+                    $a,
+                    "}, #8, {",
+                    $a,
+                    "}\n",
                 )
             };
         }
@@ -600,6 +614,141 @@ pub fn requantize4_i8<const CLAMP: bool>(
             word = select_ge(max4, word, word, max4);
         }
         word
+    }
+}
+
+/// `acc[j] + Σ_t x_t * w_t[j]` over the nine taps of `taps` for four channels sharing one
+/// input, as the portable [`mac4_broadcast_taps9_i8`](super::portable::mac4_broadcast_taps9_i8):
+/// per tap one `LDRD` of both addresses, `LDRSB` of the input, `LDR` of the weights, two
+/// `SXTB16` and `SMLABB` / `SMLABT` as in [`mac4_broadcast_i8`], in one `asm!` block.
+///
+/// # Safety
+/// For every tap, `x_t + x_offset` must be valid for reads of 1 byte and `w_t + w_offset` of 4.
+#[inline(always)]
+pub unsafe fn mac4_broadcast_taps9_i8(
+    acc: [i32; 4],
+    taps: &[[*const i8; 2]; 9],
+    x_offset: usize,
+    w_offset: usize,
+) -> [i32; 4] {
+    #[cfg(embedml_backend = "armv7em")]
+    {
+        let [mut a0, mut a1, mut a2, mut a3] = acc;
+        // SAFETY: reads the 18 words of `taps` (a reference, word-aligned as `LDRD` needs), one
+        // byte at each input address plus `x_offset` and 4 at each weight address plus
+        // `w_offset`, readable by the caller's contract (`LDR` needs no alignment on
+        // Cortex-M4). Writes no memory, uses no stack; `SMLAxy` may set the Q flag.
+        unsafe {
+            core::arch::asm!(
+                "ldrd {x}, {w}, [{tab}, #0]",
+                "ldrsb {x}, [{x}, {xoff}]",
+                "ldr {w}, [{w}, {woff}]",
+                "sxtb16 {t}, {w}",
+                "sxtb16 {w}, {w}, ror #8",
+                "smlabb {a0}, {x}, {t}, {a0}",
+                "smlabt {a2}, {x}, {t}, {a2}",
+                "smlabb {a1}, {x}, {w}, {a1}",
+                "smlabt {a3}, {x}, {w}, {a3}",
+                "ldrd {x}, {w}, [{tab}, #8]",
+                "ldrsb {x}, [{x}, {xoff}]",
+                "ldr {w}, [{w}, {woff}]",
+                "sxtb16 {t}, {w}",
+                "sxtb16 {w}, {w}, ror #8",
+                "smlabb {a0}, {x}, {t}, {a0}",
+                "smlabt {a2}, {x}, {t}, {a2}",
+                "smlabb {a1}, {x}, {w}, {a1}",
+                "smlabt {a3}, {x}, {w}, {a3}",
+                "ldrd {x}, {w}, [{tab}, #16]",
+                "ldrsb {x}, [{x}, {xoff}]",
+                "ldr {w}, [{w}, {woff}]",
+                "sxtb16 {t}, {w}",
+                "sxtb16 {w}, {w}, ror #8",
+                "smlabb {a0}, {x}, {t}, {a0}",
+                "smlabt {a2}, {x}, {t}, {a2}",
+                "smlabb {a1}, {x}, {w}, {a1}",
+                "smlabt {a3}, {x}, {w}, {a3}",
+                "ldrd {x}, {w}, [{tab}, #24]",
+                "ldrsb {x}, [{x}, {xoff}]",
+                "ldr {w}, [{w}, {woff}]",
+                "sxtb16 {t}, {w}",
+                "sxtb16 {w}, {w}, ror #8",
+                "smlabb {a0}, {x}, {t}, {a0}",
+                "smlabt {a2}, {x}, {t}, {a2}",
+                "smlabb {a1}, {x}, {w}, {a1}",
+                "smlabt {a3}, {x}, {w}, {a3}",
+                "ldrd {x}, {w}, [{tab}, #32]",
+                "ldrsb {x}, [{x}, {xoff}]",
+                "ldr {w}, [{w}, {woff}]",
+                "sxtb16 {t}, {w}",
+                "sxtb16 {w}, {w}, ror #8",
+                "smlabb {a0}, {x}, {t}, {a0}",
+                "smlabt {a2}, {x}, {t}, {a2}",
+                "smlabb {a1}, {x}, {w}, {a1}",
+                "smlabt {a3}, {x}, {w}, {a3}",
+                "ldrd {x}, {w}, [{tab}, #40]",
+                "ldrsb {x}, [{x}, {xoff}]",
+                "ldr {w}, [{w}, {woff}]",
+                "sxtb16 {t}, {w}",
+                "sxtb16 {w}, {w}, ror #8",
+                "smlabb {a0}, {x}, {t}, {a0}",
+                "smlabt {a2}, {x}, {t}, {a2}",
+                "smlabb {a1}, {x}, {w}, {a1}",
+                "smlabt {a3}, {x}, {w}, {a3}",
+                "ldrd {x}, {w}, [{tab}, #48]",
+                "ldrsb {x}, [{x}, {xoff}]",
+                "ldr {w}, [{w}, {woff}]",
+                "sxtb16 {t}, {w}",
+                "sxtb16 {w}, {w}, ror #8",
+                "smlabb {a0}, {x}, {t}, {a0}",
+                "smlabt {a2}, {x}, {t}, {a2}",
+                "smlabb {a1}, {x}, {w}, {a1}",
+                "smlabt {a3}, {x}, {w}, {a3}",
+                "ldrd {x}, {w}, [{tab}, #56]",
+                "ldrsb {x}, [{x}, {xoff}]",
+                "ldr {w}, [{w}, {woff}]",
+                "sxtb16 {t}, {w}",
+                "sxtb16 {w}, {w}, ror #8",
+                "smlabb {a0}, {x}, {t}, {a0}",
+                "smlabt {a2}, {x}, {t}, {a2}",
+                "smlabb {a1}, {x}, {w}, {a1}",
+                "smlabt {a3}, {x}, {w}, {a3}",
+                "ldrd {x}, {w}, [{tab}, #64]",
+                "ldrsb {x}, [{x}, {xoff}]",
+                "ldr {w}, [{w}, {woff}]",
+                "sxtb16 {t}, {w}",
+                "sxtb16 {w}, {w}, ror #8",
+                "smlabb {a0}, {x}, {t}, {a0}",
+                "smlabt {a2}, {x}, {t}, {a2}",
+                "smlabb {a1}, {x}, {w}, {a1}",
+                "smlabt {a3}, {x}, {w}, {a3}",
+                tab = in(reg) taps.as_ptr(),
+                xoff = in(reg) x_offset,
+                woff = in(reg) w_offset,
+                a0 = inout(reg) a0,
+                a1 = inout(reg) a1,
+                a2 = inout(reg) a2,
+                a3 = inout(reg) a3,
+                x = out(reg) _,
+                w = out(reg) _,
+                t = out(reg) _,
+                options(nostack, readonly),
+            );
+        }
+        [a0, a1, a2, a3]
+    }
+    #[cfg(not(embedml_backend = "armv7em"))]
+    {
+        // The same lane arithmetic through the emulated instructions of `mac4_broadcast_i8`.
+        taps.iter().fold(acc, |acc, &[x, w]| {
+            // SAFETY: readable (the caller's contract); alignment 1.
+            let (x, w) = unsafe {
+                (
+                    &*x.wrapping_add(x_offset).cast::<[i8; 1]>(),
+                    &*w.wrapping_add(w_offset).cast::<[i8; 4]>(),
+                )
+            };
+            mac4_broadcast_i8(acc, x, w)
+        })
     }
 }
 
@@ -709,6 +858,26 @@ mod tests {
                 requantize4_i8::<false>(acc, &params, 0, 0),
                 portable::requantize4_i8::<false>(acc, &params, 0, 0)
             );
+        }
+    }
+
+    #[test]
+    fn mac4_broadcast_taps9_matches_portable() {
+        let mut bytes = Bytes::new(0x1405_7b7e_f767_814f);
+        for round in 0..500 {
+            let data = bytes.vec(9 * 2 * 8 + 8, round % 4 == 0);
+            let (x_offset, w_offset) = (round % 7, round % 5);
+            let taps: [[*const i8; 2]; 9] =
+                core::array::from_fn(|t| [data[16 * t..].as_ptr(), data[16 * t + 8..].as_ptr()]);
+            let acc = [bytes.next() as i32, i32::MAX, i32::MIN, -7];
+            // SAFETY: every address plus its offset and length (at most 8) is within `data`.
+            let (got, want) = unsafe {
+                (
+                    mac4_broadcast_taps9_i8(acc, &taps, x_offset, w_offset),
+                    portable::mac4_broadcast_taps9_i8(acc, &taps, x_offset, w_offset),
+                )
+            };
+            assert_eq!(got, want);
         }
     }
 }

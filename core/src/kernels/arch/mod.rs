@@ -48,4 +48,6 @@ pub(super) use backend::{dot_i8, dot2_i8, mac4_broadcast_i8, mac4_i8};
 //   registers and each tap costs 11 instructions).
 // - `requantize4_i8::<CLAMP>(acc, params, min4, max4)`: the fast requantization of four
 //   channels, clamped, packed into one word of int8 outputs.
-pub(super) use backend::{mac4_taps9_i8, requantize4_i8};
+// - `mac4_broadcast_taps9_i8(acc, taps, x_offset, w_offset)`: the same for four channels sharing
+//   one input (`mac4_broadcast_i8` over nine taps).
+pub(super) use backend::{mac4_broadcast_taps9_i8, mac4_taps9_i8, requantize4_i8};

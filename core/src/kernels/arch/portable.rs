@@ -99,6 +99,31 @@ pub fn requantize4_i8<const CLAMP: bool>(
     u32::from_le_bytes([out(0), out(1), out(2), out(3)])
 }
 
+/// `acc[j] + Σ_t x_t * w_t[j]` over the nine taps `[x_t, w_t]` of `taps`, for four channels
+/// sharing one input: each tap reads one input at `x_offset` and four adjacent channels' weights
+/// at `w_offset` from its addresses, wrapping (depth multipliers that are multiples of 4).
+///
+/// # Safety
+/// For every tap, `x_t + x_offset` must be valid for reads of 1 byte and `w_t + w_offset` of 4.
+#[inline(always)]
+pub unsafe fn mac4_broadcast_taps9_i8(
+    acc: [i32; 4],
+    taps: &[[*const i8; 2]; 9],
+    x_offset: usize,
+    w_offset: usize,
+) -> [i32; 4] {
+    taps.iter().fold(acc, |acc, &[x, w]| {
+        // SAFETY: readable (the caller's contract); `i8` and `[i8; 4]` have alignment 1.
+        let (x, w) = unsafe {
+            (
+                &*x.wrapping_add(x_offset).cast::<[i8; 1]>(),
+                &*w.wrapping_add(w_offset).cast::<[i8; 4]>(),
+            )
+        };
+        mac4_broadcast_i8(acc, x, w)
+    })
+}
+
 #[cfg(test)]
 pub(super) mod tests {
     extern crate std;
@@ -204,6 +229,26 @@ pub(super) mod tests {
             });
             // SAFETY: every address plus `offset + 4` (at most 8) is within `data`.
             assert_eq!(unsafe { mac4_taps9_i8(acc, &taps, offset) }, want);
+        }
+    }
+
+    #[test]
+    fn mac4_broadcast_taps9_matches_the_definition() {
+        let mut bytes = Bytes::new(0x1405_7b7e_f767_814f);
+        for round in 0..500 {
+            let data = bytes.vec(9 * 2 * 8 + 8, round % 4 == 0);
+            let (x_offset, w_offset) = (round % 7, round % 5);
+            let taps: [[*const i8; 2]; 9] =
+                core::array::from_fn(|t| [data[16 * t..].as_ptr(), data[16 * t + 8..].as_ptr()]);
+            let acc = [bytes.next() as i32, i32::MAX, i32::MIN, -7];
+            let want: [i32; 4] = core::array::from_fn(|j| {
+                let xs: Vec<i8> = (0..9).map(|t| data[16 * t + x_offset]).collect();
+                let ws: Vec<i8> = (0..9).map(|t| data[16 * t + 8 + w_offset + j]).collect();
+                definition(acc[j], &xs, &ws)
+            });
+            // SAFETY: every address plus its offset and length (at most 8) is within `data`.
+            let got = unsafe { mac4_broadcast_taps9_i8(acc, &taps, x_offset, w_offset) };
+            assert_eq!(got, want);
         }
     }
 }
