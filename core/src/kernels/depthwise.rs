@@ -156,18 +156,15 @@ fn depthwise<X: Copy, W: Copy, A: Copy + Default, O>(
 /// fit together; channels without a bias or requantization entry (only if the parameters do not
 /// fit the shapes) are left as they are.
 pub fn depthwise_conv2d_i8(p: &DepthwiseConv2dI8, input: &[i8], output: &mut [i8]) {
-    match fast_3x3_epilogue(p) {
-        Some(epilogue) => {
-            let clamp = epilogue == Epilogue::FastClamped;
-            match (clamp, p.depth_multiplier == 1) {
-                (false, true) => depthwise_3x3_i8::<false, false>(p, input, output),
-                (true, true) => depthwise_3x3_i8::<true, false>(p, input, output),
-                (false, false) => depthwise_3x3_i8::<false, true>(p, input, output),
-                (true, false) => depthwise_3x3_i8::<true, true>(p, input, output),
-            }
-            return;
+    if let Some(epilogue) = fast_3x3_epilogue(p) {
+        let clamp = epilogue == Epilogue::FastClamped;
+        match (clamp, p.depth_multiplier == 1) {
+            (false, true) => depthwise_3x3_i8::<false, false>(p, input, output),
+            (true, true) => depthwise_3x3_i8::<true, false>(p, input, output),
+            (false, false) => depthwise_3x3_i8::<false, true>(p, input, output),
+            (true, false) => depthwise_3x3_i8::<true, true>(p, input, output),
         }
-        None => {}
+        return;
     }
     if p.depth_multiplier == 1 {
         depthwise_i8_blocks::<4>(p, input, output, mac4_i8);
