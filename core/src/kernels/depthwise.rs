@@ -674,23 +674,25 @@ fn tap_inputs(
     let x0 = out_x
         .wrapping_mul(g.stride_width)
         .wrapping_sub(g.padding_width);
-    let mut y = y0;
-    for row in taps.chunks_exact_mut(3) {
-        let mut x = x0;
-        for tap in row {
-            tap[0] = if y < g.input_height && x < g.input_width {
-                let at = y
-                    .wrapping_mul(g.input_width)
-                    .wrapping_add(x)
-                    .wrapping_mul(g.input_depth)
-                    .wrapping_add(chunk_start);
-                image.as_ptr().wrapping_add(at)
-            } else {
-                pad.as_ptr()
-            };
-            x = x.wrapping_add(g.dilation_width);
+    // One walk over the 9 taps (not `chunks_exact_mut(3)`, whose slice construction keeps a
+    // precondition check, a panic path, in a debug build).
+    let (mut y, mut x, mut column) = (y0, x0, 0);
+    for tap in taps.iter_mut() {
+        tap[0] = if y < g.input_height && x < g.input_width {
+            let at = y
+                .wrapping_mul(g.input_width)
+                .wrapping_add(x)
+                .wrapping_mul(g.input_depth)
+                .wrapping_add(chunk_start);
+            image.as_ptr().wrapping_add(at)
+        } else {
+            pad.as_ptr()
+        };
+        x = x.wrapping_add(g.dilation_width);
+        column += 1;
+        if column == 3 {
+            (x, y, column) = (x0, y.wrapping_add(g.dilation_height), 0);
         }
-        y = y.wrapping_add(g.dilation_height);
     }
 }
 
