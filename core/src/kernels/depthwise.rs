@@ -527,6 +527,16 @@ fn depthwise_3x3_i8<const CLAMP: bool, const BROADCAST: bool>(
         u32::from(p.output_max as u8) * 0x0101_0101,
     );
     let (m_step, s_step) = p.requantize.steps();
+    // Tap `(fy, fx)`'s input address minus the first tap's, for windows inside the image.
+    let mut steps = [0usize; 9];
+    for (t, step) in enumerate(steps.iter_mut()) {
+        let (fy, fx) = (t / 3, t % 3);
+        *step = fy
+            .wrapping_mul(g.dilation_height)
+            .wrapping_mul(g.input_width)
+            .wrapping_add(fx.wrapping_mul(g.dilation_width))
+            .wrapping_mul(g.input_depth);
+    }
     let mut chunk_start = 0usize;
     while chunk_start < depth {
         let n = depth.wrapping_sub(chunk_start).min(CHANNEL_CHUNK);
@@ -606,7 +616,7 @@ fn depthwise_3x3_i8<const CLAMP: bool, const BROADCAST: bool>(
             else {
                 return;
             };
-            tap_inputs(&mut taps, g, image, out_y, out_x, chunk_input, &pad);
+            tap_inputs(&mut taps, g, image, out_y, out_x, chunk_input, &pad, &steps);
             let (out4, _) = out_chunk.as_chunks_mut::<4>();
             for (q, ((((out, group), &reference), bias), &x_offset)) in enumerate(
                 out4.iter_mut()
@@ -653,10 +663,12 @@ fn finish_reference(p: &DepthwiseConv2dI8, acc: [i32; 4], group: &[i32; 9]) -> [
 
 /// Sets the input address of each of the 9 taps of output pixel `(out_y, out_x)`, in (filter
 /// row, filter column) order: for input channels `chunk_start..`, the input pixel's, or `pad` for
-/// a tap outside the image. The caller guarantees `image.len() >= input_height * input_width *
+/// a tap outside the image. `steps` holds each tap's address minus the first's for a window
+/// inside the image. The caller guarantees `image.len() >= input_height * input_width *
 /// input_depth` (exact) and `chunk_start` below the input depth; the addresses are computed with
 /// wrapping arithmetic and read only by [`taps_3x3`].
 #[inline(always)]
+#[allow(clippy::too_many_arguments)]
 fn tap_inputs(
     taps: &mut [Tap; 9],
     g: &Conv2dGeometry,
@@ -665,6 +677,7 @@ fn tap_inputs(
     out_x: usize,
     chunk_start: usize,
     pad: &[i8; CHANNEL_CHUNK],
+    steps: &[usize; 9],
 ) {
     // The input coordinates wrap below zero, so one comparison checks both bounds (exact for a
     // model's geometry, see `Window`).
@@ -674,6 +687,24 @@ fn tap_inputs(
     let x0 = out_x
         .wrapping_mul(g.stride_width)
         .wrapping_sub(g.padding_width);
+    let (y2, x2) = (
+        y0.wrapping_add(g.dilation_height.wrapping_mul(2)),
+        x0.wrapping_add(g.dilation_width.wrapping_mul(2)),
+    );
+    if y0 < g.input_height && y2 < g.input_height && x0 < g.input_width && x2 < g.input_width {
+        // Every tap inside (most pixels): the first tap's address plus fixed steps. The last
+        // row and column are inside, and so is every row and column between.
+        let first = y0
+            .wrapping_mul(g.input_width)
+            .wrapping_add(x0)
+            .wrapping_mul(g.input_depth)
+            .wrapping_add(chunk_start);
+        let first = image.as_ptr().wrapping_add(first);
+        for (tap, &step) in taps.iter_mut().zip(steps) {
+            tap[0] = first.wrapping_add(step);
+        }
+        return;
+    }
     // One walk over the 9 taps (not `chunks_exact_mut(3)`, whose slice construction keeps a
     // precondition check, a panic path, in a debug build).
     let (mut y, mut x, mut column) = (y0, x0, 0);
