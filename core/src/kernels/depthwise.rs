@@ -546,7 +546,7 @@ fn depthwise_3x3_i8<const CLAMP: bool, const BROADCAST: bool>(
         // `requantize_fast`).
         let mut params = [[0i32; 9]; CHANNEL_CHUNK / 4];
         // Groups with a channel outside `requantize_fast`'s domain (a shift of -1, 0 or left,
-        // or below -23; a multiplier below 2^30), which `finish_reference` requantizes.
+        // or below -23; a multiplier below 2^30), which `reference_group` requantizes.
         let mut references = [false; CHANNEL_CHUNK / 4];
         for (q, (group, reference)) in
             enumerate(params.iter_mut().zip(references.iter_mut()).take(n / 4))
@@ -625,10 +625,13 @@ fn depthwise_3x3_i8<const CLAMP: bool, const BROADCAST: bool>(
                     .zip(bias4)
                     .zip(&x_offsets),
             ) {
-                let acc = taps_3x3::<BROADCAST>(*bias, &taps, x_offset, q.wrapping_mul(4));
+                let offset = q.wrapping_mul(4);
+                // The branch before the taps: after them, the accumulators would be spilled
+                // for the call on every group.
                 *out = if reference {
-                    finish_reference(p, acc, group)
+                    reference_group::<BROADCAST>(p, *bias, &taps, x_offset, offset, group)
                 } else {
+                    let acc = taps_3x3::<BROADCAST>(*bias, &taps, x_offset, offset);
                     requantize4_i8::<CLAMP>(acc, group, min4, max4)
                         .to_le_bytes()
                         .map(|b| b as i8)
@@ -645,9 +648,18 @@ type Tap = [*const i8; 2];
 /// The outputs of four channels with [`requantize_to_i8`], for a group of
 /// [`depthwise_3x3_i8`] with a multiplier or shift outside [`requantize_fast`]'s domain: `group`
 /// holds the multipliers at `2 * j` and the shifts as the bytes of `group[8]`. Not inlined:
-/// rare, and only its call is worth repeating in each copy of the kernel.
+/// rare, and only its call is worth repeating in each copy of the kernel. The accumulators are
+/// [`taps_3x3`]'s, with the same guarantees from the caller.
 #[inline(never)]
-fn finish_reference(p: &DepthwiseConv2dI8, acc: [i32; 4], group: &[i32; 9]) -> [i8; 4] {
+fn reference_group<const BROADCAST: bool>(
+    p: &DepthwiseConv2dI8,
+    bias: [i32; 4],
+    taps: &[Tap; 9],
+    x_offset: usize,
+    offset: usize,
+    group: &[i32; 9],
+) -> [i8; 4] {
+    let acc = taps_3x3::<BROADCAST>(bias, taps, x_offset, offset);
     let out = |j: usize| {
         requantize_to_i8(
             acc[j],
