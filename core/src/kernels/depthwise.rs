@@ -155,6 +155,11 @@ fn depthwise<X: Copy, W: Copy, A: Copy + Default, O>(
 /// `input` and `output`. Writes nothing if a dimension is zero or the depths and weights do not
 /// fit together; channels without a bias or requantization entry (only if the parameters do not
 /// fit the shapes) are left as they are.
+///
+/// 3x3 filters with depth multiplier 1 (depth a multiple of 4) or a multiple of 4, the common
+/// case, take a faster kernel with the same results (`depthwise_3x3_i8`): out-of-image taps
+/// read the input zero point instead of being corrected, and the requantization is one
+/// 64-bit multiply-accumulate and a shift where the multiplier and shift allow it.
 pub fn depthwise_conv2d_i8(p: &DepthwiseConv2dI8, input: &[i8], output: &mut [i8]) {
     if let Some(epilogue) = fast_3x3_epilogue(p) {
         let clamp = epilogue == Epilogue::FastClamped;
