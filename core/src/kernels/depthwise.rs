@@ -1,7 +1,9 @@
 //! DEPTHWISE_CONV_2D over NHWC tensors with `[filter_height][filter_width][output_depth]`
 //! weights: output channel `c` filters input channel `c / depth_multiplier` alone.
 
-use super::arch::{mac4_broadcast_i8, mac4_i8};
+use super::arch::{
+    mac4_broadcast_i8, mac4_broadcast_taps9_i8, mac4_i8, mac4_taps9_i8, requantize4_i8,
+};
 use super::epilogue::{bias_f32, clamp_f32};
 use super::slices::{enumerate, size, span};
 use super::window::{Window, for_each_pixel};
@@ -153,7 +155,23 @@ fn depthwise<X: Copy, W: Copy, A: Copy + Default, O>(
 /// `input` and `output`. Writes nothing if a dimension is zero or the depths and weights do not
 /// fit together; channels without a bias or requantization entry (only if the parameters do not
 /// fit the shapes) are left as they are.
+///
+/// 3x3 filters with depth multiplier 1 (depth a multiple of 4) or a multiple of 4, the common
+/// case, take a faster kernel with the same results (`depthwise_3x3_i8`): out-of-image taps
+/// read the input zero point instead of being corrected, and the requantization is one
+/// 64-bit multiply-accumulate and a shift where the multiplier and shift allow it.
 pub fn depthwise_conv2d_i8(p: &DepthwiseConv2dI8, input: &[i8], output: &mut [i8]) {
+    if let Some(epilogue) = fast_3x3_epilogue(p) {
+        let clamp = epilogue == Epilogue::FastClamped;
+        // Depth multipliers above 1 (mostly a model's first layer) always clamp, which costs
+        // four instructions per four outputs: one copy of the kernel less.
+        match (clamp, p.depth_multiplier == 1) {
+            (false, true) => depthwise_3x3_i8::<false, false>(p, input, output),
+            (true, true) => depthwise_3x3_i8::<true, false>(p, input, output),
+            (_, false) => depthwise_3x3_i8::<true, true>(p, input, output),
+        }
+        return;
+    }
     if p.depth_multiplier == 1 {
         depthwise_i8_blocks::<4>(p, input, output, mac4_i8);
         return;
@@ -389,6 +407,372 @@ fn depthwise_i8_blocks<const K: usize>(
     });
 }
 
+/// How the 3x3 kernel turns an accumulator into an output (chosen once per layer).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Epilogue {
+    /// [`requantize_fast`], then a clamp to the whole int8 range (one `SSAT` on Cortex-M4).
+    FastFullRange,
+    /// [`requantize_fast`], then a clamp to `[output_min, output_max]`.
+    FastClamped,
+}
+
+/// The smallest and largest right shift (`-shift`) that [`requantize_fast`] accepts.
+const FAST_SHIFTS: core::ops::RangeInclusive<i32> = 2..=23;
+
+/// TFLite's `MultiplyByQuantizedMultiplier(acc, multiplier, -(e1 + 1)) + output_offset`, for a
+/// multiplier of 0 or in `[2^30, 2^31)`, a right shift `e = e1 + 1` in [`FAST_SHIFTS`] and
+/// `round = (2 * output_offset + 1) << (e - 2)` with an offset in -128..=127: one 32x32 -> 64 bit
+/// multiply-accumulate, two shifts and an add.
+///
+/// Why it is exact: TFLite computes `y = floor((acc * m + 2^30) / 2^31)` (the saturating
+/// doubling high multiply, which cannot saturate for `m != i32::MIN`) and then divides `y` by
+/// `2^e` rounding half away from zero, which is `floor((y + 2^(e-1) - [y < 0]) / 2^e)` (ties of
+/// a negative `y` go down). Nested floors of divisions by positive integers compose, and an
+/// integer added inside the inner floor can move out of it, so the result is
+/// `floor((acc * m + 2^30 - [y < 0] * 2^31 + 2^(30+e)) / 2^(31+e))`. `[y < 0]` is `[acc < 0]`
+/// except for `acc = -1, m = 2^30`, where `y = 0` and both forms give 0 (the numerator is then
+/// `2^(30+e) - 2^31`, in `0..2^(31+e)`), and for `m = 0`, where both give 0 too. With
+/// `V = acc * m + 2^30 - [acc < 0] * 2^31` (its 64-bit form has the high word `-[acc < 0]` before
+/// the product is added: one `SMLAL`), `2^(30+e) = 2^(e-2) * 2^32` and the output offset
+/// `o * 2^(e-1)` are multiples of the low word's range, so the result plus the offset is
+/// `floor((hi(V) + 2^(e-2) + o * 2^(e-1)) / 2^(e-1))`. No step overflows: `|acc * m| <= 2^62`, so
+/// `|hi(V)| <= 2^30 + 1`, and `|round| < 2^(e+6) <= 2^29` for `e <= 23`.
+#[inline(always)]
+pub(super) fn requantize_fast(acc: i32, multiplier: i32, e1: u32, round: i32) -> i32 {
+    // 0 or -1.
+    let negative = acc >> 31;
+    // 2^30 - [acc < 0] * 2^31 as a 64-bit value: high word `negative`, low word
+    // 0x4000_0000 with bit 31 set for a negative accumulator.
+    let low = 0x4000_0000 | ((negative as u32) << 31);
+    let start = (i64::from(negative) << 32) | i64::from(low);
+    let v = i64::from(acc)
+        .wrapping_mul(i64::from(multiplier))
+        .wrapping_add(start);
+    let high = (v >> 32) as i32;
+    // `e1 = e - 1 <= 22`: the mask changes nothing (and costs one `AND`; LLVM cannot know that
+    // the shift is below 32, and `unbounded_shr` costs three instructions).
+    high.wrapping_add(round).wrapping_shr(e1)
+}
+
+/// Output channels per pass of [`depthwise_3x3_i8`] over the image: the per-channel constants of
+/// the epilogue and the zero-point row of out-of-image taps, on the stack, are this long.
+const CHANNEL_CHUNK: usize = 64;
+
+/// Whether [`depthwise_3x3_i8`] computes this layer, and with which epilogue: a 3x3 filter, depth
+/// multiplier 1 with a depth that is a non-zero multiple of 4, or a depth multiplier that is a
+/// multiple of 4 (four output channels sharing one input), an input zero point in int8 range
+/// (always, for a real model), bias and requantization entries for every channel, and the
+/// output offset and clamp range in int8 range (as [`requantize_fast`] and the bytewise clamp
+/// of `requantize4_i8` need; always, for a real model).
+fn fast_3x3_epilogue(p: &DepthwiseConv2dI8) -> Option<Epilogue> {
+    let g = &p.geometry;
+    let depth = g.output_depth;
+    let fits = |len: usize| len == 1 || len >= depth;
+    let applies = (p.depth_multiplier == 1 || p.depth_multiplier.is_multiple_of(4))
+        && p.depth_multiplier != 0
+        && g.filter_height == 3
+        && g.filter_width == 3
+        && depth != 0
+        && depth.is_multiple_of(4)
+        && g.input_depth.checked_mul(p.depth_multiplier) == Some(depth)
+        && i8::try_from(p.input_offset.wrapping_neg()).is_ok()
+        && p.bias.len() >= depth
+        && fits(p.requantize.multipliers.len())
+        && fits(p.requantize.shifts.len())
+        && g.input_height
+            .checked_mul(g.input_width)
+            .and_then(|n| n.checked_mul(g.input_depth))
+            .is_some()
+        && depth.checked_mul(9).is_some_and(|n| p.weights.len() >= n);
+    if !applies {
+        return None;
+    }
+    // Channels outside `requantize_fast`'s multipliers and shifts take the reference
+    // requantization, chosen per group of four (see `depthwise_3x3_i8`).
+    let fast = (-128..=127).contains(&p.output_offset)
+        && -128 <= p.output_min
+        && p.output_min <= p.output_max
+        && p.output_max <= 127;
+    if !fast {
+        return None;
+    }
+    Some(if p.output_min == -128 && p.output_max == 127 {
+        Epilogue::FastFullRange
+    } else {
+        Epilogue::FastClamped
+    })
+}
+
+/// int8 DEPTHWISE_CONV_2D for a 3x3 filter and depth multiplier 1 or a multiple of 4 (any
+/// strides, dilations and padding), for the layers [`fast_3x3_epilogue`] accepts; `CLAMP` for
+/// its [`Epilogue::FastClamped`], `BROADCAST` for a depth multiplier other than 1.
+///
+/// Out-of-image taps read the input zero point (`-input_offset`) instead of being skipped: the
+/// folded bias holds `input_offset * w` for every tap, and `w * zero_point` cancels it, so the
+/// sum is the reference's (modulo 2^32, like it) and border pixels run the same code as interior
+/// ones. Per output pixel a table of the 9 taps' addresses is built once, each either the pixel's
+/// inputs or a row of zero points, then four channels at a time accumulate all 9 taps in
+/// registers, starting from their bias. Channels go in chunks of [`CHANNEL_CHUNK`], whose
+/// epilogue constants are prepared once per chunk.
+fn depthwise_3x3_i8<const CLAMP: bool, const BROADCAST: bool>(
+    p: &DepthwiseConv2dI8,
+    input: &[i8],
+    output: &mut [i8],
+) {
+    let g = &p.geometry;
+    // Output channels; the input channel of output channel `c` is `c / depth_multiplier`.
+    let depth = g.output_depth;
+    let multiplier = p.depth_multiplier;
+    // Checked by `fast_3x3_epilogue`: exact, and `input_offset` negated fits in int8.
+    let image_len = size([g.input_height, g.input_width, g.input_depth]);
+    let zero_point = p.input_offset.wrapping_neg() as i8;
+    let pad = [zero_point; CHANNEL_CHUNK];
+    // In int8 range (`fast_3x3_epilogue`), as `requantize4_i8` takes them: four bytes alike.
+    let (min4, max4) = (
+        u32::from(p.output_min as u8) * 0x0101_0101,
+        u32::from(p.output_max as u8) * 0x0101_0101,
+    );
+    let (m_step, s_step) = p.requantize.steps();
+    // Tap `(fy, fx)`'s input address minus the first tap's, for windows inside the image.
+    let mut steps = [0usize; 9];
+    for (t, step) in enumerate(steps.iter_mut()) {
+        let (fy, fx) = (t / 3, t % 3);
+        *step = fy
+            .wrapping_mul(g.dilation_height)
+            .wrapping_mul(g.input_width)
+            .wrapping_add(fx.wrapping_mul(g.dilation_width))
+            .wrapping_mul(g.input_depth);
+    }
+    let mut chunk_start = 0usize;
+    while chunk_start < depth {
+        let n = depth.wrapping_sub(chunk_start).min(CHANNEL_CHUNK);
+        // The chunk's constants, per group of four channels `j` in `requantize4_i8`'s layout:
+        // `[multiplier_j, round_j]`, then the right shifts `e1_j = -shift_j - 1` as the bytes
+        // of one word, where `round = (2 * output_offset + 1) << (e1 - 1)` (see
+        // `requantize_fast`).
+        let mut params = [[0i32; 9]; CHANNEL_CHUNK / 4];
+        // Groups with a channel outside `requantize_fast`'s domain (a shift of -1, 0 or left,
+        // or below -23; a multiplier below 2^30), which `reference_group` requantizes.
+        let mut references = [false; CHANNEL_CHUNK / 4];
+        for (q, (group, reference)) in
+            enumerate(params.iter_mut().zip(references.iter_mut()).take(n / 4))
+        {
+            let first = chunk_start.wrapping_add(q.wrapping_mul(4));
+            // Present: `fast_3x3_epilogue` checked the lengths (1, or at least `depth`).
+            let channel = |j: usize| {
+                let c = first.wrapping_add(j);
+                let m = p.requantize.multipliers.get(c.wrapping_mul(m_step));
+                let shift = p.requantize.shifts.get(c.wrapping_mul(s_step));
+                (
+                    m.copied().unwrap_or(0),
+                    i32::from(shift.copied().unwrap_or(0)),
+                )
+            };
+            *reference = (0..4).any(|j| {
+                let (m, shift) = channel(j);
+                !((m == 0 || m >= 1 << 30) && FAST_SHIFTS.contains(&shift.wrapping_neg()))
+            });
+            let mut shifts = 0u32;
+            for j in 0..4 {
+                let (m, shift) = channel(j);
+                group[2 * j] = m;
+                let byte = if *reference {
+                    // The shift as the reference requantization takes it.
+                    shift
+                } else {
+                    // Exact: `e2` is in 0..=21 and the offset in int8 range.
+                    let e2 = shift.wrapping_neg().wrapping_sub(2) as u32;
+                    group[2 * j + 1] = p
+                        .output_offset
+                        .wrapping_mul(2)
+                        .wrapping_add(1)
+                        .unbounded_shl(e2);
+                    e2.wrapping_add(1) as i32
+                };
+                shifts |= u32::from(byte as u8) << (8 * j);
+            }
+            group[8] = shifts as i32;
+        }
+        let (bias4, _) = span(p.bias, chunk_start, n).as_chunks::<4>();
+        // The chunk's first input channel, and each group's input channel from it: below
+        // `CHANNEL_CHUNK` (at most `(n - 4) / multiplier + 1`). For depth multiplier 1, the
+        // group's first channel (the weights' offset).
+        let chunk_input = chunk_start.checked_div(multiplier).unwrap_or(0);
+        let mut x_offsets = [0usize; CHANNEL_CHUNK / 4];
+        for (q, x) in enumerate(x_offsets.iter_mut()) {
+            let first = chunk_start.wrapping_add(q.wrapping_mul(4));
+            *x = first
+                .checked_div(multiplier)
+                .unwrap_or(0)
+                .wrapping_sub(chunk_input);
+        }
+        // Weight `(tap t, channel chunk_start + i)` is at `weights + t * depth + i`, set once
+        // per chunk; the input addresses are set for each pixel.
+        let mut taps = [[pad.as_ptr(); 2]; 9];
+        let mut weights = p.weights.as_ptr().wrapping_add(chunk_start);
+        for tap in &mut taps {
+            tap[1] = weights;
+            weights = weights.wrapping_add(depth);
+        }
+        for_each_pixel(g, input, output, |image, out_y, out_x, out_pixel| {
+            if image.len() < image_len {
+                return;
+            }
+            let Some(out_chunk) = out_pixel.get_mut(chunk_start..chunk_start.wrapping_add(n))
+            else {
+                return;
+            };
+            tap_inputs(&mut taps, g, image, out_y, out_x, chunk_input, &pad, &steps);
+            let (out4, _) = out_chunk.as_chunks_mut::<4>();
+            for (q, ((((out, group), &reference), bias), &x_offset)) in enumerate(
+                out4.iter_mut()
+                    .zip(&params)
+                    .zip(&references)
+                    .zip(bias4)
+                    .zip(&x_offsets),
+            ) {
+                let offset = q.wrapping_mul(4);
+                // The branch before the taps: after them, the accumulators would be spilled
+                // for the call on every group.
+                *out = if reference {
+                    reference_group::<BROADCAST>(p, *bias, &taps, x_offset, offset, group)
+                } else {
+                    let acc = taps_3x3::<BROADCAST>(*bias, &taps, x_offset, offset);
+                    requantize4_i8::<CLAMP>(acc, group, min4, max4)
+                        .to_le_bytes()
+                        .map(|b| b as i8)
+                };
+            }
+        });
+        chunk_start = chunk_start.wrapping_add(n);
+    }
+}
+
+/// A tap's input and weight addresses for the first channel of a chunk (see [`tap_inputs`]).
+type Tap = [*const i8; 2];
+
+/// The outputs of four channels with [`requantize_to_i8`], for a group of
+/// [`depthwise_3x3_i8`] with a multiplier or shift outside [`requantize_fast`]'s domain: `group`
+/// holds the multipliers at `2 * j` and the shifts as the bytes of `group[8]`. Not inlined:
+/// rare, and only its call is worth repeating in each copy of the kernel. The accumulators are
+/// [`taps_3x3`]'s, with the same guarantees from the caller.
+#[inline(never)]
+fn reference_group<const BROADCAST: bool>(
+    p: &DepthwiseConv2dI8,
+    bias: [i32; 4],
+    taps: &[Tap; 9],
+    x_offset: usize,
+    offset: usize,
+    group: &[i32; 9],
+) -> [i8; 4] {
+    let acc = taps_3x3::<BROADCAST>(bias, taps, x_offset, offset);
+    let out = |j: usize| {
+        requantize_to_i8(
+            acc[j],
+            group[2 * j],
+            i32::from((group[8] >> (8 * j)) as i8),
+            p.output_offset,
+            p.output_min,
+            p.output_max,
+        )
+    };
+    [out(0), out(1), out(2), out(3)]
+}
+
+/// Sets the input address of each of the 9 taps of output pixel `(out_y, out_x)`, in (filter
+/// row, filter column) order: for input channels `chunk_start..`, the input pixel's, or `pad` for
+/// a tap outside the image. `steps` holds each tap's address minus the first's for a window
+/// inside the image. The caller guarantees `image.len() >= input_height * input_width *
+/// input_depth` (exact) and `chunk_start` below the input depth; the addresses are computed with
+/// wrapping arithmetic and read only by [`taps_3x3`].
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn tap_inputs(
+    taps: &mut [Tap; 9],
+    g: &Conv2dGeometry,
+    image: &[i8],
+    out_y: usize,
+    out_x: usize,
+    chunk_start: usize,
+    pad: &[i8; CHANNEL_CHUNK],
+    steps: &[usize; 9],
+) {
+    // The input coordinates wrap below zero, so one comparison checks both bounds (exact for a
+    // model's geometry, see `Window`).
+    let y0 = out_y
+        .wrapping_mul(g.stride_height)
+        .wrapping_sub(g.padding_height);
+    let x0 = out_x
+        .wrapping_mul(g.stride_width)
+        .wrapping_sub(g.padding_width);
+    let (y2, x2) = (
+        y0.wrapping_add(g.dilation_height.wrapping_mul(2)),
+        x0.wrapping_add(g.dilation_width.wrapping_mul(2)),
+    );
+    if y0 < g.input_height && y2 < g.input_height && x0 < g.input_width && x2 < g.input_width {
+        // Every tap inside (most pixels): the first tap's address plus fixed steps. The last
+        // row and column are inside, and so is every row and column between.
+        let first = y0
+            .wrapping_mul(g.input_width)
+            .wrapping_add(x0)
+            .wrapping_mul(g.input_depth)
+            .wrapping_add(chunk_start);
+        let first = image.as_ptr().wrapping_add(first);
+        for (tap, &step) in taps.iter_mut().zip(steps) {
+            tap[0] = first.wrapping_add(step);
+        }
+        return;
+    }
+    // One walk over the 9 taps (not `chunks_exact_mut(3)`, whose slice construction keeps a
+    // precondition check, a panic path, in a debug build).
+    let (mut y, mut x, mut column) = (y0, x0, 0);
+    for tap in taps.iter_mut() {
+        tap[0] = if y < g.input_height && x < g.input_width {
+            let at = y
+                .wrapping_mul(g.input_width)
+                .wrapping_add(x)
+                .wrapping_mul(g.input_depth)
+                .wrapping_add(chunk_start);
+            image.as_ptr().wrapping_add(at)
+        } else {
+            pad.as_ptr()
+        };
+        x = x.wrapping_add(g.dilation_width);
+        column += 1;
+        if column == 3 {
+            (x, y, column) = (x0, y.wrapping_add(g.dilation_height), 0);
+        }
+    }
+}
+
+/// `acc` plus the products of the 9 taps of `taps` for the four output channels at `offset`
+/// from the chunk's first: with depth multiplier 1 their inputs at the same offset, else
+/// (`BROADCAST`) their one shared input at `x_offset`.
+///
+/// The caller guarantees `offset + 4 <= n` for a chunk of `n` output channels, and `x_offset`
+/// the group's input channel minus the chunk's, so that every address read is in bounds:
+/// `tap_inputs` gives input addresses of an in-image pixel's input channels from the chunk's
+/// (`n` of them for depth multiplier 1, `(n - 4) / multiplier + 1` else) or `pad`,
+/// `CHANNEL_CHUNK >= n` long, and weight addresses `weights + t * depth + chunk_start` for
+/// `t < 9`, with `9 * depth <= weights.len()` (`fast_3x3_epilogue`).
+#[inline(always)]
+fn taps_3x3<const BROADCAST: bool>(
+    acc: [i32; 4],
+    taps: &[Tap; 9],
+    x_offset: usize,
+    offset: usize,
+) -> [i32; 4] {
+    // SAFETY: every tap's input address plus `x_offset` (or `offset`, for depth multiplier 1,
+    // 4 bytes) and weight address plus `offset` (4 bytes) are readable, see above.
+    unsafe {
+        if BROADCAST {
+            mac4_broadcast_taps9_i8(acc, taps, x_offset, offset)
+        } else {
+            mac4_taps9_i8(acc, taps, offset)
+        }
+    }
+}
+
 /// float32 DEPTHWISE_CONV_2D, following TFLite's reference kernel operation for operation:
 /// products of in-image taps summed from `0.0` in (filter row, filter column) order, then the bias
 /// added, then clamped. Writes nothing if a dimension is zero or the depths and weights do not fit
@@ -556,6 +940,69 @@ mod tests {
         assert_eq!(out, [1.0, 2.0]);
     }
 
+    /// [`requantize_fast`] plus the clamps against [`requantize_to_i8`] over its whole domain of
+    /// multipliers, shifts and offsets, with random and extreme accumulators.
+    #[test]
+    fn fast_requantize_matches_reference() {
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let extremes = [
+            0,
+            1,
+            -1,
+            2,
+            -2,
+            i32::MAX,
+            i32::MIN,
+            i32::MAX - 1,
+            i32::MIN + 1,
+            1 << 30,
+            -(1 << 30),
+        ];
+        for round in 0..200_000u32 {
+            let r = next();
+            let multiplier = match round % 8 {
+                0 => 0,
+                1 => 1 << 30,
+                2 => i32::MAX,
+                _ => (1 << 30) | (r as i32 & 0x3fff_ffff),
+            };
+            let e = FAST_SHIFTS.start() + ((r >> 32) % 22) as i32;
+            let shift = -e;
+            let output_offset = (r >> 40) as u8 as i8 as i32;
+            let acc = match (r >> 48) % 4 {
+                0 => extremes[(r >> 52) as usize % extremes.len()],
+                1 => (next() as i32) >> (next() % 31),
+                // Near the rounding ties of the final shift.
+                2 => ((next() as i32) >> (8 + e))
+                    .wrapping_shl(e as u32)
+                    .wrapping_add((r >> 56) as i32 % 3 - 1 + (1 << (e - 1))),
+                _ => next() as i32,
+            };
+            let e2 = (e - 2) as u32;
+            let round_term = (2 * output_offset + 1) << e2;
+            let fast = requantize_fast(acc, multiplier, e2 + 1, round_term);
+            let (min, max) = [(-128, 127), (-128, 0), (-20, 50), (0, 127)][round as usize % 4];
+            assert_eq!(
+                fast.max(min).min(max) as i8,
+                requantize_to_i8(acc, multiplier, shift, output_offset, min, max),
+                "acc {acc}, multiplier {multiplier}, shift {shift}, offset {output_offset}"
+            );
+            // Unclamped, as far as the reference's result plus offset fits.
+            let exact = crate::quant::multiply_by_quantized_multiplier(acc, multiplier, shift);
+            assert_eq!(
+                fast,
+                exact + output_offset,
+                "acc {acc}, m {multiplier}, shift {shift}"
+            );
+        }
+    }
+
     /// `bias + input_offset * sum(weights of the channel)`, as the compiler folds it.
     fn fold(p: &DepthwiseConv2dI8, bias: &[i32]) -> std::vec::Vec<i32> {
         let depth = p.geometry.output_depth;
@@ -619,6 +1066,161 @@ mod tests {
             }
         }
         out
+    }
+
+    /// xorshift32, for the randomized tests.
+    fn xorshift(seed: u32) -> impl FnMut() -> u32 {
+        let mut state = seed;
+        move || {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            state
+        }
+    }
+
+    /// Runs `depthwise_conv2d_i8` on random weights, bias, requantization (`shifts` draws a
+    /// channel's shift) and two batches of input, and checks it against the reference loop nest.
+    #[allow(clippy::too_many_arguments)]
+    fn check_against_reference(
+        next: &mut impl FnMut() -> u32,
+        g: Conv2dGeometry,
+        depth_multiplier: usize,
+        per_tensor: bool,
+        input_offset: i32,
+        output: (i32, i32, i32),
+        shifts: &mut impl FnMut(u32) -> i8,
+        multipliers: &mut impl FnMut(u32) -> i32,
+    ) {
+        let output_depth = g.output_depth;
+        let taps = g.filter_height * g.filter_width;
+        let weights: std::vec::Vec<i8> = (0..taps * output_depth).map(|_| next() as i8).collect();
+        let bias: std::vec::Vec<i32> = (0..output_depth).map(|_| next() as i32 >> 18).collect();
+        let len = if per_tensor { 1 } else { output_depth };
+        let multipliers: std::vec::Vec<i32> = (0..len).map(|_| multipliers(next())).collect();
+        let shifts: std::vec::Vec<i8> = (0..len).map(|_| shifts(next())).collect();
+        let image = g.input_height * g.input_width * g.input_depth;
+        let input: std::vec::Vec<i8> = (0..2 * image).map(|_| next() as i8).collect();
+        let (output_offset, output_min, output_max) = output;
+        let mut p = DepthwiseConv2dI8 {
+            geometry: g,
+            depth_multiplier,
+            weights: &weights,
+            bias: &[],
+            input_offset,
+            requantize: Requantize {
+                multipliers: &multipliers,
+                shifts: &shifts,
+            },
+            output_offset,
+            output_min,
+            output_max,
+        };
+        let folded = fold(&p, &bias);
+        p.bias = &folded;
+        let mut out = std::vec![0i8; 2 * g.output_height * g.output_width * output_depth];
+        depthwise_conv2d_i8(&p, &input, &mut out);
+        assert_eq!(
+            out,
+            naive_i8(&p, &bias, &input),
+            "{g:?} x {depth_multiplier}, per-tensor {per_tensor}, offset {input_offset}, \
+             output {output:?}, shifts {shifts:?}, multipliers {multipliers:?}"
+        );
+    }
+
+    /// The 3x3 kernel (`depthwise_3x3_i8`) with each epilogue, against the reference loop nest:
+    /// depth multiplier 1 with depths below, at and across its 64-channel chunks, depth
+    /// multipliers 4, 8, 12 and 16 (four channels sharing an input, chunks starting inside an
+    /// input channel's group), strides 1 and 2,
+    /// dilation 1 and 2, SAME and VALID padding (border pixels read the zero point), per-tensor
+    /// and per-channel scales, input zero points 0, -11, -128 and 127, and output ranges full
+    /// and clamped (ReLU6-like); and depths that are not a multiple of 4 and a depth multiplier
+    /// of 6, which take the general kernel.
+    #[test]
+    fn int8_3x3_matches_reference_loop_nest() {
+        let mut next = xorshift(0x1234_5678);
+        for (depth, multiplier) in [
+            (4, 1),
+            (8, 1),
+            (36, 1),
+            (64, 1),
+            (3, 1),
+            (6, 1),
+            (1, 8),
+            (2, 4),
+            (3, 12),
+            (17, 4),
+            (5, 16),
+            (2, 6),
+        ] {
+            let out_depth = depth * multiplier;
+            let mut geometries = std::vec::Vec::new();
+            for (stride, dilation, padding) in
+                [(1, 1, 1), (2, 1, 1), (1, 2, 2), (2, 2, 0), (1, 1, 0)]
+            {
+                let (h, w) = (7, 6);
+                let out = |size: usize| (size + 2 * padding - 2 * dilation - 1) / stride + 1;
+                let mut g = geometry([h, w, depth], [out(h), out(w), out_depth], [3, 3]);
+                g.stride_height = stride;
+                g.stride_width = stride;
+                g.dilation_height = dilation;
+                g.dilation_width = dilation;
+                g.padding_height = padding;
+                g.padding_width = padding;
+                geometries.push(g);
+            }
+            // A 1-pixel image under SAME padding: every tap but the centre outside.
+            let mut tiny = geometry([1, 1, depth], [1, 1, out_depth], [3, 3]);
+            tiny.padding_height = 1;
+            tiny.padding_width = 1;
+            geometries.push(tiny);
+            for g in geometries {
+                for (per_tensor, input_offset) in
+                    [(false, 11), (true, 0), (false, 128), (true, -127)]
+                {
+                    for output in [
+                        (-128, -128, 127),
+                        (5, -20, 90),
+                        (127, -128, 127),
+                        (-3, -3, 127),
+                    ] {
+                        // Fast-domain shifts and multipliers (0, 2^30 and i32::MAX included).
+                        check_against_reference(
+                            &mut next,
+                            g,
+                            multiplier,
+                            per_tensor,
+                            input_offset,
+                            output,
+                            &mut |r| -((2 + r % 22) as i8),
+                            &mut |r| match r % 5 {
+                                0 => 0,
+                                1 => 1 << 30,
+                                2 => i32::MAX,
+                                _ => (1 << 30) | (r as i32 & 0x3fff_ffff),
+                            },
+                        );
+                    }
+                    // Shifts and multipliers outside the fast domain (a left shift, 0, -1 and
+                    // -24..-31; below 2^30) mixed with fast ones: groups with the reference
+                    // requantization.
+                    check_against_reference(
+                        &mut next,
+                        g,
+                        multiplier,
+                        per_tensor,
+                        input_offset,
+                        (-1, -128, 127),
+                        &mut |r| [1, 0, -1, -24, -31, -5, -6, -7][r as usize % 8],
+                        // Below 2^30 too: also the reference requantization.
+                        &mut |r| match r % 4 {
+                            0 => (r >> 4) as i32,
+                            _ => (1 << 30) | (r as i32 & 0x3fff_ffff),
+                        },
+                    );
+                }
+            }
+        }
     }
 
     /// Channel counts across the kernel's blocks of 16 output channels, depth multipliers whose

@@ -54,3 +54,13 @@ pub(super) use backend::{
     conv_pairs_i8, dot_i8, dot2_i8, mac_high, mac1x2_i8, mac2x2_i8, mac4_broadcast_i8, mac4_i8,
     mac4x1_i8, requantize2, widen4_i8,
 };
+
+// DEPTHWISE_CONV_2D 3x3, depth multiplier 1:
+// - `mac4_taps9_i8(acc, taps, offset)`: `mac4_i8` over nine taps given by their input and weight
+//   addresses, in one block (on Armv7E-M one `asm!` block, so that the four accumulators stay in
+//   registers and each tap costs 11 instructions).
+// - `requantize4_i8::<CLAMP>(acc, params, min4, max4)`: the fast requantization of four
+//   channels, clamped, packed into one word of int8 outputs.
+// - `mac4_broadcast_taps9_i8(acc, taps, x_offset, w_offset)`: the same for four channels sharing
+//   one input (`mac4_broadcast_i8` over nine taps).
+pub(super) use backend::{mac4_broadcast_taps9_i8, mac4_taps9_i8, requantize4_i8};

@@ -197,6 +197,78 @@ pub fn conv_pairs_i8(
     }
 }
 
+// ---- DEPTHWISE_CONV_2D 3x3 (depth multiplier 1): nine taps of four channels ----
+
+/// `acc[j] + Σ_t x_t[j] * w_t[j]` over the nine taps `[x_t, w_t]` of `taps`, each reading four
+/// adjacent channels' inputs and weights at `offset` from its addresses, wrapping.
+///
+/// # Safety
+/// For every tap, `x_t + offset` and `w_t + offset` must be valid for reads of 4 bytes.
+#[inline(always)]
+pub unsafe fn mac4_taps9_i8(acc: [i32; 4], taps: &[[*const i8; 2]; 9], offset: usize) -> [i32; 4] {
+    taps.iter().fold(acc, |acc, &[x, w]| {
+        // SAFETY: readable for 4 bytes (the caller's contract); `[i8; 4]` has alignment 1.
+        let (x, w) = unsafe {
+            (
+                &*x.wrapping_add(offset).cast::<[i8; 4]>(),
+                &*w.wrapping_add(offset).cast::<[i8; 4]>(),
+            )
+        };
+        mac4_i8(acc, x, w)
+    })
+}
+
+/// The outputs of four channels as one little-endian word of int8 values: channel `j`'s is
+/// `requantize_fast(acc[j], m_j, e1_j, round_j)` (see `kernels::depthwise`) clamped to the int8
+/// range and, if `CLAMP`, to `[min, max]` (bytes of `min4` and `max4`, all four alike, with
+/// `min <= max`). `params` holds `[m_j, round_j]` for `j = 0..4` (the layout the Armv7E-M
+/// backend loads with `LDRD`), then the `e1_j` as the bytes of one word.
+#[inline(always)]
+pub fn requantize4_i8<const CLAMP: bool>(
+    acc: [i32; 4],
+    params: &[i32; 9],
+    min4: u32,
+    max4: u32,
+) -> u32 {
+    let (min, max) = (i32::from(min4 as u8 as i8), i32::from(max4 as u8 as i8));
+    let out = |j: usize| {
+        let z = crate::kernels::depthwise::requantize_fast(
+            acc[j],
+            params[2 * j],
+            (params[8] as u32 >> (8 * j)) & 0xff,
+            params[2 * j + 1],
+        );
+        let z = z.clamp(-128, 127);
+        (if CLAMP { z.max(min).min(max) } else { z }) as u8
+    };
+    u32::from_le_bytes([out(0), out(1), out(2), out(3)])
+}
+
+/// `acc[j] + Σ_t x_t * w_t[j]` over the nine taps `[x_t, w_t]` of `taps`, for four channels
+/// sharing one input: each tap reads one input at `x_offset` and four adjacent channels' weights
+/// at `w_offset` from its addresses, wrapping (depth multipliers that are multiples of 4).
+///
+/// # Safety
+/// For every tap, `x_t + x_offset` must be valid for reads of 1 byte and `w_t + w_offset` of 4.
+#[inline(always)]
+pub unsafe fn mac4_broadcast_taps9_i8(
+    acc: [i32; 4],
+    taps: &[[*const i8; 2]; 9],
+    x_offset: usize,
+    w_offset: usize,
+) -> [i32; 4] {
+    taps.iter().fold(acc, |acc, &[x, w]| {
+        // SAFETY: readable (the caller's contract); `i8` and `[i8; 4]` have alignment 1.
+        let (x, w) = unsafe {
+            (
+                &*x.wrapping_add(x_offset).cast::<[i8; 1]>(),
+                &*w.wrapping_add(w_offset).cast::<[i8; 4]>(),
+            )
+        };
+        mac4_broadcast_i8(acc, x, w)
+    })
+}
+
 #[cfg(test)]
 pub(super) mod tests {
     extern crate std;
@@ -283,6 +355,45 @@ pub(super) mod tests {
             assert_eq!(mac4_i8(acc, &x, &w), want);
             let want: [i32; 4] = core::array::from_fn(|j| definition(acc[j], &x[..1], &w[j..=j]));
             assert_eq!(mac4_broadcast_i8(acc, &[x[0]], &w), want);
+        }
+    }
+
+    #[test]
+    fn mac4_taps9_matches_the_definition() {
+        let mut bytes = Bytes::new(0x5851_f42d_4c95_7f2d);
+        for round in 0..500 {
+            let data = bytes.vec(9 * 2 * 8 + 8, round % 4 == 0);
+            let offset = round % 5;
+            let taps: [[*const i8; 2]; 9] =
+                core::array::from_fn(|t| [data[16 * t..].as_ptr(), data[16 * t + 8..].as_ptr()]);
+            let acc = [bytes.next() as i32, i32::MAX, i32::MIN, -7];
+            let want: [i32; 4] = core::array::from_fn(|j| {
+                let xs: Vec<i8> = (0..9).map(|t| data[16 * t + offset + j]).collect();
+                let ws: Vec<i8> = (0..9).map(|t| data[16 * t + 8 + offset + j]).collect();
+                definition(acc[j], &xs, &ws)
+            });
+            // SAFETY: every address plus `offset + 4` (at most 8) is within `data`.
+            assert_eq!(unsafe { mac4_taps9_i8(acc, &taps, offset) }, want);
+        }
+    }
+
+    #[test]
+    fn mac4_broadcast_taps9_matches_the_definition() {
+        let mut bytes = Bytes::new(0x1405_7b7e_f767_814f);
+        for round in 0..500 {
+            let data = bytes.vec(9 * 2 * 8 + 8, round % 4 == 0);
+            let (x_offset, w_offset) = (round % 7, round % 5);
+            let taps: [[*const i8; 2]; 9] =
+                core::array::from_fn(|t| [data[16 * t..].as_ptr(), data[16 * t + 8..].as_ptr()]);
+            let acc = [bytes.next() as i32, i32::MAX, i32::MIN, -7];
+            let want: [i32; 4] = core::array::from_fn(|j| {
+                let xs: Vec<i8> = (0..9).map(|t| data[16 * t + x_offset]).collect();
+                let ws: Vec<i8> = (0..9).map(|t| data[16 * t + 8 + w_offset + j]).collect();
+                definition(acc[j], &xs, &ws)
+            });
+            // SAFETY: every address plus its offset and length (at most 8) is within `data`.
+            let got = unsafe { mac4_broadcast_taps9_i8(acc, &taps, x_offset, w_offset) };
+            assert_eq!(got, want);
         }
     }
 }
