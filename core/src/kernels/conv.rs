@@ -2,7 +2,9 @@
 //! weights. Taps that fall in the padding are skipped (not read as zeros), like TFLite's reference
 //! kernels, which matters for int8 because a padded zero would still carry the input offset.
 
-use super::arch::{conv_pairs_i8, dot_i8, dot2_i8, mac1x2_i8, mac2x2_i8, requantize2, widen4_i8};
+use super::arch::{
+    conv_pairs_i8, dot_i8, dot2_i8, mac1x2_i8, mac2x2_i8, requantize2, widen_rows_i8, widen4_i8,
+};
 use super::epilogue::{bias_f32, clamp_f32};
 use super::requantize::scale_down;
 use super::slices::{chunks, chunks_mut, enumerate, rows, size, span};
@@ -339,8 +341,15 @@ fn gather(
                     .wrapping_mul(depth);
                 image.get(at..).and_then(|r| r.get(..depth))
             });
-        column.run(src, zero_point, depth);
-        column.finish();
+        match src {
+            Some(src) if depth.is_multiple_of(4) => {
+                widen_rows_i8(src, 0, depth / 4, 1, column.columns, lane);
+            }
+            _ => {
+                column.run(src, zero_point, depth);
+                column.finish();
+            }
+        }
         return;
     }
     let row_len = g.filter_width.wrapping_mul(depth);
@@ -359,6 +368,27 @@ fn gather(
             last(y0, g.filter_height, g.dilation_height).is_some_and(|y| y < g.input_height);
         let inside_cols = last(x0, g.filter_width, 1).is_some_and(|x| x < g.input_width);
         if g.dilation_width == 1 && inside_rows && inside_cols {
+            let start = y0
+                .wrapping_mul(g.input_width)
+                .wrapping_add(x0)
+                .wrapping_mul(depth);
+            if row_len.is_multiple_of(4) {
+                // Whole groups per filter row: the rows straight from the image.
+                let stride = g
+                    .dilation_height
+                    .wrapping_mul(g.input_width)
+                    .wrapping_mul(depth);
+                let src = image.get(start..).unwrap_or(&[]);
+                widen_rows_i8(
+                    src,
+                    stride,
+                    row_len / 4,
+                    g.filter_height,
+                    column.columns,
+                    lane,
+                );
+                return;
+            }
             let mut y = y0;
             for _ in 0..g.filter_height {
                 let start = y

@@ -209,6 +209,31 @@ pub fn conv_pairs_i8(
     );
 }
 
+/// [`portable::widen_rows_i8`](super::portable::widen_rows_i8): when the slices hold every run
+/// and group, one `asm!` loop ([`dsp::widen_rows`]); else the portable loop.
+#[inline(always)]
+pub fn widen_rows_i8(
+    src: &[i8],
+    stride: usize,
+    words: usize,
+    rows: usize,
+    dst: &mut [[i32; 4]],
+    lane: usize,
+) {
+    // The last byte read, `(rows - 1) * stride + 4 * words - 1`, and the groups written.
+    let last = rows
+        .checked_sub(1)
+        .and_then(|r| r.checked_mul(stride))
+        .and_then(|at| at.checked_add(words.checked_mul(4)?));
+    let groups = rows.checked_mul(words);
+    match (last, groups) {
+        (Some(end), Some(groups)) if words > 0 && end <= src.len() && groups <= dst.len() => {
+            dsp::widen_rows(src, stride, words, rows, dst, lane & 2);
+        }
+        _ => super::portable::widen_rows_i8(src, stride, words, rows, dst, lane),
+    }
+}
+
 /// `SXTB16`, `SXTB16 ..., ROR #8` and the `SMLAxy` multiply-accumulates of the DSP extension,
 /// through stable `asm!`, and [`dot2_blocks8`](insn::dot2_blocks8), a whole MAC loop in one
 /// `asm!` block.
@@ -759,6 +784,52 @@ mod insn {
             );
         }
     }
+
+    /// [`widen_rows_i8`](super::widen_rows_i8) for slices that hold every run and group
+    /// (checked by the caller, with `rows >= 1`, `words >= 1`, `lane` 0 or 2): per word `LDR`,
+    /// two `SXTB16`s and one `STRD` into the group's lanes, post-incremented by a group.
+    #[inline(always)]
+    pub fn widen_rows(
+        src: &[i8],
+        stride: usize,
+        words: usize,
+        rows: usize,
+        dst: &mut [[i32; 4]],
+        lane: usize,
+    ) {
+        // SAFETY: reads `4 * words` bytes at `src + r * stride` for `r < rows`, all inside
+        // `src` (the caller checked `(rows - 1) * stride + 4 * words <= src.len()`), and writes
+        // 8 bytes at the 16-byte groups `0..rows * words` of `dst` (checked `<= dst.len()`) at
+        // offset `4 * lane` (0 or 8: `STRD` needs the word alignment `[i32; 4]` has). No stack;
+        // flags changed.
+        unsafe {
+            asm!(
+                "2:",
+                "mov {s}, {src}",
+                "mov {k}, {words}",
+                "3:",
+                "ldr {w}, [{s}], #4",
+                "sxtb16 {e}, {w}",
+                "sxtb16 {w}, {w}, ror #8",
+                "strd {e}, {w}, [{d}], #16",
+                "subs {k}, {k}, #1",
+                "bne 3b",
+                "add {src}, {src}, {stride}",
+                "subs {rows}, {rows}, #1",
+                "bne 2b",
+                src = inout(reg) src.as_ptr() => _,
+                stride = in(reg) stride,
+                words = in(reg) words,
+                rows = inout(reg) rows => _,
+                d = inout(reg) dst.as_mut_ptr().cast::<i32>().add(lane) => _,
+                s = out(reg) _,
+                k = out(reg) _,
+                w = out(reg) _,
+                e = out(reg) _,
+                options(nostack),
+            );
+        }
+    }
 }
 
 /// The instructions of [`insn`] emulated with the same lane arithmetic, so that the host tests
@@ -927,6 +998,26 @@ mod emulated {
             if let Some(b) = out_b.as_deref_mut() {
                 b[2 * j] = b0 as i8;
                 b[2 * j + 1] = b1 as i8;
+            }
+        }
+    }
+
+    pub fn widen_rows(
+        src: &[i8],
+        stride: usize,
+        words: usize,
+        rows: usize,
+        dst: &mut [[i32; 4]],
+        lane: usize,
+    ) {
+        let mut at = 0;
+        for r in 0..rows {
+            for w in 0..words {
+                let b = &src[r * stride + 4 * w..][..4];
+                let x = u32::from_le_bytes([b[0] as u8, b[1] as u8, b[2] as u8, b[3] as u8]);
+                dst[at][lane] = sxtb16(x) as i32;
+                dst[at][lane + 1] = sxtb16_ror8(x) as i32;
+                at += 1;
             }
         }
     }
@@ -1537,6 +1628,21 @@ mod tests {
                     &ws, groups, &records, &columns, &mut a2, bo2, offset, min, max,
                 );
                 assert_eq!((a, b), (a2, b2));
+            }
+        }
+    }
+
+    #[test]
+    fn widen_rows_match_portable() {
+        let mut bytes = Bytes::new(0x3c6e_f372_a54f_f53a);
+        let src = bytes.vec(200, false);
+        for (stride, words, rows) in [(8, 2, 10), (40, 3, 4), (4, 1, 1), (12, 3, 5), (64, 0, 2)] {
+            for lane in [0, 2] {
+                let mut a = std::vec![[7i32; 4]; 40];
+                let mut b = a.clone();
+                widen_rows_i8(&src, stride, words, rows, &mut a, lane);
+                portable::widen_rows_i8(&src, stride, words, rows, &mut b, lane);
+                assert_eq!(a, b);
             }
         }
     }

@@ -33,7 +33,9 @@
 //! - `requantize2(accs, m, e, offset, min, max)`: two outputs of one channel requantized,
 //!   offset and clamped (the blocked convolution's epilogue);
 //! - `conv_pairs_i8(..)`: every channel pair of one pixel pair, MAC loop, requantization and
-//!   stores together (the blocked convolution's inner loop).
+//!   stores together (the blocked convolution's inner loop);
+//! - `widen_rows_i8(src, stride, words, rows, dst, lane)`: im2col of a window inside the
+//!   image, row by row (the blocked convolution's gather).
 //!
 //! A new backend (Helium, RISC-V P) is a module with these functions, a line in `build.rs`
 //! and a line below.
@@ -52,7 +54,7 @@ use portable as backend;
 
 pub(super) use backend::{
     conv_pairs_i8, dot_i8, dot2_i8, mac_high, mac1x2_i8, mac2x2_i8, mac4_broadcast_i8, mac4_i8,
-    mac4x1_i8, requantize2, widen4_i8,
+    mac4x1_i8, requantize2, widen_rows_i8, widen4_i8,
 };
 
 // DEPTHWISE_CONV_2D 3x3, depth multiplier 1:

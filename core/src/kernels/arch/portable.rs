@@ -197,6 +197,35 @@ pub fn conv_pairs_i8(
     }
 }
 
+/// im2col rows for the blocked CONV_2D kernel: `rows` runs of `4 * words` int8 values, run `r`
+/// starting at `src[r * stride..]`, widened ([`widen4_i8`]) into lanes `lane` and `lane + 1`
+/// of consecutive groups of `dst`, run after run. Runs or groups the slices do not hold are not
+/// written (the caller checks that they do).
+#[inline(always)]
+pub fn widen_rows_i8(
+    src: &[i8],
+    stride: usize,
+    words: usize,
+    rows: usize,
+    dst: &mut [[i32; 4]],
+    lane: usize,
+) {
+    let lane = lane & 2;
+    let mut groups = dst.iter_mut();
+    for r in 0..rows {
+        let start = r.wrapping_mul(stride);
+        let run = src.get(start..).unwrap_or(&[]);
+        for x in run.as_chunks::<4>().0.iter().take(words) {
+            let Some(d) = groups.next() else {
+                return;
+            };
+            let [even, odd] = widen4_i8(*x);
+            d[lane] = even;
+            d[lane + 1] = odd;
+        }
+    }
+}
+
 // ---- DEPTHWISE_CONV_2D 3x3 (depth multiplier 1): nine taps of four channels ----
 
 /// `acc[j] + Σ_t x_t[j] * w_t[j]` over the nine taps `[x_t, w_t]` of `taps`, each reading four
