@@ -299,6 +299,10 @@ impl ColumnWriter<'_> {
     }
 }
 
+/// Values per window that [`gather`] stages on the stack when its rows do not span whole
+/// groups (64 bytes: 3x3x3 and 5x5x1 filters, 7x7x1 is 49).
+const STAGE: usize = 64;
+
 /// Writes one pixel's im2col column (`lane` 0: pixel A, 2: pixel B) for output pixel
 /// `(out_y, out_x)`: all `filter_height * filter_width * input_depth` taps in the weights' order,
 /// the image's values for taps inside it and the input zero point for taps outside, then zeros
@@ -387,6 +391,33 @@ fn gather(
                     column.columns,
                     lane,
                 );
+                return;
+            }
+            let k = g.filter_height.wrapping_mul(row_len);
+            if k <= STAGE {
+                // Rows that do not span whole groups (1 or 3 input channels, a first layer):
+                // the window's values gathered byte by byte into a zero-padded stage, then
+                // widened as whole groups.
+                let mut stage = [0i8; STAGE + 4];
+                let mut at = 0usize;
+                let mut y = y0;
+                for _ in 0..g.filter_height {
+                    let start = y
+                        .wrapping_mul(g.input_width)
+                        .wrapping_add(x0)
+                        .wrapping_mul(depth);
+                    let row = image
+                        .get(start..)
+                        .and_then(|r| r.get(..row_len))
+                        .unwrap_or(&[]);
+                    let dst = stage.get_mut(at..).unwrap_or(&mut []);
+                    for (d, &v) in dst.iter_mut().zip(row) {
+                        *d = v;
+                    }
+                    at = at.wrapping_add(row_len);
+                    y = y.wrapping_add(g.dilation_height);
+                }
+                widen_rows_i8(&stage, 0, k.div_ceil(4), 1, column.columns, lane);
                 return;
             }
             let mut y = y0;
