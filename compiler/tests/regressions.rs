@@ -261,3 +261,14 @@ fn relu_output_scale_tiny() {
         "a requantization whose left shift exceeds 31 must be rejected"
     );
 }
+
+/// A fuzzed LEAKY_RELU (found by `fuzz/compare_tflm.py`) whose input scale is `f32::MAX` and
+/// output scale 0.05: TFLM divides them in float32, gets infinity, and its rescale is undefined
+/// (it printed -128 where embedml, with a zero multiplier, printed the zero point). Rejected.
+#[test]
+fn leaky_relu_scale_ratio_overflow() {
+    rejected(
+        "leaky_relu_scale_ratio_overflow",
+        "the input scale over the output scale overflows float32",
+    );
+}

@@ -101,6 +101,19 @@ fn int8_table(cx: &Check, kind: UnaryKind, input: usize, output: usize) -> Resul
             "the input scale is too small for TFLM's fixed-point activation",
         ));
     }
+    // TFLM divides the scales in float32: an overflow to infinity (or 0/0) leaves its rescale
+    // undefined (`QuantizeMultiplier` of a non-finite value), so there is no result to match.
+    let rescales = !matches!(kind, UnaryKind::Logistic | UnaryKind::Tanh);
+    let ratios_finite = match kind {
+        UnaryKind::LeakyRelu(alpha) => (si / so).is_finite() && (si * alpha / so).is_finite(),
+        _ => (si / so).is_finite(),
+    };
+    if rescales && !ratios_finite {
+        return Err(cx.tensor_error(
+            cx.tensor(input),
+            "the input scale over the output scale overflows float32 (TFLM's rescale is undefined)",
+        ));
+    }
     // Each table's arguments, and where its rescale shifts sit in them.
     let (function, args, shifts): (_, Vec<i32>, &[usize]) = match kind {
         UnaryKind::Relu | UnaryKind::Relu6 | UnaryKind::ReluN1To1 => (
