@@ -47,14 +47,15 @@ def parse_count(text, where):
 
 
 def parse_nm(text):
-    """(weights, golden): bytes of the model's tensor statics and of the golden test vectors."""
+    """(weights, golden): bytes of the model's weights (its constant tensors, `TENSOR_n`, and the
+    weights re-laid out for the fast kernels, `WEIGHTS_n`) and of the golden test vectors."""
     weights = golden = 0
     for line in text.splitlines():
         parts = line.split(None, 3)
         if len(parts) < 4:
             continue
         size, name = int(parts[1], 16), parts[3]
-        if "::__embedml_Model::TENSOR_" in name:
+        if "::__embedml_Model::TENSOR_" in name or "::__embedml_Model::WEIGHTS_" in name:
             weights += size
         elif name in ("GOLDEN_INPUT", "GOLDEN_OUTPUT"):
             golden += size
@@ -245,7 +246,7 @@ def main():
             r = parse_count(read(w(f"count.{profile}.{model}")), f"{model} ({profile})")
             r["weights"], r["golden"] = parse_nm(read(w(f"nm.{profile}.{model}")))
             if r["weights"] == 0:
-                die(f"{model} ({profile}): no __embedml_Model::TENSOR_ symbols (weights) found")
+                die(f"{model} ({profile}): no __embedml_Model::TENSOR_ or WEIGHTS_ symbols (weights) found")
             sections = parse_sections(read(w(f"sections.{profile}.{model}")))
             # Code: everything in text that is neither the model's weights, nor the golden test
             # vectors, nor the empty firmware's text (harness, vector table, runtime).
@@ -302,8 +303,10 @@ def main():
     p("  before the call (resolution 4 B). Not measured for TFLM.")
     p("- **text / data / bss**: `arm-none-eabi-size` of the whole firmware (text includes .rodata and")
     p("  cortex-m-rt's 1,024-byte vector table); bss = arena + 4 to 8 bytes of harness state.")
-    p("- **weight bytes**: the model's constant tensors, emitted verbatim as `static`s in flash (sum of")
-    p("  the `__embedml_Model::TENSOR_*` symbols). For TFLM the `.tflite` flatbuffer it keeps in flash.")
+    p("- **weight bytes**: the model's constant tensors as `static`s in flash: verbatim")
+    p("  (`__embedml_Model::TENSOR_*`) or, for the fast int8 kernels, re-laid out in the order they")
+    p("  read them (`__embedml_Model::WEIGHTS_*`, the same bytes reordered, 3x3x3 filters padded to")
+    p("  whole groups of four). For TFLM the `.tflite` flatbuffer it keeps in flash.")
     p(f"- **code bytes** = text − weight bytes − golden test vectors (input + expected output) − the")
     p(f"  empty firmware's text ({n(e['text'])} B: `examples/firmware/src/bin/empty.rs`, the same harness")
     p(f"  without a model; 1,024 B of it is cortex-m-rt's vector table). It is **machine code** (the")

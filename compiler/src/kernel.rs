@@ -52,34 +52,46 @@ impl Element {
 /// gathered while the parameters are spelled out.
 #[derive(Default)]
 pub struct Shared {
-    /// Item tokens by the value's tokens, so identical values become one static.
-    items: BTreeMap<String, (usize, TokenStream)>,
+    /// Order of first use, name and item tokens by the value's tokens, so identical values
+    /// become one static.
+    items: BTreeMap<String, (usize, proc_macro2::Ident, TokenStream)>,
 }
 
 impl Shared {
     /// The name of a `static` of type `ty` with value `value`, made once per distinct value.
     pub fn get(&mut self, ty: TokenStream, value: TokenStream) -> TokenStream {
+        self.get_named("SHARED", "Shared by every operator that needs this value.", ty, value)
+    }
+
+    /// [`Shared::get`] for a static named `PREFIX_n` with its own doc comment: `WEIGHTS_n` for
+    /// weights re-laid out at build time, so that size tools can tell weights from other
+    /// constants by name (as they can the model's own `TENSOR_n`).
+    pub fn get_named(
+        &mut self,
+        prefix: &str,
+        doc: &str,
+        ty: TokenStream,
+        value: TokenStream,
+    ) -> TokenStream {
         let key = format!("{ty}: {value}");
         let next = self.items.len();
-        let (index, _) = self.items.entry(key).or_insert_with(|| {
-            let name = format_ident!("SHARED_{}", next);
-            (
-                next,
-                quote! {
-                    /// Shared by every operator that needs this value.
-                    pub(super) static #name: #ty = #value;
-                },
-            )
+        let (_, name, _) = self.items.entry(key).or_insert_with(|| {
+            let name = format_ident!("{}_{}", prefix, next);
+            let item = quote! {
+                #[doc = #doc]
+                pub(super) static #name: #ty = #value;
+            };
+            (next, name, item)
         });
-        let name = format_ident!("SHARED_{}", *index);
         quote!(#name)
     }
 
     /// The `static` items, in the order they were first asked for.
     pub fn into_items(self) -> Vec<TokenStream> {
-        let mut items: Vec<(usize, TokenStream)> = self.items.into_values().collect();
-        items.sort_by_key(|(i, _)| *i);
-        items.into_iter().map(|(_, item)| item).collect()
+        let mut items: Vec<(usize, proc_macro2::Ident, TokenStream)> =
+            self.items.into_values().collect();
+        items.sort_by_key(|(i, _, _)| *i);
+        items.into_iter().map(|(_, _, item)| item).collect()
     }
 }
 
@@ -226,7 +238,9 @@ impl Field for Packed {
         let bytes: Vec<u8> = self.0.iter().map(|&v| v as u8).collect();
         let len = Literal::usize_unsuffixed(bytes.len());
         let bytes = Literal::byte_string(&bytes);
-        let name = shared.get(
+        let name = shared.get_named(
+            "WEIGHTS",
+            "Weights of the model re-laid out in the order their kernel reads them (the same bytes).",
             quote!(::embedml::__private::Constant<#len>),
             quote!(::embedml::__private::Constant(*#bytes)),
         );

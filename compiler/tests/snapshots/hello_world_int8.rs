@@ -26,12 +26,12 @@ mod __embedml_HelloWorld {
     pub(super) static TENSOR_6: ::embedml::__private::Constant<16> = ::embedml::__private::Constant(
         *b"\xF7\xCA9Ghsbc@\xE6\x7F\x19\xAED_V",
     );
-    /// Shared by every operator that needs this value.
-    pub(super) static SHARED_0: ::embedml::__private::Constant<256> = ::embedml::__private::Constant(
+    ///Weights of the model re-laid out in the order their kernel reads them (the same bytes).
+    pub(super) static WEIGHTS_0: ::embedml::__private::Constant<256> = ::embedml::__private::Constant(
         *b"\xF4\x1A\xED\t\x03\xDC\xD2\x02\xFB'\xDD\xEB\x10\xFE\x14\xDA\x19!\xF4$\x06\xF9\xF4\x02\xDB\xE4\x05\x1A\x1C\xF8\xF3\xF1\xE0!\xEF\xBC\xFF\xFA\xEF\xF1\x17\xFC$\x12\xEF\xE2\xF3\t\xF7\xF5\xFA\x19\xEF\xD3'\xE1\x15\xEF\x1E\xE4\xE3\xE9\xED\xE3\xE4\x15\x07\x0B#\n\"$\x11\x0C\xF5\xE0\xDD\xFB\xFD\0\x04\x1B\x1A\xFE\x1E'\x03\xE6\xF3\x07\x17\xE5\x14&\x11\x17\xEB\x01\xDE!\x03$\xFF\xC0\xE8\xED\xFA\xDC\xE7\xF1\x11\xEA\xE6\x0B\xEC\x03\x11\xF8\xFC\xF1\xE8#\xFB\x07\x02&\x04\x04%!\x1D\n\xEF\x1C\xE7\x03\xEA\x1A\xFC\xD8\xE2\x1F\xE9\xD7\xDB\x1D\xDC \xE0\x16\x02\x03\x13\0\xC4\xD8\xCA\xE2\xDD\xC6\x01\xFA\xE37!\x18\t.\xEC\xD9\xFE\r\x13\xE7\x04>\x0B\xF1\x1A\x16\xD9\xE5\x14\x0B\x19 \xD8\xD6\0\x01\x14\xC7\xDB\xE7\x15\x15\x19\x1E\xE2\t\xE9$\xE6)\x08\"&!\xF5\x06\xD6\x1A\xFD\xF3\x14\xDD\0\x07\x16\xE2\t\x08\x0F\x0B\xDC\t\"\xFE\xDA \xD9\x0F\x1E\r#\xD3\xE0\x12\xF4\x7F\x08\x02\x13\xEF\xE3\xF9\xF7\xEE\xDD\xF7\x14\xFA\xDCX\xE5&",
     );
-    /// Shared by every operator that needs this value.
-    pub(super) static SHARED_1: ::embedml::__private::Constant<16> = ::embedml::__private::Constant(
+    ///Weights of the model re-laid out in the order their kernel reads them (the same bytes).
+    pub(super) static WEIGHTS_1: ::embedml::__private::Constant<16> = ::embedml::__private::Constant(
         *b"\xD9;'\x15\x1C\xE0\xDE\xDD\x0F\x1B\xC5\xD7\x12\xDD\xF9\x7F",
     );
     /// #0 FULLY_CONNECTED: INT8 1x1 -> INT8 1x16
@@ -72,7 +72,7 @@ mod __embedml_HelloWorld {
     );
     /// #1 FULLY_CONNECTED: INT8 1x16 -> INT8 1x16
     pub(super) static OP_1: ::embedml::kernels::FullyConnectedI8Blocked<'static> = ::embedml::kernels::FullyConnectedI8Blocked {
-        weights: ::embedml::__private::constant::<i8, _>(&SHARED_0),
+        weights: ::embedml::__private::constant::<i8, _>(&WEIGHTS_0),
         channels: &[
             [-601, 1561796740, 6],
             [-21214, 1561796740, 6],
@@ -104,7 +104,7 @@ mod __embedml_HelloWorld {
     );
     /// #2 FULLY_CONNECTED: INT8 1x16 -> INT8 1x1
     pub(super) static OP_2: ::embedml::kernels::FullyConnectedI8Blocked<'static> = ::embedml::kernels::FullyConnectedI8Blocked {
-        weights: ::embedml::__private::constant::<i8, _>(&SHARED_1),
+        weights: ::embedml::__private::constant::<i8, _>(&WEIGHTS_1),
         channels: &[[7085, 1630361784, 5]],
         accum_depth: 16,
         output_depth: 1,
