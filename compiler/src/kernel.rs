@@ -60,7 +60,12 @@ pub struct Shared {
 impl Shared {
     /// The name of a `static` of type `ty` with value `value`, made once per distinct value.
     pub fn get(&mut self, ty: TokenStream, value: TokenStream) -> TokenStream {
-        self.get_named("SHARED", "Shared by every operator that needs this value.", ty, value)
+        self.get_named(
+            "SHARED",
+            "Shared by every operator that needs this value.",
+            ty,
+            value,
+        )
     }
 
     /// [`Shared::get`] for a static named `PREFIX_n` with its own doc comment: `WEIGHTS_n` for

@@ -241,8 +241,9 @@ impl ColumnWriter<'_> {
     }
 
     /// Writes `count` values: `src`'s (contiguous), or `fill` where there is none (taps outside
-    /// the image).
-    #[inline(always)]
+    /// the image). Out of line: the windows that take it (at the image's edges) are few, and
+    /// every inlined copy costs flash.
+    #[inline(never)]
     fn run(&mut self, src: Option<&[i8]>, fill: i8, count: usize) {
         if self.filled == 0 && count.is_multiple_of(4) {
             // Whole groups from a group boundary (whole taps of 4k channels, whole filter
@@ -299,14 +300,17 @@ impl ColumnWriter<'_> {
     }
 }
 
-/// Values per window that [`gather`] stages on the stack when its rows do not span whole
-/// groups (64 bytes: 3x3x3 and 5x5x1 filters, 7x7x1 is 49).
-const STAGE: usize = 64;
+/// Values per window that [`gather`] stages when its rows do not span whole groups or the
+/// window leaves the image (128 bytes: 3x3x3 and 5x5x1 filters, micro_speech's 10x8x1). The
+/// stage is one buffer per call of [`conv2d_i8_blocked`], zero from the start: windows write
+/// only their first `k` values, so the rest of their last group stays zero.
+const STAGE: usize = 128;
 
 /// Writes one pixel's im2col column (`lane` 0: pixel A, 2: pixel B) for output pixel
 /// `(out_y, out_x)`: all `filter_height * filter_width * input_depth` taps in the weights' order,
 /// the image's values for taps inside it and the input zero point for taps outside, then zeros
 /// to the end of the last group.
+#[allow(clippy::too_many_arguments)]
 fn gather(
     g: &Conv2dGeometry,
     image: &[i8],
@@ -315,6 +319,7 @@ fn gather(
     zero_point: i8,
     columns: &mut [[i32; 4]],
     lane: usize,
+    stage: &mut [i8; STAGE + 4],
 ) {
     let depth = g.input_depth;
     let mut column = ColumnWriter {
@@ -398,7 +403,6 @@ fn gather(
                 // Rows that do not span whole groups (1 or 3 input channels, a first layer):
                 // the window's values gathered byte by byte into a zero-padded stage, then
                 // widened as whole groups.
-                let mut stage = [0i8; STAGE + 4];
                 let mut at = 0usize;
                 let mut y = y0;
                 for _ in 0..g.filter_height {
@@ -417,7 +421,7 @@ fn gather(
                     at = at.wrapping_add(row_len);
                     y = y.wrapping_add(g.dilation_height);
                 }
-                widen_rows_i8(&stage, 0, k.div_ceil(4), 1, column.columns, lane);
+                widen_rows_i8(&stage[..], 0, k.div_ceil(4), 1, column.columns, lane);
                 return;
             }
             let mut y = y0;
@@ -435,6 +439,34 @@ fn gather(
         }
     }
     let window = Window::new(g, out_y, out_x);
+    let k = g.filter_height.wrapping_mul(row_len);
+    if g.dilation_width == 1 && k <= STAGE {
+        // A window at the image's edge, small enough to stage: the zero point everywhere, the
+        // in-image part of each row copied over it, then widened as whole groups.
+        if let Some(window_values) = stage.get_mut(..k) {
+            window_values.fill(zero_point);
+        }
+        let (skip, len) = (
+            window.cols.start.wrapping_mul(depth),
+            window.cols.len().wrapping_mul(depth),
+        );
+        let mut y = window.y;
+        for fy in window.rows.clone() {
+            let start = y
+                .wrapping_mul(g.input_width)
+                .wrapping_add(window.x)
+                .wrapping_mul(depth);
+            let row = image.get(start..).and_then(|r| r.get(..len)).unwrap_or(&[]);
+            let at = fy.wrapping_mul(row_len).wrapping_add(skip);
+            let dst = stage.get_mut(at..).unwrap_or(&mut []);
+            for (d, &v) in dst.iter_mut().zip(row) {
+                *d = v;
+            }
+            y = y.wrapping_add(g.dilation_height);
+        }
+        widen_rows_i8(&stage[..], 0, k.div_ceil(4), 1, column.columns, lane);
+        return;
+    }
     let whole_rows =
         g.dilation_width == 1 && window.cols.start == 0 && window.cols.end == g.filter_width;
     let tap = |y: usize, x: usize| {
@@ -554,11 +586,21 @@ pub fn conv2d_i8_blocked(
     let (offset, min, max) = (p.output_offset, p.output_min, p.output_max);
     let image_len = size([g.input_height, g.input_width, g.input_depth]);
     let out_image_len = size([g.output_height, g.output_width, depth]);
+    let mut stage = [0i8; STAGE + 4];
     for (image, out_image) in rows(input, image_len, output, out_image_len) {
         let mut out_pixels = chunks_mut(out_image, depth);
         let (mut y, mut x) = (0usize, 0usize);
         let mut next = |lane: usize, columns: &mut [[i32; 4]]| {
-            gather(g, image, y, x, p.input_zero_point, columns, lane);
+            gather(
+                g,
+                image,
+                y,
+                x,
+                p.input_zero_point,
+                columns,
+                lane,
+                &mut stage,
+            );
             x = x.wrapping_add(1);
             if x == g.output_width {
                 x = 0;

@@ -162,13 +162,13 @@ fn depthwise<X: Copy, W: Copy, A: Copy + Default, O>(
 /// 64-bit multiply-accumulate and a shift where the multiplier and shift allow it.
 pub fn depthwise_conv2d_i8(p: &DepthwiseConv2dI8, input: &[i8], output: &mut [i8]) {
     if let Some(epilogue) = fast_3x3_epilogue(p) {
-        let clamp = epilogue == Epilogue::FastClamped;
-        // Depth multipliers above 1 (mostly a model's first layer) always clamp, which costs
-        // four instructions per four outputs: one copy of the kernel less.
-        match (clamp, p.depth_multiplier == 1) {
-            (false, true) => depthwise_3x3_i8::<false, false>(p, input, output),
-            (true, true) => depthwise_3x3_i8::<true, false>(p, input, output),
-            (_, false) => depthwise_3x3_i8::<true, true>(p, input, output),
+        // Always clamping (a full int8 range clamps to itself), which costs four instructions
+        // per four outputs: two copies of the kernel less in flash.
+        let _ = epilogue;
+        if p.depth_multiplier == 1 {
+            depthwise_3x3_i8::<true, false>(p, input, output);
+        } else {
+            depthwise_3x3_i8::<true, true>(p, input, output);
         }
         return;
     }
@@ -532,6 +532,8 @@ fn depthwise_3x3_i8<const CLAMP: bool, const BROADCAST: bool>(
         u32::from(p.output_min as u8) * 0x0101_0101,
         u32::from(p.output_max as u8) * 0x0101_0101,
     );
+    // A clamp narrower than int8 (a fused activation); the full range needs none.
+    let clamp = p.output_min > -128 || p.output_max < 127;
     let (m_step, s_step) = p.requantize.steps();
     // Tap `(fy, fx)`'s input address minus the first tap's, for windows inside the image.
     let mut steps = [0usize; 9];
@@ -638,9 +640,14 @@ fn depthwise_3x3_i8<const CLAMP: bool, const BROADCAST: bool>(
                     reference_group::<BROADCAST>(p, *bias, &taps, x_offset, offset, group)
                 } else {
                     let acc = taps_3x3::<BROADCAST>(*bias, &taps, x_offset, offset);
-                    requantize4_i8::<CLAMP>(acc, group, min4, max4)
-                        .to_le_bytes()
-                        .map(|b| b as i8)
+                    // The clamp chosen per call, not per kernel copy: a branch costs less
+                    // flash than a second kernel and fewer instructions than always clamping.
+                    let word = if CLAMP && clamp {
+                        requantize4_i8::<true>(acc, group, min4, max4)
+                    } else {
+                        requantize4_i8::<false>(acc, group, min4, max4)
+                    };
+                    word.to_le_bytes().map(|b| b as i8)
                 };
             }
         });
