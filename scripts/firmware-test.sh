@@ -57,6 +57,8 @@ check_firmware() {
 
 check_firmware empty ": match"
 check_firmware kernels "linked without a panic path"
+# The bench's kernel classes, and on the target a blocked kernel path no model takes.
+check_firmware kernel_classes "matches the general kernel"
 # The same proof without cross-crate LTO (profile `bloat`): the kernels are panic-free by
 # construction, not only after whole-program optimisation.
 note "build kernels without LTO (profile bloat)"

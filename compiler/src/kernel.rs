@@ -473,8 +473,8 @@ params! {
     }
     /// `embedml::kernels::FullyConnectedI8Blocked`.
     FullyConnectedI8Blocked {
-        weights: Packed, channels: Slice<[i32; 3]>, accum_depth: usize, output_depth: usize,
-        output_offset: i32, output_min: i32, output_max: i32,
+        weights: Packed, bias: Slice<i32>, scales: Slice<[i32; 2]>, accum_depth: usize,
+        output_depth: usize, output_offset: i32, output_min: i32, output_max: i32,
     }
     /// `embedml::kernels::FullyConnectedF32`.
     FullyConnectedF32 {

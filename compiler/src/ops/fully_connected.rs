@@ -163,17 +163,26 @@ impl Operator for FullyConnected {
                     output_depth,
                     WeightLayout::Rows(accum_depth),
                 );
-                if let (true, Some(channels)) = (
+                if let (true, Some(records)) = (
                     accum_depth.is_multiple_of(4),
                     channel_records(&bias.0, &out.requantize, output_depth),
                 ) {
+                    // One scale for a per-tensor one (the usual case): not repeated per channel.
+                    let per_tensor = out.requantize.multipliers.0.len() == 1
+                        && out.requantize.shifts.0.len() == 1;
+                    let scales: Vec<[i32; 2]> = records
+                        .iter()
+                        .take(if per_tensor { 1 } else { records.len() })
+                        .map(|r| [r[1], r[2]])
+                        .collect();
                     let params = kernel::FullyConnectedI8Blocked {
                         weights: kernel::Packed(blocked_weights(
                             &cx.tensor(weights).i8s(),
                             output_depth,
                             accum_depth,
                         )),
-                        channels: kernel::Slice(channels),
+                        bias: bias.clone(),
+                        scales: kernel::Slice(scales),
                         accum_depth,
                         output_depth,
                         output_offset: out.output_offset,

@@ -59,8 +59,7 @@ pub fn fully_connected_i8(p: &FullyConnectedI8, input: &[i8], output: &mut [i8])
 /// Each block of four output channels is one pass over the input row with four accumulators in
 /// registers (`mac4x1_i8`: per group of four inputs one input word and four weight words feed
 /// eight `SMLAD`s on Cortex-M4); the remaining channels (depth not a multiple of 4) are plain dot
-/// products. Requantization as [`Conv2dI8Blocked::channels`](super::Conv2dI8Blocked::channels)
-/// describes. The batch count is the number of complete rows in both `input` and `output`. Zero
+/// products. Requantization by [`FullyConnectedI8Blocked::scales`]. The batch count is the number of complete rows in both `input` and `output`. Zero
 /// depths, or an `accum_depth` that is not a multiple of 4, write nothing; channels the weights
 /// or records do not cover (only if they do not fit the shapes) are left as they are.
 pub fn fully_connected_i8_blocked(p: &FullyConnectedI8Blocked, input: &[i8], output: &mut [i8]) {
@@ -77,33 +76,45 @@ pub fn fully_connected_i8_blocked(p: &FullyConnectedI8Blocked, input: &[i8], out
     };
     let (block_weights, _) = block_weights.as_chunks::<16>();
     let (offset, min, max) = (p.output_offset, p.output_min, p.output_max);
-    let out = |c: &[i32; 3], acc: i32| {
-        ScaleDown::new(c[1], c[2])
-            .apply(acc)
-            .wrapping_add(offset)
-            .max(min)
-            .min(max) as i8
+    // One scale for every channel (per-tensor weights, the usual FULLY_CONNECTED) or one each.
+    let step = usize::from(p.scales.len() != 1);
+    let scale = |c: usize| {
+        p.scales
+            .get(c.wrapping_mul(step))
+            .map(|&[multiplier, exponent]| ScaleDown::new(multiplier, exponent))
     };
-    let (channel_blocks, channel_rest) = p.channels.as_chunks::<4>();
+    let out =
+        |scale: &ScaleDown, acc: i32| scale.apply(acc).wrapping_add(offset).max(min).min(max) as i8;
+    // A per-tensor scale prepared once.
+    let shared = if step == 0 { scale(0) } else { None };
+    let scale = |c: usize| shared.or_else(|| scale(c));
+    let (bias_blocks, bias_rest) = p.bias.as_chunks::<4>();
     for (row, out_row) in rows(input, p.accum_depth, output, p.output_depth) {
         let (xs, _) = row.as_chunks::<4>();
         let (out_blocks, out_rest) = out_row.as_chunks_mut::<4>();
-        for ((o, ws), cs) in out_blocks
+        let mut c = 0usize;
+        for ((o, ws), bias) in out_blocks
             .iter_mut()
             .zip(chunks(block_weights, groups))
-            .zip(channel_blocks)
+            .zip(bias_blocks)
         {
-            let acc = mac4x1_i8([cs[0][0], cs[1][0], cs[2][0], cs[3][0]], ws, xs);
-            for ((o, c), &acc) in o.iter_mut().zip(cs).zip(&acc) {
-                *o = out(c, acc);
+            let acc = mac4x1_i8(*bias, ws, xs);
+            for (o, &acc) in o.iter_mut().zip(&acc) {
+                if let Some(scale) = scale(c) {
+                    *o = out(&scale, acc);
+                }
+                c = c.wrapping_add(1);
             }
         }
-        for ((o, ws), c) in out_rest
+        for ((o, ws), &bias) in out_rest
             .iter_mut()
             .zip(chunks(rest_weights, p.accum_depth))
-            .zip(channel_rest)
+            .zip(bias_rest)
         {
-            *o = out(c, dot_i8(c[0], row, ws));
+            if let Some(scale) = scale(c) {
+                *o = out(&scale, dot_i8(bias, row, ws));
+            }
+            c = c.wrapping_add(1);
         }
     }
 }
@@ -361,12 +372,13 @@ mod tests {
                 };
                 let mut want = std::vec![0i8; 2 * output_depth];
                 fully_connected_i8(&p, &input, &mut want);
-                let records: std::vec::Vec<[i32; 3]> = (0..output_depth)
-                    .map(|c| [bias[c], multipliers[c], -i32::from(shifts[c])])
+                let scales: std::vec::Vec<[i32; 2]> = (0..output_depth)
+                    .map(|c| [multipliers[c], -i32::from(shifts[c])])
                     .collect();
                 let blocked = FullyConnectedI8Blocked {
                     weights: &blocked_weights(&weights, output_depth, accum_depth),
-                    channels: &records,
+                    bias: &bias,
+                    scales: &scales,
                     accum_depth,
                     output_depth,
                     output_offset: -3,

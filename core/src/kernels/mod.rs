@@ -190,9 +190,11 @@ pub struct FullyConnectedI8Blocked<'a> {
     /// in turn (`16 * G` bytes per block); after the blocks, each remaining channel's
     /// `accum_depth` weights.
     pub weights: &'a [i8],
-    /// Per output channel `[bias, multiplier, exponent]`, as [`Conv2dI8Blocked::channels`]
-    /// (the input offset folded into the bias).
-    pub channels: &'a [[i32; 3]],
+    /// Per output channel the bias with the input offset's share folded in.
+    pub bias: &'a [i32],
+    /// `[multiplier, exponent]` as in [`Conv2dI8Blocked::channels`]: one per output channel, or
+    /// one for every channel (per-tensor weights).
+    pub scales: &'a [[i32; 2]],
     /// Values per input row.
     pub accum_depth: usize,
     /// Outputs per row.

@@ -465,7 +465,7 @@ mod insn {
 
     /// The four sums of [`mac4x1_i8`](super::mac4x1_i8) over whole groups (both slices the same
     /// length): per group the row's word split by `SXTB16` into even and odd lanes, and per
-    /// channel one weight word split likewise into two `SMLAD`s; one group per iteration, all
+    /// channel one weight word split likewise into two `SMLAD`s; two groups per iteration, all
     /// eleven values in registers.
     #[inline(always)]
     pub fn mac4x1_blocks(acc: [i32; 4], ws: &[[i8; 16]], xs: &[[i8; 4]]) -> [i32; 4] {
@@ -480,6 +480,11 @@ mod insn {
         // changes the flags (`SUBS`), which are not declared preserved.
         unsafe {
             asm!(
+                // Two groups per iteration, `n` counting the pairs left after this one; an odd
+                // count enters at the second group of the first iteration.
+                "lsrs {n}, {n}, #1",
+                "bcs 3f",
+                "subs {n}, {n}, #1",
                 "2:",
                 "ldr {xo}, [{px}], #4",
                 "sxtb16 {xe}, {xo}",
@@ -504,8 +509,32 @@ mod insn {
                 "smlad {a3}, {xe}, {t}, {a3}",
                 "sxtb16 {w}, {w}, ror #8",
                 "smlad {a3}, {xo}, {w}, {a3}",
+                "3:",
+                "ldr {xo}, [{px}], #4",
+                "sxtb16 {xe}, {xo}",
+                "sxtb16 {xo}, {xo}, ror #8",
+                "ldr {w}, [{pw}], #4",
+                "sxtb16 {t}, {w}",
+                "smlad {a0}, {xe}, {t}, {a0}",
+                "sxtb16 {w}, {w}, ror #8",
+                "smlad {a0}, {xo}, {w}, {a0}",
+                "ldr {w}, [{pw}], #4",
+                "sxtb16 {t}, {w}",
+                "smlad {a1}, {xe}, {t}, {a1}",
+                "sxtb16 {w}, {w}, ror #8",
+                "smlad {a1}, {xo}, {w}, {a1}",
+                "ldr {w}, [{pw}], #4",
+                "sxtb16 {t}, {w}",
+                "smlad {a2}, {xe}, {t}, {a2}",
+                "sxtb16 {w}, {w}, ror #8",
+                "smlad {a2}, {xo}, {w}, {a2}",
+                "ldr {w}, [{pw}], #4",
+                "sxtb16 {t}, {w}",
+                "smlad {a3}, {xe}, {t}, {a3}",
+                "sxtb16 {w}, {w}, ror #8",
+                "smlad {a3}, {xo}, {w}, {a3}",
                 "subs {n}, {n}, #1",
-                "bne 2b",
+                "bpl 2b",
                 pw = inout(reg) ws.as_ptr() => _,
                 px = inout(reg) xs.as_ptr() => _,
                 n = inout(reg) groups => _,

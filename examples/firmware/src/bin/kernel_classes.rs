@@ -13,6 +13,9 @@
 //!    cost of 4 more taps per output, the rest the per-output cost (requantize, clamp, store,
 //!    and the per-pixel and per-channel-pair work around the MAC loop);
 //! 7. ADD, 16x16x32 elements, different input scales (ResNet-8 residual).
+//!
+//! Then, unmeasured, the blocked FULLY_CONNECTED with an odd number of groups (which no
+//! benchmark model has) against the general kernel: the firmware exits 1 if they differ.
 
 #![no_std]
 #![no_main]
@@ -20,7 +23,7 @@
 use core::hint::black_box;
 use core::sync::atomic::{compiler_fence, Ordering};
 use embedml::kernels::*;
-use embedml_firmware::{bench_end, bench_start, exit_code};
+use embedml_firmware::{bench_end, bench_start, exit_code, Line};
 
 /// xorshift32 bytes, computed at compile time.
 const fn bytes<const N: usize>(seed: u32) -> [i8; N] {
@@ -84,7 +87,7 @@ static DEPTHWISE_SHIFTS: [i8; 64] = [-7; 64];
 static FC_WEIGHTS: [i8; 640 * 128] = bytes(4);
 static RECORDS_32: [[i32; 3]; 32] = records(5);
 static RECORDS_16: [[i32; 3]; 16] = records(6);
-static RECORDS_128: [[i32; 3]; 128] = records(7);
+static FC_BIAS: [i32; 128] = [-300; 128];
 static INPUT: [i8; 24 * 24 * 64] = bytes(8);
 
 /// Working memory: the largest output and scratch buffer of any region.
@@ -165,7 +168,8 @@ fn main() -> ! {
 
     let fc = FullyConnectedI8Blocked {
         weights: &FC_WEIGHTS,
-        channels: &RECORDS_128,
+        bias: &FC_BIAS,
+        scales: &[[1_500_000_000, 9]],
         accum_depth: 640,
         output_depth: 128,
         output_offset: 5,
@@ -200,7 +204,9 @@ fn main() -> ! {
     };
     // Input 1 (overwritten) in the first 8 KiB of the working memory, input 2 after it: both
     // copies of the pseudo-random input (the panic-free way: no slicing that can fail).
-    let (sum, other) = output.split_at_mut_checked(16 * 16 * 32).unwrap_or((&mut [], &mut []));
+    let (sum, other) = output
+        .split_at_mut_checked(16 * 16 * 32)
+        .unwrap_or((&mut [], &mut []));
     for (s, (o, &x)) in sum.iter_mut().zip(other.iter_mut().zip(INPUT.iter())) {
         *s = x;
         *o = x.wrapping_mul(3);
@@ -208,5 +214,62 @@ fn main() -> ! {
     let other = other.get(..16 * 16 * 32).unwrap_or(&[]);
     region(|| add_i8_in_place(black_box(&add), sum, black_box(other)));
 
-    exit_code(0)
+    // On the target, the blocked FULLY_CONNECTED (its asm loop with an odd group count, which no
+    // benchmark model has) against the general kernel.
+    static SMALL_FC_WEIGHTS: [i8; 12 * 8] = bytes(9);
+    static SMALL_FC_BIAS: [i32; 8] = [-70, 5, 300, -1, 0, 7, 77, -1000];
+    let general = FullyConnectedI8 {
+        weights: &SMALL_FC_WEIGHTS,
+        bias: &SMALL_FC_BIAS,
+        accum_depth: 12,
+        output_depth: 8,
+        requantize: Requantize {
+            multipliers: &[1_300_000_000],
+            shifts: &[-6],
+        },
+        output_offset: -4,
+        output_min: -128,
+        output_max: 127,
+    };
+    // The same weights in the blocked order: per block of four channels, group by group.
+    let mut blocked_weights = [0i8; 12 * 8];
+    let mut at = 0;
+    for block in 0..2 {
+        for group in 0..3 {
+            for c in 4 * block..4 * block + 4 {
+                for j in 0..4 {
+                    if let (Some(d), Some(&w)) = (
+                        blocked_weights.get_mut(at),
+                        SMALL_FC_WEIGHTS.get(c * 12 + 4 * group + j),
+                    ) {
+                        *d = w;
+                    }
+                    at += 1;
+                }
+            }
+        }
+    }
+    let blocked = FullyConnectedI8Blocked {
+        weights: &blocked_weights,
+        bias: &SMALL_FC_BIAS,
+        scales: &[[1_300_000_000, 6]],
+        accum_depth: 12,
+        output_depth: 8,
+        output_offset: -4,
+        output_min: -128,
+        output_max: 127,
+    };
+    let (mut want, mut got) = ([0i8; 8], [0i8; 8]);
+    let x = INPUT.get(..12).unwrap_or(&[]);
+    fully_connected_i8(black_box(&general), black_box(x), &mut want);
+    fully_connected_i8_blocked(black_box(&blocked), black_box(x), &mut got);
+    let same = want == got;
+    Line::new()
+        .str(if same {
+            "kernel_classes: blocked FULLY_CONNECTED matches the general kernel"
+        } else {
+            "kernel_classes: blocked FULLY_CONNECTED DIFFERS from the general kernel"
+        })
+        .print();
+    exit_code(u32::from(!same))
 }

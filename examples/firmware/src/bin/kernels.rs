@@ -149,7 +149,8 @@ fn main() -> ! {
     fully_connected_i8_blocked(
         black_box(&FullyConnectedI8Blocked {
             weights: &[1, 0, 0, 0],
-            channels: &[[0, 1 << 30, 1]],
+            bias: &[0],
+            scales: &[[1 << 30, 1]],
             accum_depth: 4,
             output_depth: 1,
             output_offset: 0,
@@ -239,10 +240,26 @@ fn pooling(i8_in: &[i8], i8_out: &mut [i8], f32_in: &[f32], f32_out: &mut [f32])
         output_min: f32::MIN,
         output_max: f32::MAX,
     };
-    average_pool2d_i8(opaque(&i8_params), black_box(i8_in), black_box(&mut *i8_out));
-    max_pool2d_i8(opaque(&i8_params), black_box(i8_in), black_box(&mut *i8_out));
-    average_pool2d_f32(opaque(&f32_params), black_box(f32_in), black_box(&mut *f32_out));
-    max_pool2d_f32(opaque(&f32_params), black_box(f32_in), black_box(&mut *f32_out));
+    average_pool2d_i8(
+        opaque(&i8_params),
+        black_box(i8_in),
+        black_box(&mut *i8_out),
+    );
+    max_pool2d_i8(
+        opaque(&i8_params),
+        black_box(i8_in),
+        black_box(&mut *i8_out),
+    );
+    average_pool2d_f32(
+        opaque(&f32_params),
+        black_box(f32_in),
+        black_box(&mut *f32_out),
+    );
+    max_pool2d_f32(
+        opaque(&f32_params),
+        black_box(f32_in),
+        black_box(&mut *f32_out),
+    );
 }
 
 /// ADD, SUB, MUL, MAXIMUM and MINIMUM, copying and in place.
@@ -323,7 +340,13 @@ fn activations(i8_in: &[i8], i8_out: &mut [i8], f32_in: &[f32], f32_out: &mut [f
         abs_table(a(0), a(1 << 30), a(1), a(0)),
     ];
     for table in &tables {
-        unary!(lookup_i8, lookup_i8_in_place, LookupI8 { table }, i8_in, i8_out);
+        unary!(
+            lookup_i8,
+            lookup_i8_in_place,
+            LookupI8 { table },
+            i8_in,
+            i8_out
+        );
     }
     unary!(
         clamp_f32,
@@ -339,9 +362,21 @@ fn activations(i8_in: &[i8], i8_out: &mut [i8], f32_in: &[f32], f32_out: &mut [f
         f32_in,
         f32_out
     );
-    unary!(logistic_f32, logistic_f32_in_place, NoParams, f32_in, f32_out);
+    unary!(
+        logistic_f32,
+        logistic_f32_in_place,
+        NoParams,
+        f32_in,
+        f32_out
+    );
     unary!(tanh_f32, tanh_f32_in_place, NoParams, f32_in, f32_out);
-    unary!(hard_swish_f32, hard_swish_f32_in_place, NoParams, f32_in, f32_out);
+    unary!(
+        hard_swish_f32,
+        hard_swish_f32_in_place,
+        NoParams,
+        f32_in,
+        f32_out
+    );
     unary!(abs_f32, abs_f32_in_place, NoParams, f32_in, f32_out);
     unary!(neg_f32, neg_f32_in_place, NoParams, f32_in, f32_out);
     quantize_f32_i8(

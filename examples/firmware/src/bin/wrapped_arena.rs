@@ -9,7 +9,10 @@
 use cortex_m_rt::entry;
 use embedml_firmware as _;
 
-embedml::include_model!(Model, "../../../../tests/models/hostile/arena_4gib_plus_32.tflite");
+embedml::include_model!(
+    Model,
+    "../../../../tests/models/hostile/arena_4gib_plus_32.tflite"
+);
 
 #[entry]
 fn main() -> ! {
