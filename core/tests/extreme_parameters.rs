@@ -131,6 +131,28 @@ fn convolutions_with_extreme_geometry() {
                 &mut out_i8,
             );
         }
+        // The blocked kernel, with records in and out of its domain and a scratch buffer too
+        // small as well as one large enough for the normal geometry.
+        for (records, scratch_words) in [
+            (&[[i32::MAX, 1 << 30, 1], [i32::MIN, i32::MAX, 31]][..], 64),
+            (&[[0, -1, 0], [5, i32::MIN, 99]][..], 3),
+        ] {
+            let mut scratch = vec![0i32; scratch_words];
+            conv2d_i8_blocked(
+                &Conv2dI8Blocked {
+                    geometry: g,
+                    weights: &weights_i8,
+                    channels: records,
+                    input_zero_point: -128,
+                    output_offset: i32::MAX,
+                    output_min: -128,
+                    output_max: 127,
+                },
+                &input_i8,
+                &mut out_i8,
+                &mut scratch,
+            );
+        }
         conv2d_f32(
             &Conv2dF32 {
                 geometry: g,
@@ -329,6 +351,20 @@ fn fully_connected_softmax_and_data_movement_with_extreme_sizes() {
                     output_offset: 0,
                     output_min: -128,
                     output_max: 127,
+                },
+                &input_i8,
+                &mut out_i8,
+            );
+            fully_connected_i8_blocked(
+                &FullyConnectedI8Blocked {
+                    weights: &[1, 2, 3, 4, 5, 6, 7, 8],
+                    bias: &[i32::MAX, 1, i32::MIN],
+                    scales: &[[i32::MAX, 31], [-1, 0]],
+                    accum_depth: a,
+                    output_depth: b,
+                    output_offset: 0,
+                    output_min: 127,
+                    output_max: -128,
                 },
                 &input_i8,
                 &mut out_i8,
