@@ -404,7 +404,7 @@ impl<'g, 'a> Check<'g, 'a> {
         })
     }
 
-    /// Fails unless a rescale's left shift is at most 31 (see [`shift_fits`]).
+    /// Fails unless a rescale's left shift is at most 31 (see `shift_fits`).
     pub fn check_shift(&self, shift: i32, what: &str) -> Result<(), Error> {
         shift_fits(shift, what).map_err(|e| self.error(e))
     }

@@ -13,9 +13,9 @@ use super::{Check, Lower, Operator, Precision};
 options_table!(
     /// Options of STRIDED_SLICE.
     StridedSliceOptions = 32 {
-        /// Bit i set: ignore begin[i] (start at the beginning).
+        /// Bit i set: ignore `begin[i]` (start at the beginning).
         begin_mask: i32 = 0,
-        /// Bit i set: ignore end[i] (go to the end).
+        /// Bit i set: ignore `end[i]` (go to the end).
         end_mask: i32 = 1,
         /// Bit i set: an ellipsis at position i.
         ellipsis_mask: i32 = 2,

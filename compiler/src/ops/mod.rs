@@ -3,7 +3,7 @@
 //! how they use memory (a view, or a kernel that may write in place), and lowering to a typed
 //! kernel call with every constant computed at compile time.
 //!
-//! A family implements [`Operator`]; the one list in [`operators!`] below makes the [`Step`] enum
+//! A family implements [`Operator`]; the one list in `operators!` below makes the [`Step`] enum
 //! and its dispatch. Adding an operator is one file here, one kernel in `core`, its declaration
 //! in [`crate::kernel`], and fixtures.
 
