@@ -545,6 +545,15 @@ fn depthwise_3x3_i8<const CLAMP: bool, const BROADCAST: bool>(
             .wrapping_add(fx.wrapping_mul(g.dilation_width))
             .wrapping_mul(g.input_depth);
     }
+    // The fixed steps serve windows inside the image when dilations are at most half the image
+    // (every model's): then `first + 2 * dilation` cannot wrap (an image is a slice of at most
+    // `isize::MAX` values, so each side is below half the address space, and the sum below twice
+    // the side), and a window whose first and last rows and columns are inside is inside. With a larger dilation a wrapping sum could bring the
+    // last row back inside while the middle one is not; such windows take the per-tap walk.
+    let half = |dilation: usize, size: usize| dilation.checked_mul(2).is_some_and(|d| d <= size);
+    let interior = (half(g.dilation_height, g.input_height)
+        && half(g.dilation_width, g.input_width))
+    .then_some(&steps);
     let mut chunk_start = 0usize;
     while chunk_start < depth {
         let n = depth.wrapping_sub(chunk_start).min(CHANNEL_CHUNK);
@@ -624,7 +633,16 @@ fn depthwise_3x3_i8<const CLAMP: bool, const BROADCAST: bool>(
             else {
                 return;
             };
-            tap_inputs(&mut taps, g, image, out_y, out_x, chunk_input, &pad, &steps);
+            tap_inputs(
+                &mut taps,
+                g,
+                image,
+                out_y,
+                out_x,
+                chunk_input,
+                &pad,
+                interior,
+            );
             let (out4, _) = out_chunk.as_chunks_mut::<4>();
             for (q, ((((out, group), &reference), bias), &x_offset)) in enumerate(
                 out4.iter_mut()
@@ -702,7 +720,7 @@ fn tap_inputs(
     out_x: usize,
     chunk_start: usize,
     pad: &[i8; CHANNEL_CHUNK],
-    steps: &[usize; 9],
+    steps: Option<&[usize; 9]>,
 ) {
     // The input coordinates wrap below zero, so one comparison checks both bounds (exact for a
     // model's geometry, see `Window`).
@@ -716,7 +734,11 @@ fn tap_inputs(
         y0.wrapping_add(g.dilation_height.wrapping_mul(2)),
         x0.wrapping_add(g.dilation_width.wrapping_mul(2)),
     );
-    if y0 < g.input_height && y2 < g.input_height && x0 < g.input_width && x2 < g.input_width {
+    // `steps` is there only for dilations at most half the image (see the call): then the sums
+    // above cannot wrap, and the first and last rows and columns inside mean all are.
+    if let Some(steps) = steps.filter(|_| {
+        y0 < g.input_height && y2 < g.input_height && x0 < g.input_width && x2 < g.input_width
+    }) {
         // Every tap inside (most pixels): the first tap's address plus fixed steps. The last
         // row and column are inside, and so is every row and column between.
         let first = y0
