@@ -288,6 +288,21 @@ impl FastAdd {
     }
 }
 
+/// `x + y` (or `x - y` if `subtract`) by the general arithmetic: [`rescaled_inputs`], then
+/// [`add_output`].
+#[inline(always)]
+fn add_general(p: &AddI8, x: i8, y: i8, subtract: bool) -> i8 {
+    let (a, b) = rescaled_inputs(p, x, y);
+    add_output(
+        p,
+        if subtract {
+            a.wrapping_sub(b)
+        } else {
+            a.wrapping_add(b)
+        },
+    )
+}
+
 /// ADD or SUB: the fast loop when [`FastAdd`] applies, else the general broadcasting one.
 #[inline(always)]
 fn add_or_sub(p: &AddI8, input1: &[i8], input2: &[i8], output: &mut [i8], subtract: bool) {
@@ -298,15 +313,7 @@ fn add_or_sub(p: &AddI8, input1: &[i8], input2: &[i8], output: &mut [i8], subtra
         return;
     }
     for_each_element(p.broadcast.as_ref(), input1, input2, output, |x, y| {
-        let (a, b) = rescaled_inputs(p, x, y);
-        add_output(
-            p,
-            if subtract {
-                a.wrapping_sub(b)
-            } else {
-                a.wrapping_add(b)
-            },
-        )
+        add_general(p, x, y, subtract)
     });
 }
 
@@ -320,15 +327,7 @@ fn add_or_sub_in_place(p: &AddI8, data: &mut [i8], input2: &[i8], subtract: bool
         return;
     }
     for_each_element_in_place(p.broadcast.as_ref(), data, input2, |x, y| {
-        let (a, b) = rescaled_inputs(p, x, y);
-        add_output(
-            p,
-            if subtract {
-                a.wrapping_sub(b)
-            } else {
-                a.wrapping_add(b)
-            },
-        )
+        add_general(p, x, y, subtract)
     });
 }
 

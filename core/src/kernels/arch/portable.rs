@@ -1,5 +1,7 @@
 //! The portable backend, in plain Rust: the reference the other backends are tested against.
 
+use super::super::requantize::ScaleDown;
+
 /// `acc + Σ xs[i] * ws[i]` over the common length, one product at a time, wrapping: the plain
 /// definition, and the tail loop of every backend's dot products.
 #[inline(always)]
@@ -133,8 +135,8 @@ pub fn mac_high(addend: i64, x: i32, multiplier: i32) -> i32 {
 
 /// Two accumulators of one output channel requantized as TFLM does for a multiplier in
 /// `[0, 2^31)` and a right shift by `exponent` in `1..=31`, offset and clamped to `[min, max]`
-/// (`max` then `min` applied in that order, like `std::min(std::max(..))`): the composed rounding
-/// of [`ScaleDown`](super::super::requantize::ScaleDown), the reference for other backends.
+/// (`max` then `min` applied in that order, like `std::min(std::max(..))`): [`ScaleDown`]'s
+/// composed rounding, the reference for other backends.
 #[inline(always)]
 pub fn requantize2(
     accs: [i32; 2],
@@ -144,14 +146,8 @@ pub fn requantize2(
     min: i32,
     max: i32,
 ) -> [i32; 2] {
-    let shift = exponent.wrapping_sub(1) & 31;
-    let power = 1u32 << shift;
-    let nudge = i64::from(power >> 1) << 32 | i64::from((1u32 << 30) | power << 31);
-    accs.map(|acc| {
-        let nudge = nudge.wrapping_add(i64::from(acc >> 31) << 31);
-        let high = mac_high(nudge, acc, multiplier) >> shift;
-        high.wrapping_add(offset).max(min).min(max)
-    })
+    let scale = ScaleDown::new(multiplier, exponent as i32);
+    accs.map(|acc| scale.apply(acc).wrapping_add(offset).max(min).min(max))
 }
 
 /// The channel pairs of one pixel pair of the blocked CONV_2D kernel, whole: for pair `j`, the
