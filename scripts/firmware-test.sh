@@ -123,7 +123,7 @@ if [ -f "$hello" ]; then
     echo "kernel source files in the line tables:"
     echo "$sources"
     ok=1
-    if ! grep -qE 'embedml::kernels::fully_connected::fully_connected_i8(_blocked)?$' <<<"$symbols"; then
+    if ! grep -qE 'embedml::kernels::fully_connected::fully_connected_i8(_blocked|_per_tensor)?$' <<<"$symbols"; then
         echo "hello_world_int8: no fully_connected_i8 symbol" >&2
         ok=0
     fi

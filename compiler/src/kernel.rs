@@ -651,9 +651,13 @@ pub mod kernels {
     kernels! {
         fully_connected_i8(FullyConnectedI8; I8) -> I8;
         fully_connected_i8_blocked(FullyConnectedI8Blocked; I8) -> I8;
+        fully_connected_i8_per_tensor(FullyConnectedI8Blocked; I8) -> I8;
         fully_connected_f32(FullyConnectedF32; F32) -> F32;
         conv2d_i8(Conv2dI8; I8) -> I8;
         conv2d_i8_blocked(Conv2dI8Blocked; I8) -> I8, scratch I32;
+        conv2d_i8_pointwise(Conv2dI8Blocked; I8) -> I8, scratch I32;
+        conv2d_i8_staged(Conv2dI8Blocked; I8) -> I8, scratch I32;
+        conv2d_i8_windowed(Conv2dI8Blocked; I8) -> I8, scratch I32;
         conv2d_f32(Conv2dF32; F32) -> F32;
         depthwise_conv2d_i8(DepthwiseConv2dI8; I8) -> I8;
         depthwise_conv2d_f32(DepthwiseConv2dF32; F32) -> F32;

@@ -263,12 +263,7 @@ impl Convolution {
             output_min: out.output_min,
             output_max: out.output_max,
         };
-        cx.call_with_scratch(
-            &kernels::conv2d_i8_blocked,
-            params,
-            &[self.input],
-            self.output,
-        )
+        cx.call_with_scratch(blocked_variant(&params), params, &[self.input], self.output)
     }
 
     /// `conv2d_i8_blocked`'s scratch bytes for this convolution if int8 and suited to it.
@@ -285,6 +280,27 @@ impl Convolution {
     fn blocks_well(&self) -> bool {
         let k = self.reduction();
         (k.div_ceil(4) * 4 - k) * 8 <= k
+    }
+}
+
+/// The blocked convolution's entry point for these parameters: the variant that links only
+/// what the layer needs (a 1x1 window, or windows the kernel stages, and the fast
+/// requantization when every channel shifts right), or `conv2d_i8_blocked`, which takes any.
+fn blocked_variant(
+    p: &kernel::Conv2dI8Blocked,
+) -> &'static kernel::Kernel<kernel::Conv2dI8Blocked> {
+    /// Values per window that the kernel stages (`STAGE` in core's `kernels/conv.rs`).
+    const STAGE: usize = 128;
+    let g = &p.geometry;
+    let rounding_shifts = p.channels.0.iter().all(|c| (1..=31).contains(&c[2]));
+    if !rounding_shifts {
+        &kernels::conv2d_i8_blocked
+    } else if g.filter_height == 1 && g.filter_width == 1 {
+        &kernels::conv2d_i8_pointwise
+    } else if g.dilation_width == 1 && g.filter_height * g.filter_width * g.input_depth <= STAGE {
+        &kernels::conv2d_i8_staged
+    } else {
+        &kernels::conv2d_i8_windowed
     }
 }
 

@@ -189,12 +189,16 @@ impl Operator for FullyConnected {
                         output_min: out.output_min,
                         output_max: out.output_max,
                     };
-                    return cx.call(
-                        &kernels::fully_connected_i8_blocked,
-                        params,
-                        &[input],
-                        output,
-                    );
+                    // One scale that shifts right: the variant without the per-channel path.
+                    let kernel = match params.scales.0[..] {
+                        [[multiplier, exponent]]
+                            if multiplier >= 0 && (1..=31).contains(&exponent) =>
+                        {
+                            &kernels::fully_connected_i8_per_tensor
+                        }
+                        _ => &kernels::fully_connected_i8_blocked,
+                    };
+                    return cx.call(kernel, params, &[input], output);
                 }
                 // A depth that is not a multiple of 4 (whose groups would need padding) or a
                 // scale of 1 or more: the unblocked kernel.

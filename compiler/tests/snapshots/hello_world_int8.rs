@@ -191,7 +191,7 @@ impl HelloWorld {
             let (__input0, __output) = self
                 .arena
                 .op1(&__embedml_HelloWorld::OP_1_OPERANDS);
-            ::embedml::kernels::fully_connected_i8_blocked(
+            ::embedml::kernels::fully_connected_i8_per_tensor(
                 &__embedml_HelloWorld::OP_1,
                 __input0,
                 __output,
@@ -202,7 +202,7 @@ impl HelloWorld {
             let (__input0, __output) = self
                 .arena
                 .op1(&__embedml_HelloWorld::OP_2_OPERANDS);
-            ::embedml::kernels::fully_connected_i8_blocked(
+            ::embedml::kernels::fully_connected_i8_per_tensor(
                 &__embedml_HelloWorld::OP_2,
                 __input0,
                 __output,

@@ -3,7 +3,8 @@
 //! kernels, which matters for int8 because a padded zero would still carry the input offset.
 
 use super::arch::{
-    conv_pairs_i8, dot_i8, dot2_i8, mac1x2_i8, mac2x2_i8, requantize2, widen_rows_i8, widen4_i8,
+    blocked_loop_takes, conv_pairs_i8, dot_i8, dot2_i8, mac1x2_i8, mac2x2_i8, requantize2,
+    widen_rows_i8, widen4_i8,
 };
 use super::epilogue::{bias_f32, clamp_f32};
 use super::requantize::scale_down;
@@ -300,6 +301,16 @@ impl ColumnWriter<'_> {
     }
 }
 
+/// Which windows a variant of the blocked convolution gathers ([`gather`]), chosen by the
+/// compiler from the layer's geometry so that a firmware links only the paths its layers use:
+/// any window.
+const ANY_WINDOW: u8 = 0;
+/// A 1x1 filter: one tap per pixel ([`conv2d_i8_pointwise`]).
+const POINTWISE: u8 = 1;
+/// A window of at most [`STAGE`] values with a dilation width of 1: inside the image straight
+/// from it or staged, at its edge always staged ([`conv2d_i8_staged`]).
+const STAGED: u8 = 2;
+
 /// Values per window that [`gather`] stages when its rows do not span whole groups or the
 /// window leaves the image (128 bytes: 3x3x3 and 5x5x1 filters, micro_speech's 10x8x1). The
 /// stage is one buffer per call of [`conv2d_i8_blocked`], zero from the start: windows write
@@ -311,7 +322,8 @@ const STAGE: usize = 128;
 /// the image's values for taps inside it and the input zero point for taps outside, then zeros
 /// to the end of the last group.
 #[allow(clippy::too_many_arguments)]
-fn gather(
+#[inline(always)]
+fn gather<const WINDOWS: u8>(
     g: &Conv2dGeometry,
     image: &[i8],
     out_y: usize,
@@ -329,7 +341,9 @@ fn gather(
         pending: 0,
         filled: 0,
     };
-    if g.filter_height == 1 && g.filter_width == 1 {
+    if WINDOWS == POINTWISE
+        || (WINDOWS == ANY_WINDOW && g.filter_height == 1 && g.filter_width == 1)
+    {
         // A pointwise filter has one tap: no window to find (most convolutions of a MobileNet).
         let coordinate = |out: usize, stride: usize, padding: usize, size: usize| {
             out.wrapping_mul(stride)
@@ -376,7 +390,7 @@ fn gather(
         let inside_rows =
             last(y0, g.filter_height, g.dilation_height).is_some_and(|y| y < g.input_height);
         let inside_cols = last(x0, g.filter_width, 1).is_some_and(|x| x < g.input_width);
-        if g.dilation_width == 1 && inside_rows && inside_cols {
+        if (WINDOWS == STAGED || g.dilation_width == 1) && inside_rows && inside_cols {
             let start = y0
                 .wrapping_mul(g.input_width)
                 .wrapping_add(x0)
@@ -399,7 +413,7 @@ fn gather(
                 return;
             }
             let k = g.filter_height.wrapping_mul(row_len);
-            if k <= STAGE {
+            if WINDOWS == STAGED || k <= STAGE {
                 // Rows that do not span whole groups (1 or 3 input channels, a first layer):
                 // the window's values gathered byte by byte into a zero-padded stage, then
                 // widened as whole groups.
@@ -440,7 +454,7 @@ fn gather(
     }
     let window = Window::new(g, out_y, out_x);
     let k = g.filter_height.wrapping_mul(row_len);
-    if g.dilation_width == 1 && k <= STAGE {
+    if WINDOWS == STAGED || (g.dilation_width == 1 && k <= STAGE) {
         // A window at the image's edge, small enough to stage: the zero point everywhere, the
         // in-image part of each row copied over it, then widened as whole groups.
         if let Some(window_values) = stage.get_mut(..k) {
@@ -556,6 +570,60 @@ pub fn conv2d_i8_blocked(
     output: &mut [i8],
     scratch: &mut [i32],
 ) {
+    blocked::<ANY_WINDOW, true>(p, input, output, scratch);
+}
+
+/// [`conv2d_i8_blocked`] for a 1x1 filter whose channels all shift right (every record's
+/// exponent in `1..=31`): the compiler's choice for such a layer, which links neither the
+/// window search nor the general requantization. Other parameters write nothing, and so do
+/// weights the backend's loop does not take (on Cortex-M4, weights not 4-byte aligned: the
+/// compiler's are; likewise for the variants below).
+pub fn conv2d_i8_pointwise(
+    p: &Conv2dI8Blocked,
+    input: &[i8],
+    output: &mut [i8],
+    scratch: &mut [i32],
+) {
+    let g = &p.geometry;
+    if g.filter_height == 1 && g.filter_width == 1 {
+        blocked::<POINTWISE, false>(p, input, output, scratch);
+    }
+}
+
+/// [`conv2d_i8_blocked`] for windows of at most 128 values with a dilation width of 1 whose
+/// channels all shift right (every record's exponent in `1..=31`): the compiler's choice for
+/// such a layer (3x3 filters over up to 14 channels, micro_speech's 10x8x1), which links only
+/// the staged gather and the fast requantization. Other parameters write nothing.
+pub fn conv2d_i8_staged(p: &Conv2dI8Blocked, input: &[i8], output: &mut [i8], scratch: &mut [i32]) {
+    let g = &p.geometry;
+    let k = size([g.filter_height, g.filter_width, g.input_depth]);
+    if g.dilation_width == 1 && k <= STAGE {
+        blocked::<STAGED, false>(p, input, output, scratch);
+    }
+}
+
+/// [`conv2d_i8_blocked`] for any window whose channels all shift right (every record's
+/// exponent in `1..=31`): the compiler's choice for the layers [`conv2d_i8_pointwise`] and
+/// [`conv2d_i8_staged`] do not take, without the general requantization. Other parameters
+/// write nothing.
+pub fn conv2d_i8_windowed(
+    p: &Conv2dI8Blocked,
+    input: &[i8],
+    output: &mut [i8],
+    scratch: &mut [i32],
+) {
+    blocked::<ANY_WINDOW, false>(p, input, output, scratch);
+}
+
+/// The blocked convolution, its window kind and whether it takes every scale chosen by the
+/// entry points above.
+#[inline(always)]
+fn blocked<const WINDOWS: u8, const ANY_SCALE: bool>(
+    p: &Conv2dI8Blocked,
+    input: &[i8],
+    output: &mut [i8],
+    scratch: &mut [i32],
+) {
     let g = &p.geometry;
     let depth = g.output_depth;
     let groups = blocked_groups(g);
@@ -581,6 +649,11 @@ pub fn conv2d_i8_blocked(
         .as_flattened()
         .iter()
         .all(|c| (1..=31).contains(&c[2]));
+    // The backend's whole-pair loop takes them (on Cortex-M4: aligned weights, an int8 clamp).
+    let pair_loop = rounding_shifts && blocked_loop_takes(p.weights, p.output_min, p.output_max);
+    if !ANY_SCALE && !pair_loop {
+        return;
+    }
     // An odd depth's last channel, computed alone.
     let last_channel = last_channel.first().filter(|_| depth % 2 == 1);
     let (offset, min, max) = (p.output_offset, p.output_min, p.output_max);
@@ -591,7 +664,7 @@ pub fn conv2d_i8_blocked(
         let mut out_pixels = chunks_mut(out_image, depth);
         let (mut y, mut x) = (0usize, 0usize);
         let mut next = |lane: usize, columns: &mut [[i32; 4]]| {
-            gather(
+            gather::<WINDOWS>(
                 g,
                 image,
                 y,
@@ -613,7 +686,7 @@ pub fn conv2d_i8_blocked(
             if out_b.is_some() {
                 next(2, columns);
             }
-            if rounding_shifts {
+            if !ANY_SCALE || pair_loop {
                 // Every channel pair in one pass of the backend's loop.
                 conv_pairs_i8(
                     pair_weights,
@@ -1006,6 +1079,28 @@ mod tests {
                     out, want,
                     "blocked: {g:?}, per-tensor {per_tensor}, offset {input_offset}"
                 );
+                // The variants on the layers they take (all of them write nothing otherwise).
+                // (An odd last channel takes any exponent: it is requantized on its own.)
+                let rounding = records[..channels / 2 * 2]
+                    .iter()
+                    .all(|r| (1..=31).contains(&r[2]));
+                let pointwise = g.filter_height == 1 && g.filter_width == 1;
+                let staged = g.dilation_width == 1 && filter_len <= STAGE;
+                type Entry = fn(&Conv2dI8Blocked, &[i8], &mut [i8], &mut [i32]);
+                let variants: [(Entry, bool); 3] = [
+                    (conv2d_i8_pointwise, rounding && pointwise),
+                    (conv2d_i8_staged, rounding && staged),
+                    (conv2d_i8_windowed, rounding),
+                ];
+                for (i, (variant, takes)) in variants.into_iter().enumerate() {
+                    let mut got = std::vec![0i8; out.len()];
+                    variant(&blocked, &x, &mut got, &mut scratch);
+                    if takes {
+                        assert_eq!(got, want, "variant {i}: {g:?}, per-tensor {per_tensor}");
+                    } else {
+                        assert!(got.iter().all(|&v| v == 0), "variant {i} wrote: {g:?}");
+                    }
+                }
             }
         }
     }

@@ -1,6 +1,6 @@
 //! FULLY_CONNECTED: every output is a dot product of one input row with one weight row.
 
-use super::arch::{dot_i8, mac4x1_i8};
+use super::arch::{blocked_loop_takes, dot_i8, fc_blocks_i8, mac4x1_i8};
 use super::epilogue::{bias_f32, clamp_f32};
 use super::requantize::ScaleDown;
 use super::slices::{chunks, enumerate, rows};
@@ -63,6 +63,36 @@ pub fn fully_connected_i8(p: &FullyConnectedI8, input: &[i8], output: &mut [i8])
 /// depths, or an `accum_depth` that is not a multiple of 4, write nothing; channels the weights
 /// or records do not cover (only if they do not fit the shapes) are left as they are.
 pub fn fully_connected_i8_blocked(p: &FullyConnectedI8Blocked, input: &[i8], output: &mut [i8]) {
+    blocked::<false>(p, input, output);
+}
+
+/// [`fully_connected_i8_blocked`] with one scale for every channel that shifts right (`scales`
+/// one `[multiplier, exponent]` with an exponent in `1..=31`, the usual FULLY_CONNECTED): the
+/// compiler's choice for such a layer, whose whole blocks run in one loop of the backend and
+/// which links no per-channel path. Other scales write nothing, and so do weights the backend's
+/// loop does not take (on Cortex-M4, weights not 4-byte aligned: the compiler's are).
+pub fn fully_connected_i8_per_tensor(p: &FullyConnectedI8Blocked, input: &[i8], output: &mut [i8]) {
+    if one_right_shift(p.scales).is_some()
+        && blocked_loop_takes(p.weights, p.output_min, p.output_max)
+    {
+        blocked::<true>(p, input, output);
+    }
+}
+
+/// The one scale of `scales` if it is one that shifts right.
+#[inline(always)]
+fn one_right_shift(scales: &[[i32; 2]]) -> Option<[i32; 2]> {
+    match *scales {
+        [[multiplier, exponent]] if multiplier >= 0 && (1..=31).contains(&exponent) => {
+            Some([multiplier, exponent])
+        }
+        _ => None,
+    }
+}
+
+/// The blocked kernel; `PER_TENSOR`: only for [`one_right_shift`] scales.
+#[inline(always)]
+fn blocked<const PER_TENSOR: bool>(p: &FullyConnectedI8Blocked, input: &[i8], output: &mut [i8]) {
     let groups = p.accum_depth / 4;
     if groups == 0 || p.output_depth == 0 || !p.accum_depth.is_multiple_of(4) {
         return;
@@ -89,11 +119,33 @@ pub fn fully_connected_i8_blocked(p: &FullyConnectedI8Blocked, input: &[i8], out
     let shared = if step == 0 { scale(0) } else { None };
     let scale = |c: usize| shared.or_else(|| scale(c));
     let (bias_blocks, bias_rest) = p.bias.as_chunks::<4>();
+    // One scale that shifts right (the usual case): the blocks in one loop of the backend.
+    let blocks_at_once = one_right_shift(p.scales)
+        .filter(|_| blocked_loop_takes(p.weights, p.output_min, p.output_max));
     for (row, out_row) in rows(input, p.accum_depth, output, p.output_depth) {
         let (xs, _) = row.as_chunks::<4>();
         let (out_blocks, out_rest) = out_row.as_chunks_mut::<4>();
         let mut c = 0usize;
-        for ((o, ws), bias) in out_blocks
+        if let Some(scale) = blocks_at_once {
+            fc_blocks_i8(
+                block_weights,
+                groups,
+                bias_blocks,
+                xs,
+                out_blocks,
+                scale,
+                offset,
+                min,
+                max,
+            );
+            c = out_blocks.len().wrapping_mul(4);
+        }
+        let blocks_left = if PER_TENSOR || blocks_at_once.is_some() {
+            &mut [][..]
+        } else {
+            out_blocks
+        };
+        for ((o, ws), bias) in blocks_left
             .iter_mut()
             .zip(chunks(block_weights, groups))
             .zip(bias_blocks)
@@ -345,17 +397,23 @@ mod tests {
             state
         };
         for accum_depth in [4usize, 8, 12, 40, 64] {
-            for output_depth in [1usize, 2, 3, 4, 5, 8, 11] {
+            for output_depth in [1usize, 2, 3, 4, 5, 8, 11, 1, 4, 8, 12] {
                 let weights: std::vec::Vec<i8> = (0..accum_depth * output_depth)
                     .map(|_| next() as i8)
                     .collect();
                 let bias: std::vec::Vec<i32> =
                     (0..output_depth).map(|_| next() as i32 >> 12).collect();
-                let multipliers: std::vec::Vec<i32> = (0..output_depth)
+                let mut multipliers: std::vec::Vec<i32> = (0..output_depth)
                     .map(|_| (1 << 30) + (next() >> 2) as i32)
                     .collect();
-                let shifts: std::vec::Vec<i8> =
+                let mut shifts: std::vec::Vec<i8> =
                     (0..output_depth).map(|_| -((next() % 14) as i8)).collect();
+                let per_tensor = next() % 2 == 0;
+                if per_tensor {
+                    // One scale for all, as the reference takes it (slices of length 1).
+                    multipliers.truncate(1);
+                    shifts.truncate(1);
+                }
                 let input: std::vec::Vec<i8> = (0..2 * accum_depth).map(|_| next() as i8).collect();
                 let p = FullyConnectedI8 {
                     weights: &weights,
@@ -372,7 +430,7 @@ mod tests {
                 };
                 let mut want = std::vec![0i8; 2 * output_depth];
                 fully_connected_i8(&p, &input, &mut want);
-                let scales: std::vec::Vec<[i32; 2]> = (0..output_depth)
+                let scales: std::vec::Vec<[i32; 2]> = (0..multipliers.len())
                     .map(|c| [multipliers[c], -i32::from(shifts[c])])
                     .collect();
                 let blocked = FullyConnectedI8Blocked {
@@ -387,7 +445,18 @@ mod tests {
                 };
                 let mut got = std::vec![0i8; 2 * output_depth];
                 fully_connected_i8_blocked(&blocked, &input, &mut got);
-                assert_eq!(got, want, "{accum_depth} x {output_depth}");
+                assert_eq!(got, want, "{accum_depth} x {output_depth}, {per_tensor}");
+                // The per-tensor variant on the scales it takes; it writes nothing otherwise.
+                let mut got = std::vec![0i8; 2 * output_depth];
+                fully_connected_i8_per_tensor(&blocked, &input, &mut got);
+                if scales.len() == 1 && shifts[0] < 0 {
+                    assert_eq!(
+                        got, want,
+                        "per-tensor variant: {accum_depth} x {output_depth}"
+                    );
+                } else {
+                    assert!(got.iter().all(|&v| v == 0));
+                }
             }
         }
     }

@@ -77,9 +77,15 @@ pub use pool::*;
 pub use requantize::Requantize;
 pub use shape::*;
 
-pub use conv::{conv2d_f32, conv2d_i8, conv2d_i8_blocked};
+pub use conv::{
+    conv2d_f32, conv2d_i8, conv2d_i8_blocked, conv2d_i8_pointwise, conv2d_i8_staged,
+    conv2d_i8_windowed,
+};
 pub use depthwise::{depthwise_conv2d_f32, depthwise_conv2d_i8};
-pub use fully_connected::{fully_connected_f32, fully_connected_i8, fully_connected_i8_blocked};
+pub use fully_connected::{
+    fully_connected_f32, fully_connected_i8, fully_connected_i8_blocked,
+    fully_connected_i8_per_tensor,
+};
 pub use softmax::{softmax_f32, softmax_i8};
 
 /// The shape arithmetic of a 2-D convolution or depthwise convolution (NHWC tensors).
@@ -179,8 +185,8 @@ pub struct Conv2dI8<'a> {
 }
 
 /// FULLY_CONNECTED with int8 input, weights and output, four output channels at a time
-/// ([`fully_connected_i8_blocked`]): the compiler's choice for int8 when `accum_depth` is a
-/// multiple of 4.
+/// ([`fully_connected_i8_blocked`], or [`fully_connected_i8_per_tensor`] for one scale that
+/// shifts right): the compiler's choice for int8 when `accum_depth` is a multiple of 4.
 ///
 /// One output channel sums `accum_depth` values, in `G = accum_depth / 4` groups of four.
 #[derive(Clone, Copy, Debug)]
@@ -208,7 +214,9 @@ pub struct FullyConnectedI8Blocked<'a> {
 }
 
 /// CONV_2D with int8 input, weights and output, as a register-blocked matrix product
-/// ([`conv2d_i8_blocked`]): the compiler's choice for every int8 CONV_2D.
+/// ([`conv2d_i8_blocked`] and its variants [`conv2d_i8_pointwise`], [`conv2d_i8_staged`] and
+/// [`conv2d_i8_windowed`], which the compiler picks per layer): the compiler's choice for every
+/// int8 CONV_2D.
 ///
 /// The reduction dimension of one output channel, `K = filter_height * filter_width *
 /// input_depth` values in `[filter_height][filter_width][input_depth]` order, goes in groups

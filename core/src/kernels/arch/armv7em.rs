@@ -168,11 +168,21 @@ pub fn requantize2(
     dsp::requantize2(accs, multiplier, exponent, offset, min, max)
 }
 
-/// [`portable::conv_pairs_i8`](super::portable::conv_pairs_i8): on the target one `asm!` loop
-/// over the channel pairs ([`dsp::conv_pairs`]) when the clamp range is within int8 (so that
-/// `SSAT` then the bytewise `SSUB8`/`SEL` clamp equal TFLM's clamp); the portable loop of this
-/// backend's primitives otherwise.
+/// Whether the whole-loop primitives ([`conv_pairs_i8`], [`fc_blocks_i8`]) take these weights
+/// and this clamp range: the weights 4-byte aligned (`LDRD`; the compiler's weight statics are
+/// 16-byte aligned and every block keeps that alignment) and the clamp range within int8 (so
+/// that `SSAT` then the bytewise `SSUB8`/`SEL` clamp equal TFLM's clamp). The kernels check
+/// this once per call.
 #[inline(always)]
+pub fn blocked_loop_takes(weights: &[i8], min: i32, max: i32) -> bool {
+    (weights.as_ptr() as usize).is_multiple_of(4) && -128 <= min && max <= 127
+}
+
+/// [`portable::conv_pairs_i8`](super::portable::conv_pairs_i8) as one `asm!` loop over the
+/// channel pairs ([`dsp::conv_pairs`]), for parameters that [`blocked_loop_takes`] (others
+/// write nothing). Out of line: one copy serves every variant of the blocked convolution a
+/// firmware links, for a call per pixel pair.
+#[inline(never)]
 #[allow(clippy::too_many_arguments)]
 pub fn conv_pairs_i8(
     ws: &[[i8; 8]],
@@ -189,11 +199,8 @@ pub fn conv_pairs_i8(
         .min(records.len() / 2)
         .min(ws.len().checked_div(groups).unwrap_or(0))
         .min(out_b.as_deref().map_or(usize::MAX, |b| b.len() / 2));
-    let int8_range = -128 <= min && max <= 127;
-    if pairs == 0 || groups == 0 || columns.len() < groups || !int8_range {
-        super::portable::conv_pairs_i8(
-            ws, groups, records, columns, out_a, out_b, offset, min, max,
-        );
+    let takes = blocked_loop_takes(ws.as_flattened(), min, max);
+    if pairs == 0 || groups == 0 || columns.len() < groups || !takes {
         return;
     }
     let replicate = |v: i32| u32::from_ne_bytes([v as u8; 4]);
@@ -206,6 +213,53 @@ pub fn conv_pairs_i8(
         out_a,
         out_b,
         [offset as u32, replicate(min), replicate(max)],
+    );
+}
+
+/// [`portable::fc_blocks_i8`](super::portable::fc_blocks_i8) as one `asm!` loop over the
+/// blocks ([`dsp::fc_blocks`]), for parameters that [`blocked_loop_takes`] (others write
+/// nothing).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub fn fc_blocks_i8(
+    ws: &[[i8; 16]],
+    groups: usize,
+    bias: &[[i32; 4]],
+    xs: &[[i8; 4]],
+    out: &mut [[i8; 4]],
+    [multiplier, exponent]: [i32; 2],
+    offset: i32,
+    min: i32,
+    max: i32,
+) {
+    let blocks = out
+        .len()
+        .min(bias.len())
+        .min(ws.len().checked_div(groups).unwrap_or(0));
+    let takes = blocked_loop_takes(ws.as_flattened(), min, max);
+    if blocks == 0 || xs.len() < groups || !takes {
+        return;
+    }
+    let replicate = |v: i32| u32::from_ne_bytes([v as u8; 4]);
+    // The nudge `2^30 + 2^(30+e)` of `ScaleDown` as its two words, from `2^(e-1)`.
+    let shift = (exponent as u32).wrapping_sub(1) & 31;
+    let power = 1u32 << shift;
+    dsp::fc_blocks(
+        ws,
+        groups,
+        bias,
+        xs,
+        blocks,
+        out,
+        [
+            multiplier as u32,
+            (1 << 30) | power << 31,
+            power >> 1,
+            shift,
+            offset as u32,
+            replicate(min),
+            replicate(max),
+        ],
     );
 }
 
@@ -242,12 +296,21 @@ mod insn {
     use core::arch::asm;
 
     /// One group of the 2x2 block (`mac2x2_blocks`, `conv_pairs`): two weight words split by
-    /// `SXTB16` into even and odd lanes, four input words, eight `SMLAD`s.
+    /// `SXTB16` into even and odd lanes, four input words, eight `SMLAD`s. The weight words
+    /// come by two `LDR`s, or (`aligned`: the weights 4-byte aligned) one `LDRD`.
     macro_rules! mac2x2_group {
         () => {
             concat!(
                 "ldr {w0}, [{pw}], #4\n",
                 "ldr {w1}, [{pw}], #4\n",
+                mac2x2_group!(products)
+            )
+        };
+        (aligned) => {
+            concat!("ldrd {w0}, {w1}, [{pw}], #8\n", mac2x2_group!(products))
+        };
+        (products) => {
+            concat!(
                 "sxtb16 {e0}, {w0}\n",
                 "sxtb16 {w0}, {w0}, ror #8\n",
                 "sxtb16 {e1}, {w1}\n",
@@ -663,7 +726,7 @@ mod insn {
         ];
         // SAFETY: the caller checked that `pairs >= 1` channel pairs fit every slice: the loop
         // reads `8 * groups` weight bytes per pair through `pw` (`pairs * groups` of `ws`'s
-        // 8-byte elements), `16 * groups` column bytes per pair from `columns` (its first
+        // 8-byte elements, 4-byte aligned as `LDRD` needs), `16 * groups` column bytes per pair from `columns` (its first
         // `groups` elements), 24 record bytes per pair (`2 * pairs` records, 4-byte aligned as
         // `LDRD` needs: `[i32; 3]` is), and writes 2 bytes per pair to each output (`2 * pairs`
         // bytes of `out_a` and of `out_b`, or of `out_a` twice without a pixel B); it reads and
@@ -686,9 +749,9 @@ mod insn {
                 "bcs 4f",
                 "subs {n}, {n}, #1",
                 "3:",
-                mac2x2_group!(),
+                mac2x2_group!(aligned),
                 "4:",
-                mac2x2_group!(),
+                mac2x2_group!(aligned),
                 "subs {n}, {n}, #1",
                 "bpl 3b",
                 "ldr {x}, [sp], #8",
@@ -769,6 +832,173 @@ mod insn {
                 w1 = out(reg) _,
                 e0 = out(reg) _,
                 e1 = out(reg) _,
+            );
+        }
+    }
+
+    /// One group of [`fc_blocks`]: the row's word split by `SXTB16` into even and odd lanes,
+    /// the four channels' weight words by two `LDRD`s, each split likewise into two `SMLAD`s
+    /// (`{x}` is the scratch register: the state pointer is on the stack during the loop).
+    macro_rules! fc_group {
+        () => {
+            concat!(
+                "ldr {xo}, [{px}], #4\n",
+                "sxtb16 {xe}, {xo}\n",
+                "sxtb16 {xo}, {xo}, ror #8\n",
+                "ldrd {w0}, {w1}, [{pw}], #8\n",
+                "sxtb16 {x}, {w0}\n",
+                "smlad {a0}, {xe}, {x}, {a0}\n",
+                "sxtb16 {w0}, {w0}, ror #8\n",
+                "smlad {a0}, {xo}, {w0}, {a0}\n",
+                "sxtb16 {x}, {w1}\n",
+                "smlad {a1}, {xe}, {x}, {a1}\n",
+                "sxtb16 {w1}, {w1}, ror #8\n",
+                "smlad {a1}, {xo}, {w1}, {a1}\n",
+                "ldrd {w0}, {w1}, [{pw}], #8\n",
+                "sxtb16 {x}, {w0}\n",
+                "smlad {a2}, {xe}, {x}, {a2}\n",
+                "sxtb16 {w0}, {w0}, ror #8\n",
+                "smlad {a2}, {xo}, {w0}, {a2}\n",
+                "sxtb16 {x}, {w1}\n",
+                "smlad {a3}, {xe}, {x}, {a3}\n",
+                "sxtb16 {w1}, {w1}, ror #8\n",
+                "smlad {a3}, {xo}, {w1}, {a3}\n",
+            )
+        };
+    }
+
+    /// One output of [`fc_blocks`]'s epilogue: `ScaleDown` as the sign-chosen nudge
+    /// (`{w1}`, `{xe}`: its low and high words), one `SMLAL` by the multiplier `{w0}` and the
+    /// shift by `{xo}`.
+    macro_rules! fc_scale {
+        ($a:literal) => {
+            concat!(
+                "asr {n}, {",
+                $a,
+                "}, #31\n",
+                "adds {px}, {w1}, {n}, lsl #31\n",
+                "adc {n}, {xe}, {n}\n",
+                "smlal {px}, {n}, {",
+                $a,
+                "}, {w0}\n",
+                "asr {",
+                $a,
+                "}, {n}, {xo}\n",
+            )
+        };
+    }
+
+    /// [`fc_blocks_i8`](super::fc_blocks_i8)'s loop over `blocks` blocks of four channels (the
+    /// caller checked that every slice holds them, that `ws` is 4-byte aligned and the clamp
+    /// range within int8; `params` are the multiplier, the nudge's low and high words, the
+    /// shift `e - 1`, the output offset and the clamp bounds replicated in four bytes). Per
+    /// block: the four biases (two `LDRD`s), the MAC loop of [`fc_group`] (two groups per
+    /// iteration), per output the sign-chosen nudge, `SMLAL` and the shift, then the offset,
+    /// `SSAT` to int8, the four bytes packed by `BFI`, clamped bytewise by `SSUB8`/`SEL` and
+    /// stored as one word. The loop state that does not fit in registers lives in a block on
+    /// this function's stack.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    pub fn fc_blocks(
+        ws: &[[i8; 16]],
+        groups: usize,
+        bias: &[[i32; 4]],
+        xs: &[[i8; 4]],
+        blocks: usize,
+        out: &mut [[i8; 4]],
+        params: [u32; 7],
+    ) {
+        let [multiplier, nudge_lo, nudge_hi, shift, offset, min4, max4] = params;
+        // 0: row, 4: groups, 8: biases, 12: output, 16: blocks left, 20: multiplier, 24: nudge
+        // low word, 28: nudge high word, 32: shift, 36: offset, 40: min4, 44: max4, 48: weights
+        // (saved across the epilogue).
+        let mut state: [u32; 13] = [
+            xs.as_ptr() as u32,
+            groups as u32,
+            bias.as_ptr() as u32,
+            out.as_mut_ptr() as u32,
+            blocks as u32,
+            multiplier,
+            nudge_lo,
+            nudge_hi,
+            shift,
+            offset,
+            min4,
+            max4,
+            0,
+        ];
+        // SAFETY: the caller checked that `blocks >= 1` blocks of `groups >= 1` groups fit
+        // every slice: the loop reads `16 * groups` weight bytes per block through `pw`
+        // (`blocks * groups` of `ws`'s 16-byte elements, 4-byte aligned as `LDRD` needs), `4 *
+        // groups` row bytes per block from `xs` (its first `groups` elements), 16 bias bytes
+        // per block (`blocks` elements of `bias`, 4-byte aligned: `[i32; 4]` is) and writes 4
+        // bytes per block (`blocks` elements of `out`); it reads and writes `state`, a 4-byte
+        // aligned local; it pushes one 8-byte slot on the stack and pops it. `LDR`/`STR` need
+        // no alignment on Cortex-M4. Flags are changed (not declared preserved).
+        unsafe {
+            asm!(
+                "2:",
+                "ldr {n}, [{x}, #8]",
+                "ldrd {a0}, {a1}, [{n}], #8",
+                "ldrd {a2}, {a3}, [{n}], #8",
+                "str {n}, [{x}, #8]",
+                "ldrd {px}, {n}, [{x}, #0]",
+                "str {x}, [sp, #-8]!",
+                // The MAC loop: two groups per iteration, an odd count entering at the second.
+                "lsrs {n}, {n}, #1",
+                "bcs 4f",
+                "subs {n}, {n}, #1",
+                "3:",
+                fc_group!(),
+                "4:",
+                fc_group!(),
+                "subs {n}, {n}, #1",
+                "bpl 3b",
+                "ldr {x}, [sp], #8",
+                "str {pw}, [{x}, #48]",
+                "ldrd {w0}, {w1}, [{x}, #20]",
+                "ldrd {xe}, {xo}, [{x}, #28]",
+                fc_scale!("a0"),
+                fc_scale!("a1"),
+                fc_scale!("a2"),
+                fc_scale!("a3"),
+                "ldr {n}, [{x}, #36]",
+                "add {a0}, {a0}, {n}",
+                "add {a1}, {a1}, {n}",
+                "add {a2}, {a2}, {n}",
+                "add {a3}, {a3}, {n}",
+                "ssat {a0}, #8, {a0}",
+                "ssat {a1}, #8, {a1}",
+                "ssat {a2}, #8, {a2}",
+                "ssat {a3}, #8, {a3}",
+                "bfi {a0}, {a1}, #8, #8",
+                "bfi {a0}, {a2}, #16, #8",
+                "bfi {a0}, {a3}, #24, #8",
+                "ldrd {w0}, {w1}, [{x}, #40]",
+                "ssub8 {n}, {a0}, {w0}",
+                "sel {a0}, {a0}, {w0}",
+                "ssub8 {n}, {w1}, {a0}",
+                "sel {a0}, {a0}, {w1}",
+                "ldr {n}, [{x}, #12]",
+                "str {a0}, [{n}], #4",
+                "str {n}, [{x}, #12]",
+                "ldr {pw}, [{x}, #48]",
+                "ldr {n}, [{x}, #16]",
+                "subs {n}, {n}, #1",
+                "str {n}, [{x}, #16]",
+                "bne 2b",
+                x = inout(reg) state.as_mut_ptr() => _,
+                pw = inout(reg) ws.as_ptr() => _,
+                px = out(reg) _,
+                n = out(reg) _,
+                a0 = out(reg) _,
+                a1 = out(reg) _,
+                a2 = out(reg) _,
+                a3 = out(reg) _,
+                xe = out(reg) _,
+                xo = out(reg) _,
+                w0 = out(reg) _,
+                w1 = out(reg) _,
             );
         }
     }
@@ -987,6 +1217,32 @@ mod emulated {
                 b[2 * j] = b0 as i8;
                 b[2 * j + 1] = b1 as i8;
             }
+        }
+    }
+
+    /// The `asm!` loop: the portable composition of this backend's primitives (the lanes and
+    /// the arithmetic are those of `mac4x1_blocks` and `requantize2`), from the parameters in
+    /// the form the loop takes them.
+    pub fn fc_blocks(
+        ws: &[[i8; 16]],
+        groups: usize,
+        bias: &[[i32; 4]],
+        xs: &[[i8; 4]],
+        blocks: usize,
+        out: &mut [[i8; 4]],
+        params: [u32; 7],
+    ) {
+        let [multiplier, nudge_lo, nudge_hi, shift, offset, min4, max4] = params;
+        assert_eq!(
+            (nudge_lo, nudge_hi),
+            ((1u32 << 30) | (1u32 << shift) << 31, (1u32 << shift) >> 1)
+        );
+        let (min, max) = (i32::from(min4 as u8 as i8), i32::from(max4 as u8 as i8));
+        for j in 0..blocks {
+            let acc = mac4x1_blocks(bias[j], &ws[j * groups..][..groups], &xs[..groups]);
+            let rq = |a| requantize2(a, multiplier as i32, shift + 1, offset as i32, min, max);
+            let ([r0, r1], [r2, r3]) = (rq([acc[0], acc[1]]), rq([acc[2], acc[3]]));
+            out[j] = [r0 as i8, r1 as i8, r2 as i8, r3 as i8];
         }
     }
 
@@ -1553,6 +1809,44 @@ mod tests {
                         mac4x1_i8(acc4, &ws, &xs),
                         portable::mac4x1_i8(acc4, &ws, &xs)
                     );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn fc_blocks_match_portable() {
+        let mut bytes = Bytes::new(0x510e_527f_ade6_82d1);
+        for (groups, blocks) in [(1, 1), (2, 3), (5, 2), (8, 4)] {
+            let ws: std::vec::Vec<[i8; 16]> = (0..groups * blocks)
+                .map(|_| bytes.vec(16, false).try_into().unwrap())
+                .collect();
+            let xs: std::vec::Vec<[i8; 4]> = (0..groups)
+                .map(|_| bytes.vec(4, true).try_into().unwrap())
+                .collect();
+            let bias: std::vec::Vec<[i32; 4]> = (0..blocks)
+                .map(|_| [0; 4].map(|_: i32| bytes.next() as i32 >> 12))
+                .collect();
+            let m = (1 << 30) | (bytes.next() as u32 >> 2) as i32;
+            // The loop's path (`LDRD` of the weights) needs them 4-byte aligned.
+            assert!((ws.as_ptr() as usize).is_multiple_of(4));
+            for e in [1, 2, 7, 31] {
+                for (offset, min, max) in [(5, -128, 127), (-3, -3, 127), (0, -128, 100)] {
+                    let mut got = std::vec![[0i8; 4]; blocks];
+                    let mut want = got.clone();
+                    fc_blocks_i8(&ws, groups, &bias, &xs, &mut got, [m, e], offset, min, max);
+                    portable::fc_blocks_i8(
+                        &ws,
+                        groups,
+                        &bias,
+                        &xs,
+                        &mut want,
+                        [m, e],
+                        offset,
+                        min,
+                        max,
+                    );
+                    assert_eq!(got, want, "{groups} x {blocks}, e {e}");
                 }
             }
         }

@@ -29,11 +29,16 @@
 //!   by two pixels (or one channel by two) per pass;
 //! - `mac4x1_i8(acc, ws, xs)`: FULLY_CONNECTED four output channels of one input row per
 //!   pass, the weights of the four interleaved group by group;
+//! - `fc_blocks_i8(..)`: every four-channel block of one input row with one scale for all
+//!   channels, MAC loop, requantization and stores together (the blocked FULLY_CONNECTED's
+//!   loop);
 //! - `mac_high(addend, x, m)`: the high word of a 64-bit multiply-accumulate (requantization);
 //! - `requantize2(accs, m, e, offset, min, max)`: two outputs of one channel requantized,
 //!   offset and clamped (the blocked convolution's epilogue);
 //! - `conv_pairs_i8(..)`: every channel pair of one pixel pair, MAC loop, requantization and
 //!   stores together (the blocked convolution's inner loop);
+//! - `blocked_loop_takes(weights, min, max)`: whether the two whole-loop primitives above take
+//!   these weights and clamp range (checked once per call by the kernels);
 //! - `widen_rows_i8(src, stride, words, rows, dst, lane)`: im2col of a window inside the
 //!   image, row by row (the blocked convolution's gather).
 //!
@@ -53,8 +58,8 @@ use armv7em as backend;
 use portable as backend;
 
 pub(super) use backend::{
-    conv_pairs_i8, dot_i8, dot2_i8, mac_high, mac1x2_i8, mac2x2_i8, mac4_broadcast_i8, mac4_i8,
-    mac4x1_i8, requantize2, widen_rows_i8, widen4_i8,
+    blocked_loop_takes, conv_pairs_i8, dot_i8, dot2_i8, fc_blocks_i8, mac_high, mac1x2_i8,
+    mac2x2_i8, mac4_broadcast_i8, mac4_i8, mac4x1_i8, requantize2, widen_rows_i8, widen4_i8,
 };
 
 // DEPTHWISE_CONV_2D 3x3, depth multiplier 1:

@@ -150,6 +150,44 @@ pub fn requantize2(
     accs.map(|acc| scale.apply(acc).wrapping_add(offset).max(min).min(max))
 }
 
+/// Whether [`conv_pairs_i8`] and [`fc_blocks_i8`] take these parameters: always (other backends'
+/// whole-loop primitives may need aligned weights or an int8 clamp range).
+#[inline(always)]
+pub fn blocked_loop_takes(_weights: &[i8], _min: i32, _max: i32) -> bool {
+    true
+}
+
+/// The whole four-channel blocks of one input row of the blocked FULLY_CONNECTED kernel with
+/// one scale for every channel: for block `j`, [`mac4x1_i8`] of `ws[j * groups..][..groups]`
+/// over `xs[..groups]` from the biases `bias[j]`, each channel requantized by [`requantize2`]'s
+/// arithmetic (`multiplier`, `exponent` in `1..=31`), offset and clamped, stored as `out[j]`. As
+/// many blocks as all the slices hold.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub fn fc_blocks_i8(
+    ws: &[[i8; 16]],
+    groups: usize,
+    bias: &[[i32; 4]],
+    xs: &[[i8; 4]],
+    out: &mut [[i8; 4]],
+    [multiplier, exponent]: [i32; 2],
+    offset: i32,
+    min: i32,
+    max: i32,
+) {
+    let Some(xs) = xs.get(..groups) else {
+        return;
+    };
+    let e = exponent as u32;
+    let blocks = super::super::slices::chunks(ws, groups);
+    for ((o, w), &b) in out.iter_mut().zip(blocks).zip(bias) {
+        let [a0, a1, a2, a3] = mac4x1_i8(b, w, xs);
+        let [r0, r1] = requantize2([a0, a1], multiplier, e, offset, min, max);
+        let [r2, r3] = requantize2([a2, a3], multiplier, e, offset, min, max);
+        *o = [r0 as i8, r1 as i8, r2 as i8, r3 as i8];
+    }
+}
+
 /// The channel pairs of one pixel pair of the blocked CONV_2D kernel, whole: for pair `j`, the
 /// 2x2 block [`mac2x2_i8`] of weights `ws[j * groups..][..groups]` over `columns` from the
 /// biases of `records[2j]` and `records[2j + 1]` (`[bias, multiplier, exponent]`, exponents

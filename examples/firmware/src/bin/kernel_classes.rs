@@ -14,6 +14,9 @@
 //!    and the per-pixel and per-channel-pair work around the MAC loop);
 //! 7. ADD, 16x16x32 elements, different input scales (ResNet-8 residual).
 //!
+//! Each region calls the entry point the compiler picks for that layer (`conv2d_i8_pointwise`,
+//! `conv2d_i8_windowed`, `fully_connected_i8_per_tensor`, ...).
+//!
 //! Then, unmeasured, the blocked FULLY_CONNECTED with an odd number of groups (which no
 //! benchmark model has) against the general kernel: the firmware exits 1 if they differ.
 
@@ -78,13 +81,18 @@ const fn geometry(input: [usize; 3], output: [usize; 3], filter: usize) -> Conv2
     }
 }
 
-static POINTWISE_WEIGHTS: [i8; 32 * 32] = bytes(1);
-static CONV3_WEIGHTS: [i8; 16 * 144] = bytes(2);
+/// 4-byte aligned, like the compiler's weight statics (the Cortex-M4 loops load their weights
+/// with `LDRD`, and write nothing for unaligned ones).
+#[repr(C, align(4))]
+struct Aligned<T>(T);
+
+static POINTWISE_WEIGHTS: Aligned<[i8; 32 * 32]> = Aligned(bytes(1));
+static CONV3_WEIGHTS: Aligned<[i8; 16 * 144]> = Aligned(bytes(2));
 static DEPTHWISE_WEIGHTS: [i8; 9 * 64] = bytes(3);
 static DEPTHWISE_BIAS: [i32; 64] = [100; 64];
 static DEPTHWISE_MULTIPLIERS: [i32; 64] = [1_500_000_000; 64];
 static DEPTHWISE_SHIFTS: [i8; 64] = [-7; 64];
-static FC_WEIGHTS: [i8; 640 * 128] = bytes(4);
+static FC_WEIGHTS: Aligned<[i8; 640 * 128]> = Aligned(bytes(4));
 static RECORDS_32: [[i32; 3]; 32] = records(5);
 static RECORDS_16: [[i32; 3]; 16] = records(6);
 static FC_BIAS: [i32; 128] = [-300; 128];
@@ -108,7 +116,7 @@ fn region(f: impl FnOnce()) {
 fn pointwise(depth: usize, output: &mut [i8], scratch: &mut [i32]) {
     let p = Conv2dI8Blocked {
         geometry: geometry([24, 24, depth], [24, 24, 32], 1),
-        weights: POINTWISE_WEIGHTS.get(..32 * depth).unwrap_or(&[]),
+        weights: POINTWISE_WEIGHTS.0.get(..32 * depth).unwrap_or(&[]),
         channels: &RECORDS_32,
         input_zero_point: -3,
         output_offset: 5,
@@ -116,7 +124,7 @@ fn pointwise(depth: usize, output: &mut [i8], scratch: &mut [i32]) {
         output_max: 127,
     };
     let input = INPUT.get(..24 * 24 * depth).unwrap_or(&[]);
-    region(|| conv2d_i8_blocked(black_box(&p), black_box(input), output, scratch));
+    region(|| conv2d_i8_pointwise(black_box(&p), black_box(input), output, scratch));
 }
 
 #[cortex_m_rt::entry]
@@ -134,7 +142,7 @@ fn main() -> ! {
 
     let conv3 = Conv2dI8Blocked {
         geometry: geometry([16, 16, 16], [16, 16, 16], 3),
-        weights: &CONV3_WEIGHTS,
+        weights: &CONV3_WEIGHTS.0,
         channels: &RECORDS_16,
         input_zero_point: -3,
         output_offset: 5,
@@ -142,7 +150,7 @@ fn main() -> ! {
         output_max: 127,
     };
     region(|| {
-        conv2d_i8_blocked(
+        conv2d_i8_windowed(
             black_box(&conv3),
             black_box(&INPUT[..16 * 16 * 16]),
             &mut *output,
@@ -167,7 +175,7 @@ fn main() -> ! {
     region(|| depthwise_conv2d_i8(black_box(&depthwise), black_box(&INPUT[..]), &mut *output));
 
     let fc = FullyConnectedI8Blocked {
-        weights: &FC_WEIGHTS,
+        weights: &FC_WEIGHTS.0,
         bias: &FC_BIAS,
         scales: &[[1_500_000_000, 9]],
         accum_depth: 640,
@@ -177,7 +185,7 @@ fn main() -> ! {
         output_max: 127,
     };
     region(|| {
-        fully_connected_i8_blocked(
+        fully_connected_i8_per_tensor(
             black_box(&fc),
             black_box(&INPUT[..640]),
             output.get_mut(..128).unwrap_or(&mut []),
@@ -232,14 +240,14 @@ fn main() -> ! {
         output_max: 127,
     };
     // The same weights in the blocked order: per block of four channels, group by group.
-    let mut blocked_weights = [0i8; 12 * 8];
+    let mut blocked_weights = Aligned([0i8; 12 * 8]);
     let mut at = 0;
     for block in 0..2 {
         for group in 0..3 {
             for c in 4 * block..4 * block + 4 {
                 for j in 0..4 {
                     if let (Some(d), Some(&w)) = (
-                        blocked_weights.get_mut(at),
+                        blocked_weights.0.get_mut(at),
                         SMALL_FC_WEIGHTS.get(c * 12 + 4 * group + j),
                     ) {
                         *d = w;
@@ -250,7 +258,7 @@ fn main() -> ! {
         }
     }
     let blocked = FullyConnectedI8Blocked {
-        weights: &blocked_weights,
+        weights: &blocked_weights.0,
         bias: &SMALL_FC_BIAS,
         scales: &[[1_300_000_000, 6]],
         accum_depth: 12,
@@ -259,14 +267,15 @@ fn main() -> ! {
         output_min: -128,
         output_max: 127,
     };
-    let (mut want, mut got) = ([0i8; 8], [0i8; 8]);
+    let (mut want, mut got, mut got_per_tensor) = ([0i8; 8], [0i8; 8], [0i8; 8]);
     let x = INPUT.get(..12).unwrap_or(&[]);
     fully_connected_i8(black_box(&general), black_box(x), &mut want);
     fully_connected_i8_blocked(black_box(&blocked), black_box(x), &mut got);
-    let same = want == got;
+    fully_connected_i8_per_tensor(black_box(&blocked), black_box(x), &mut got_per_tensor);
+    let same = want == got && want == got_per_tensor;
     Line::new()
         .str(if same {
-            "kernel_classes: blocked FULLY_CONNECTED matches the general kernel"
+            "kernel_classes: blocked FULLY_CONNECTED (both entries) matches the general kernel"
         } else {
             "kernel_classes: blocked FULLY_CONNECTED DIFFERS from the general kernel"
         })

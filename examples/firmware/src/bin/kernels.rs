@@ -132,34 +132,50 @@ fn main() -> ! {
         black_box(i8_in),
         black_box(&mut *i8_out),
     );
-    conv2d_i8_blocked(
-        black_box(&Conv2dI8Blocked {
-            geometry: GEOMETRY,
-            weights: &[1, 0, 0, 0],
-            channels: &[[0, 1 << 30, 1]],
-            input_zero_point: 0,
-            output_offset: 0,
-            output_min: -128,
-            output_max: 127,
-        }),
-        black_box(i8_in),
-        black_box(&mut *i8_out),
-        black_box(&mut scratch[..]),
-    );
-    fully_connected_i8_blocked(
-        black_box(&FullyConnectedI8Blocked {
-            weights: &[1, 0, 0, 0],
-            bias: &[0],
-            scales: &[[1 << 30, 1]],
-            accum_depth: 4,
-            output_depth: 1,
-            output_offset: 0,
-            output_min: -128,
-            output_max: 127,
-        }),
-        black_box(i8_in),
-        black_box(&mut *i8_out),
-    );
+    let blocked_conv = Conv2dI8Blocked {
+        geometry: GEOMETRY,
+        weights: &[1, 0, 0, 0],
+        channels: &[[0, 1 << 30, 1]],
+        input_zero_point: 0,
+        output_offset: 0,
+        output_min: -128,
+        output_max: 127,
+    };
+    // Each variant called directly (an array loop would leave the debug build's iterator
+    // checks behind, which are the harness's, not the kernels').
+    type Conv = fn(&Conv2dI8Blocked, &[i8], &mut [i8], &mut [i32]);
+    let mut conv = |kernel: Conv| {
+        kernel(
+            black_box(&blocked_conv),
+            black_box(i8_in),
+            black_box(&mut *i8_out),
+            black_box(&mut scratch[..]),
+        )
+    };
+    conv(black_box(conv2d_i8_blocked));
+    conv(black_box(conv2d_i8_pointwise));
+    conv(black_box(conv2d_i8_staged));
+    conv(black_box(conv2d_i8_windowed));
+    let blocked_fc = FullyConnectedI8Blocked {
+        weights: &[1, 0, 0, 0],
+        bias: &[0],
+        scales: &[[1 << 30, 1]],
+        accum_depth: 4,
+        output_depth: 1,
+        output_offset: 0,
+        output_min: -128,
+        output_max: 127,
+    };
+    type Fc = fn(&FullyConnectedI8Blocked, &[i8], &mut [i8]);
+    let mut fc = |kernel: Fc| {
+        kernel(
+            black_box(&blocked_fc),
+            black_box(i8_in),
+            black_box(&mut *i8_out),
+        )
+    };
+    fc(black_box(fully_connected_i8_blocked));
+    fc(black_box(fully_connected_i8_per_tensor));
     conv2d_f32(
         black_box(&Conv2dF32 {
             geometry: GEOMETRY,
