@@ -783,7 +783,8 @@ mod tests {
             })
         };
         buffers.iter().enumerate().all(|(i, a)| {
-            (a.size == 0 || p.offsets[i] % alignment == 0 && p.offsets[i] + a.size <= p.arena_bytes)
+            (a.size == 0
+                || p.offsets[i].is_multiple_of(alignment) && p.offsets[i] + a.size <= p.arena_bytes)
                 && buffers.iter().enumerate().skip(i + 1).all(|(j, b)| {
                     let (sa, sb) = (p.offsets[i], p.offsets[j]);
                     a.size == 0
