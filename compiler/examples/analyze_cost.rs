@@ -49,7 +49,8 @@ fn main() {
         };
         let access: Vec<plan::Access> = steps.iter().map(ops::Step::access).collect();
         let scratch: Vec<usize> = steps.iter().map(ops::Step::scratch_bytes).collect();
-        let (memory, planned) = timed(|| plan::plan(&graph, &access, &scratch));
+        let overlaps: Vec<Option<plan::Overlap>> = steps.iter().map(ops::Step::overlap).collect();
+        let (memory, planned) = timed(|| plan::plan(&graph, &access, &scratch, &overlaps));
         let (program, lowered) = timed(|| ops::lower(&graph, &steps, &memory));
         let program = match program {
             Ok(program) => program,

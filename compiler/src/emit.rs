@@ -96,7 +96,7 @@ pub fn emit(compiled: &Compiled, target: &Target) -> Result<TokenStream, Error> 
             method,
             bind,
             args,
-        } = operand_set(call, &label, &module)?;
+        } = operand_set(call, &label, &module, &params)?;
         layers.push(quote! {
             #doc
             #params_item
@@ -104,10 +104,10 @@ pub fn emit(compiled: &Compiled, target: &Target) -> Result<TokenStream, Error> 
         });
         let function = format_ident!(
             "{}",
-            if call.in_place {
-                call.kernel.in_place.unwrap_or(call.kernel.function)
-            } else {
-                call.kernel.function
+            match (call.in_place, call.overlap, call.kernel.shared) {
+                (true, _, _) => call.kernel.in_place.unwrap_or(call.kernel.function),
+                (false, Some(_), Some(shared)) => shared.function,
+                _ => call.kernel.function,
             }
         );
         // A block per layer: sibling scopes, not one nested `let` scope per layer (10k nested
@@ -236,7 +236,12 @@ struct OperandSet {
     args: Vec<TokenStream>,
 }
 
-fn operand_set(call: &KernelCall, label: &str, module: &Ident) -> Result<OperandSet, Error> {
+fn operand_set(
+    call: &KernelCall,
+    label: &str,
+    module: &Ident,
+    params: &Ident,
+) -> Result<OperandSet, Error> {
     // Operand sets are items of the hidden module, beside its `ARENA_BYTES`.
     let arena = quote!(ARENA_BYTES);
     let write = span(call.write);
@@ -285,6 +290,27 @@ fn operand_set(call: &KernelCall, label: &str, module: &Ident) -> Result<Operand
         };
         let (a, s, t) = (v.element.tokens(), span(*v), scratch.element.tokens());
         let scratch_span = span(scratch);
+        if let (Some(overlap), Some(shared)) = (call.overlap, call.kernel.shared) {
+            // The output overlaps the input: one region for both, the plan proven against the
+            // kernel's own gap function for these parameters and this many images.
+            let gap = format_ident!("{}", shared.gap);
+            let images = number(overlap.images);
+            let mut args: Vec<TokenStream> = vec![quote!(__region), quote!(__places)];
+            args.push(quote!(__scratch));
+            return Ok(OperandSet {
+                ty: quote!(#private::Overlap1Scratch<{ #arena }, #a, #t>),
+                value: quote!(#private::Overlap1Scratch::new(
+                    #label,
+                    #s,
+                    #write,
+                    #scratch_span,
+                    ::embedml::kernels::#gap(&#params, #images),
+                )),
+                method: format_ident!("overlap1_scratch"),
+                bind: quote!((__region, __places, __scratch)),
+                args,
+            });
+        }
         let mut args: Vec<TokenStream> = call
             .reads
             .iter()

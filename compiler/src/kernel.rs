@@ -587,6 +587,20 @@ pub struct KernelInfo {
     pub write: Element,
     /// The element type of the scratch buffer it takes after its output, if it takes one.
     pub scratch: Option<Element>,
+    /// The form whose output may overlap its (one, int8) input, and its gap function: `(params,
+    /// data, [input start, input length, output start, output length], scratch)`, called when
+    /// the memory plan overlaps them with the input at least `gap(params, images)` values after
+    /// the output (a `const fn` beside the kernel, evaluated in the generated operand set).
+    pub shared: Option<SharedForm>,
+}
+
+/// A kernel's shared-slice form (see [`KernelInfo::shared`]).
+#[derive(Clone, Copy, Debug)]
+pub struct SharedForm {
+    /// The function in `embedml::kernels`.
+    pub function: &'static str,
+    /// The `const fn(&params, images) -> usize` in `embedml::kernels` that gives the gap.
+    pub gap: &'static str,
 }
 
 /// A kernel whose parameters are `P`.
@@ -599,7 +613,7 @@ pub struct Kernel<P> {
 
 /// Declares the kernels: one `const` each, named like the function, typed by its parameters.
 macro_rules! kernels {
-    ($( $name:ident ( $params:ident ; $($reads:tt)+ ) -> $write:ident $(, in_place $in_place:ident)? $(, scratch $scratch:ident)? ; )*) => {
+    ($( $name:ident ( $params:ident ; $($reads:tt)+ ) -> $write:ident $(, in_place $in_place:ident)? $(, scratch $scratch:ident)? $(, shared $shared:ident gap $gap:ident)? ; )*) => {
         $(
             #[doc = concat!("`embedml::kernels::", stringify!($name), "`.")]
             #[allow(non_upper_case_globals)]
@@ -611,6 +625,7 @@ macro_rules! kernels {
                     reads: kernels!(@reads $($reads)+),
                     write: Element::$write,
                     scratch: kernels!(@scratch $($scratch)?),
+                    shared: kernels!(@shared $($shared $gap)?),
                 },
                 _params: PhantomData,
             };
@@ -618,6 +633,10 @@ macro_rules! kernels {
 
         /// Every declared kernel.
         pub const ALL: &[&KernelInfo] = &[$( &$name.info ),*];
+    };
+    (@shared) => { None };
+    (@shared $shared:ident $gap:ident) => {
+        Some(SharedForm { function: stringify!($shared), gap: stringify!($gap) })
     };
     (@scratch) => { None };
     (@scratch $scratch:ident) => { Some(Element::$scratch) };
@@ -654,10 +673,14 @@ pub mod kernels {
         fully_connected_i8_per_tensor(FullyConnectedI8Blocked; I8) -> I8;
         fully_connected_f32(FullyConnectedF32; F32) -> F32;
         conv2d_i8(Conv2dI8; I8) -> I8;
-        conv2d_i8_blocked(Conv2dI8Blocked; I8) -> I8, scratch I32;
-        conv2d_i8_pointwise(Conv2dI8Blocked; I8) -> I8, scratch I32;
-        conv2d_i8_staged(Conv2dI8Blocked; I8) -> I8, scratch I32;
-        conv2d_i8_windowed(Conv2dI8Blocked; I8) -> I8, scratch I32;
+        conv2d_i8_blocked(Conv2dI8Blocked; I8) -> I8, scratch I32,
+            shared conv2d_i8_blocked_shared gap conv2d_i8_overlap_gap;
+        conv2d_i8_pointwise(Conv2dI8Blocked; I8) -> I8, scratch I32,
+            shared conv2d_i8_pointwise_shared gap conv2d_i8_overlap_gap;
+        conv2d_i8_staged(Conv2dI8Blocked; I8) -> I8, scratch I32,
+            shared conv2d_i8_staged_shared gap conv2d_i8_overlap_gap;
+        conv2d_i8_windowed(Conv2dI8Blocked; I8) -> I8, scratch I32,
+            shared conv2d_i8_windowed_shared gap conv2d_i8_overlap_gap;
         conv2d_f32(Conv2dF32; F32) -> F32;
         depthwise_conv2d_i8(DepthwiseConv2dI8; I8) -> I8;
         depthwise_conv2d_f32(DepthwiseConv2dF32; F32) -> F32;
@@ -751,6 +774,19 @@ pub fn interface_check() -> TokenStream {
                 let _: fn(&#params, &mut [#write], #(#in_place_reads),*) = ::embedml::kernels::#in_place;
             });
         }
+        if let Some(shared) = k.shared {
+            let (function, gap) = (format_ident!("{}", shared.function), format_ident!("{}", shared.gap));
+            check.extend(quote! {
+                let _: fn(&#params, &mut [#write], [usize; 4], #scratch) = ::embedml::kernels::#function;
+                // A `const fn` of the parameters and the image count.
+                const _: fn(&#params, usize) -> usize = {
+                    const fn gap(p: &#params, images: usize) -> usize {
+                        ::embedml::kernels::#gap(p, images)
+                    }
+                    gap
+                };
+            });
+        }
         check
     });
     let tables = kernels::TABLES.iter().map(|t| {
@@ -793,6 +829,11 @@ mod tests {
     fn kernel_names_are_unique() {
         let mut names: Vec<&str> = kernels::ALL.iter().map(|k| k.function).collect();
         names.extend(kernels::ALL.iter().filter_map(|k| k.in_place));
+        names.extend(
+            kernels::ALL
+                .iter()
+                .filter_map(|k| k.shared.map(|s| s.function)),
+        );
         let count = names.len();
         names.sort_unstable();
         names.dedup();

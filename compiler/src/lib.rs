@@ -52,8 +52,24 @@ pub fn analyze(bytes: &[u8]) -> Result<Compiled<'_>, Errors> {
     let steps = ops::check(&graph)?;
     let access: Vec<plan::Access> = steps.iter().map(ops::Step::access).collect();
     let scratch: Vec<usize> = steps.iter().map(ops::Step::scratch_bytes).collect();
-    let plan = plan::plan(&graph, &access, &scratch);
-    let program = ops::lower(&graph, &steps, &plan)?;
+    let mut overlaps: Vec<Option<plan::Overlap>> = steps.iter().map(ops::Step::overlap).collect();
+    let mut plan = plan::plan(&graph, &access, &scratch, &overlaps);
+    let mut program = ops::lower(&graph, &steps, &plan)?;
+    // An op whose lowering chose a kernel without a shared form (outside the blocked kernels'
+    // domain: a scale of 1 or more) cannot overlap: planned again without its overlap.
+    let unshared: Vec<usize> = program
+        .calls
+        .iter()
+        .filter(|call| plan.overlap[call.op_index].is_some() && call.overlap.is_none())
+        .map(|call| call.op_index)
+        .collect();
+    if !unshared.is_empty() {
+        for at in unshared {
+            overlaps[at] = None;
+        }
+        plan = plan::plan(&graph, &access, &scratch, &overlaps);
+        program = ops::lower(&graph, &steps, &plan)?;
+    }
     let compiled = Compiled {
         graph,
         steps,

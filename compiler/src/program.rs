@@ -73,6 +73,9 @@ pub struct KernelCall {
     pub in_place: bool,
     /// The kernel's scratch buffer (its last argument), if it takes one.
     pub scratch: Option<View>,
+    /// The output overlaps the (one arena) input as this says (the input begins at least `gap`
+    /// bytes after it): the call uses the kernel's shared form.
+    pub overlap: Option<crate::plan::Overlap>,
 }
 
 impl KernelCall {
@@ -93,6 +96,7 @@ impl KernelCall {
             write,
             in_place: false,
             scratch: None,
+            overlap: None,
         }
     }
 }
@@ -231,7 +235,14 @@ impl Program {
                 };
                 let (start, end) = fits(view).map_err(|e| fail(format!("input {i}: {e}")))?;
                 let empty = start == end || write.0 == write.1;
-                if !empty && start < write.1 && write.0 < end {
+                // A shared form's input may overlap the output from `gap` bytes after its start.
+                let ahead = call
+                    .overlap
+                    .is_some_and(|o| start >= write.0.saturating_add(o.gap as u128));
+                if call.overlap.is_some() && kernel.shared.is_none() {
+                    return Err(fail(format!("`{}` has no shared form", kernel.function)));
+                }
+                if !empty && !ahead && start < write.1 && write.0 < end {
                     return Err(fail(format!(
                         "its output (bytes {}..{}) overlaps input {i} (bytes {start}..{end})",
                         write.0, write.1

@@ -209,6 +209,76 @@ impl<const N: usize, A: Element, O: Element, S: Element> Op1Scratch<N, A, O, S> 
     }
 }
 
+/// Operands of a call whose output may overlap the one arena tensor it reads (a kernel's shared
+/// form, such as [`conv2d_i8_pointwise_shared`](crate::kernels::conv2d_i8_pointwise_shared)),
+/// with a scratch buffer: the kernel gets one slice spanning both and their places in it.
+pub struct Overlap1Scratch<const N: usize, T, S> {
+    /// The bytes spanning the input and the output.
+    region: Proven<T>,
+    /// `[input start, input length, output start, output length]` in `region`, in elements.
+    places: [usize; 4],
+    scratch: Proven<S>,
+}
+
+impl<const N: usize, T: Element, S: Element> Overlap1Scratch<N, T, S> {
+    /// Proves the three inside the arena, the scratch apart from both others, and the input and
+    /// output either apart or the input starting at least `gap` elements after the output (the
+    /// kernel's gap function for these parameters: it reads ahead of its writes by that much).
+    pub const fn new(
+        op: &str,
+        read: Span<T>,
+        write: Span<T>,
+        scratch: Span<S>,
+        gap: usize,
+    ) -> Self {
+        let (read, write) = (read.prove(op, N), write.prove(op, N));
+        let scratch = scratch
+            .prove(op, N)
+            .apart_from(op, write)
+            .apart_from(op, read);
+        let apart = read.offset == read.end
+            || write.offset == write.end
+            || read.end <= write.offset
+            || write.end <= read.offset;
+        let Some(gap_bytes) = gap.checked_mul(size_of::<T>()) else {
+            fail(op, "its overlap gap overflows (a bug in embedml)")
+        };
+        if !apart && read.offset < write.offset.saturating_add(gap_bytes) {
+            fail(
+                op,
+                "its output overlaps its input closer than the kernel reads ahead (the memory plan is unsound: a bug in embedml)",
+            )
+        }
+        let start = if read.offset < write.offset {
+            read.offset
+        } else {
+            write.offset
+        };
+        let end = if read.end > write.end {
+            read.end
+        } else {
+            write.end
+        };
+        let element = size_of::<T>();
+        let region = Proven {
+            offset: start,
+            len: (end - start) / element,
+            end,
+            _element: PhantomData,
+        };
+        Overlap1Scratch {
+            region,
+            places: [
+                (read.offset - start) / element,
+                read.len,
+                (write.offset - start) / element,
+                write.len,
+            ],
+            scratch,
+        }
+    }
+}
+
 /// Operands of a call that reads two tensors of the arena (they may be the same).
 pub struct Op2<const N: usize, A, B, O> {
     read1: Proven<A>,
@@ -352,6 +422,26 @@ impl<const N: usize> Arena<N> {
             (
                 slice(base, operands.read),
                 slice_mut(base, operands.write),
+                slice_mut(base, operands.scratch),
+            )
+        }
+    }
+
+    /// The region spanning the input and output of a call whose output may overlap its
+    /// input, their places in it, and its scratch buffer.
+    #[inline(always)]
+    pub fn overlap1_scratch<T: Element, S: Element>(
+        &mut self,
+        operands: &Overlap1Scratch<N, T, S>,
+    ) -> (&mut [T], [usize; 4], &mut [S]) {
+        let base = self.0.as_mut_ptr();
+        // SAFETY: `Overlap1Scratch::new` proved the region and the scratch inside this `N`-byte
+        // arena, aligned, and apart (the region is the union of two proven spans, aligned for
+        // `T` at the lower one's start); `&mut self` makes them the only views.
+        unsafe {
+            (
+                slice_mut(base, operands.region),
+                operands.places,
                 slice_mut(base, operands.scratch),
             )
         }

@@ -2,7 +2,7 @@
 
 use crate::error::Error;
 use crate::kernel::{self, Constant, kernels};
-use crate::plan::Access;
+use crate::plan::{Access, Overlap};
 use crate::program::{KernelCall, Operand};
 use crate::quant::{self, Activation};
 use crate::tflite::options_table;
@@ -98,6 +98,8 @@ pub struct Convolution {
     pub geometry: Geometry,
     /// Fused activation.
     pub activation: Activation,
+    /// Images in the batch.
+    pub batches: usize,
 }
 
 /// A checked CONV_2D.
@@ -177,6 +179,7 @@ fn check(cx: &Check, options: Options, depthwise: Option<usize>) -> Result<Convo
             padding: [pad_h, pad_w],
         },
         activation: options.activation,
+        batches,
     })
 }
 
@@ -266,6 +269,17 @@ impl Convolution {
         cx.call_with_scratch(blocked_variant(&params), params, &[self.input], self.output)
     }
 
+    /// The overlap the blocked kernels allow between this convolution's input and output, if
+    /// int8 and suited to them: the input at least [`overlap_gap`] bytes after the output.
+    fn blocked_overlap(&self) -> Option<Overlap> {
+        (self.precision == Precision::Int8 && self.blocks_well()).then(|| Overlap {
+            input: self.input,
+            output: self.output,
+            gap: overlap_gap(&self.geometry(), self.batches),
+            images: self.batches,
+        })
+    }
+
     /// `conv2d_i8_blocked`'s scratch bytes for this convolution if int8 and suited to it.
     fn blocked_scratch_bytes(&self) -> usize {
         match self.precision {
@@ -281,6 +295,39 @@ impl Convolution {
         let k = self.reduction();
         (k.div_ceil(4) * 4 - k) * 8 <= k
     }
+}
+
+/// How many bytes the input of the blocked convolution's shared forms must start after their
+/// output for `images` images: core's `conv2d_i8_overlap_gap`, which the generated operand set
+/// evaluates to prove the plan (so a difference between the two fails the model's build; the
+/// tests crate compares them). For each pixel pair, in image order, the pair's end in the
+/// output against the first input row a later pixel's window reads, or the next image.
+pub fn overlap_gap(g: &kernel::Conv2dGeometry, images: usize) -> usize {
+    let pixels = (g.output_height * g.output_width) as i128;
+    let image_len = (g.input_height * g.input_width * g.input_depth) as i128;
+    let out_image_len = pixels * g.output_depth as i128;
+    let row_len = (g.input_width * g.input_depth) as i128;
+    let mut gap = 0i128;
+    // Affine in the image's index: the first and the last image are the extremes.
+    let extremes = [0, images.saturating_sub(1)];
+    for image in extremes.into_iter().take(images.min(2)) {
+        let (input_at, output_at) = (image as i128 * image_len, image as i128 * out_image_len);
+        let mut pixel = 0i128;
+        while pixel < pixels {
+            let end = (pixel + 2).min(pixels);
+            let written = output_at + end * g.output_depth as i128;
+            let needed = if end < pixels {
+                let y = end / g.output_width as i128;
+                let first_row = (y * g.stride_height as i128 - g.padding_height as i128).max(0);
+                input_at + (first_row * row_len).min(image_len)
+            } else {
+                input_at + image_len
+            };
+            gap = gap.max(written - needed);
+            pixel = end;
+        }
+    }
+    usize::try_from(gap).unwrap_or(usize::MAX)
 }
 
 /// The blocked convolution's entry point for these parameters: the variant that links only
@@ -349,6 +396,10 @@ impl Operator for Conv2d {
 
     fn access(&self) -> Access {
         Access::Kernel { in_place: None }
+    }
+
+    fn overlap(&self) -> Option<Overlap> {
+        self.0.blocked_overlap()
     }
 
     fn scratch_bytes(&self) -> usize {
@@ -422,6 +473,14 @@ impl Operator for DepthwiseConv2d {
 
     fn access(&self) -> Access {
         Access::Kernel { in_place: None }
+    }
+
+    fn overlap(&self) -> Option<Overlap> {
+        if self.conv.geometry.input[2] == 1 {
+            self.conv.blocked_overlap()
+        } else {
+            None
+        }
     }
 
     fn scratch_bytes(&self) -> usize {

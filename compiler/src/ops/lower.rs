@@ -168,6 +168,10 @@ impl<'g, 'a> Lower<'g, 'a> {
                 len: bytes / element.size(),
                 element,
             });
+            // The plan overlapped the output with the input: the shared form, if it has one
+            // (if not, `analyze` plans again without this overlap).
+            let overlap = self.plan.overlap.get(self.op.index).copied().flatten();
+            call.overlap = overlap.filter(|_| kernel.info.shared.is_some());
         }
         Ok(call)
     }

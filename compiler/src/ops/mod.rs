@@ -9,7 +9,7 @@
 
 use crate::error::{Collector, Error, Errors};
 use crate::ir::{Graph, OpCode};
-use crate::plan::{Access, MemoryPlan};
+use crate::plan::{Access, MemoryPlan, Overlap};
 use crate::program::{KernelCall, Program};
 
 mod check;
@@ -53,6 +53,13 @@ pub trait Operator: Sized {
         0
     }
 
+    /// How far its output may overlap its input, if its kernel has a shared form: the input's
+    /// bytes may begin `gap` bytes after the output's (the kernel reads that far ahead of its
+    /// writes). The planner uses it when the input dies at this operator.
+    fn overlap(&self) -> Option<Overlap> {
+        None
+    }
+
     /// The kernel call that runs it (`None` for a view, which runs no code).
     fn lower(&self, cx: &Lower) -> Result<Option<KernelCall>, Error>;
 }
@@ -94,6 +101,13 @@ macro_rules! operators {
             pub fn scratch_bytes(&self) -> usize {
                 match self {
                     $( Step::$variant(op) => op.scratch_bytes(), )*
+                }
+            }
+
+            /// How far its output may overlap its input.
+            pub fn overlap(&self) -> Option<Overlap> {
+                match self {
+                    $( Step::$variant(op) => op.overlap(), )*
                 }
             }
 

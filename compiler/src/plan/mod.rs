@@ -15,7 +15,22 @@ use std::collections::BTreeMap;
 mod search;
 
 use search::search;
-pub use search::{Overlap, SEARCH_LIMIT};
+pub use search::{Overlap as BufferOverlap, SEARCH_LIMIT};
+
+/// An operator's output that may overlap its input, as its family declares it (tensor indices):
+/// the kernel reads the input far enough ahead of its writes that the input's bytes may begin
+/// `gap` bytes after the output's. Used when the input dies at the operator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Overlap {
+    /// The input tensor.
+    pub input: usize,
+    /// The output tensor.
+    pub output: usize,
+    /// Bytes the input must begin after the output, at least.
+    pub gap: usize,
+    /// Images in the batch (the kernel's gap function takes them).
+    pub images: usize,
+}
 
 /// Every buffer starts at a multiple of this: enough for any element type and for word loads.
 pub const ALIGNMENT: usize = 4;
@@ -87,11 +102,22 @@ pub struct Placement {
 /// placed so far: O(log² n) for each occupied run of bytes it has to skip before it fits, which
 /// stays a few runs even when thousands of buffers are alive at once.
 pub fn place(buffers: &[Buffer], alignment: usize) -> Placement {
+    place_overlapping(buffers, &[], alignment)
+}
+
+/// [`place`], where the pairs of `overlaps` may also share bytes as each allows (searched for
+/// graphs of up to [`SEARCH_LIMIT`] buffers; larger ones keep every buffer apart).
+pub fn place_overlapping(
+    buffers: &[Buffer],
+    overlaps: &[BufferOverlap],
+    alignment: usize,
+) -> Placement {
     let greedy = place_greedy(buffers, alignment);
-    if buffers.len() > SEARCH_LIMIT || greedy.arena_bytes <= greedy.lower_bound {
+    let settled = greedy.arena_bytes <= greedy.lower_bound && overlaps.is_empty();
+    if buffers.len() > SEARCH_LIMIT || settled {
         return greedy;
     }
-    search(buffers, &[], alignment, greedy)
+    search(buffers, overlaps, alignment, greedy)
 }
 
 /// [`place`]'s greedy pass alone: largest first, each at the lowest free aligned offset.
@@ -283,6 +309,9 @@ pub struct MemoryPlan {
     pub arena_bytes: usize,
     /// The largest total size of tensors alive at one time.
     pub lower_bound: usize,
+    /// For each op whose output overlaps its input, its [`Overlap`]: its kernel's shared form
+    /// must run it.
+    pub overlap: Vec<Option<Overlap>>,
 }
 
 /// Plans a validated graph (`access` has one entry per op, in op order): each tensor's bytes are
@@ -290,9 +319,21 @@ pub struct MemoryPlan {
 ///
 /// `scratch[op]` is the bytes of working memory op `op`'s kernel needs while it runs (0 for
 /// none): a buffer alive at that op only, placed like a tensor.
-pub fn plan(graph: &Graph, access: &[Access], scratch: &[usize]) -> MemoryPlan {
-    plan_with(graph, access, scratch, place)
+///
+/// `overlaps[op]` (one per op, or none) is how far op `op`'s output may overlap its input
+/// ([`Overlap`]): used when that input's bytes are read for the last time by the op, and the
+/// output's first written by it.
+pub fn plan(
+    graph: &Graph,
+    access: &[Access],
+    scratch: &[usize],
+    overlaps: &[Option<Overlap>],
+) -> MemoryPlan {
+    plan_with(graph, access, scratch, overlaps, place_overlapping)
 }
+
+/// How a plan places its buffers.
+type Placer = fn(&[Buffer], &[BufferOverlap], usize) -> Placement;
 
 /// [`plan`] with the placement function `place` (the tests compare the greedy one with a
 /// reference).
@@ -300,7 +341,8 @@ fn plan_with(
     graph: &Graph,
     access: &[Access],
     scratch: &[usize],
-    place: fn(&[Buffer], usize) -> Placement,
+    overlaps: &[Option<Overlap>],
+    place: Placer,
 ) -> MemoryPlan {
     assert_eq!(access.len(), graph.ops.len(), "one Access per op");
     let count = graph.tensors.len();
@@ -392,7 +434,52 @@ fn plan_with(
         first: at,
         last: at,
     }));
-    let placement = place(&buffers, ALIGNMENT);
+    // The overlaps that apply: the input's storage read for the last time by the op, the
+    // output's first written by it, neither a constant nor the same storage.
+    let mut buffer_of = vec![usize::MAX; count];
+    for (b, &t) in owners.iter().enumerate() {
+        buffer_of[t] = b;
+    }
+    let mut op_overlaps: Vec<(usize, Overlap, BufferOverlap)> = Vec::new();
+    for (at, rule) in overlaps.iter().enumerate() {
+        let Some(rule) = rule else { continue };
+        let (Some(&ri), Some(&ro)) = (root.get(rule.input), root.get(rule.output)) else {
+            continue;
+        };
+        let (bi, bo) = (buffer_of[ri], buffer_of[ro]);
+        let only_input = graph.ops[at]
+            .inputs
+            .iter()
+            .flatten()
+            .all(|&t| t == rule.input || root[t] != ri);
+        if ri != ro
+            && bi != usize::MAX
+            && bo != usize::MAX
+            && only_input
+            && buffers[bi].last == at
+            && buffers[bo].first == at
+        {
+            op_overlaps.push((
+                at,
+                *rule,
+                BufferOverlap {
+                    input: bi,
+                    output: bo,
+                    gap: rule.gap,
+                },
+            ));
+        }
+    }
+    let rules: Vec<BufferOverlap> = op_overlaps.iter().map(|&(_, _, o)| o).collect();
+    let placement = place(&buffers, &rules, ALIGNMENT);
+    let mut overlap = vec![None; ops];
+    for &(at, rule, o) in &op_overlaps {
+        let (i, j) = (placement.offsets[o.input], placement.offsets[o.output]);
+        let (a, b) = (&buffers[o.input], &buffers[o.output]);
+        if i < j + b.size && j < i + a.size && a.size > 0 && b.size > 0 {
+            overlap[at] = Some(rule);
+        }
+    }
     let mut scratch_offsets = vec![None; ops];
     for (&at, &offset) in scratch_ops.iter().zip(&placement.offsets[owners.len()..]) {
         scratch_offsets[at] = Some((offset, scratch[at]));
@@ -417,6 +504,7 @@ fn plan_with(
         scratch: scratch_offsets,
         arena_bytes: placement.arena_bytes,
         lower_bound: placement.lower_bound,
+        overlap,
     }
 }
 
@@ -540,7 +628,7 @@ mod tests {
             inputs: vec![0],
             outputs: vec![2],
         };
-        let plan = plan(&graph, &[relu(0, 1), relu(1, 2)], &[]);
+        let plan = plan(&graph, &[relu(0, 1), relu(1, 2)], &[], &[]);
         assert_eq!(plan.in_place, vec![true, true]);
         assert_eq!(plan.arena_bytes, 16);
         assert_eq!(plan.storage, vec![Storage::Arena(0); 3]);
@@ -556,7 +644,7 @@ mod tests {
             outputs: vec![2],
         };
         let add = relu(0, 2);
-        let plan = plan(&graph, &[relu(0, 1), add], &[]);
+        let plan = plan(&graph, &[relu(0, 1), add], &[], &[]);
         assert_eq!(plan.in_place, vec![false, true]);
         assert_eq!(plan.arena_bytes, 32);
         assert_ne!(plan.storage[0], plan.storage[1]);
@@ -572,7 +660,7 @@ mod tests {
             inputs: vec![0],
             outputs: vec![1, 2],
         };
-        let plan = plan(&graph, &[relu(0, 1), relu(1, 2)], &[]);
+        let plan = plan(&graph, &[relu(0, 1), relu(1, 2)], &[], &[]);
         assert_eq!(plan.in_place, vec![true, false]);
         assert_ne!(plan.storage[1], plan.storage[2]);
     }
@@ -721,6 +809,7 @@ mod tests {
             scratch: vec![None; graph.ops.len()],
             arena_bytes: placement.arena_bytes,
             lower_bound: placement.lower_bound,
+            overlap: vec![None; graph.ops.len()],
         }
     }
 
@@ -775,7 +864,12 @@ mod tests {
 
     /// Whether `p` keeps every pair of buffers alive at a same time apart, except overlaps
     /// placed as allowed, inside its arena and aligned.
-    fn valid(buffers: &[Buffer], overlaps: &[Overlap], p: &Placement, alignment: usize) -> bool {
+    fn valid(
+        buffers: &[Buffer],
+        overlaps: &[BufferOverlap],
+        p: &Placement,
+        alignment: usize,
+    ) -> bool {
         let allowed = |i: usize, j: usize| {
             overlaps.iter().any(|o| {
                 (o.input, o.output) == (i, j) && p.offsets[i] >= p.offsets[j] + o.gap
@@ -819,7 +913,7 @@ mod tests {
                     let dies_into = buffers[input].last == buffers[output].first;
                     if input != output && dies_into && rng.below(3) == 0 {
                         let gap = rng.below(1 + buffers[output].size);
-                        overlaps.push(Overlap { input, output, gap });
+                        overlaps.push(BufferOverlap { input, output, gap });
                     }
                 }
             }
@@ -904,14 +998,14 @@ mod tests {
         let mut in_place_seen = 0;
         for case in 0..5_000 {
             let (graph, access) = random_graph(&mut rng);
-            let greedy = plan_with(&graph, &access, &[], place_greedy);
+            let greedy = plan_with(&graph, &access, &[], &[], |b, _, a| place_greedy(b, a));
             assert_eq!(
                 greedy,
                 reference_plan(&graph, &access),
                 "case {case}: {access:?}"
             );
             // The search changes offsets only, never for a larger arena.
-            let plan = plan(&graph, &access, &[]);
+            let plan = plan(&graph, &access, &[], &[]);
             assert_eq!(plan.in_place, greedy.in_place, "case {case}");
             assert!(plan.arena_bytes <= greedy.arena_bytes, "case {case}");
             in_place_seen += plan.in_place.iter().filter(|&&p| p).count();
@@ -932,7 +1026,7 @@ mod tests {
             inputs: vec![0],
             outputs: vec![1],
         };
-        let plan = plan(&graph, &[relu(0, 1)], &[]);
+        let plan = plan(&graph, &[relu(0, 1)], &[], &[]);
         assert_eq!(plan.in_place, vec![false]);
         assert_eq!(plan.arena_bytes, 32);
     }
@@ -950,7 +1044,7 @@ mod tests {
             input: 0,
             output: 1,
         };
-        let plan = plan(&graph, &[view, relu(0, 2)], &[]);
+        let plan = plan(&graph, &[view, relu(0, 2)], &[], &[]);
         assert_eq!(plan.in_place, vec![false, false]);
         assert_eq!(plan.storage[0], plan.storage[1]);
         assert_ne!(plan.storage[2], plan.storage[0]);
@@ -976,11 +1070,11 @@ mod tests {
     #[test]
     fn long_chains_plan_quickly() {
         let (graph, access) = chain(100_000, true);
-        let plan = plan(&graph, &access, &[]);
+        let plan = plan(&graph, &access, &[], &[]);
         assert!(plan.in_place.iter().all(|&p| p));
         assert_eq!(plan.arena_bytes, 16);
         let (graph, access) = chain(100_000, false);
-        let copies = super::plan(&graph, &access, &[]);
+        let copies = super::plan(&graph, &access, &[], &[]);
         assert_eq!((copies.arena_bytes, copies.lower_bound), (32, 32));
     }
 
@@ -1027,7 +1121,7 @@ mod scratch_tests {
             outputs: vec![2],
         };
         let kernel = Access::Kernel { in_place: None };
-        let plan = plan(&graph, &[kernel.clone(), kernel], &[40, 0]);
+        let plan = plan(&graph, &[kernel.clone(), kernel], &[40, 0], &[]);
         let Some((scratch, 40)) = plan.scratch[0] else {
             panic!("op 0 has 40 bytes of scratch");
         };

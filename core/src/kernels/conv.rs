@@ -8,7 +8,7 @@ use super::arch::{
 };
 use super::epilogue::{bias_f32, clamp_f32};
 use super::requantize::scale_down;
-use super::slices::{chunks, chunks_mut, enumerate, rows, size, span};
+use super::slices::{chunks, enumerate, size, span};
 use super::window::{Window, for_each_pixel};
 use super::{Conv2dF32, Conv2dGeometry, Conv2dI8, Conv2dI8Blocked};
 use crate::quant::requantize_to_i8;
@@ -570,7 +570,12 @@ pub fn conv2d_i8_blocked(
     output: &mut [i8],
     scratch: &mut [i32],
 ) {
-    blocked::<ANY_WINDOW, true>(p, input, output, scratch);
+    any_window_any_scale(p, &mut Apart { input, output }, scratch);
+}
+
+#[inline(always)]
+fn any_window_any_scale(p: &Conv2dI8Blocked, io: &mut impl Images, scratch: &mut [i32]) {
+    blocked::<ANY_WINDOW, true>(p, io, scratch);
 }
 
 /// [`conv2d_i8_blocked`] for a 1x1 filter whose channels all shift right (every record's
@@ -584,9 +589,14 @@ pub fn conv2d_i8_pointwise(
     output: &mut [i8],
     scratch: &mut [i32],
 ) {
+    pointwise_entry(p, &mut Apart { input, output }, scratch);
+}
+
+#[inline(always)]
+fn pointwise_entry(p: &Conv2dI8Blocked, io: &mut impl Images, scratch: &mut [i32]) {
     let g = &p.geometry;
     if g.filter_height == 1 && g.filter_width == 1 {
-        blocked::<POINTWISE, false>(p, input, output, scratch);
+        blocked::<POINTWISE, false>(p, io, scratch);
     }
 }
 
@@ -595,10 +605,15 @@ pub fn conv2d_i8_pointwise(
 /// such a layer (3x3 filters over up to 14 channels, micro_speech's 10x8x1), which links only
 /// the staged gather and the fast requantization. Other parameters write nothing.
 pub fn conv2d_i8_staged(p: &Conv2dI8Blocked, input: &[i8], output: &mut [i8], scratch: &mut [i32]) {
+    staged_entry(p, &mut Apart { input, output }, scratch);
+}
+
+#[inline(always)]
+fn staged_entry(p: &Conv2dI8Blocked, io: &mut impl Images, scratch: &mut [i32]) {
     let g = &p.geometry;
     let k = size([g.filter_height, g.filter_width, g.input_depth]);
     if g.dilation_width == 1 && k <= STAGE {
-        blocked::<STAGED, false>(p, input, output, scratch);
+        blocked::<STAGED, false>(p, io, scratch);
     }
 }
 
@@ -612,7 +627,96 @@ pub fn conv2d_i8_windowed(
     output: &mut [i8],
     scratch: &mut [i32],
 ) {
-    blocked::<ANY_WINDOW, false>(p, input, output, scratch);
+    any_window_entry(p, &mut Apart { input, output }, scratch);
+}
+
+#[inline(always)]
+fn any_window_entry(p: &Conv2dI8Blocked, io: &mut impl Images, scratch: &mut [i32]) {
+    blocked::<ANY_WINDOW, false>(p, io, scratch);
+}
+
+/// The shared-slice forms of the blocked convolution's entry points, for an output that may
+/// overlap its input: `data` holds both, `places = [input start, input length, output start,
+/// output length]` in values. The compiler calls them when its memory plan overlaps the two,
+/// with the input starting at least [`conv2d_i8_overlap_gap`] values after the output (proven
+/// at build time): the kernel gathers each pixel pair's windows before writing their outputs, so
+/// it never writes a value it has still to read. Placed closer, the results are wrong, never
+/// undefined: the input and the output are borrowed in turn, never at once.
+macro_rules! shared_forms {
+    ($( $shared:ident => $entry:ident, )*) => {
+        $(
+            #[doc = concat!("[`", stringify!($entry), "`] with its input and output in one slice (see [`conv2d_i8_overlap_gap`]).")]
+            pub fn $shared(
+                p: &Conv2dI8Blocked,
+                data: &mut [i8],
+                places: [usize; 4],
+                scratch: &mut [i32],
+            ) {
+                $entry(p, &mut Shared { data, places }, scratch);
+            }
+        )*
+    };
+}
+
+shared_forms! {
+    conv2d_i8_blocked_shared => any_window_any_scale,
+    conv2d_i8_pointwise_shared => pointwise_entry,
+    conv2d_i8_staged_shared => staged_entry,
+    conv2d_i8_windowed_shared => any_window_entry,
+}
+
+/// How many values the input of [`conv2d_i8_blocked_shared`] and its variants must start after
+/// their output, at least, for `images` images, so that no output value is written before the
+/// last read of the input value it replaces: for each pixel pair, in image order, the pair's
+/// end in the output against the first input row a later pixel's window reads (or the next
+/// image). An input starting that far after the output may overlap it.
+pub const fn conv2d_i8_overlap_gap(p: &Conv2dI8Blocked, images: usize) -> usize {
+    let g = &p.geometry;
+    let pixels = g.output_height.saturating_mul(g.output_width);
+    let image_len = g
+        .input_height
+        .saturating_mul(g.input_width)
+        .saturating_mul(g.input_depth) as i128;
+    let out_image_len = (pixels as i128).saturating_mul(g.output_depth as i128);
+    let row_len = g.input_width.saturating_mul(g.input_depth) as i128;
+    let mut gap = 0i128;
+    // The difference is affine in the image's index: its extremes are the first and last.
+    let mut image = 0usize;
+    while image < images {
+        let (input_at, output_at) = (image as i128 * image_len, image as i128 * out_image_len);
+        let mut pixel = 0usize;
+        while pixel < pixels {
+            let end = if pixels - pixel >= 2 {
+                pixel + 2
+            } else {
+                pixels
+            };
+            let written = output_at + end as i128 * g.output_depth as i128;
+            let needed = if end < pixels {
+                let y = end / g.output_width;
+                let first_row = (y as i128 * g.stride_height as i128) - g.padding_height as i128;
+                let first_row = if first_row < 0 { 0 } else { first_row };
+                let first = first_row * row_len;
+                input_at + if first < image_len { first } else { image_len }
+            } else {
+                input_at + image_len
+            };
+            if written - needed > gap {
+                gap = written - needed;
+            }
+            pixel = end;
+        }
+        image = if image + 1 < images.saturating_sub(1) {
+            images - 1
+        } else {
+            image + 1
+        };
+    }
+    if gap > usize::MAX as i128 {
+        usize::MAX
+    } else {
+        gap as usize
+    }
 }
 
 /// The blocked convolution, its window kind and whether it takes every scale chosen by the
@@ -620,8 +724,7 @@ pub fn conv2d_i8_windowed(
 #[inline(always)]
 fn blocked<const WINDOWS: u8, const ANY_SCALE: bool>(
     p: &Conv2dI8Blocked,
-    input: &[i8],
-    output: &mut [i8],
+    io: &mut impl Images,
     scratch: &mut [i32],
 ) {
     let g = &p.geometry;
@@ -659,33 +762,48 @@ fn blocked<const WINDOWS: u8, const ANY_SCALE: bool>(
     let (offset, min, max) = (p.output_offset, p.output_min, p.output_max);
     let image_len = size([g.input_height, g.input_width, g.input_depth]);
     let out_image_len = size([g.output_height, g.output_width, depth]);
+    let pixels = g.output_height.wrapping_mul(g.output_width);
     let mut stage = [0i8; STAGE + 4];
-    for (image, out_image) in rows(input, image_len, output, out_image_len) {
-        let mut out_pixels = chunks_mut(out_image, depth);
+    for image in 0..io.images(image_len, out_image_len) {
         let (mut y, mut x) = (0usize, 0usize);
-        let mut next = |lane: usize, columns: &mut [[i32; 4]]| {
-            gather::<WINDOWS>(
-                g,
-                image,
-                y,
-                x,
-                p.input_zero_point,
-                columns,
-                lane,
-                &mut stage,
-            );
-            x = x.wrapping_add(1);
-            if x == g.output_width {
-                x = 0;
-                y = y.wrapping_add(1);
+        let mut pixel = 0usize;
+        while pixel < pixels {
+            // Both pixels' windows are gathered before either output is written: a kernel
+            // whose output overlaps its input (`conv2d_i8_overlap_gap`) relies on it.
+            let both = pixels.wrapping_sub(pixel) >= 2;
+            let window = io.input(image, image_len);
+            for lane in [0, 2] {
+                if lane == 0 || both {
+                    gather::<WINDOWS>(
+                        g,
+                        window,
+                        y,
+                        x,
+                        p.input_zero_point,
+                        columns,
+                        lane,
+                        &mut stage,
+                    );
+                    x = x.wrapping_add(1);
+                    if x == g.output_width {
+                        x = 0;
+                        y = y.wrapping_add(1);
+                    }
+                }
             }
-        };
-        while let Some(out_a) = out_pixels.next() {
-            next(0, columns);
-            let mut out_b = out_pixels.next();
-            if out_b.is_some() {
-                next(2, columns);
+            let count = if both { 2 } else { 1 };
+            let start = image
+                .wrapping_mul(out_image_len)
+                .wrapping_add(pixel.wrapping_mul(depth));
+            pixel = pixel.wrapping_add(count);
+            let out = io.output(start, count.wrapping_mul(depth));
+            if out.len() < count.wrapping_mul(depth) {
+                // Parameters that do not fit the slices (never the compiler's): the pixels the
+                // output holds are done, and the loop ends with them.
+                break;
             }
+            let (out_a, rest) = out.split_at_mut(depth.min(out.len()));
+            let mut out_b = both.then_some(rest);
             if !ANY_SCALE || pair_loop {
                 // Every channel pair in one pass of the backend's loop.
                 conv_pairs_i8(
@@ -723,6 +841,79 @@ fn blocked<const WINDOWS: u8, const ANY_SCALE: bool>(
                 }
             }
         }
+    }
+}
+
+/// Where a kernel's input images and output values are: in two slices, or in one slice where
+/// they may overlap ([`Shared`]). The kernel borrows the input for reading, then the output
+/// for writing, never both at once, so an overlap is never two live references to one byte:
+/// what the kernel reads after writing is only correct if it reads ahead of its writes, which
+/// the overlap gap functions (`conv2d_i8_overlap_gap`) establish.
+pub(super) trait Images {
+    /// Whole images in both the input (`input_len` values each) and the output (`output_len`).
+    fn images(&self, input_len: usize, output_len: usize) -> usize;
+    /// Input image `image`, `len` values (empty if out of bounds).
+    fn input(&self, image: usize, len: usize) -> &[i8];
+    /// `len` output values from output value `start` (fewer if out of bounds).
+    fn output(&mut self, start: usize, len: usize) -> &mut [i8];
+}
+
+/// An input and an output in separate slices.
+pub(super) struct Apart<'a> {
+    pub input: &'a [i8],
+    pub output: &'a mut [i8],
+}
+
+impl Images for Apart<'_> {
+    #[inline(always)]
+    fn images(&self, input_len: usize, output_len: usize) -> usize {
+        let count = |len: usize, n: usize| len.checked_div(n).unwrap_or(0);
+        count(self.input.len(), input_len).min(count(self.output.len(), output_len))
+    }
+    #[inline(always)]
+    fn input(&self, image: usize, len: usize) -> &[i8] {
+        span(self.input, image.wrapping_mul(len), len)
+    }
+    #[inline(always)]
+    fn output(&mut self, start: usize, len: usize) -> &mut [i8] {
+        let end = start.saturating_add(len).min(self.output.len());
+        self.output.get_mut(start..end).unwrap_or(&mut [])
+    }
+}
+
+/// An input and an output in one slice, `places = [input start, input length, output start,
+/// output length]` (in values), which may overlap.
+pub(super) struct Shared<'a> {
+    pub data: &'a mut [i8],
+    pub places: [usize; 4],
+}
+
+impl Images for Shared<'_> {
+    #[inline(always)]
+    fn images(&self, input_len: usize, output_len: usize) -> usize {
+        let [input_at, inputs, output_at, outputs] = self.places;
+        let within = |at: usize, len: usize| {
+            at.checked_add(len)
+                .is_some_and(|end| end <= self.data.len())
+        };
+        if !within(input_at, inputs) || !within(output_at, outputs) {
+            return 0;
+        }
+        let count = |len: usize, n: usize| len.checked_div(n).unwrap_or(0);
+        count(inputs, input_len).min(count(outputs, output_len))
+    }
+    #[inline(always)]
+    fn input(&self, image: usize, len: usize) -> &[i8] {
+        let start = self.places[0].wrapping_add(image.wrapping_mul(len));
+        span(self.data, start, len)
+    }
+    #[inline(always)]
+    fn output(&mut self, start: usize, len: usize) -> &mut [i8] {
+        let [_, _, output_at, outputs] = self.places;
+        let len = len.min(outputs.saturating_sub(start));
+        let start = output_at.wrapping_add(start);
+        let end = start.saturating_add(len).min(self.data.len());
+        self.data.get_mut(start..end).unwrap_or(&mut [])
     }
 }
 
@@ -1092,6 +1283,20 @@ mod tests {
                     (conv2d_i8_staged, rounding && staged),
                     (conv2d_i8_windowed, rounding),
                 ];
+                // The shared forms with the input placed as close after the output as the gap
+                // allows (overlapping it wherever the gap is below the output's length).
+                let images = 2;
+                let gap = conv2d_i8_overlap_gap(&blocked, images);
+                let (inputs, outputs) = (x.len(), want.len());
+                let mut data = std::vec![0x55i8; (gap + inputs).max(outputs)];
+                data[gap..gap + inputs].copy_from_slice(&x);
+                let places = [gap, inputs, 0, outputs];
+                conv2d_i8_blocked_shared(&blocked, &mut data, places, &mut scratch);
+                assert_eq!(
+                    &data[..outputs],
+                    &want[..],
+                    "shared, gap {gap}: {g:?}, per-tensor {per_tensor}"
+                );
                 for (i, (variant, takes)) in variants.into_iter().enumerate() {
                     let mut got = std::vec![0i8; out.len()];
                     variant(&blocked, &x, &mut got, &mut scratch);

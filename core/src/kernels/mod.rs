@@ -78,8 +78,9 @@ pub use requantize::Requantize;
 pub use shape::*;
 
 pub use conv::{
-    conv2d_f32, conv2d_i8, conv2d_i8_blocked, conv2d_i8_pointwise, conv2d_i8_staged,
-    conv2d_i8_windowed,
+    conv2d_f32, conv2d_i8, conv2d_i8_blocked, conv2d_i8_blocked_shared, conv2d_i8_overlap_gap,
+    conv2d_i8_pointwise, conv2d_i8_pointwise_shared, conv2d_i8_staged, conv2d_i8_staged_shared,
+    conv2d_i8_windowed, conv2d_i8_windowed_shared,
 };
 pub use depthwise::{depthwise_conv2d_f32, depthwise_conv2d_i8};
 pub use fully_connected::{
