@@ -15,8 +15,37 @@ fn main() {
     });
     match embedml_compiler::analyze(&bytes) {
         Ok(compiled) => {
-            for op in &compiled.graph.ops {
-                println!("#{:<3} {}", op.index, op.name);
+            let graph = &compiled.graph;
+            for (at, op) in graph.ops.iter().enumerate() {
+                // The op, then every tensor alive in the arena while it runs.
+                let memory = compiled.plan.at(graph, at);
+                let used: usize = memory.tensors.iter().map(|&(_, _, b)| b).sum::<usize>()
+                    + memory.scratch.map_or(0, |(_, b)| b);
+                let overlap = memory
+                    .overlap
+                    .map(|o| format!(", output overlaps input (gap {} B)", o.gap))
+                    .unwrap_or_default();
+                println!("#{:<3} {} ({used} B live{overlap})", op.index, op.name);
+                for &(t, offset, bytes) in &memory.tensors {
+                    let role = if op.outputs.contains(&t) {
+                        "out"
+                    } else if op.inputs.iter().flatten().any(|&i| i == t) {
+                        "in "
+                    } else {
+                        "   "
+                    };
+                    let name = &graph.tensors[t].name;
+                    println!(
+                        "       {role} {offset:>7}..{:<7} {bytes:>7} B  #{t} {name}",
+                        offset + bytes
+                    );
+                }
+                if let Some((offset, bytes)) = memory.scratch {
+                    println!(
+                        "       tmp {offset:>7}..{:<7} {bytes:>7} B  scratch",
+                        offset + bytes
+                    );
+                }
             }
             println!("arena_bytes: {}", compiled.plan.arena_bytes);
             println!("lower_bound: {}", compiled.plan.lower_bound);

@@ -326,6 +326,27 @@ fn operand_set(
             args,
         });
     }
+    if let (Some(overlap), Some(shared), [(_, v)]) =
+        (call.overlap, call.kernel.shared, &arena_reads[..])
+    {
+        // The output overlaps the input: one region for both, the plan proven against the
+        // kernel's own gap function for these parameters and this many images.
+        let (a, s) = (v.element.tokens(), span(*v));
+        let gap = format_ident!("{}", shared.gap);
+        let images = number(overlap.images);
+        return Ok(OperandSet {
+            ty: quote!(#private::Overlap1<{ #arena }, #a>),
+            value: quote!(#private::Overlap1::new(
+                #label,
+                #s,
+                #write,
+                ::embedml::kernels::#gap(&#params, #images),
+            )),
+            method: format_ident!("overlap1"),
+            bind: quote!((__region, __places)),
+            args: vec![quote!(__region), quote!(__places)],
+        });
+    }
     let (ty, value, method, bind) = match (call.kernel.reads, call.in_place, &arena_reads[..]) {
         (Reads::Many(element), false, reads) => {
             let element = element.tokens();

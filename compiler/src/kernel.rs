@@ -682,7 +682,8 @@ pub mod kernels {
         conv2d_i8_windowed(Conv2dI8Blocked; I8) -> I8, scratch I32,
             shared conv2d_i8_windowed_shared gap conv2d_i8_overlap_gap;
         conv2d_f32(Conv2dF32; F32) -> F32;
-        depthwise_conv2d_i8(DepthwiseConv2dI8; I8) -> I8;
+        depthwise_conv2d_i8(DepthwiseConv2dI8; I8) -> I8,
+            shared depthwise_conv2d_i8_shared gap depthwise_conv2d_i8_overlap_gap;
         depthwise_conv2d_f32(DepthwiseConv2dF32; F32) -> F32;
         softmax_i8(SoftmaxI8; I8) -> I8;
         softmax_f32(SoftmaxF32; F32) -> F32;

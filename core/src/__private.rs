@@ -236,47 +236,79 @@ impl<const N: usize, T: Element, S: Element> Overlap1Scratch<N, T, S> {
             .prove(op, N)
             .apart_from(op, write)
             .apart_from(op, read);
-        let apart = read.offset == read.end
-            || write.offset == write.end
-            || read.end <= write.offset
-            || write.end <= read.offset;
-        let Some(gap_bytes) = gap.checked_mul(size_of::<T>()) else {
-            fail(op, "its overlap gap overflows (a bug in embedml)")
-        };
-        if !apart && read.offset < write.offset.saturating_add(gap_bytes) {
-            fail(
-                op,
-                "its output overlaps its input closer than the kernel reads ahead (the memory plan is unsound: a bug in embedml)",
-            )
-        }
-        let start = if read.offset < write.offset {
-            read.offset
-        } else {
-            write.offset
-        };
-        let end = if read.end > write.end {
-            read.end
-        } else {
-            write.end
-        };
-        let element = size_of::<T>();
-        let region = Proven {
-            offset: start,
-            len: (end - start) / element,
-            end,
-            _element: PhantomData,
-        };
+        let (region, places) = overlap_region(op, read, write, gap);
         Overlap1Scratch {
             region,
-            places: [
-                (read.offset - start) / element,
-                read.len,
-                (write.offset - start) / element,
-                write.len,
-            ],
+            places,
             scratch,
         }
     }
+}
+
+/// Operands of a call whose output may overlap the one arena tensor it reads, without scratch
+/// (a kernel's shared form, such as
+/// [`depthwise_conv2d_i8_shared`](crate::kernels::depthwise_conv2d_i8_shared)): one slice
+/// spanning both and their places in it.
+pub struct Overlap1<const N: usize, T> {
+    region: Proven<T>,
+    places: [usize; 4],
+}
+
+impl<const N: usize, T: Element> Overlap1<N, T> {
+    /// Proves both inside the arena, and apart or the input starting at least `gap` elements
+    /// after the output (see [`Overlap1Scratch::new`]).
+    pub const fn new(op: &str, read: Span<T>, write: Span<T>, gap: usize) -> Self {
+        let (region, places) = overlap_region(op, read.prove(op, N), write.prove(op, N), gap);
+        Overlap1 { region, places }
+    }
+}
+
+/// The region spanning an input and an output proven inside the arena, and their places in it
+/// (`[input start, input length, output start, output length]` in elements), after proving them
+/// apart or the input at least `gap` elements after the output.
+const fn overlap_region<T>(
+    op: &str,
+    read: Proven<T>,
+    write: Proven<T>,
+    gap: usize,
+) -> (Proven<T>, [usize; 4]) {
+    let apart = read.offset == read.end
+        || write.offset == write.end
+        || read.end <= write.offset
+        || write.end <= read.offset;
+    let Some(gap_bytes) = gap.checked_mul(size_of::<T>()) else {
+        fail(op, "its overlap gap overflows (a bug in embedml)")
+    };
+    if !apart && read.offset < write.offset.saturating_add(gap_bytes) {
+        fail(
+            op,
+            "its output overlaps its input closer than the kernel reads ahead (the memory plan is unsound: a bug in embedml)",
+        )
+    }
+    let start = if read.offset < write.offset {
+        read.offset
+    } else {
+        write.offset
+    };
+    let end = if read.end > write.end {
+        read.end
+    } else {
+        write.end
+    };
+    let element = size_of::<T>();
+    let region = Proven {
+        offset: start,
+        len: (end - start) / element,
+        end,
+        _element: PhantomData,
+    };
+    let places = [
+        (read.offset - start) / element,
+        read.len,
+        (write.offset - start) / element,
+        write.len,
+    ];
+    (region, places)
 }
 
 /// Operands of a call that reads two tensors of the arena (they may be the same).
@@ -423,6 +455,20 @@ impl<const N: usize> Arena<N> {
                 slice(base, operands.read),
                 slice_mut(base, operands.write),
                 slice_mut(base, operands.scratch),
+            )
+        }
+    }
+
+    /// The region spanning the input and output of a call whose output may overlap its
+    /// input, and their places in it.
+    #[inline(always)]
+    pub fn overlap1<T: Element>(&mut self, operands: &Overlap1<N, T>) -> (&mut [T], [usize; 4]) {
+        // SAFETY: `Overlap1::new` proved the region inside this `N`-byte arena and aligned (the
+        // union of two proven spans); `&mut self` makes it the only view.
+        unsafe {
+            (
+                slice_mut(self.0.as_mut_ptr(), operands.region),
+                operands.places,
             )
         }
     }

@@ -2,7 +2,10 @@
 //! generated code proves the plan with the kernel's: they must agree, or a model's build fails.
 //! Compared here on random geometries (and exhaustively on small ones).
 
-use embedml::kernels::{Conv2dGeometry, Conv2dI8Blocked, conv2d_i8_overlap_gap};
+use embedml::kernels::{
+    Conv2dGeometry, Conv2dI8Blocked, DepthwiseConv2dI8, Requantize, conv2d_i8_overlap_gap,
+    depthwise_conv2d_i8_overlap_gap,
+};
 use embedml_compiler::kernel;
 
 struct Rng(u64);
@@ -17,7 +20,7 @@ impl Rng {
 }
 
 #[test]
-fn conv_gaps_agree() {
+fn conv_and_depthwise_gaps_agree() {
     let mut rng = Rng(0x243F_6A88_85A3_08D3);
     for case in 0..20_000 {
         let mut side = |max: usize| 1 + rng.below(max);
@@ -78,9 +81,33 @@ fn conv_gaps_agree() {
             output_max: 127,
         };
         assert_eq!(
-            embedml_compiler::ops::conv::overlap_gap(&compiler, images),
+            embedml_compiler::ops::conv::overlap_gap(&compiler, images, 2),
             conv2d_i8_overlap_gap(&p, images),
             "case {case}: {core:?}, {images} images"
+        );
+        let depthwise = DepthwiseConv2dI8 {
+            geometry: core,
+            depth_multiplier: 1,
+            weights: &[],
+            bias: &[],
+            input_offset: 0,
+            requantize: Requantize {
+                multipliers: &[],
+                shifts: &[],
+            },
+            output_offset: 0,
+            output_min: -128,
+            output_max: 127,
+        };
+        let want = if od > 64 {
+            usize::MAX
+        } else {
+            embedml_compiler::ops::conv::overlap_gap(&compiler, images, 1)
+        };
+        assert_eq!(
+            want,
+            depthwise_conv2d_i8_overlap_gap(&depthwise, images),
+            "case {case} (depthwise): {core:?}, {images} images"
         );
     }
 }

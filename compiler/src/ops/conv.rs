@@ -275,7 +275,7 @@ impl Convolution {
         (self.precision == Precision::Int8 && self.blocks_well()).then(|| Overlap {
             input: self.input,
             output: self.output,
-            gap: overlap_gap(&self.geometry(), self.batches),
+            gap: overlap_gap(&self.geometry(), self.batches, 2),
             images: self.batches,
         })
     }
@@ -297,16 +297,19 @@ impl Convolution {
     }
 }
 
-/// How many bytes the input of the blocked convolution's shared forms must start after their
-/// output for `images` images: core's `conv2d_i8_overlap_gap`, which the generated operand set
-/// evaluates to prove the plan (so a difference between the two fails the model's build; the
-/// tests crate compares them). For each pixel pair, in image order, the pair's end in the
-/// output against the first input row a later pixel's window reads, or the next image.
-pub fn overlap_gap(g: &kernel::Conv2dGeometry, images: usize) -> usize {
+/// How many bytes a kernel's input must start after its output for `images` images, when the
+/// kernel walks the output pixels in order, `step` at a time, reading every input a step's
+/// windows need before writing the step's outputs: core's `overlap_gap` (behind
+/// `conv2d_i8_overlap_gap`, step 2, and `depthwise_conv2d_i8_overlap_gap`, step 1), which the
+/// generated operand set evaluates to prove the plan, so a difference between the two fails the
+/// model's build (the tests crate compares them). For each step, in image order, the step's end
+/// in the output against the first input value a later pixel's window reads, or the next
+/// image.
+pub fn overlap_gap(g: &kernel::Conv2dGeometry, images: usize, step: usize) -> usize {
     let pixels = (g.output_height * g.output_width) as i128;
     let image_len = (g.input_height * g.input_width * g.input_depth) as i128;
     let out_image_len = pixels * g.output_depth as i128;
-    let row_len = (g.input_width * g.input_depth) as i128;
+    let step = step.max(1) as i128;
     let mut gap = 0i128;
     // Affine in the image's index: the first and the last image are the extremes.
     let extremes = [0, images.saturating_sub(1)];
@@ -314,12 +317,19 @@ pub fn overlap_gap(g: &kernel::Conv2dGeometry, images: usize) -> usize {
         let (input_at, output_at) = (image as i128 * image_len, image as i128 * out_image_len);
         let mut pixel = 0i128;
         while pixel < pixels {
-            let end = (pixel + 2).min(pixels);
+            let end = (pixel + step).min(pixels);
             let written = output_at + end * g.output_depth as i128;
             let needed = if end < pixels {
-                let y = end / g.output_width as i128;
-                let first_row = (y * g.stride_height as i128 - g.padding_height as i128).max(0);
-                input_at + (first_row * row_len).min(image_len)
+                // The first input value a later pixel's window reads: the next pixel's, or the
+                // first of a later row's.
+                let width = g.output_width as i128;
+                let start = |y: i128, x: i128| {
+                    let row = (y * g.stride_height as i128 - g.padding_height as i128).max(0);
+                    let col = (x * g.stride_width as i128 - g.padding_width as i128).max(0);
+                    (row * g.input_width as i128 + col) * g.input_depth as i128
+                };
+                let first = start(end / width, end % width).min(start(end / width + 1, 0));
+                input_at + first.min(image_len)
             } else {
                 input_at + image_len
             };
@@ -328,6 +338,18 @@ pub fn overlap_gap(g: &kernel::Conv2dGeometry, images: usize) -> usize {
         }
     }
     usize::try_from(gap).unwrap_or(usize::MAX)
+}
+
+/// Output channels up to which `depthwise_conv2d_i8_shared` runs (core's `SHARED_DEPTH`).
+const SHARED_DEPTHWISE_DEPTH: usize = 64;
+
+/// `depthwise_conv2d_i8_overlap_gap`: pixel by pixel, no overlap above 64 channels.
+fn depthwise_gap(g: &kernel::Conv2dGeometry, images: usize) -> usize {
+    if g.output_depth > SHARED_DEPTHWISE_DEPTH {
+        usize::MAX
+    } else {
+        overlap_gap(g, images, 1)
+    }
 }
 
 /// The blocked convolution's entry point for these parameters: the variant that links only
@@ -476,11 +498,26 @@ impl Operator for DepthwiseConv2d {
     }
 
     fn overlap(&self) -> Option<Overlap> {
-        if self.conv.geometry.input[2] == 1 {
-            self.conv.blocked_overlap()
-        } else {
-            None
+        let conv = &self.conv;
+        if conv.precision != Precision::Int8 {
+            return None;
         }
+        let depthwise = depthwise_gap(&conv.geometry(), conv.batches);
+        let rule = match conv.blocked_overlap() {
+            // One input channel: the blocked convolution, or the depthwise kernel if its
+            // lowering falls back to it; a gap that serves both.
+            Some(blocked) if conv.geometry.input[2] == 1 => Overlap {
+                gap: blocked.gap.max(depthwise),
+                ..blocked
+            },
+            _ => Overlap {
+                input: conv.input,
+                output: conv.output,
+                gap: depthwise,
+                images: conv.batches,
+            },
+        };
+        (rule.gap != usize::MAX).then_some(rule)
     }
 
     fn scratch_bytes(&self) -> usize {

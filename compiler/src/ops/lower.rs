@@ -130,13 +130,12 @@ impl<'g, 'a> Lower<'g, 'a> {
             .iter()
             .map(|&t| self.operand(t))
             .collect::<Result<_, _>>()?;
-        Ok(Some(KernelCall::new(
-            self.op.index,
-            kernel,
-            params,
-            reads,
-            self.view(write)?,
-        )))
+        let mut call = KernelCall::new(self.op.index, kernel, params, reads, self.view(write)?);
+        // The plan overlapped the output with the input: the shared form, if it has one (if
+        // not, `analyze` plans again without this overlap).
+        let overlap = self.plan.overlap.get(self.op.index).copied().flatten();
+        call.overlap = overlap.filter(|_| kernel.info.shared.is_some());
+        Ok(Some(call))
     }
 
     /// [`Lower::call`] for a kernel that takes a scratch buffer of `S`: the one the planner placed
@@ -168,10 +167,6 @@ impl<'g, 'a> Lower<'g, 'a> {
                 len: bytes / element.size(),
                 element,
             });
-            // The plan overlapped the output with the input: the shared form, if it has one
-            // (if not, `analyze` plans again without this overlap).
-            let overlap = self.plan.overlap.get(self.op.index).copied().flatten();
-            call.overlap = overlap.filter(|_| kernel.info.shared.is_some());
         }
         Ok(call)
     }

@@ -312,6 +312,44 @@ pub struct MemoryPlan {
     /// For each op whose output overlaps its input, its [`Overlap`]: its kernel's shared form
     /// must run it.
     pub overlap: Vec<Option<Overlap>>,
+    /// For each tensor that owns arena bytes (views and in-place outputs share their owner's),
+    /// the ops from which through which they are alive.
+    pub alive: Vec<Option<(usize, usize)>>,
+}
+
+/// One op's view of the memory plan ([`MemoryPlan::at`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OpMemory {
+    /// The tensors owning arena bytes alive at the op: `(tensor, offset, bytes)`, by offset.
+    pub tensors: Vec<(usize, usize, usize)>,
+    /// The op's scratch buffer: `(offset, bytes)`.
+    pub scratch: Option<(usize, usize)>,
+    /// Whether its output overlaps its input (see [`Overlap`]).
+    pub overlap: Option<Overlap>,
+}
+
+impl MemoryPlan {
+    /// What op `at` has in the arena while it runs.
+    pub fn at(&self, graph: &Graph, at: usize) -> OpMemory {
+        let mut tensors: Vec<(usize, usize, usize)> = self
+            .alive
+            .iter()
+            .enumerate()
+            .filter(|(_, span)| span.is_some_and(|(first, last)| first <= at && at <= last))
+            .filter_map(|(t, _)| match self.storage[t] {
+                Storage::Arena(offset) => {
+                    Some((t, offset, graph.tensors[t].byte_len().unwrap_or(0)))
+                }
+                _ => None,
+            })
+            .collect();
+        tensors.sort_by_key(|&(t, offset, _)| (offset, t));
+        OpMemory {
+            tensors,
+            scratch: self.scratch.get(at).copied().flatten(),
+            overlap: self.overlap.get(at).copied().flatten(),
+        }
+    }
 }
 
 /// Plans a validated graph (`access` has one entry per op, in op order): each tensor's bytes are
@@ -505,6 +543,9 @@ fn plan_with(
         arena_bytes: placement.arena_bytes,
         lower_bound: placement.lower_bound,
         overlap,
+        alive: (0..count)
+            .map(|t| owner_offset[t].map(|_| (first[t], last[t])))
+            .collect(),
     }
 }
 
@@ -810,6 +851,9 @@ mod tests {
             arena_bytes: placement.arena_bytes,
             lower_bound: placement.lower_bound,
             overlap: vec![None; graph.ops.len()],
+            alive: (0..count)
+                .map(|t| owners.contains(&t).then(|| (first[t], last[t])))
+                .collect(),
         }
     }
 

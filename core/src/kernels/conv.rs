@@ -9,7 +9,7 @@ use super::arch::{
 use super::epilogue::{bias_f32, clamp_f32};
 use super::requantize::scale_down;
 use super::slices::{chunks, enumerate, size, span};
-use super::window::{Window, for_each_pixel};
+use super::window::{Window, for_each_pixel, overlap_gap};
 use super::{Conv2dF32, Conv2dGeometry, Conv2dI8, Conv2dI8Blocked};
 use crate::quant::requantize_to_i8;
 
@@ -570,11 +570,11 @@ pub fn conv2d_i8_blocked(
     output: &mut [i8],
     scratch: &mut [i32],
 ) {
-    any_window_any_scale(p, &mut Apart { input, output }, scratch);
+    any_window_any_scale(p, &mut Images::Apart { input, output }, scratch);
 }
 
 #[inline(always)]
-fn any_window_any_scale(p: &Conv2dI8Blocked, io: &mut impl Images, scratch: &mut [i32]) {
+fn any_window_any_scale(p: &Conv2dI8Blocked, io: &mut Images, scratch: &mut [i32]) {
     blocked::<ANY_WINDOW, true>(p, io, scratch);
 }
 
@@ -589,11 +589,11 @@ pub fn conv2d_i8_pointwise(
     output: &mut [i8],
     scratch: &mut [i32],
 ) {
-    pointwise_entry(p, &mut Apart { input, output }, scratch);
+    pointwise_entry(p, &mut Images::Apart { input, output }, scratch);
 }
 
 #[inline(always)]
-fn pointwise_entry(p: &Conv2dI8Blocked, io: &mut impl Images, scratch: &mut [i32]) {
+fn pointwise_entry(p: &Conv2dI8Blocked, io: &mut Images, scratch: &mut [i32]) {
     let g = &p.geometry;
     if g.filter_height == 1 && g.filter_width == 1 {
         blocked::<POINTWISE, false>(p, io, scratch);
@@ -605,11 +605,11 @@ fn pointwise_entry(p: &Conv2dI8Blocked, io: &mut impl Images, scratch: &mut [i32
 /// such a layer (3x3 filters over up to 14 channels, micro_speech's 10x8x1), which links only
 /// the staged gather and the fast requantization. Other parameters write nothing.
 pub fn conv2d_i8_staged(p: &Conv2dI8Blocked, input: &[i8], output: &mut [i8], scratch: &mut [i32]) {
-    staged_entry(p, &mut Apart { input, output }, scratch);
+    staged_entry(p, &mut Images::Apart { input, output }, scratch);
 }
 
 #[inline(always)]
-fn staged_entry(p: &Conv2dI8Blocked, io: &mut impl Images, scratch: &mut [i32]) {
+fn staged_entry(p: &Conv2dI8Blocked, io: &mut Images, scratch: &mut [i32]) {
     let g = &p.geometry;
     let k = size([g.filter_height, g.filter_width, g.input_depth]);
     if g.dilation_width == 1 && k <= STAGE {
@@ -627,11 +627,11 @@ pub fn conv2d_i8_windowed(
     output: &mut [i8],
     scratch: &mut [i32],
 ) {
-    any_window_entry(p, &mut Apart { input, output }, scratch);
+    any_window_entry(p, &mut Images::Apart { input, output }, scratch);
 }
 
 #[inline(always)]
-fn any_window_entry(p: &Conv2dI8Blocked, io: &mut impl Images, scratch: &mut [i32]) {
+fn any_window_entry(p: &Conv2dI8Blocked, io: &mut Images, scratch: &mut [i32]) {
     blocked::<ANY_WINDOW, false>(p, io, scratch);
 }
 
@@ -652,7 +652,7 @@ macro_rules! shared_forms {
                 places: [usize; 4],
                 scratch: &mut [i32],
             ) {
-                $entry(p, &mut Shared { data, places }, scratch);
+                $entry(p, &mut Images::Shared { data, places }, scratch);
             }
         )*
     };
@@ -668,63 +668,20 @@ shared_forms! {
 /// How many values the input of [`conv2d_i8_blocked_shared`] and its variants must start after
 /// their output, at least, for `images` images, so that no output value is written before the
 /// last read of the input value it replaces: for each pixel pair, in image order, the pair's
-/// end in the output against the first input row a later pixel's window reads (or the next
+/// end in the output against the first input value a later pixel's window reads (or the next
 /// image). An input starting that far after the output may overlap it.
 pub const fn conv2d_i8_overlap_gap(p: &Conv2dI8Blocked, images: usize) -> usize {
-    let g = &p.geometry;
-    let pixels = g.output_height.saturating_mul(g.output_width);
-    let image_len = g
-        .input_height
-        .saturating_mul(g.input_width)
-        .saturating_mul(g.input_depth) as i128;
-    let out_image_len = (pixels as i128).saturating_mul(g.output_depth as i128);
-    let row_len = g.input_width.saturating_mul(g.input_depth) as i128;
-    let mut gap = 0i128;
-    // The difference is affine in the image's index: its extremes are the first and last.
-    let mut image = 0usize;
-    while image < images {
-        let (input_at, output_at) = (image as i128 * image_len, image as i128 * out_image_len);
-        let mut pixel = 0usize;
-        while pixel < pixels {
-            let end = if pixels - pixel >= 2 {
-                pixel + 2
-            } else {
-                pixels
-            };
-            let written = output_at + end as i128 * g.output_depth as i128;
-            let needed = if end < pixels {
-                let y = end / g.output_width;
-                let first_row = (y as i128 * g.stride_height as i128) - g.padding_height as i128;
-                let first_row = if first_row < 0 { 0 } else { first_row };
-                let first = first_row * row_len;
-                input_at + if first < image_len { first } else { image_len }
-            } else {
-                input_at + image_len
-            };
-            if written - needed > gap {
-                gap = written - needed;
-            }
-            pixel = end;
-        }
-        image = if image + 1 < images.saturating_sub(1) {
-            images - 1
-        } else {
-            image + 1
-        };
-    }
-    if gap > usize::MAX as i128 {
-        usize::MAX
-    } else {
-        gap as usize
-    }
+    // Pixel pairs: both windows are gathered before either output is written.
+    overlap_gap(&p.geometry, images, 2)
 }
 
 /// The blocked convolution, its window kind and whether it takes every scale chosen by the
-/// entry points above.
-#[inline(always)]
+/// entry points above. Out of line: the two-slice and shared-slice entry points of a variant
+/// share one copy.
+#[inline(never)]
 fn blocked<const WINDOWS: u8, const ANY_SCALE: bool>(
     p: &Conv2dI8Blocked,
-    io: &mut impl Images,
+    io: &mut Images,
     scratch: &mut [i32],
 ) {
     let g = &p.geometry;
@@ -845,75 +802,77 @@ fn blocked<const WINDOWS: u8, const ANY_SCALE: bool>(
 }
 
 /// Where a kernel's input images and output values are: in two slices, or in one slice where
-/// they may overlap ([`Shared`]). The kernel borrows the input for reading, then the output
-/// for writing, never both at once, so an overlap is never two live references to one byte:
-/// what the kernel reads after writing is only correct if it reads ahead of its writes, which
-/// the overlap gap functions (`conv2d_i8_overlap_gap`) establish.
-pub(super) trait Images {
-    /// Whole images in both the input (`input_len` values each) and the output (`output_len`).
-    fn images(&self, input_len: usize, output_len: usize) -> usize;
-    /// Input image `image`, `len` values (empty if out of bounds).
-    fn input(&self, image: usize, len: usize) -> &[i8];
-    /// `len` output values from output value `start` (fewer if out of bounds).
-    fn output(&mut self, start: usize, len: usize) -> &mut [i8];
+/// they may overlap. The kernel borrows the input for reading, then the output for writing,
+/// never both at once, so an overlap is never two live references to one byte: what the kernel
+/// reads after writing is only correct if it reads ahead of its writes, which the overlap gap
+/// functions (`conv2d_i8_overlap_gap`) establish. One type with a branch, not a type per form,
+/// so that a firmware calling both forms links one copy of each kernel.
+pub(super) enum Images<'a> {
+    /// An input and an output in separate slices.
+    Apart {
+        input: &'a [i8],
+        output: &'a mut [i8],
+    },
+    /// An input and an output in one slice, `places = [input start, input length, output
+    /// start, output length]` (in values), which may overlap.
+    Shared {
+        data: &'a mut [i8],
+        places: [usize; 4],
+    },
 }
 
-/// An input and an output in separate slices.
-pub(super) struct Apart<'a> {
-    pub input: &'a [i8],
-    pub output: &'a mut [i8],
-}
-
-impl Images for Apart<'_> {
+impl Images<'_> {
+    /// The input's and the output's values (empty if they do not fit the slice).
     #[inline(always)]
-    fn images(&self, input_len: usize, output_len: usize) -> usize {
-        let count = |len: usize, n: usize| len.checked_div(n).unwrap_or(0);
-        count(self.input.len(), input_len).min(count(self.output.len(), output_len))
-    }
-    #[inline(always)]
-    fn input(&self, image: usize, len: usize) -> &[i8] {
-        span(self.input, image.wrapping_mul(len), len)
-    }
-    #[inline(always)]
-    fn output(&mut self, start: usize, len: usize) -> &mut [i8] {
-        let end = start.saturating_add(len).min(self.output.len());
-        self.output.get_mut(start..end).unwrap_or(&mut [])
-    }
-}
-
-/// An input and an output in one slice, `places = [input start, input length, output start,
-/// output length]` (in values), which may overlap.
-pub(super) struct Shared<'a> {
-    pub data: &'a mut [i8],
-    pub places: [usize; 4],
-}
-
-impl Images for Shared<'_> {
-    #[inline(always)]
-    fn images(&self, input_len: usize, output_len: usize) -> usize {
-        let [input_at, inputs, output_at, outputs] = self.places;
-        let within = |at: usize, len: usize| {
-            at.checked_add(len)
-                .is_some_and(|end| end <= self.data.len())
-        };
-        if !within(input_at, inputs) || !within(output_at, outputs) {
-            return 0;
+    fn lengths(&self) -> (usize, usize) {
+        match self {
+            Images::Apart { input, output } => (input.len(), output.len()),
+            Images::Shared { data, places } => {
+                let [input_at, inputs, output_at, outputs] = *places;
+                let within = |at: usize, len: usize| {
+                    at.checked_add(len).is_some_and(|end| end <= data.len())
+                };
+                if within(input_at, inputs) && within(output_at, outputs) {
+                    (inputs, outputs)
+                } else {
+                    (0, 0)
+                }
+            }
         }
+    }
+
+    /// Whole images in both the input (`input_len` values each) and the output (`output_len`).
+    #[inline(always)]
+    fn images(&self, input_len: usize, output_len: usize) -> usize {
+        let (inputs, outputs) = self.lengths();
         let count = |len: usize, n: usize| len.checked_div(n).unwrap_or(0);
         count(inputs, input_len).min(count(outputs, output_len))
     }
+
+    /// Input image `image`, `len` values (empty if out of bounds).
     #[inline(always)]
     fn input(&self, image: usize, len: usize) -> &[i8] {
-        let start = self.places[0].wrapping_add(image.wrapping_mul(len));
-        span(self.data, start, len)
+        let start = image.wrapping_mul(len);
+        match self {
+            Images::Apart { input, .. } => span(input, start, len),
+            Images::Shared { data, places } => span(data, places[0].wrapping_add(start), len),
+        }
     }
+
+    /// `len` output values from output value `start` (fewer if out of bounds).
     #[inline(always)]
     fn output(&mut self, start: usize, len: usize) -> &mut [i8] {
-        let [_, _, output_at, outputs] = self.places;
+        let (slice, at, outputs): (&mut [i8], usize, usize) = match self {
+            Images::Apart { output, .. } => {
+                let outputs = output.len();
+                (output, 0, outputs)
+            }
+            Images::Shared { data, places } => (data, places[2], places[3]),
+        };
         let len = len.min(outputs.saturating_sub(start));
-        let start = output_at.wrapping_add(start);
-        let end = start.saturating_add(len).min(self.data.len());
-        self.data.get_mut(start..end).unwrap_or(&mut [])
+        let start = at.wrapping_add(start);
+        let end = start.saturating_add(len).min(slice.len());
+        slice.get_mut(start..end).unwrap_or(&mut [])
     }
 }
 

@@ -6,7 +6,7 @@ use super::arch::{
 };
 use super::epilogue::{bias_f32, clamp_f32};
 use super::slices::{enumerate, size, span};
-use super::window::{Window, for_each_pixel};
+use super::window::{PixelIo, SHARED_DEPTH, Window, overlap_gap};
 use super::{Conv2dGeometry, DepthwiseConv2dF32, DepthwiseConv2dI8};
 use crate::quant::requantize_to_i8;
 
@@ -84,20 +84,19 @@ fn accumulate<A, X: Copy, W: Copy>(
 /// `outside` is given and the window leaves the image, every out-of-image tap's weights with
 /// `outside`, then calls `finish(c, acc)` for the channel's output.
 #[allow(clippy::too_many_arguments)]
-fn depthwise<X: Copy, W: Copy, A: Copy + Default, O>(
+fn depthwise<X: Copy + Default, W: Copy, A: Copy + Default>(
     g: &Conv2dGeometry,
     depth_multiplier: usize,
     weights: &[W],
-    input: &[X],
-    output: &mut [O],
+    io: &mut PixelIo<X>,
     mac: impl Fn(&mut A, X, W),
     outside: Option<impl Fn(&mut A, W)>,
-    mut finish: impl FnMut(usize, A, &mut O),
+    mut finish: impl FnMut(usize, A, &mut X),
 ) {
     if !consistent(g, depth_multiplier, weights.len()) {
         return;
     }
-    for_each_pixel(g, input, output, |image, out_y, out_x, out_pixel| {
+    io.each(g, |image, out_y, out_x, out_pixel| {
         let window = Window::new(g, out_y, out_x);
         let outside = outside.as_ref().filter(|_| !window.is_full(g));
         // The first output channel of each block, below `output_depth`.
@@ -161,23 +160,52 @@ fn depthwise<X: Copy, W: Copy, A: Copy + Default, O>(
 /// read the input zero point instead of being corrected, and the requantization is one
 /// 64-bit multiply-accumulate and a shift where the multiplier and shift allow it.
 pub fn depthwise_conv2d_i8(p: &DepthwiseConv2dI8, input: &[i8], output: &mut [i8]) {
+    depthwise_i8(p, &mut PixelIo::Apart(input, output));
+}
+
+/// [`depthwise_conv2d_i8`] with its input and output in one slice, `places = [input start,
+/// input length, output start, output length]` in values, where they may overlap: the compiler
+/// calls it when its memory plan overlaps them, with the input at least
+/// [`depthwise_conv2d_i8_overlap_gap`] values after the output (proven at build time). Each
+/// pixel's outputs are computed while the input is borrowed, then stored, so a closer placement
+/// gives wrong results, never undefined behaviour. At most 64 output channels (none are
+/// written otherwise).
+pub fn depthwise_conv2d_i8_shared(p: &DepthwiseConv2dI8, data: &mut [i8], places: [usize; 4]) {
+    depthwise_i8(p, &mut PixelIo::Shared(data, places));
+}
+
+/// How many values the input of [`depthwise_conv2d_i8_shared`] must start after its output, at
+/// least, for `images` images: pixel by pixel in order, each pixel's end in the output against
+/// the first input value a later pixel's window reads. `usize::MAX` (no overlap) above 64 output
+/// channels.
+pub const fn depthwise_conv2d_i8_overlap_gap(p: &DepthwiseConv2dI8, images: usize) -> usize {
+    if p.geometry.output_depth > SHARED_DEPTH {
+        return usize::MAX;
+    }
+    overlap_gap(&p.geometry, images, 1)
+}
+
+/// [`depthwise_conv2d_i8`] over either pixel walk. Out of line: the two-slice and shared-slice
+/// entry points share one copy.
+#[inline(never)]
+fn depthwise_i8(p: &DepthwiseConv2dI8, io: &mut PixelIo<i8>) {
     if let Some(epilogue) = fast_3x3_epilogue(p) {
         // Always clamping (a full int8 range clamps to itself), which costs four instructions
         // per four outputs: two copies of the kernel less in flash.
         let _ = epilogue;
         if p.depth_multiplier == 1 {
-            depthwise_3x3_i8::<true, false>(p, input, output);
+            depthwise_3x3_i8::<true, false>(p, io);
         } else {
-            depthwise_3x3_i8::<true, true>(p, input, output);
+            depthwise_3x3_i8::<true, true>(p, io);
         }
         return;
     }
     if p.depth_multiplier == 1 {
-        depthwise_i8_blocks::<4>(p, input, output, mac4_i8);
+        depthwise_i8_blocks::<4>(p, io, mac4_i8);
         return;
     }
     if p.depth_multiplier.is_multiple_of(4) {
-        depthwise_i8_blocks::<1>(p, input, output, mac4_broadcast_i8);
+        depthwise_i8_blocks::<1>(p, io, mac4_broadcast_i8);
         return;
     }
     let rq = &p.requantize;
@@ -186,8 +214,7 @@ pub fn depthwise_conv2d_i8(p: &DepthwiseConv2dI8, input: &[i8], output: &mut [i8
         &p.geometry,
         p.depth_multiplier,
         p.weights,
-        input,
-        output,
+        io,
         |acc: &mut i32, x: i8, w: i8| *acc = acc.wrapping_add(i32::from(x) * i32::from(w)),
         (input_offset != 0).then_some(move |acc: &mut i32, w: i8| {
             *acc = acc.wrapping_sub(input_offset.wrapping_mul(i32::from(w)));
@@ -377,15 +404,14 @@ fn finish_channel(p: &DepthwiseConv2dI8, c: usize, acc: i32, o: &mut i8) {
 /// multiplier 1 only) one at a time.
 fn depthwise_i8_blocks<const K: usize>(
     p: &DepthwiseConv2dI8,
-    input: &[i8],
-    output: &mut [i8],
+    io: &mut PixelIo<i8>,
     mac: impl Fn([i32; 4], &[i8; K], &[i8; 4]) -> [i32; 4],
 ) {
     let g = &p.geometry;
     if !consistent(g, p.depth_multiplier, p.weights.len()) {
         return;
     }
-    for_each_pixel(g, input, output, |image, out_y, out_x, out_pixel| {
+    io.each(g, |image, out_y, out_x, out_pixel| {
         let window = Window::new(g, out_y, out_x);
         let correct = p.input_offset != 0 && !window.is_full(g);
         let (quads, rest) = out_pixel.as_chunks_mut::<4>();
@@ -516,8 +542,7 @@ fn fast_3x3_epilogue(p: &DepthwiseConv2dI8) -> Option<Epilogue> {
 /// epilogue constants are prepared once per chunk.
 fn depthwise_3x3_i8<const CLAMP: bool, const BROADCAST: bool>(
     p: &DepthwiseConv2dI8,
-    input: &[i8],
-    output: &mut [i8],
+    io: &mut PixelIo<i8>,
 ) {
     let g = &p.geometry;
     // Output channels; the input channel of output channel `c` is `c / depth_multiplier`.
@@ -625,7 +650,7 @@ fn depthwise_3x3_i8<const CLAMP: bool, const BROADCAST: bool>(
             tap[1] = weights;
             weights = weights.wrapping_add(depth);
         }
-        for_each_pixel(g, input, output, |image, out_y, out_x, out_pixel| {
+        io.each(g, |image, out_y, out_x, out_pixel| {
             if image.len() < image_len {
                 return;
             }
@@ -811,8 +836,7 @@ pub fn depthwise_conv2d_f32(p: &DepthwiseConv2dF32, input: &[f32], output: &mut 
         &p.geometry,
         p.depth_multiplier,
         p.weights,
-        input,
-        output,
+        &mut PixelIo::Apart(input, output),
         |total: &mut f32, x: f32, w: f32| *total += x * w,
         None::<fn(&mut f32, f32)>,
         |c, total, o| *o = clamp_f32(total + bias_f32(p.bias, c), p.output_min, p.output_max),
@@ -1149,11 +1173,35 @@ mod tests {
         p.bias = &folded;
         let mut out = std::vec![0i8; 2 * g.output_height * g.output_width * output_depth];
         depthwise_conv2d_i8(&p, &input, &mut out);
+        let want = naive_i8(&p, &bias, &input);
         assert_eq!(
-            out,
-            naive_i8(&p, &bias, &input),
+            out, want,
             "{g:?} x {depth_multiplier}, per-tensor {per_tensor}, offset {input_offset}, \
              output {output:?}, shifts {shifts:?}, multipliers {multipliers:?}"
+        );
+        shared_matches(&p, &input, &want);
+    }
+
+    /// The shared form with the input as close after the output as its gap allows (over it
+    /// wherever the gap is below the output's length) gives the same outputs; above 64 output
+    /// channels (no overlap allowed) it writes nothing.
+    fn shared_matches(p: &DepthwiseConv2dI8, input: &[i8], want: &[i8]) {
+        let images = input.len()
+            / (p.geometry.input_height * p.geometry.input_width * p.geometry.input_depth);
+        let gap = depthwise_conv2d_i8_overlap_gap(p, images);
+        if gap == usize::MAX {
+            assert!(p.geometry.output_depth > 64);
+            return;
+        }
+        let (inputs, outputs) = (input.len(), want.len());
+        let mut data = std::vec![0x55i8; (gap + inputs).max(outputs)];
+        data[gap..gap + inputs].copy_from_slice(input);
+        depthwise_conv2d_i8_shared(p, &mut data, [gap, inputs, 0, outputs]);
+        assert_eq!(
+            &data[..outputs],
+            want,
+            "shared, gap {gap}: {:?}",
+            p.geometry
         );
     }
 
@@ -1323,6 +1371,7 @@ mod tests {
                         "depth {input_depth} x {depth_multiplier}, {g:?}, per-tensor \
                          {per_tensor}, offset {input_offset}"
                     );
+                    shared_matches(&p, &input, &out);
                 }
             }
         }

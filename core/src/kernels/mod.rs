@@ -82,7 +82,10 @@ pub use conv::{
     conv2d_i8_pointwise, conv2d_i8_pointwise_shared, conv2d_i8_staged, conv2d_i8_staged_shared,
     conv2d_i8_windowed, conv2d_i8_windowed_shared,
 };
-pub use depthwise::{depthwise_conv2d_f32, depthwise_conv2d_i8};
+pub use depthwise::{
+    depthwise_conv2d_f32, depthwise_conv2d_i8, depthwise_conv2d_i8_overlap_gap,
+    depthwise_conv2d_i8_shared,
+};
 pub use fully_connected::{
     fully_connected_f32, fully_connected_i8, fully_connected_i8_blocked,
     fully_connected_i8_per_tensor,

@@ -2,7 +2,7 @@
 //! inside the input image.
 
 use super::Conv2dGeometry;
-use super::slices::{chunks_mut, rows, size};
+use super::slices::{chunks_mut, rows, size, span};
 use core::ops::Range;
 
 /// Calls `f(image, out_y, out_x, out_pixel)` for every output pixel of every batch, where `image`
@@ -30,6 +30,164 @@ pub(super) fn for_each_pixel<T, U>(
                 f(image, out_y, out_x, out_pixel);
             }
         }
+    }
+}
+
+/// How many values a kernel's input must start after its output, at least, for `images`
+/// images, when the kernel walks the output pixels in order, `step` at a time, and writes a
+/// step's outputs only after reading every input its windows need: for each step, in image
+/// order, the step's end in the output against the first input value a later pixel's window reads
+/// (or the next image's start). An input starting that far after the output may overlap it.
+pub const fn overlap_gap(g: &Conv2dGeometry, images: usize, step: usize) -> usize {
+    let pixels = g.output_height.saturating_mul(g.output_width);
+    let image_len = g
+        .input_height
+        .saturating_mul(g.input_width)
+        .saturating_mul(g.input_depth) as i128;
+    let depth = g.output_depth as i128;
+    let out_image_len = (pixels as i128).saturating_mul(depth);
+    let step = if step == 0 { 1 } else { step };
+    let mut gap = 0i128;
+    // The difference is affine in the image's index: its extremes are the first and last.
+    let mut image = 0usize;
+    while image < images {
+        let (input_at, output_at) = (image as i128 * image_len, image as i128 * out_image_len);
+        let mut pixel = 0usize;
+        while pixel < pixels {
+            let end = if pixels - pixel >= step {
+                pixel + step
+            } else {
+                pixels
+            };
+            let written = output_at + end as i128 * depth;
+            let needed = if end < pixels {
+                // The first input value a later pixel's window reads: the next pixel's, or the
+                // first of a later row's (each row's windows start further on).
+                let (y, x) = (end / g.output_width, end % g.output_width);
+                let next = window_start(g, y, x);
+                let next_row = window_start(g, y + 1, 0);
+                let first = if next < next_row { next } else { next_row };
+                input_at + if first < image_len { first } else { image_len }
+            } else {
+                input_at + image_len
+            };
+            if written - needed > gap {
+                gap = written - needed;
+            }
+            pixel = end;
+        }
+        image = if image + 1 < images.saturating_sub(1) {
+            images - 1
+        } else {
+            image + 1
+        };
+    }
+    if gap > usize::MAX as i128 {
+        usize::MAX
+    } else {
+        gap as usize
+    }
+}
+
+/// The index in its image of the first input value output pixel `(y, x)`'s window reads: its
+/// first row and column inside the image (clamped at 0; past the image's end for a window
+/// below it).
+const fn window_start(g: &Conv2dGeometry, y: usize, x: usize) -> i128 {
+    let row = y as i128 * g.stride_height as i128 - g.padding_height as i128;
+    let col = x as i128 * g.stride_width as i128 - g.padding_width as i128;
+    let row = if row < 0 { 0 } else { row };
+    let col = if col < 0 { 0 } else { col };
+    (row * g.input_width as i128 + col) * g.input_depth as i128
+}
+
+/// Output channels up to which [`PixelIo::Shared`] walks a kernel whose output overlaps its input
+/// (each pixel's outputs are computed into a buffer of this many values, then stored).
+pub(super) const SHARED_DEPTH: usize = 64;
+
+/// Where a pixel walk's input and output are: two slices, or one slice in which they may
+/// overlap. One type with a branch, not a type per form, so that a firmware calling both forms
+/// links one copy of each kernel.
+pub(super) enum PixelIo<'a, T> {
+    /// An input and an output in separate slices.
+    Apart(&'a [T], &'a mut [T]),
+    /// An input and an output in one slice, `places = [input start, input length, output
+    /// start, output length]` (in values), which may overlap. Each pixel's outputs are
+    /// computed into a local buffer while the input is borrowed, then stored, so a kernel never
+    /// holds the input and the output at once; it reads the input correctly only if the input
+    /// starts at least [`overlap_gap`] (one pixel a step) after the output. At most
+    /// [`SHARED_DEPTH`] output channels (none are written otherwise).
+    Shared(&'a mut [T], [usize; 4]),
+}
+
+impl<T: Copy + Default> PixelIo<'_, T> {
+    /// Calls `f(image, out_y, out_x, out_pixel)` for every output pixel of every image, in
+    /// order, where `image` is that image's input and `out_pixel` the pixel's `output_depth`
+    /// outputs (see [`for_each_pixel`]).
+    #[inline(always)]
+    pub fn each(&mut self, g: &Conv2dGeometry, mut f: impl FnMut(&[T], usize, usize, &mut [T])) {
+        let depth = g.output_depth;
+        let (inputs, outputs) = match self {
+            PixelIo::Apart(input, output) => (input.len(), output.len()),
+            PixelIo::Shared(data, [input_at, inputs, output_at, outputs]) => {
+                let within = |at: usize, len: usize| {
+                    at.checked_add(len).is_some_and(|end| end <= data.len())
+                };
+                if depth > SHARED_DEPTH
+                    || !within(*input_at, *inputs)
+                    || !within(*output_at, *outputs)
+                {
+                    return;
+                }
+                (*inputs, *outputs)
+            }
+        };
+        let image_len = size([g.input_height, g.input_width, g.input_depth]);
+        let out_image_len = size([g.output_height, g.output_width, depth]);
+        let count = |len: usize, n: usize| len.checked_div(n).unwrap_or(0);
+        let images = count(inputs, image_len).min(count(outputs, out_image_len));
+        let mut local = [T::default(); SHARED_DEPTH];
+        let mut at = 0usize;
+        for image in 0..images {
+            let start = image.wrapping_mul(image_len);
+            for out_y in 0..g.output_height {
+                for out_x in 0..g.output_width {
+                    let (input, out): (&[T], &mut [T]) = match self {
+                        PixelIo::Apart(input, output) => {
+                            let Some(out) = output.get_mut(at..at.wrapping_add(depth)) else {
+                                return;
+                            };
+                            (span(input, start, image_len), out)
+                        }
+                        PixelIo::Shared(data, places) => (
+                            span(data, places[0].wrapping_add(start), image_len),
+                            local.get_mut(..depth).unwrap_or(&mut []),
+                        ),
+                    };
+                    f(input, out_y, out_x, out);
+                    if let PixelIo::Shared(data, places) = self {
+                        // The pixel's outputs, stored once the input is no longer borrowed.
+                        let to = places[2].wrapping_add(at);
+                        if let Some(out) = data.get_mut(to..to.wrapping_add(depth)) {
+                            copy(out, &local);
+                        }
+                    }
+                    at = at.wrapping_add(depth);
+                }
+            }
+        }
+    }
+}
+
+/// `dst` from the start of `src`, four values a move where it can.
+#[inline(always)]
+fn copy<T: Copy>(dst: &mut [T], src: &[T]) {
+    let (dst4, dst_rest) = dst.as_chunks_mut::<4>();
+    let whole = dst4.len().wrapping_mul(4);
+    for (d, s) in dst4.iter_mut().zip(src.as_chunks::<4>().0) {
+        *d = *s;
+    }
+    for (d, s) in dst_rest.iter_mut().zip(src.get(whole..).unwrap_or(&[])) {
+        *d = *s;
     }
 }
 
