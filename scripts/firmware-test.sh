@@ -8,6 +8,7 @@
 #     element-wise, activations, data movement; int8 and float32, `_in_place` forms included)
 #     with parameters the optimiser cannot see, proving them panic-free for any input (with and
 #     without LTO, and in a debug build: see below);
+#   - two models run in turn in one shared arena (`shared_arena`) not both bit-exact;
 #   - selective linking: hello_world_int8 (FULLY_CONNECTED only) must contain the
 #     fully_connected kernel and no conv/depthwise/pool/softmax code (symbols, and line tables
 #     so that inlined code counts too);
@@ -93,6 +94,8 @@ fi
 for model in $FW_MODELS; do
     check_firmware "$model" ": match"
 done
+# Two models run in turn in one shared arena (embedml::Arena), both bit-exact.
+check_firmware shared_arena ": both match"
 
 # A plan of 2^32 + 32 bytes fits a 64-bit host but not this 32-bit target: it must be a compile
 # error naming the problem (the generated code narrows every plan value in const evaluation),

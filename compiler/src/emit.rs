@@ -115,7 +115,7 @@ pub fn emit(compiled: &Compiled, target: &Target) -> Result<TokenStream, Error> 
         calls.push(quote! {
             {
                 #doc
-                let #bind = self.arena.#method(&#module::#operands);
+                let #bind = arena.#method(&#module::#operands);
                 ::embedml::kernels::#function(&#module::#params, #(#args),*);
             }
         });
@@ -144,7 +144,7 @@ pub fn emit(compiled: &Compiled, target: &Target) -> Result<TokenStream, Error> 
     Ok(quote! {
         #doc
         #visibility struct #name {
-            arena: ::embedml::__private::Arena<{ #arena }>,
+            arena: ::embedml::Arena<{ #arena }>,
         }
 
         #generated
@@ -164,7 +164,7 @@ pub fn emit(compiled: &Compiled, target: &Target) -> Result<TokenStream, Error> 
 
             /// A model with a zeroed arena; `const`, so it can live in a `static`.
             pub const fn new() -> Self {
-                #name { arena: ::embedml::__private::Arena::new() }
+                #name { arena: ::embedml::Arena::new() }
             }
 
             #io
@@ -173,8 +173,17 @@ pub fn emit(compiled: &Compiled, target: &Target) -> Result<TokenStream, Error> 
             ///
             /// The arena is reused as the model runs, so the inputs do not keep their values:
             /// write them again before the next call.
-            #[allow(unused_doc_comments)]
             pub fn invoke(&mut self) {
+                Self::invoke_in(&mut self.arena)
+            }
+
+            /// [`Self::invoke`] in a borrowed arena of at least [`Self::ARENA_BYTES`] bytes (a
+            /// smaller one does not compile), which models that run in turn can share (see
+            /// [`embedml::Arena`](::embedml::Arena)): reads the inputs from it, writes the
+            /// outputs to it.
+            #[allow(unused_doc_comments)]
+            pub fn invoke_in<const M: usize>(arena: &mut ::embedml::Arena<M>) {
+                let arena = arena.prefix_mut::<{ #arena }>();
                 #(#calls)*
             }
         }
@@ -504,20 +513,44 @@ fn io_api(compiled: &Compiled, module: &Ident) -> TokenStream {
             });
             if kind == "input" {
                 let method = format_ident!("{}_mut", lower);
+                let method_in = format_ident!("{}_mut_in", lower);
                 let doc = doc_attrs(&format!("The {what}, to fill before [`Self::invoke`]."));
+                let doc_in = doc_attrs(&format!(
+                    "The {what} in a borrowed arena, to fill before [`Self::invoke_in`]."
+                ));
                 items.extend(quote! {
                     #doc
                     pub fn #method(&mut self) -> &mut [#ty; Self::#len_name] {
-                        self.arena.array_mut::<#ty, { Self::#offset_name }, { Self::#len_name }>()
+                        Self::#method_in(&mut self.arena)
+                    }
+                    #doc_in
+                    pub fn #method_in<const M: usize>(
+                        arena: &mut ::embedml::Arena<M>,
+                    ) -> &mut [#ty; Self::#len_name] {
+                        arena
+                            .prefix_mut::<{ Self::ARENA_BYTES }>()
+                            .array_mut::<#ty, { Self::#offset_name }, { Self::#len_name }>()
                     }
                 });
             } else {
                 let method = format_ident!("{}", lower);
+                let method_in = format_ident!("{}_in", lower);
                 let doc = doc_attrs(&format!("The {what}, valid after [`Self::invoke`]."));
+                let doc_in = doc_attrs(&format!(
+                    "The {what} in a borrowed arena, valid after [`Self::invoke_in`] (until another model runs in it)."
+                ));
                 items.extend(quote! {
                     #doc
                     pub fn #method(&self) -> &[#ty; Self::#len_name] {
-                        self.arena.array::<#ty, { Self::#offset_name }, { Self::#len_name }>()
+                        Self::#method_in(&self.arena)
+                    }
+                    #doc_in
+                    pub fn #method_in<const M: usize>(
+                        arena: &::embedml::Arena<M>,
+                    ) -> &[#ty; Self::#len_name] {
+                        arena
+                            .prefix::<{ Self::ARENA_BYTES }>()
+                            .array::<#ty, { Self::#offset_name }, { Self::#len_name }>()
                     }
                 });
             }

@@ -391,8 +391,45 @@ impl<const N: usize, T: Element, B: Element> InPlace1<N, T, B> {
 }
 
 /// The activation arena: one block of `N` bytes, aligned for every element type.
+///
+/// Models compiled by [`include_model!`](crate::include_model) keep one each, or borrow one per
+/// call (`invoke_in`, `input_mut_in`, `output_in`), so that several models run in turn share one
+/// arena sized for the largest ([`arena_bytes_for`](crate::arena_bytes_for)):
+///
+/// ```ignore
+/// embedml::include_model!(Kws, "models/kws.tflite");
+/// embedml::include_model!(Vww, "models/vww.tflite");
+///
+/// const SHARED: usize = embedml::arena_bytes_for(&[Kws::ARENA_BYTES, Vww::ARENA_BYTES]);
+///
+/// // One arena for both, in a static (never a stack temporary: arenas are large).
+/// fn run(arena: &mut embedml::Arena<SHARED>) {
+///     Kws::input_mut_in(arena).fill(0);
+///     Kws::invoke_in(arena);
+///     let _ = Kws::output_in(arena);
+///     Vww::invoke_in(arena); // reuses the same bytes
+/// }
+/// ```
+///
+/// A model's calls need an arena of at least its `ARENA_BYTES`; a smaller one is a compile
+/// error. The arena keeps nothing between calls of different models: a model's inputs are
+/// written before its `invoke_in`, its outputs read before another model runs.
 #[repr(C, align(16))]
 pub struct Arena<const N: usize>([u8; N]);
+
+/// The arena size that serves every model of `sizes` (their `ARENA_BYTES`): the largest. For
+/// [`Arena`]s shared by models that run in turn.
+pub const fn arena_bytes_for(sizes: &[usize]) -> usize {
+    let mut largest = 0;
+    let mut i = 0;
+    while i < sizes.len() {
+        if sizes[i] > largest {
+            largest = sizes[i];
+        }
+        i += 1;
+    }
+    largest
+}
 
 /// A shared slice of a proven span.
 ///
@@ -419,12 +456,45 @@ unsafe fn slice_mut<'a, T>(base: *mut u8, span: Proven<T>) -> &'a mut [T] {
 }
 
 impl<const N: usize> Arena<N> {
-    /// A zeroed arena; `const` so a model can live in a `static`.
+    /// A zeroed arena; `const` so it (or a model holding it) can live in a `static`.
     pub const fn new() -> Self {
         Arena([0; N])
     }
 
+    /// Its first `K` bytes as an arena of `K` bytes (a model's own size, in a shared arena of
+    /// `N`). A compile error if `K > N`.
+    #[doc(hidden)]
+    #[inline(always)]
+    pub fn prefix_mut<const K: usize>(&mut self) -> &mut Arena<K> {
+        const {
+            assert!(
+                K <= N,
+                "the arena is smaller than the model's ARENA_BYTES: size it with embedml::arena_bytes_for"
+            )
+        };
+        // SAFETY: `Arena` is `repr(C, align(16))` around its bytes, so an `Arena<K>` at the same
+        // address has the same alignment, and its `K <= N` bytes (and its padding up to a
+        // multiple of 16, at most `Arena<N>`'s size) lie inside `self`; the unique borrow passes
+        // to the result.
+        unsafe { &mut *(self as *mut Self).cast::<Arena<K>>() }
+    }
+
+    /// Its first `K` bytes as an arena of `K` bytes, shared (see [`Arena::prefix_mut`]).
+    #[doc(hidden)]
+    #[inline(always)]
+    pub fn prefix<const K: usize>(&self) -> &Arena<K> {
+        const {
+            assert!(
+                K <= N,
+                "the arena is smaller than the model's ARENA_BYTES: size it with embedml::arena_bytes_for"
+            )
+        };
+        // SAFETY: as for `prefix_mut`, shared.
+        unsafe { &*(self as *const Self).cast::<Arena<K>>() }
+    }
+
     /// The output of a call whose inputs are constants.
+    #[doc(hidden)]
     #[inline(always)]
     pub fn op0<O: Element>(&mut self, operands: &Op0<N, O>) -> &mut [O] {
         // SAFETY: `Op0::new` proved the span inside this `N`-byte arena and aligned; `&mut self`
@@ -433,6 +503,7 @@ impl<const N: usize> Arena<N> {
     }
 
     /// The input and output of a call reading one arena tensor.
+    #[doc(hidden)]
     #[inline(always)]
     pub fn op1<A: Element, O: Element>(&mut self, operands: &Op1<N, A, O>) -> (&[A], &mut [O]) {
         let base = self.0.as_mut_ptr();
@@ -442,6 +513,7 @@ impl<const N: usize> Arena<N> {
     }
 
     /// The input, output and scratch buffer of a call reading one arena tensor.
+    #[doc(hidden)]
     #[inline(always)]
     pub fn op1_scratch<A: Element, O: Element, S: Element>(
         &mut self,
@@ -461,6 +533,7 @@ impl<const N: usize> Arena<N> {
 
     /// The region spanning the input and output of a call whose output may overlap its
     /// input, and their places in it.
+    #[doc(hidden)]
     #[inline(always)]
     pub fn overlap1<T: Element>(&mut self, operands: &Overlap1<N, T>) -> (&mut [T], [usize; 4]) {
         // SAFETY: `Overlap1::new` proved the region inside this `N`-byte arena and aligned (the
@@ -475,6 +548,7 @@ impl<const N: usize> Arena<N> {
 
     /// The region spanning the input and output of a call whose output may overlap its
     /// input, their places in it, and its scratch buffer.
+    #[doc(hidden)]
     #[inline(always)]
     pub fn overlap1_scratch<T: Element, S: Element>(
         &mut self,
@@ -494,6 +568,7 @@ impl<const N: usize> Arena<N> {
     }
 
     /// The inputs and output of a call reading two arena tensors.
+    #[doc(hidden)]
     #[inline(always)]
     pub fn op2<A: Element, B: Element, O: Element>(
         &mut self,
@@ -512,6 +587,7 @@ impl<const N: usize> Arena<N> {
     }
 
     /// The inputs and output of a call reading `K` arena tensors of one type.
+    #[doc(hidden)]
     #[inline(always)]
     pub fn op_many<T: Element, O: Element, const K: usize>(
         &mut self,
@@ -526,6 +602,7 @@ impl<const N: usize> Arena<N> {
     }
 
     /// The tensor an in-place call overwrites.
+    #[doc(hidden)]
     #[inline(always)]
     pub fn in_place0<T: Element>(&mut self, operands: &InPlace0<N, T>) -> &mut [T] {
         // SAFETY: `InPlace0::new` proved the span inside the arena and aligned.
@@ -533,6 +610,7 @@ impl<const N: usize> Arena<N> {
     }
 
     /// The tensor an in-place call overwrites, and its other arena input.
+    #[doc(hidden)]
     #[inline(always)]
     pub fn in_place1<T: Element, B: Element>(
         &mut self,
@@ -544,6 +622,7 @@ impl<const N: usize> Arena<N> {
     }
 
     /// `LEN` elements at byte `OFFSET`; bounds and alignment are checked at compile time.
+    #[doc(hidden)]
     pub fn array<T: Element, const OFFSET: usize, const LEN: usize>(&self) -> &[T; LEN] {
         const { check_view::<T>(N, OFFSET, LEN) };
         // SAFETY: in bounds and aligned (checked above); any bit pattern is a valid `T`.
@@ -551,6 +630,7 @@ impl<const N: usize> Arena<N> {
     }
 
     /// `LEN` elements at byte `OFFSET`, mutable; bounds and alignment are checked at compile time.
+    #[doc(hidden)]
     pub fn array_mut<T: Element, const OFFSET: usize, const LEN: usize>(
         &mut self,
     ) -> &mut [T; LEN] {
@@ -560,11 +640,13 @@ impl<const N: usize> Arena<N> {
     }
 
     /// `LEN` bytes at byte `OFFSET`; bounds are checked at compile time, so no panic path.
+    #[doc(hidden)]
     pub fn bytes<const OFFSET: usize, const LEN: usize>(&self) -> &[u8] {
         self.array::<u8, OFFSET, LEN>()
     }
 
     /// `LEN` bytes at byte `OFFSET`, mutable; bounds are checked at compile time.
+    #[doc(hidden)]
     pub fn bytes_mut<const OFFSET: usize, const LEN: usize>(&mut self) -> &mut [u8] {
         self.array_mut::<u8, OFFSET, LEN>()
     }

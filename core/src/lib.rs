@@ -12,6 +12,7 @@ pub mod kernels;
 mod model;
 pub mod quant;
 
+pub use __private::{Arena, arena_bytes_for};
 pub use embedml_macros::include_model;
 pub use model::{ElementType, Model, TensorInfo};
 

@@ -156,6 +156,20 @@ fn main() -> ! {
     conv(black_box(conv2d_i8_pointwise));
     conv(black_box(conv2d_i8_staged));
     conv(black_box(conv2d_i8_windowed));
+    // The shared-slice forms (an output that may overlap its input), on the output buffer.
+    type Shared = fn(&Conv2dI8Blocked, &mut [i8], [usize; 4], &mut [i32]);
+    let mut shared = |kernel: Shared| {
+        kernel(
+            black_box(&blocked_conv),
+            black_box(&mut *i8_out),
+            black_box([0, 1, 0, 1]),
+            black_box(&mut scratch[..]),
+        )
+    };
+    shared(black_box(conv2d_i8_blocked_shared));
+    shared(black_box(conv2d_i8_pointwise_shared));
+    shared(black_box(conv2d_i8_staged_shared));
+    shared(black_box(conv2d_i8_windowed_shared));
     let blocked_fc = FullyConnectedI8Blocked {
         weights: &[1, 0, 0, 0],
         bias: &[0],
@@ -187,20 +201,26 @@ fn main() -> ! {
         black_box(f32_in),
         black_box(&mut *f32_out),
     );
+    let depthwise = DepthwiseConv2dI8 {
+        geometry: GEOMETRY,
+        depth_multiplier: 1,
+        weights: &[1],
+        bias: &[0],
+        input_offset: 0,
+        requantize: REQUANTIZE,
+        output_offset: 0,
+        output_min: -128,
+        output_max: 127,
+    };
     depthwise_conv2d_i8(
-        black_box(&DepthwiseConv2dI8 {
-            geometry: GEOMETRY,
-            depth_multiplier: 1,
-            weights: &[1],
-            bias: &[0],
-            input_offset: 0,
-            requantize: REQUANTIZE,
-            output_offset: 0,
-            output_min: -128,
-            output_max: 127,
-        }),
+        black_box(&depthwise),
         black_box(i8_in),
         black_box(&mut *i8_out),
+    );
+    depthwise_conv2d_i8_shared(
+        black_box(&depthwise),
+        black_box(&mut *i8_out),
+        black_box([0, 1, 0, 1]),
     );
     depthwise_conv2d_f32(
         black_box(&DepthwiseConv2dF32 {
