@@ -1,6 +1,10 @@
 //! Prints what embedml makes of a `.tflite` file: ops, memory plan, or the errors.
 //!
-//! `cargo run -p embedml-compiler --example inspect -- model.tflite [--expand]`
+//! `cargo run -p embedml-compiler --example inspect -- model.tflite [--expand] [--svg FILE]`
+//!
+//! Prints each operator with the tensors alive in the arena while it runs (offsets, sizes, and
+//! whether its output overlaps its input); `--svg FILE` also writes the plan as a timeline
+//! picture (operators across, arena offsets down).
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -8,7 +12,12 @@ fn main() {
         eprintln!("usage: inspect MODEL.tflite [--expand]");
         std::process::exit(2);
     };
-    let expand = args.any(|a| a == "--expand");
+    let rest: Vec<String> = args.collect();
+    let expand = rest.iter().any(|a| a == "--expand");
+    let svg = rest
+        .iter()
+        .position(|a| a == "--svg")
+        .and_then(|i| rest.get(i + 1).cloned());
     let bytes = std::fs::read(&path).unwrap_or_else(|e| {
         eprintln!("{path}: {e}");
         std::process::exit(1);
@@ -48,6 +57,13 @@ fn main() {
                 }
             }
             println!("arena_bytes: {}", compiled.plan.arena_bytes);
+            if let Some(file) = &svg {
+                let picture = embedml_compiler::plan::timeline_svg(graph, &compiled.plan);
+                std::fs::write(file, picture).unwrap_or_else(|e| {
+                    eprintln!("{file}: {e}");
+                    std::process::exit(1);
+                });
+            }
             println!("lower_bound: {}", compiled.plan.lower_bound);
             if expand {
                 let target = embedml_compiler::emit::Target {

@@ -716,8 +716,58 @@ fn type_doc(compiled: &Compiled) -> String {
     }
     let _ = write!(
         doc,
-        "\nArena: {} bytes (planner lower bound {} bytes).",
+        "\nArena: {} bytes (the largest total of tensors alive at one time is {} bytes; an \
+         operator whose output overlaps its dying input, as its kernel allows, can go below it).\n",
         compiled.plan.arena_bytes, compiled.plan.lower_bound
     );
+    memory_table(compiled, &mut doc);
     doc
+}
+
+/// The memory plan per operator, for the rustdoc: the arena bytes each one's tensors and scratch
+/// take, and where (offset..end of each, `#tensor`), with overlaps marked.
+fn memory_table(compiled: &Compiled, doc: &mut String) {
+    let graph = &compiled.graph;
+    let _ = write!(
+        doc,
+        "\n| # | operator | arena in use | tensors alive (bytes offset..end) |\n|---|---|---:|---|\n"
+    );
+    for (at, op) in graph.ops.iter().enumerate() {
+        let memory = compiled.plan.at(graph, at);
+        let end = memory
+            .tensors
+            .iter()
+            .map(|&(_, offset, bytes)| offset + bytes)
+            .chain(memory.scratch.map(|(offset, bytes)| offset + bytes))
+            .max()
+            .unwrap_or(0);
+        let mut alive: Vec<String> = memory
+            .tensors
+            .iter()
+            .map(|&(t, offset, bytes)| {
+                let role = if op.outputs.contains(&t) {
+                    " (out)"
+                } else if op.inputs.iter().flatten().any(|&i| i == t) {
+                    " (in)"
+                } else {
+                    ""
+                };
+                format!("#{t}{role} {offset}..{}", offset + bytes)
+            })
+            .collect();
+        if let Some((offset, bytes)) = memory.scratch {
+            alive.push(format!("scratch {offset}..{}", offset + bytes));
+        }
+        let overlap = memory
+            .overlap
+            .map(|o| format!("; output overlaps input ({} bytes apart at least)", o.gap))
+            .unwrap_or_default();
+        let _ = writeln!(
+            doc,
+            "| {} | {} | {end} | {}{overlap} |",
+            op.index,
+            op.name,
+            alive.join(", ")
+        );
+    }
 }

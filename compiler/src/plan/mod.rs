@@ -13,9 +13,11 @@ use crate::ir::Graph;
 use std::collections::BTreeMap;
 
 mod search;
+mod timeline;
 
 use search::search;
 pub use search::{Overlap as BufferOverlap, SEARCH_LIMIT};
+pub use timeline::timeline_svg;
 
 /// An operator's output that may overlap its input, as its family declares it (tensor indices):
 /// the kernel reads the input far enough ahead of its writes that the input's bytes may begin

@@ -10,7 +10,13 @@
 ///
 /// Output `StatefulPartitionedCall:0`: INT8 [1, 1] (scale 0.008290957, zero point 5).
 ///
-/// Arena: 32 bytes (planner lower bound 32 bytes).
+/// Arena: 32 bytes (the largest total of tensors alive at one time is 32 bytes; an operator whose output overlaps its dying input, as its kernel allows, can go below it).
+///
+/// | # | operator | arena in use | tensors alive (bytes offset..end) |
+/// |---|---|---:|---|
+/// | 0 | FULLY_CONNECTED | 17 | #7 (out) 0..16, #0 (in) 16..17 |
+/// | 1 | FULLY_CONNECTED | 32 | #7 (in) 0..16, #8 (out) 16..32 |
+/// | 2 | FULLY_CONNECTED | 32 | #9 (out) 0..1, #8 (in) 16..32 |
 pub struct HelloWorld {
     arena: ::embedml::Arena<{ __embedml_HelloWorld::ARENA_BYTES }>,
 }

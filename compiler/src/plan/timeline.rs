@@ -1,0 +1,115 @@
+//! The memory plan as a picture: an SVG timeline with the operators across and the arena's
+//! offsets down, each tensor a box over the operators it is alive at, scratch buffers in grey.
+//! Boxes that share bytes (an output overlapping its dying input) show through each other.
+
+use super::MemoryPlan;
+use crate::ir::Graph;
+use std::fmt::Write;
+
+/// Pixels per operator column, and the picture's height for the arena.
+const COLUMN: f64 = 28.0;
+const HEIGHT: f64 = 480.0;
+const MARGIN: f64 = 60.0;
+
+/// The SVG document of `plan` for `graph`.
+pub fn timeline_svg(graph: &Graph, plan: &MemoryPlan) -> String {
+    let ops = graph.ops.len().max(1);
+    let width = MARGIN * 2.0 + COLUMN * (ops + 1) as f64;
+    let scale = HEIGHT / plan.arena_bytes.max(1) as f64;
+    let mut svg = String::new();
+    let _ = writeln!(
+        svg,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0}" height="{:.0}" font-family="sans-serif" font-size="10">"#,
+        HEIGHT + MARGIN * 2.0
+    );
+    let _ = writeln!(
+        svg,
+        r#"<text x="{MARGIN}" y="20">arena {} bytes (tensors alive at once, at most: {} bytes); x: operator, y: byte offset</text>"#,
+        plan.arena_bytes, plan.lower_bound
+    );
+    let y = |offset: usize| MARGIN + offset as f64 * scale;
+    let x = |op: usize| MARGIN + op as f64 * COLUMN;
+    let _ = writeln!(
+        svg,
+        r##"<rect x="{}" y="{}" width="{}" height="{HEIGHT}" fill="none" stroke="#888"/>"##,
+        x(0),
+        y(0),
+        COLUMN * (ops + 1) as f64
+    );
+    for (t, alive) in plan.alive.iter().enumerate() {
+        let (Some((first, last)), super::Storage::Arena(offset)) = (alive, plan.storage[t]) else {
+            continue;
+        };
+        let bytes = graph.tensors[t].byte_len().unwrap_or(0);
+        if bytes == 0 {
+            continue;
+        }
+        // A hue per tensor, so that neighbours differ.
+        let hue = (t * 67) % 360;
+        let _ = writeln!(
+            svg,
+            r#"<rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" fill="hsl({hue},60%,60%)" fill-opacity="0.6" stroke="hsl({hue},60%,35%)"><title>#{t} {}: {bytes} bytes at {offset}, ops {first}..={last}</title></rect>"#,
+            x(*first) + 2.0,
+            y(offset),
+            (last - first + 1) as f64 * COLUMN - 4.0,
+            (bytes as f64 * scale).max(1.0),
+            escape(&graph.tensors[t].name),
+        );
+    }
+    for (at, scratch) in plan.scratch.iter().enumerate() {
+        if let Some((offset, bytes)) = scratch {
+            let _ = writeln!(
+                svg,
+                r##"<rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" fill="#999" fill-opacity="0.7"><title>scratch of op {at}: {bytes} bytes at {offset}</title></rect>"##,
+                x(at) + 6.0,
+                y(*offset),
+                COLUMN - 12.0,
+                (*bytes as f64 * scale).max(1.0),
+            );
+        }
+    }
+    for (at, op) in graph.ops.iter().enumerate() {
+        let mark = if plan.overlap.get(at).is_some_and(Option::is_some) {
+            "*"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            svg,
+            r#"<text x="{:.1}" y="{:.1}" transform="rotate(60 {:.1} {:.1})">{at} {}{mark}</text>"#,
+            x(at) + 4.0,
+            HEIGHT + MARGIN + 12.0,
+            x(at) + 4.0,
+            HEIGHT + MARGIN + 12.0,
+            escape(&op.name)
+        );
+    }
+    svg.push_str("</svg>\n");
+    svg
+}
+
+/// `text` with XML's special characters escaped.
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_model_draws_one_box_per_arena_tensor() {
+        let bytes = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/models/hello_world_int8.tflite"
+        ))
+        .unwrap();
+        let compiled = crate::analyze(&bytes).unwrap();
+        let svg = super::timeline_svg(&compiled.graph, &compiled.plan);
+        let boxes = svg.matches("<rect").count() - 1;
+        let arena_tensors = compiled.plan.alive.iter().filter(|a| a.is_some()).count();
+        assert_eq!(boxes, arena_tensors);
+        assert!(svg.starts_with("<svg") && svg.ends_with("</svg>\n"));
+    }
+}
