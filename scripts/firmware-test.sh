@@ -94,6 +94,8 @@ fi
 for model in $FW_MODELS; do
     check_firmware "$model" ": match"
 done
+# The size/speed switch: micro_speech in its smallest arena (memory = "min"), still bit-exact.
+check_firmware micro_speech_quantized_min ": match"
 # Two models run in turn in one shared arena (embedml::Arena), both bit-exact.
 check_firmware shared_arena ": both match"
 

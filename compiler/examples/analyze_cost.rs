@@ -38,7 +38,7 @@ fn main() {
                 continue;
             }
         };
-        let (steps, validated) = timed(|| ops::check(&graph));
+        let (steps, validated) = timed(|| ops::check(&graph, Default::default()));
         let steps = match steps {
             Ok(steps) => steps,
             Err(e) => {

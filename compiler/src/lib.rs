@@ -48,8 +48,32 @@ impl Compiled<'_> {
 
 /// Runs every pass up to code generation, and checks the program is sound.
 pub fn analyze(bytes: &[u8]) -> Result<Compiled<'_>, Errors> {
+    analyze_with(bytes, Options::default())
+}
+
+/// How a model is compiled (`include_model!`'s optional arguments).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Options {
+    /// What the compiler trades when a kernel choice costs RAM for speed.
+    pub memory: Memory,
+}
+
+/// The size/speed switch of `include_model!(.., memory = "..")`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Memory {
+    /// The fastest kernels, in the smallest arena they allow (the default, `"fast"`).
+    #[default]
+    Fast,
+    /// The smallest arena: kernels that need no scratch buffer where another one does, even
+    /// if slower (`"min"`; micro_speech's one-channel depthwise layer runs as a depthwise
+    /// kernel instead of a blocked convolution with an im2col buffer).
+    Min,
+}
+
+/// [`analyze`] with `options`.
+pub fn analyze_with(bytes: &[u8], options: Options) -> Result<Compiled<'_>, Errors> {
     let graph = tflite::read(bytes)?;
-    let steps = ops::check(&graph)?;
+    let steps = ops::check(&graph, options)?;
     let access: Vec<plan::Access> = steps.iter().map(ops::Step::access).collect();
     let scratch: Vec<usize> = steps.iter().map(ops::Step::scratch_bytes).collect();
     let mut overlaps: Vec<Option<plan::Overlap>> = steps.iter().map(ops::Step::overlap).collect();
@@ -82,6 +106,15 @@ pub fn analyze(bytes: &[u8]) -> Result<Compiled<'_>, Errors> {
 
 /// Compiles a `.tflite` file into the generated model type.
 pub fn compile(bytes: &[u8], target: &emit::Target) -> Result<TokenStream, Errors> {
-    let compiled = analyze(bytes)?;
+    compile_with(bytes, target, Options::default())
+}
+
+/// [`compile`] with `options`.
+pub fn compile_with(
+    bytes: &[u8],
+    target: &emit::Target,
+    options: Options,
+) -> Result<TokenStream, Errors> {
+    let compiled = analyze_with(bytes, options)?;
     Ok(emit::emit(&compiled, target)?)
 }

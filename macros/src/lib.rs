@@ -11,7 +11,8 @@ use syn::parse::{Parse, ParseStream};
 use syn::{Ident, LitStr, Token, Visibility};
 
 /// `include_model!(pub Name, "path/to/model.tflite")`: compiles a TensorFlow Lite model into a
-/// static `no_std` Rust type. See the `embedml` crate documentation.
+/// static `no_std` Rust type; `include_model!(Name, "model.tflite", memory = "min")` trades
+/// speed for the smallest arena. See the `embedml` crate documentation.
 #[proc_macro]
 pub fn include_model(input: TokenStream) -> TokenStream {
     let args = syn::parse_macro_input!(input as Args);
@@ -24,6 +25,7 @@ struct Args {
     visibility: Visibility,
     name: Ident,
     path: LitStr,
+    options: embedml_compiler::Options,
 }
 
 impl Parse for Args {
@@ -32,11 +34,36 @@ impl Parse for Args {
         let name = input.parse()?;
         input.parse::<Token![,]>()?;
         let path = input.parse()?;
-        input.parse::<Option<Token![,]>>()?;
+        let mut options = embedml_compiler::Options::default();
+        // Optional `key = "value"` arguments after the path.
+        while input.parse::<Option<Token![,]>>()?.is_some() && !input.is_empty() {
+            let key: Ident = input.parse()?;
+            input.parse::<Token![=]>()?;
+            let value: LitStr = input.parse()?;
+            match (key.to_string().as_str(), value.value().as_str()) {
+                ("memory", "fast") => options.memory = embedml_compiler::Memory::Fast,
+                ("memory", "min") => options.memory = embedml_compiler::Memory::Min,
+                ("memory", other) => {
+                    return Err(syn::Error::new(
+                        value.span(),
+                        format!("`memory` is \"fast\" (the default) or \"min\", not {other:?}"),
+                    ));
+                }
+                (other, _) => {
+                    return Err(syn::Error::new(
+                        key.span(),
+                        format!(
+                            "unknown argument `{other}`: include_model! takes `memory = \"fast\" | \"min\"`"
+                        ),
+                    ));
+                }
+            }
+        }
         Ok(Args {
             visibility,
             name,
             path,
+            options,
         })
     }
 }
@@ -62,7 +89,7 @@ fn expand(args: &Args) -> syn::Result<proc_macro2::TokenStream> {
         name: args.name.clone(),
         model_path: Some(path_text),
     };
-    embedml_compiler::compile(&bytes, &target).map_err(|errors| {
+    embedml_compiler::compile_with(&bytes, &target, args.options).map_err(|errors| {
         let problems: Vec<String> = errors.iter().map(ToString::to_string).collect();
         let message = match problems.as_slice() {
             [one] => format!("embedml cannot compile this model: {one}"),

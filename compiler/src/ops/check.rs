@@ -147,6 +147,8 @@ pub struct Check<'g, 'a> {
     pub graph: &'g Graph<'a>,
     /// The operator.
     pub op: &'g Op<'a>,
+    /// How the model is compiled.
+    pub options: crate::Options,
 }
 
 impl<'g, 'a> Check<'g, 'a> {

@@ -113,6 +113,9 @@ pub struct DepthwiseConv2d {
     pub conv: Convolution,
     /// Output channels per input channel.
     pub depth_multiplier: usize,
+    /// One input channel, run as a blocked CONV_2D (faster, with an im2col scratch buffer);
+    /// not under `memory = "min"`.
+    pub as_conv: bool,
 }
 
 /// Checks a convolution; `depthwise` is the depth multiplier the options state.
@@ -487,9 +490,11 @@ impl Operator for DepthwiseConv2d {
             options::tflm_i16("depth_multiplier", o.depth_multiplier()).map_err(|e| cx.error(e))?;
         let conv = check(cx, options, Some(stated))?;
         let depth_multiplier = conv.geometry.output[2] / conv.geometry.input[2];
+        let as_conv = conv.geometry.input[2] == 1 && cx.options.memory != crate::Memory::Min;
         Ok(DepthwiseConv2d {
             conv,
             depth_multiplier,
+            as_conv,
         })
     }
 
@@ -506,7 +511,7 @@ impl Operator for DepthwiseConv2d {
         let rule = match conv.blocked_overlap() {
             // One input channel: the blocked convolution, or the depthwise kernel if its
             // lowering falls back to it; a gap that serves both.
-            Some(blocked) if conv.geometry.input[2] == 1 => Overlap {
+            Some(blocked) if self.as_conv => Overlap {
                 gap: blocked.gap.max(depthwise),
                 ..blocked
             },
@@ -521,7 +526,7 @@ impl Operator for DepthwiseConv2d {
     }
 
     fn scratch_bytes(&self) -> usize {
-        if self.conv.geometry.input[2] == 1 {
+        if self.as_conv {
             self.conv.blocked_scratch_bytes()
         } else {
             0
@@ -533,7 +538,7 @@ impl Operator for DepthwiseConv2d {
         match conv.precision {
             Precision::Int8 => {
                 let out = conv.weighted_output(cx)?;
-                if conv.geometry.input[2] == 1 {
+                if self.as_conv {
                     // One input channel: each output channel filters that channel alone, a
                     // CONV_2D with the `[taps][channels]` weights transposed to
                     // `[channels][taps]` (micro_speech's first layer).

@@ -146,7 +146,7 @@ operators! {
 }
 
 /// Checks every operator (and the model's inputs and outputs), reporting every problem found.
-pub fn check(graph: &Graph) -> Result<Vec<Step>, Errors> {
+pub fn check(graph: &Graph, options: crate::Options) -> Result<Vec<Step>, Errors> {
     let mut errors = Collector::default();
     check::check_boundary(graph, &mut errors);
     check::check_order(graph, &mut errors);
@@ -154,7 +154,7 @@ pub fn check(graph: &Graph) -> Result<Vec<Step>, Errors> {
         .ops
         .iter()
         .filter_map(|op| {
-            let cx = Check { graph, op };
+            let cx = Check { graph, op, options };
             let step = Step::check(&cx).unwrap_or_else(|| {
                 Err(cx.error(match &op.code {
                     OpCode::Custom(_) => "embedml has no kernel for this custom operator",
