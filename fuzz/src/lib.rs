@@ -180,7 +180,8 @@ fn install_known_panic_hook() {
 /// For a model the compiler accepts: the program is sound (`Program::verify`, what the generated
 /// code's checked views prove again by const evaluation in the user's crate) for the host and for
 /// a 32-bit target, whose address space it must fit or be rejected by that same check; the arena
-/// is at least the planner's lower bound; every lookup table the generated code asks rustc's
+/// is at least the no-overlap lower bound unless ops overlap their output with their input, and
+/// holds every tensor alive at each op; every lookup table the generated code asks rustc's
 /// const evaluator to build builds.
 pub fn check(bytes: &[u8]) {
     check_compiled(&embedml_compiler::analyze(bytes).expect("compile accepted the model"));
@@ -190,12 +191,26 @@ pub fn check(bytes: &[u8]) {
 pub fn check_compiled(compiled: &embedml_compiler::Compiled) {
     let plan = &compiled.plan;
     if !skipped("lower_bound") {
+        // Below the no-overlap bound only through overlaps the plan made (each proven by
+        // `Program::verify` below); never below the largest tensor alive at any op.
+        let overlapped = plan.overlap.iter().any(Option::is_some);
         assert!(
-            plan.arena_bytes >= plan.lower_bound,
-            "arena {} below the planner's lower bound {}",
+            plan.arena_bytes >= plan.lower_bound || overlapped,
+            "arena {} below the planner's lower bound {} without an overlap",
             plan.arena_bytes,
             plan.lower_bound
         );
+        for at in 0..compiled.graph.ops.len() {
+            let memory = plan.at(&compiled.graph, at);
+            for &(t, offset, bytes) in &memory.tensors {
+                assert!(
+                    offset + bytes <= plan.arena_bytes,
+                    "op {at}: tensor {t} ends at {} past the arena's {}",
+                    offset + bytes,
+                    plan.arena_bytes
+                );
+            }
+        }
     }
     if !skipped("verify") {
         if let Err(error) = compiled.verify(AddressSpace::HOST) {
