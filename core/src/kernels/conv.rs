@@ -1356,4 +1356,73 @@ mod tests {
         conv2d_f32(&p, &[1.0; 4], &mut out);
         assert_eq!(out, [7.0; 4]);
     }
+
+    /// Random geometries: the shared form with its input placed exactly the gap after its
+    /// output (over it wherever the gap is below the output's length) computes what the
+    /// two-slice form does, for every variant a layer can take.
+    #[test]
+    fn overlapped_placements_match_apart_on_random_layers() {
+        let mut state = 0x8f1b_bcdc_u32;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            state as usize
+        };
+        let mut overlapped = 0;
+        for _ in 0..400 {
+            let (ih, iw, id) = (1 + next() % 12, 1 + next() % 12, 1 + next() % 9);
+            let (fh, fw) = (1 + next() % 4, 1 + next() % 4);
+            let (sh, sw) = (1 + next() % 2, 1 + next() % 2);
+            let (ph, pw) = (next() % fh, next() % fw);
+            let (Some(oh), Some(ow)) = (
+                (ih + 2 * ph).checked_sub(fh).map(|v| v / sh + 1),
+                (iw + 2 * pw).checked_sub(fw).map(|v| v / sw + 1),
+            ) else {
+                continue;
+            };
+            let od = 1 + next() % 12;
+            let mut g = geometry([ih, iw, id], [oh, ow, od], [fh, fw]);
+            [g.stride_height, g.stride_width] = [sh, sw];
+            [g.padding_height, g.padding_width] = [ph, pw];
+            let k = fh * fw * id;
+            let weights: std::vec::Vec<i8> = (0..od * k).map(|_| next() as i8).collect();
+            let records: std::vec::Vec<[i32; 3]> = (0..od)
+                .map(|_| {
+                    [
+                        (next() as i32) >> 20,
+                        (1 << 30) | (next() as i32 & 0x3fff_ffff),
+                        1 + (next() % 9) as i32,
+                    ]
+                })
+                .collect();
+            let p = Conv2dI8Blocked {
+                geometry: g,
+                weights: &blocked_weights(&weights, od, k),
+                channels: &records,
+                input_zero_point: next() as i8,
+                output_offset: (next() % 20) as i32 - 10,
+                output_min: -128,
+                output_max: 127,
+            };
+            let images = 1 + next() % 2;
+            let input: std::vec::Vec<i8> =
+                (0..images * ih * iw * id).map(|_| next() as i8).collect();
+            let mut scratch = std::vec![0i32; 4 * blocked_groups(&g)];
+            let mut want = std::vec![0i8; images * oh * ow * od];
+            conv2d_i8_windowed(&p, &input, &mut want, &mut scratch);
+            let gap = conv2d_i8_overlap_gap(&p, images);
+            let (inputs, outputs) = (input.len(), want.len());
+            overlapped += usize::from(gap < outputs);
+            let mut data = std::vec![0x33i8; (gap + inputs).max(outputs)];
+            data[gap..gap + inputs].copy_from_slice(&input);
+            conv2d_i8_windowed_shared(&p, &mut data, [gap, inputs, 0, outputs], &mut scratch);
+            assert_eq!(
+                &data[..outputs],
+                &want[..],
+                "gap {gap}: {g:?}, {images} images"
+            );
+        }
+        assert!(overlapped > 100, "few layers overlapped ({overlapped})");
+    }
 }

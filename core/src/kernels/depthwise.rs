@@ -1376,4 +1376,71 @@ mod tests {
             }
         }
     }
+
+    /// Random layers (3x3 and other filters, depth multipliers 1, 2 and 4, up to 64 output
+    /// channels): the shared form with its input exactly the gap after its output computes
+    /// what the two-slice form does.
+    #[test]
+    fn overlapped_placements_match_apart_on_random_layers() {
+        let mut next = xorshift(0x5be0_cd19);
+        let mut overlapped = 0;
+        for _ in 0..400 {
+            let r = |n: u32, next: &mut dyn FnMut() -> u32| (next() % n) as usize;
+            let (ih, iw) = (1 + r(12, &mut next), 1 + r(12, &mut next));
+            let multiplier = [1, 1, 2, 4][r(4, &mut next)];
+            // Depths that are multiples of 4 (the 3x3 fast path) and others.
+            let id = if r(2, &mut next) == 0 {
+                4 * (1 + r(16, &mut next))
+            } else {
+                1 + r(16, &mut next)
+            };
+            let od = id * multiplier;
+            if od > 64 {
+                continue;
+            }
+            let f = [3, 3, 1, 2, 4][r(5, &mut next)];
+            let s = 1 + r(2, &mut next);
+            let pad = r(f as u32, &mut next);
+            let (Some(oh), Some(ow)) = (
+                (ih + 2 * pad).checked_sub(f).map(|v| v / s + 1),
+                (iw + 2 * pad).checked_sub(f).map(|v| v / s + 1),
+            ) else {
+                continue;
+            };
+            let mut g = geometry([ih, iw, id], [oh, ow, od], [f, f]);
+            [g.stride_height, g.stride_width] = [s, s];
+            [g.padding_height, g.padding_width] = [pad, pad];
+            let weights: std::vec::Vec<i8> = (0..f * f * od).map(|_| next() as i8).collect();
+            let bias: std::vec::Vec<i32> = (0..od).map(|_| next() as i32 >> 18).collect();
+            let multipliers: std::vec::Vec<i32> = (0..od)
+                .map(|_| (1 << 30) | (next() as i32 & 0x3fff_ffff))
+                .collect();
+            let shifts: std::vec::Vec<i8> = (0..od).map(|_| -((2 + next() % 10) as i8)).collect();
+            let mut p = DepthwiseConv2dI8 {
+                geometry: g,
+                depth_multiplier: multiplier,
+                weights: &weights,
+                bias: &[],
+                input_offset: (next() % 256) as i32 - 127,
+                requantize: Requantize {
+                    multipliers: &multipliers,
+                    shifts: &shifts,
+                },
+                output_offset: (next() % 20) as i32 - 10,
+                output_min: -128,
+                output_max: 127,
+            };
+            let folded = fold(&p, &bias);
+            p.bias = &folded;
+            let images = 1 + r(2, &mut next);
+            let input: std::vec::Vec<i8> =
+                (0..images * ih * iw * id).map(|_| next() as i8).collect();
+            let mut want = std::vec![0i8; images * oh * ow * od];
+            depthwise_conv2d_i8(&p, &input, &mut want);
+            let gap = depthwise_conv2d_i8_overlap_gap(&p, images);
+            overlapped += usize::from(gap < want.len());
+            shared_matches(&p, &input, &want);
+        }
+        assert!(overlapped > 100, "few layers overlapped ({overlapped})");
+    }
 }
