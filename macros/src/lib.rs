@@ -11,8 +11,9 @@ use syn::parse::{Parse, ParseStream};
 use syn::{Ident, LitStr, Token, Visibility};
 
 /// `include_model!(pub Name, "path/to/model.tflite")`: compiles a TensorFlow Lite model into a
-/// static `no_std` Rust type; `include_model!(Name, "model.tflite", memory = "min")` trades
-/// speed for the smallest arena. See the `embedml` crate documentation.
+/// static `no_std` Rust type. `include_model!(Name, out_dir = "model.tflite")` reads a model a
+/// build script wrote to `OUT_DIR`; `include_model!(Name, "model.tflite", memory = "min")`
+/// trades speed for the smallest arena. See the `embedml` crate documentation.
 #[proc_macro]
 pub fn include_model(input: TokenStream) -> TokenStream {
     let args = syn::parse_macro_input!(input as Args);
@@ -25,6 +26,9 @@ struct Args {
     visibility: Visibility,
     name: Ident,
     path: LitStr,
+    /// The path is relative to the crate's `OUT_DIR` (`out_dir = "model.tflite"`: a model a
+    /// build script wrote), not to the invoking source file.
+    in_out_dir: bool,
     options: embedml_compiler::Options,
 }
 
@@ -33,6 +37,18 @@ impl Parse for Args {
         let visibility = input.parse()?;
         let name = input.parse()?;
         input.parse::<Token![,]>()?;
+        // `"path"`, or `out_dir = "path"` for a file a build script wrote to `OUT_DIR`.
+        let in_out_dir = input.peek(Ident) && input.peek2(Token![=]);
+        if in_out_dir {
+            let key: Ident = input.parse()?;
+            if key != "out_dir" {
+                return Err(syn::Error::new(
+                    key.span(),
+                    format!("expected the model path (a string literal) or `out_dir = \"...\"`, found `{key} =`"),
+                ));
+            }
+            input.parse::<Token![=]>()?;
+        }
         let path = input.parse()?;
         let mut options = embedml_compiler::Options::default();
         // Optional `key = "value"` arguments after the path.
@@ -63,6 +79,7 @@ impl Parse for Args {
             visibility,
             name,
             path,
+            in_out_dir,
             options,
         })
     }
@@ -70,11 +87,35 @@ impl Parse for Args {
 
 fn expand(args: &Args) -> syn::Result<proc_macro2::TokenStream> {
     let span = args.path.span();
-    let path = resolve(&args.path.value());
+    let path = if args.in_out_dir {
+        let Some(out_dir) = std::env::var_os("OUT_DIR") else {
+            return Err(syn::Error::new(
+                span,
+                "`out_dir = ..` needs the crate's OUT_DIR, which cargo sets only for a package with a build script (add a build.rs that writes the model there)",
+            ));
+        };
+        PathBuf::from(out_dir).join(args.path.value())
+    } else {
+        resolve(&args.path.value())
+    };
+    if path.is_dir() {
+        return Err(syn::Error::new(
+            span,
+            format!(
+                "{} is a directory, not a .tflite file (a TensorFlow SavedModel? convert it with `tf.lite.TFLiteConverter.from_saved_model` and include the .tflite)",
+                path.display()
+            ),
+        ));
+    }
     let bytes = std::fs::read(&path).map_err(|e| {
+        let hint = if args.in_out_dir {
+            ""
+        } else {
+            " (paths are relative to the source file that invokes include_model!, like include_bytes!; for a model a build script writes, use `out_dir = \"name.tflite\"`)"
+        };
         syn::Error::new(
             span,
-            format!("cannot read model file {}: {e}", path.display()),
+            format!("cannot read model file {}: {e}{hint}", path.display()),
         )
     })?;
     let path_text = path.to_str().ok_or_else(|| {

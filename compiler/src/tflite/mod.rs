@@ -117,9 +117,45 @@ pub fn read(bytes: &[u8]) -> Result<Graph<'_>, Errors> {
     .graph(subgraphs.get(0))
 }
 
+/// What a file that is not a TFLite flatbuffer looks like, and what to do, for the formats a
+/// user is likely to point `include_model!` at by mistake.
+fn other_format(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"version https://git-lfs.github.com/spec/") {
+        return Some(
+            "the file is a Git LFS pointer, not the model: run `git lfs pull` (or `git lfs install` then `git lfs pull`) to fetch it",
+        );
+    }
+    if bytes.starts_with(b"\x89HDF\r\n\x1a\n") {
+        return Some(
+            "the file is HDF5 (a Keras .h5 model): convert it with `tf.lite.TFLiteConverter.from_keras_model`, int8 full-integer quantized, and include the .tflite",
+        );
+    }
+    if bytes.starts_with(b"PK\x03\x04") {
+        return Some(
+            "the file is a zip archive (a Keras .keras model?): convert it with `tf.lite.TFLiteConverter.from_keras_model` and include the .tflite",
+        );
+    }
+    if bytes.starts_with(b"\x08") && bytes.windows(7).any(|w| w == b"onnx.ai" || w == b"pytorch") {
+        return Some(
+            "the file looks like an ONNX model: convert it to TensorFlow Lite (for example onnx2tf or ai-edge-torch) and include the .tflite",
+        );
+    }
+    if bytes.starts_with(b"\x08") && bytes.windows(11).any(|w| w == b"saved_model") {
+        return Some(
+            "the file looks like a TensorFlow SavedModel's saved_model.pb: convert the SavedModel directory with `tf.lite.TFLiteConverter.from_saved_model` and include the .tflite",
+        );
+    }
+    None
+}
+
 /// Checks the file is a TFLite flatbuffer whose every table and vector lies inside it.
 fn verify(bytes: &[u8]) -> Result<schema::Model<'_>, Error> {
     const IDENTIFIER: &[u8] = b"TFL3";
+    if bytes.get(4..8) != Some(IDENTIFIER) {
+        if let Some(hint) = other_format(bytes) {
+            return Err(Error::model(format!("not a TFLite model: {hint}")));
+        }
+    }
     match bytes.get(4..8) {
         None => {
             return Err(Error::model(format!(
