@@ -10,8 +10,11 @@ fn main() {
     let out = std::path::PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     let code = embedml_compiler::kernel::interface_check().to_string();
     std::fs::write(out.join("kernel_interface.rs"), code).expect("write kernel_interface.rs");
-    std::fs::copy("models/hello_world_int8.tflite", out.join("generated_model.tflite"))
-        .expect("copy the model to OUT_DIR");
+    std::fs::copy(
+        "models/hello_world_int8.tflite",
+        out.join("generated_model.tflite"),
+    )
+    .expect("copy the model to OUT_DIR");
     println!("cargo::rerun-if-changed=build.rs");
     println!("cargo::rerun-if-changed=models/hello_world_int8.tflite");
 }

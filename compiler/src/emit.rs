@@ -518,6 +518,22 @@ fn io_api(compiled: &Compiled, module: &Ident) -> TokenStream {
                 let doc_in = doc_attrs(&format!(
                     "The {what} in a borrowed arena, to fill before [`Self::invoke_in`]."
                 ));
+                if view.element == crate::kernel::Element::I8 {
+                    let setter = format_ident!("set_{}_f32", lower);
+                    let doc = doc_attrs(&format!(
+                        "Quantizes real values into the {what}, as TFLM's QUANTIZE does: `clamp(round(x / scale) + zero_point, -128, 127)` with [`Self::{scale_name}`] and [`Self::{zero_name}`]."
+                    ));
+                    items.extend(quote! {
+                        #doc
+                        pub fn #setter(&mut self, values: &[f32; Self::#len_name]) {
+                            let params = ::embedml::kernels::QuantizeF32 {
+                                scale: Self::#scale_name,
+                                zero_point: Self::#zero_name,
+                            };
+                            ::embedml::kernels::quantize_f32_i8(&params, values, self.#method());
+                        }
+                    });
+                }
                 items.extend(quote! {
                     #doc
                     pub fn #method(&mut self) -> &mut [#ty; Self::#len_name] {
@@ -539,6 +555,24 @@ fn io_api(compiled: &Compiled, module: &Ident) -> TokenStream {
                 let doc_in = doc_attrs(&format!(
                     "The {what} in a borrowed arena, valid after [`Self::invoke_in`] (until another model runs in it)."
                 ));
+                if view.element == crate::kernel::Element::I8 {
+                    let getter = format_ident!("{}_f32", lower);
+                    let doc = doc_attrs(&format!(
+                        "The {what} as real values, valid after [`Self::invoke`]: `scale * (q - zero_point)` with [`Self::{scale_name}`] and [`Self::{zero_name}`], as TFLM's DEQUANTIZE."
+                    ));
+                    items.extend(quote! {
+                        #doc
+                        pub fn #getter(&self) -> [f32; Self::#len_name] {
+                            let params = ::embedml::kernels::DequantizeI8 {
+                                scale: Self::#scale_name,
+                                zero_point: Self::#zero_name,
+                            };
+                            let mut values = [0.0; Self::#len_name];
+                            ::embedml::kernels::dequantize_i8_f32(&params, self.#method(), &mut values);
+                            values
+                        }
+                    });
+                }
                 items.extend(quote! {
                     #doc
                     pub fn #method(&self) -> &[#ty; Self::#len_name] {

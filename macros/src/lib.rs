@@ -44,7 +44,9 @@ impl Parse for Args {
             if key != "out_dir" {
                 return Err(syn::Error::new(
                     key.span(),
-                    format!("expected the model path (a string literal) or `out_dir = \"...\"`, found `{key} =`"),
+                    format!(
+                        "expected the model path (a string literal) or `out_dir = \"...\"`, found `{key} =`"
+                    ),
                 ));
             }
             input.parse::<Token![=]>()?;

@@ -151,6 +151,14 @@ impl HelloWorld {
         "the input `serving_default_dense_input:0`",
         1,
     );
+    /// Quantizes real values into the input `serving_default_dense_input:0` (INT8 [1, 1]), as TFLM's QUANTIZE does: `clamp(round(x / scale) + zero_point, -128, 127)` with [`Self::INPUT_SCALE`] and [`Self::INPUT_ZERO_POINT`].
+    pub fn set_input_f32(&mut self, values: &[f32; Self::INPUT_LEN]) {
+        let params = ::embedml::kernels::QuantizeF32 {
+            scale: Self::INPUT_SCALE,
+            zero_point: Self::INPUT_ZERO_POINT,
+        };
+        ::embedml::kernels::quantize_f32_i8(&params, values, self.input_mut());
+    }
     /// The input `serving_default_dense_input:0` (INT8 [1, 1]), to fill before [`Self::invoke`].
     pub fn input_mut(&mut self) -> &mut [i8; Self::INPUT_LEN] {
         Self::input_mut_in(&mut self.arena)
@@ -179,6 +187,16 @@ impl HelloWorld {
         "the output `StatefulPartitionedCall:0`",
         1,
     );
+    /// The output `StatefulPartitionedCall:0` (INT8 [1, 1]) as real values, valid after [`Self::invoke`]: `scale * (q - zero_point)` with [`Self::OUTPUT_SCALE`] and [`Self::OUTPUT_ZERO_POINT`], as TFLM's DEQUANTIZE.
+    pub fn output_f32(&self) -> [f32; Self::OUTPUT_LEN] {
+        let params = ::embedml::kernels::DequantizeI8 {
+            scale: Self::OUTPUT_SCALE,
+            zero_point: Self::OUTPUT_ZERO_POINT,
+        };
+        let mut values = [0.0; Self::OUTPUT_LEN];
+        ::embedml::kernels::dequantize_i8_f32(&params, self.output(), &mut values);
+        values
+    }
     /// The output `StatefulPartitionedCall:0` (INT8 [1, 1]), valid after [`Self::invoke`].
     pub fn output(&self) -> &[i8; Self::OUTPUT_LEN] {
         Self::output_in(&self.arena)
