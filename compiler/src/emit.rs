@@ -112,11 +112,17 @@ pub fn emit(compiled: &Compiled, target: &Target) -> Result<TokenStream, Error> 
         );
         // A block per layer: sibling scopes, not one nested `let` scope per layer (10k nested
         // scopes overflow LLVM's stack when it writes debug info).
+        let (index, op_name) = (
+            number(call.op_index),
+            graph.ops[call.op_index].name.as_str(),
+        );
         calls.push(quote! {
             {
                 #doc
                 let #bind = arena.#method(&#module::#operands);
+                profiler.begin(#index, #op_name);
                 ::embedml::kernels::#function(&#module::#params, #(#args),*);
+                profiler.end(#index, #op_name);
             }
         });
     }
@@ -174,16 +180,32 @@ pub fn emit(compiled: &Compiled, target: &Target) -> Result<TokenStream, Error> 
             /// The arena is reused as the model runs, so the inputs do not keep their values:
             /// write them again before the next call.
             pub fn invoke(&mut self) {
-                Self::invoke_in(&mut self.arena)
+                Self::invoke_in_profiled(&mut self.arena, &mut ())
+            }
+
+            /// [`Self::invoke`], calling `profiler` before and after each operator (see
+            /// [`embedml::Profiler`](::embedml::Profiler)).
+            pub fn invoke_profiled(&mut self, profiler: &mut impl ::embedml::Profiler) {
+                Self::invoke_in_profiled(&mut self.arena, profiler)
             }
 
             /// [`Self::invoke`] in a borrowed arena of at least [`Self::ARENA_BYTES`] bytes (a
             /// smaller one does not compile), which models that run in turn can share (see
             /// [`embedml::Arena`](::embedml::Arena)): reads the inputs from it, writes the
             /// outputs to it.
-            #[allow(unused_doc_comments)]
             pub fn invoke_in<const M: usize>(arena: &mut ::embedml::Arena<M>) {
+                Self::invoke_in_profiled(arena, &mut ())
+            }
+
+            /// [`Self::invoke_in`], calling `profiler` before and after each operator.
+            #[allow(unused_doc_comments)]
+            pub fn invoke_in_profiled<const M: usize>(
+                arena: &mut ::embedml::Arena<M>,
+                profiler: &mut impl ::embedml::Profiler,
+            ) {
                 let arena = arena.prefix_mut::<{ #arena }>();
+                // Both are unused by a model whose operators are all views.
+                let _ = (&arena, &profiler);
                 #(#calls)*
             }
         }

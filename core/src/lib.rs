@@ -10,11 +10,13 @@ compile_error!(
 
 pub mod kernels;
 mod model;
+mod profiler;
 pub mod quant;
 
 pub use __private::{Arena, arena_bytes_for};
 pub use embedml_macros::include_model;
 pub use model::{ElementType, Model, TensorInfo};
+pub use profiler::Profiler;
 
 #[doc(hidden)]
 pub mod __private;

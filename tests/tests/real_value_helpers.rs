@@ -25,3 +25,36 @@ fn real_values_in_and_out() {
         );
     }
 }
+
+/// `invoke_profiled` calls the profiler around every operator that runs a kernel, in order,
+/// and gives the same outputs as `invoke`.
+#[test]
+fn the_profiler_sees_every_layer() {
+    struct Record(Vec<(bool, usize, &'static str)>);
+    impl embedml::Profiler for Record {
+        fn begin(&mut self, op: usize, name: &'static str) {
+            self.0.push((true, op, name));
+        }
+        fn end(&mut self, op: usize, name: &'static str) {
+            self.0.push((false, op, name));
+        }
+    }
+    let mut model = Box::new(HelloWorld::new());
+    model.set_input_f32(&[1.0]);
+    let mut record = Record(Vec::new());
+    model.invoke_profiled(&mut record);
+    let profiled = *model.output();
+    let layers = [
+        (0, "FULLY_CONNECTED"),
+        (1, "FULLY_CONNECTED"),
+        (2, "FULLY_CONNECTED"),
+    ];
+    let want: Vec<(bool, usize, &str)> = layers
+        .iter()
+        .flat_map(|&(op, name)| [(true, op, name), (false, op, name)])
+        .collect();
+    assert_eq!(record.0, want);
+    model.set_input_f32(&[1.0]);
+    model.invoke();
+    assert_eq!(*model.output(), profiled);
+}

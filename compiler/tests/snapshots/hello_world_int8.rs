@@ -214,41 +214,60 @@ impl HelloWorld {
     /// The arena is reused as the model runs, so the inputs do not keep their values:
     /// write them again before the next call.
     pub fn invoke(&mut self) {
-        Self::invoke_in(&mut self.arena)
+        Self::invoke_in_profiled(&mut self.arena, &mut ())
+    }
+    /// [`Self::invoke`], calling `profiler` before and after each operator (see
+    /// [`embedml::Profiler`](::embedml::Profiler)).
+    pub fn invoke_profiled(&mut self, profiler: &mut impl ::embedml::Profiler) {
+        Self::invoke_in_profiled(&mut self.arena, profiler)
     }
     /// [`Self::invoke`] in a borrowed arena of at least [`Self::ARENA_BYTES`] bytes (a
     /// smaller one does not compile), which models that run in turn can share (see
     /// [`embedml::Arena`](::embedml::Arena)): reads the inputs from it, writes the
     /// outputs to it.
-    #[allow(unused_doc_comments)]
     pub fn invoke_in<const M: usize>(arena: &mut ::embedml::Arena<M>) {
+        Self::invoke_in_profiled(arena, &mut ())
+    }
+    /// [`Self::invoke_in`], calling `profiler` before and after each operator.
+    #[allow(unused_doc_comments)]
+    pub fn invoke_in_profiled<const M: usize>(
+        arena: &mut ::embedml::Arena<M>,
+        profiler: &mut impl ::embedml::Profiler,
+    ) {
         let arena = arena.prefix_mut::<{ __embedml_HelloWorld::ARENA_BYTES }>();
+        let _ = (&arena, &profiler);
         {
             /// #0 FULLY_CONNECTED: INT8 1x1 -> INT8 1x16
             let (__input0, __output) = arena.op1(&__embedml_HelloWorld::OP_0_OPERANDS);
+            profiler.begin(0, "FULLY_CONNECTED");
             ::embedml::kernels::fully_connected_i8(
                 &__embedml_HelloWorld::OP_0,
                 __input0,
                 __output,
             );
+            profiler.end(0, "FULLY_CONNECTED");
         }
         {
             /// #1 FULLY_CONNECTED: INT8 1x16 -> INT8 1x16
             let (__input0, __output) = arena.op1(&__embedml_HelloWorld::OP_1_OPERANDS);
+            profiler.begin(1, "FULLY_CONNECTED");
             ::embedml::kernels::fully_connected_i8_per_tensor(
                 &__embedml_HelloWorld::OP_1,
                 __input0,
                 __output,
             );
+            profiler.end(1, "FULLY_CONNECTED");
         }
         {
             /// #2 FULLY_CONNECTED: INT8 1x16 -> INT8 1x1
             let (__input0, __output) = arena.op1(&__embedml_HelloWorld::OP_2_OPERANDS);
+            profiler.begin(2, "FULLY_CONNECTED");
             ::embedml::kernels::fully_connected_i8_per_tensor(
                 &__embedml_HelloWorld::OP_2,
                 __input0,
                 __output,
             );
+            profiler.end(2, "FULLY_CONNECTED");
         }
     }
 }
