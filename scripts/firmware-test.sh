@@ -9,6 +9,7 @@
 #     with parameters the optimiser cannot see, proving them panic-free for any input (with and
 #     without LTO, and in a debug build: see below);
 #   - two models run in turn in one shared arena (`shared_arena`) not both bit-exact;
+#   - examples/targets not building for thumbv6m-none-eabi (RP2040) or riscv32imc (ESP32-C3);
 #   - selective linking: hello_world_int8 (FULLY_CONNECTED only) must contain the
 #     fully_connected kernel and no conv/depthwise/pool/softmax code (symbols, and line tables
 #     so that inlined code counts too);
@@ -98,6 +99,18 @@ done
 check_firmware micro_speech_quantized_min ": match"
 # Two models run in turn in one shared arena (embedml::Arena), both bit-exact.
 check_firmware shared_arena ": both match"
+# Other bare-metal targets build: Cortex-M0+ (RP2040; the portable kernels) and RISC-V
+# (ESP32-C3). Built, not run: QEMU here runs the Cortex-M4 board only.
+for target in thumbv6m-none-eabi riscv32imc-unknown-none-elf; do
+    note "build check: examples/targets for $target"
+    if (cd "$ROOT/examples/targets" && RUSTC=$FW_RUSTC RUSTC_BOOTSTRAP=1 "$FW_CARGO" build --release \
+        --target "$target" -Z build-std=core); then
+        results+=("ok       examples/targets builds for $target")
+    else
+        failures+=("examples/targets: build failed for $target")
+        results+=("FAIL     examples/targets for $target (build)")
+    fi
+done
 
 # A plan of 2^32 + 32 bytes fits a 64-bit host but not this 32-bit target: it must be a compile
 # error naming the problem (the generated code narrows every plan value in const evaluation),

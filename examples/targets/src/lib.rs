@@ -1,0 +1,22 @@
+//! Build check for targets other than the Cortex-M4 firmware: the same models compiled for
+//! `thumbv6m-none-eabi` (Cortex-M0+, RP2040: no DSP instructions, the portable kernels) and
+//! `riscv32imc-unknown-none-elf` (ESP32-C3). `scripts/firmware-test.sh` builds it for both.
+
+#![no_std]
+
+embedml::include_model!(pub MicroSpeech, "../../../tests/models/micro_speech_quantized.tflite");
+embedml::include_model!(pub PersonDetect, "../../../tests/models/person_detect.tflite");
+
+/// One inference of micro_speech on `features`, in a model kept by the caller (in a static).
+pub fn classify(model: &mut MicroSpeech, features: &[i8; 1960]) -> [i8; 4] {
+    model.input_mut().copy_from_slice(features);
+    model.invoke();
+    *model.output()
+}
+
+/// One inference of person_detect in a shared arena.
+pub fn detect(arena: &mut embedml::Arena<{ PersonDetect::ARENA_BYTES }>, image: &[i8; 9216]) -> [i8; 2] {
+    PersonDetect::input_mut_in(arena).copy_from_slice(image);
+    PersonDetect::invoke_in(arena);
+    *PersonDetect::output_in(arena)
+}
