@@ -160,10 +160,10 @@ fn constant_bytes(compiled: &Compiled) -> u64 {
     let mut seen = vec![false; compiled.graph.tensors.len()];
     let mut total = 0;
     for storage in &compiled.plan.storage {
-        if let Storage::Constant(t) = *storage {
-            if !std::mem::replace(&mut seen[t], true) {
-                total += compiled.graph.tensors[t].byte_len().unwrap_or(0) as u64;
-            }
+        if let Storage::Constant(t) = *storage
+            && !std::mem::replace(&mut seen[t], true)
+        {
+            total += compiled.graph.tensors[t].byte_len().unwrap_or(0) as u64;
         }
     }
     total

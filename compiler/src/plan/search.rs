@@ -8,7 +8,7 @@
 
 use super::{Buffer, Placement};
 
-/// Buffers up to which [`search`] runs (real models have tens to hundreds); larger graphs keep
+/// Buffers up to which the search over placement orders runs (real models have tens to hundreds); larger graphs keep
 /// the near-linear greedy placement.
 pub const SEARCH_LIMIT: usize = 2_000;
 

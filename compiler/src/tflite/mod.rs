@@ -151,10 +151,10 @@ fn other_format(bytes: &[u8]) -> Option<&'static str> {
 /// Checks the file is a TFLite flatbuffer whose every table and vector lies inside it.
 fn verify(bytes: &[u8]) -> Result<schema::Model<'_>, Error> {
     const IDENTIFIER: &[u8] = b"TFL3";
-    if bytes.get(4..8) != Some(IDENTIFIER) {
-        if let Some(hint) = other_format(bytes) {
-            return Err(Error::model(format!("not a TFLite model: {hint}")));
-        }
+    if bytes.get(4..8) != Some(IDENTIFIER)
+        && let Some(hint) = other_format(bytes)
+    {
+        return Err(Error::model(format!("not a TFLite model: {hint}")));
     }
     match bytes.get(4..8) {
         None => {

@@ -643,9 +643,9 @@ fn any_window_entry(p: &Conv2dI8Blocked, io: &mut Images, scratch: &mut [i32]) {
 /// it never writes a value it has still to read. Placed closer, the results are wrong, never
 /// undefined: the input and the output are borrowed in turn, never at once.
 macro_rules! shared_forms {
-    ($( $shared:ident => $entry:ident, )*) => {
+    ($( $shared:ident => $entry:ident ($public:ident), )*) => {
         $(
-            #[doc = concat!("[`", stringify!($entry), "`] with its input and output in one slice (see [`conv2d_i8_overlap_gap`]).")]
+            #[doc = concat!("[`", stringify!($public), "`] with its input and output in one slice (see [`conv2d_i8_overlap_gap`]).")]
             pub fn $shared(
                 p: &Conv2dI8Blocked,
                 data: &mut [i8],
@@ -659,10 +659,10 @@ macro_rules! shared_forms {
 }
 
 shared_forms! {
-    conv2d_i8_blocked_shared => any_window_any_scale,
-    conv2d_i8_pointwise_shared => pointwise_entry,
-    conv2d_i8_staged_shared => staged_entry,
-    conv2d_i8_windowed_shared => any_window_entry,
+    conv2d_i8_blocked_shared => any_window_any_scale(conv2d_i8_blocked),
+    conv2d_i8_pointwise_shared => pointwise_entry(conv2d_i8_pointwise),
+    conv2d_i8_staged_shared => staged_entry(conv2d_i8_staged),
+    conv2d_i8_windowed_shared => any_window_entry(conv2d_i8_windowed),
 }
 
 /// How many values the input of [`conv2d_i8_blocked_shared`] and its variants must start after
