@@ -3,6 +3,7 @@
 /// The element type of a model's input or output tensor.
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum ElementType {
     /// 32-bit IEEE float.
     Float32,
@@ -27,6 +28,7 @@ impl ElementType {
 
 /// What a model tells about one of its input or output tensors.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct TensorInfo {
     /// The tensor's name in the `.tflite` file.
     pub name: &'static str,

@@ -14,6 +14,11 @@ pub fn classify(model: &mut MicroSpeech, features: &[i8; 1960]) -> [i8; 4] {
     *model.output()
 }
 
+/// Logs a model's input with `defmt` (embedml's `defmt` feature).
+pub fn log_input() {
+    defmt::info!("input: {}", <MicroSpeech as embedml::Model>::INPUTS[0]);
+}
+
 /// One inference of person_detect in a shared arena.
 pub fn detect(arena: &mut embedml::Arena<{ PersonDetect::ARENA_BYTES }>, image: &[i8; 9216]) -> [i8; 2] {
     PersonDetect::input_mut_in(arena).copy_from_slice(image);
