@@ -483,6 +483,22 @@ fn operand_set(
 fn io_api(compiled: &Compiled, module: &Ident) -> TokenStream {
     let graph = &compiled.graph;
     let mut items = TokenStream::new();
+    // A name accessor only where the name is one input's or output's alone.
+    let names: Vec<Option<String>> = graph
+        .inputs
+        .iter()
+        .chain(&graph.outputs)
+        .map(|&t| tensor_ident(&graph.tensors[t].name))
+        .collect();
+    let unique = |t: usize| {
+        let name = tensor_ident(&graph.tensors[t].name)?;
+        (names
+            .iter()
+            .filter(|n| n.as_deref() == Some(name.as_str()))
+            .count()
+            == 1)
+            .then_some(name)
+    };
     let mut views = compiled.program.io.iter();
     for (kind, list) in [("input", &graph.inputs), ("output", &graph.outputs)] {
         let several = list.len() > 1;
@@ -570,6 +586,16 @@ fn io_api(compiled: &Compiled, module: &Ident) -> TokenStream {
                             .array_mut::<#ty, { Self::#offset_name }, { Self::#len_name }>()
                     }
                 });
+                if let Some(alias) = unique(t) {
+                    let alias = format_ident!("{}_mut", alias);
+                    let doc = doc_attrs(&format!("The {what} by its name: [`Self::{method}`]."));
+                    items.extend(quote! {
+                        #doc
+                        pub fn #alias(&mut self) -> &mut [#ty; Self::#len_name] {
+                            self.#method()
+                        }
+                    });
+                }
             } else {
                 let method = format_ident!("{}", lower);
                 let method_in = format_ident!("{}_in", lower);
@@ -609,11 +635,64 @@ fn io_api(compiled: &Compiled, module: &Ident) -> TokenStream {
                             .array::<#ty, { Self::#offset_name }, { Self::#len_name }>()
                     }
                 });
+                if let Some(alias) = unique(t) {
+                    let alias = format_ident!("{}", alias);
+                    let doc = doc_attrs(&format!("The {what} by its name: [`Self::{method}`]."));
+                    items.extend(quote! {
+                        #doc
+                        pub fn #alias(&self) -> &[#ty; Self::#len_name] {
+                            self.#method()
+                        }
+                    });
+                }
             }
         }
     }
     let _ = module;
     items
+}
+
+/// The method name an input or output gets from its tensor's name, if that name makes one: the
+/// converter's `serving_default_` prefix and `:0` suffix dropped, lower case, a Rust identifier
+/// that is no keyword and cannot collide with the generated items (`input*`, `output*`,
+/// `invoke*`, `new`, `set_*`).
+fn tensor_ident(name: &str) -> Option<String> {
+    let name = name.strip_prefix("serving_default_").unwrap_or(name);
+    let name = match name.rsplit_once(':') {
+        Some((stem, index)) if !index.is_empty() && index.bytes().all(|b| b.is_ascii_digit()) => {
+            stem
+        }
+        _ => name,
+    };
+    let ident = name.to_ascii_lowercase();
+    let mut chars = ident.chars();
+    let starts_well = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_');
+    let valid = starts_well && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    // Also the converter's graph-internal names, which say nothing.
+    let reserved = [
+        "input",
+        "output",
+        "invoke",
+        "set_",
+        "new",
+        "default",
+        "statefulpartitionedcall",
+        "partitionedcall",
+    ]
+    .iter()
+    .any(|r| ident.starts_with(r));
+    const KEYWORDS: &[&str] = &[
+        "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum",
+        "extern", "false", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod",
+        "move", "mut", "pub", "ref", "return", "self", "static", "struct", "super", "trait",
+        "true", "type", "unsafe", "use", "where", "while", "abstract", "become", "box", "do",
+        "final", "macro", "override", "priv", "try", "typeof", "unsized", "virtual", "yield",
+        "union", "raw",
+    ];
+    let keyword = KEYWORDS.contains(&ident.as_str());
+    (valid && !reserved && !keyword && ident.len() <= 48 && ident != "_").then_some(ident)
 }
 
 fn quantization(tensor: &Tensor) -> (TokenStream, Literal) {
@@ -825,5 +904,36 @@ fn memory_table(compiled: &Compiled, doc: &mut String) {
             op.name,
             alive.join(", ")
         );
+    }
+}
+
+#[cfg(test)]
+mod name_tests {
+    use super::tensor_ident;
+
+    #[test]
+    fn tensor_names_that_make_accessors() {
+        assert_eq!(tensor_ident("Reshape_1").as_deref(), Some("reshape_1"));
+        assert_eq!(
+            tensor_ident("serving_default_audio:0").as_deref(),
+            Some("audio")
+        );
+        assert_eq!(
+            tensor_ident("labels_softmax").as_deref(),
+            Some("labels_softmax")
+        );
+        // Not identifiers, keywords, or names the generated items use.
+        for name in [
+            "a/b",
+            "1x",
+            "fn",
+            "serving_default_input_1:0",
+            "output",
+            "StatefulPartitionedCall:0",
+            "new",
+            "x:y",
+        ] {
+            assert_eq!(tensor_ident(name), None, "{name}");
+        }
     }
 }

@@ -58,3 +58,16 @@ fn the_profiler_sees_every_layer() {
     model.invoke();
     assert_eq!(*model.output(), profiled);
 }
+
+embedml::include_model!(MicroSpeech, "../models/micro_speech_quantized.tflite");
+
+/// Inputs and outputs whose tensor names make identifiers get accessors by name too
+/// (micro_speech's `Reshape_1` and `labels_softmax`), the same bytes as the index accessors.
+#[test]
+fn accessors_by_tensor_name() {
+    let mut model = Box::new(MicroSpeech::new());
+    model.reshape_1_mut().fill(3);
+    assert!(model.input_mut().iter().all(|&v| v == 3));
+    model.invoke();
+    assert_eq!(model.labels_softmax(), model.output());
+}

@@ -171,6 +171,10 @@ impl HelloWorld {
             .prefix_mut::<{ Self::ARENA_BYTES }>()
             .array_mut::<i8, { Self::INPUT_OFFSET }, { Self::INPUT_LEN }>()
     }
+    /// The input `serving_default_dense_input:0` (INT8 [1, 1]) by its name: [`Self::input_mut`].
+    pub fn dense_input_mut(&mut self) -> &mut [i8; Self::INPUT_LEN] {
+        self.input_mut()
+    }
     /// Shape of the output `StatefulPartitionedCall:0` (INT8 [1, 1]).
     pub const OUTPUT_SHAPE: [usize; 2] = [1, 1];
     /// Quantization scale of the output `StatefulPartitionedCall:0` (INT8 [1, 1]): `real = scale * (q - zero_point)`; 0 if not quantized.
