@@ -9,7 +9,8 @@
 #     with parameters the optimiser cannot see, proving them panic-free for any input (with and
 #     without LTO, and in a debug build: see below);
 #   - two models run in turn in one shared arena (`shared_arena`) not both bit-exact;
-#   - examples/targets not building for thumbv6m-none-eabi (RP2040) or riscv32imc (ESP32-C3);
+#   - examples/targets (two models and the README's example) not building for thumbv7em,
+#     thumbv6m-none-eabi (RP2040) or riscv32imc (ESP32-C3);
 #   - selective linking: hello_world_int8 (FULLY_CONNECTED only) must contain the
 #     fully_connected kernel and no conv/depthwise/pool/softmax code (symbols, and line tables
 #     so that inlined code counts too);
@@ -100,8 +101,9 @@ check_firmware micro_speech_quantized_min ": match"
 # Two models run in turn in one shared arena (embedml::Arena), both bit-exact.
 check_firmware shared_arena ": both match"
 # Other bare-metal targets build: Cortex-M0+ (RP2040; the portable kernels) and RISC-V
-# (ESP32-C3). Built, not run: QEMU here runs the Cortex-M4 board only.
-for target in thumbv6m-none-eabi riscv32imc-unknown-none-elf; do
+# (ESP32-C3), with the README's front-page example as written (also for Cortex-M4). Built, not
+# run: QEMU here runs the Cortex-M4 board only.
+for target in thumbv7em-none-eabihf thumbv6m-none-eabi riscv32imc-unknown-none-elf; do
     note "build check: examples/targets for $target"
     if (cd "$ROOT/examples/targets" && RUSTC=$FW_RUSTC RUSTC_BOOTSTRAP=1 "$FW_CARGO" build --release \
         --target "$target" -Z build-std=core); then

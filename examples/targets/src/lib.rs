@@ -1,8 +1,20 @@
 //! Build check for targets other than the Cortex-M4 firmware: the same models compiled for
 //! `thumbv6m-none-eabi` (Cortex-M0+, RP2040: no DSP instructions, the portable kernels) and
-//! `riscv32imc-unknown-none-elf` (ESP32-C3). `scripts/firmware-test.sh` builds it for both.
+//! `riscv32imc-unknown-none-elf` (ESP32-C3), and the README's front-page example as written,
+//! for those and for `thumbv7em-none-eabihf`. `scripts/firmware-test.sh` builds it for all three.
 
 #![no_std]
+
+/// The README's first example, verbatim (`build.rs` extracts it).
+pub mod readme {
+    include!(concat!(env!("OUT_DIR"), "/readme_example.rs"));
+
+    /// The example's function, exported so that it is compiled for the target, not only
+    /// checked (a change to the README's example that breaks this is meant to fail here).
+    pub fn run(model: &mut MicroSpeech, features: &[i8; 1960]) -> [i8; 4] {
+        classify(model, features)
+    }
+}
 
 embedml::include_model!(pub MicroSpeech, "../../../tests/models/micro_speech_quantized.tflite");
 embedml::include_model!(pub PersonDetect, "../../../tests/models/person_detect.tflite");
