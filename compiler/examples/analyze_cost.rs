@@ -81,6 +81,7 @@ fn main() {
                 visibility: quote::quote!(pub),
                 name: quote::format_ident!("Model"),
                 model_path: None,
+                instance: 0,
             };
             let (tokens, emitting) = timed(|| emit::emit(&compiled, &target));
             let Ok(tokens) = tokens else {

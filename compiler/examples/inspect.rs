@@ -70,6 +70,7 @@ fn main() {
                     visibility: quote::quote!(pub),
                     name: quote::format_ident!("Model"),
                     model_path: None,
+                    instance: 0,
                 };
                 match embedml_compiler::emit::emit(&compiled, &target) {
                     Ok(tokens) => match syn::parse2(tokens.clone()) {

@@ -27,6 +27,10 @@ pub struct Target<'t> {
     pub name: Ident,
     /// An absolute path to the model file, included so cargo rebuilds when it changes.
     pub model_path: Option<&'t str>,
+    /// Tells this invocation's items from another's: the generated type lives in a module of
+    /// its own named with it, re-exported, so that two models given the same name are one
+    /// "defined multiple times" error, not one per generated item.
+    pub instance: u64,
 }
 
 /// A plan value (offset or byte count) as generated code spells it: a `u64` literal that
@@ -61,7 +65,9 @@ pub fn emit(compiled: &Compiled, target: &Target) -> Result<TokenStream, Error> 
         visibility,
         name,
         model_path,
+        instance,
     } = target;
+    let wrapper = format_ident!("__embedml_model_{}_{:016x}", name, instance);
     let graph = &compiled.graph;
     let program = &compiled.program;
     let module = format_ident!("__embedml_{}", name);
@@ -148,8 +154,11 @@ pub fn emit(compiled: &Compiled, target: &Target) -> Result<TokenStream, Error> 
         compiled.plan.lower_bound
     ));
     Ok(quote! {
+        #[doc(hidden)]
+        #[allow(non_snake_case)]
+        mod #wrapper {
         #doc
-        #visibility struct #name {
+        pub struct #name {
             arena: ::embedml::Arena<{ #arena }>,
         }
 
@@ -241,6 +250,8 @@ pub fn emit(compiled: &Compiled, target: &Target) -> Result<TokenStream, Error> 
                 #name::invoke(self)
             }
         }
+        }
+        #visibility use #wrapper::#name;
     })
 }
 

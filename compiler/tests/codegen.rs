@@ -13,6 +13,7 @@ fn expand(model: &str) -> String {
         visibility: quote::quote!(pub),
         name: quote::format_ident!("HelloWorld"),
         model_path: None,
+        instance: 0,
     };
     let tokens = embedml_compiler::compile(&bytes, &target).expect("model compiles");
     prettyplease::unparse(&syn::parse2(tokens).expect("generated code parses as a file"))

@@ -76,6 +76,7 @@ fn target() -> embedml_compiler::emit::Target<'static> {
         visibility: quote::quote!(pub),
         name: quote::format_ident!("Model"),
         model_path: None,
+        instance: 0,
     }
 }
 

@@ -131,6 +131,7 @@ fn expand(args: &Args) -> syn::Result<proc_macro2::TokenStream> {
         visibility: quote::quote!(#visibility),
         name: args.name.clone(),
         model_path: Some(path_text),
+        instance: instance(&args.name, path_text),
     };
     embedml_compiler::compile_with(&bytes, &target, args.options).map_err(|errors| {
         let problems: Vec<String> = errors.iter().map(ToString::to_string).collect();
@@ -144,6 +145,24 @@ fn expand(args: &Args) -> syn::Result<proc_macro2::TokenStream> {
         };
         syn::Error::new(span, message)
     })
+}
+
+/// A number for this invocation of the macro: a hash of the model's name, its file and where
+/// the macro is invoked (so two invocations with the same name get distinct wrapper modules, and
+/// one clear "defined multiple times" error).
+fn instance(name: &Ident, path: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let span = proc_macro::Span::call_site();
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    (
+        name.to_string(),
+        path,
+        span.file(),
+        span.line(),
+        span.column(),
+    )
+        .hash(&mut hasher);
+    hasher.finish()
 }
 
 /// Resolves `path` like `include_bytes!`: relative to the directory of the source file that

@@ -20,6 +20,7 @@ fn expansion(break_plan: impl FnOnce(&mut Program)) -> String {
         visibility: quote::quote!(pub),
         name: quote::format_ident!("HelloWorld"),
         model_path: None,
+        instance: 0,
     };
     embedml_compiler::emit::emit(&compiled, &target)
         .expect("emit")
