@@ -4,7 +4,9 @@
 //!   bytes, the arena and where each tensor lives, or the errors `include_model!` would give;
 //! - `embedml plan MODEL --svg FILE`: the memory plan as a timeline picture;
 //! - `embedml fit MODEL --ram 64KiB --flash 256KiB`: whether the model's arena and constant
-//!   data fit, with the margins (exit status 0 if it fits, 1 if not).
+//!   data fit, with the margins (exit status 0 if it fits, 1 if not);
+//! - `embedml expand MODEL`: the code `include_model!` generates;
+//! - `embedml report FOLDER...`: a table of the memory plans of every model in the folders.
 //!
 //! `--json` on each prints the same as JSON. Install with `cargo install --path cli`.
 
@@ -13,6 +15,29 @@ use embedml_compiler::{Memory, Options};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+/// `println!` that ends the program quietly when stdout is closed (`embedml ... | head`)
+/// instead of panicking on the broken pipe.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let mut text = format!($($arg)*);
+        text.push('\n');
+        if std::io::stdout().lock().write_all(text.as_bytes()).is_err() {
+            std::process::exit(0);
+        }
+    }};
+}
+
+/// `print!` that ends the program quietly when stdout is closed.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if std::io::stdout().lock().write_all(format!($($arg)*).as_bytes()).is_err() {
+            std::process::exit(0);
+        }
+    }};
+}
 
 mod report;
 
@@ -37,6 +62,21 @@ enum Command {
         /// Write the plan as an SVG timeline (operators across, arena offsets down).
         #[arg(long, value_name = "FILE")]
         svg: Option<PathBuf>,
+    },
+    /// The Rust code include_model! generates for the model.
+    Expand {
+        /// The .tflite file.
+        model: PathBuf,
+        /// Plan as `include_model!(.., memory = "min")` does.
+        #[arg(long)]
+        min_memory: bool,
+    },
+    /// A table of the memory plans of every .tflite file in the given folders: the arena by
+    /// default and with memory = "min", the no-overlap bound, ops in place and overlapped.
+    Report {
+        /// Folders of .tflite files.
+        #[arg(required = true)]
+        folders: Vec<PathBuf>,
     },
     /// Whether the model fits: its arena in RAM, its weights and constants in flash.
     Fit {
@@ -67,6 +107,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let model = match &cli.command {
         Command::Inspect(m) | Command::Plan { model: m, .. } | Command::Fit { model: m, .. } => m,
+        Command::Expand { model, min_memory } => return report::expand(model, *min_memory),
+        Command::Report { folders } => return report::folders(folders),
     };
     let bytes = match std::fs::read(&model.model) {
         Ok(bytes) => bytes,
@@ -85,7 +127,7 @@ fn main() -> ExitCode {
         Err(errors) => {
             if model.json {
                 let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
-                println!("{}", json!({ "model": model.model, "errors": list }));
+                outln!("{}", json!({ "model": model.model, "errors": list }));
             } else {
                 eprintln!(
                     "{}: include_model! would fail with:\n{errors}",
@@ -107,6 +149,8 @@ fn main() -> ExitCode {
             }
             print(m, &report::plan(&compiled), report::plan_text)
         }
+        // Handled above, before the model is analyzed.
+        Command::Expand { .. } | Command::Report { .. } => ExitCode::SUCCESS,
         Command::Fit {
             model: m,
             ram,
@@ -126,9 +170,9 @@ fn main() -> ExitCode {
 /// Prints `value` as JSON or as text.
 fn print(model: &Model, value: &Value, text: fn(&Value) -> String) -> ExitCode {
     if model.json {
-        println!("{value:#}");
+        outln!("{value:#}");
     } else {
-        print!("{}", text(value));
+        out!("{}", text(value));
     }
     ExitCode::SUCCESS
 }

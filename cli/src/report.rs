@@ -306,3 +306,88 @@ pub fn fit_text(v: &Value) -> String {
     );
     out
 }
+
+/// `embedml expand`: the generated code, formatted.
+pub fn expand(path: &std::path::Path, min_memory: bool) -> std::process::ExitCode {
+    let Ok(bytes) = std::fs::read(path) else {
+        eprintln!("embedml: cannot read {}", path.display());
+        return std::process::ExitCode::from(2);
+    };
+    let options = embedml_compiler::Options {
+        memory: if min_memory {
+            embedml_compiler::Memory::Min
+        } else {
+            embedml_compiler::Memory::Fast
+        },
+    };
+    let target = embedml_compiler::emit::Target {
+        visibility: quote::quote!(pub),
+        name: quote::format_ident!("Model"),
+        model_path: None,
+        instance: 0,
+    };
+    match embedml_compiler::compile_with(&bytes, &target, options) {
+        Ok(tokens) => {
+            match syn::parse2::<syn::File>(tokens.clone()) {
+                Ok(file) => out!("{}", prettyplease::unparse(&file)),
+                Err(_) => outln!("{tokens}"),
+            }
+            std::process::ExitCode::SUCCESS
+        }
+        Err(errors) => {
+            eprintln!(
+                "{}: include_model! would fail with:\n{errors}",
+                path.display()
+            );
+            std::process::ExitCode::from(1)
+        }
+    }
+}
+
+/// `embedml report`: one row per model of the folders.
+pub fn folders(folders: &[std::path::PathBuf]) -> std::process::ExitCode {
+    outln!(
+        "| model | ops | ARENA_BYTES | with memory = \"min\" | no-overlap bound | in place | overlapped |"
+    );
+    outln!("|---|---:|---:|---:|---:|---:|---:|");
+    for folder in folders {
+        let Ok(entries) = std::fs::read_dir(folder) else {
+            eprintln!("embedml: cannot read the folder {}", folder.display());
+            return std::process::ExitCode::from(2);
+        };
+        let mut paths: Vec<_> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "tflite"))
+            .collect();
+        paths.sort();
+        for path in paths {
+            let name = path
+                .file_stem()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
+            let Ok(bytes) = std::fs::read(&path) else {
+                continue;
+            };
+            let min = embedml_compiler::Options {
+                memory: embedml_compiler::Memory::Min,
+            };
+            match (
+                embedml_compiler::analyze(&bytes),
+                embedml_compiler::analyze_with(&bytes, min),
+            ) {
+                (Ok(c), Ok(m)) => outln!(
+                    "| {name} | {} | {} | {} | {} | {} | {} |",
+                    c.graph.ops.len(),
+                    c.plan.arena_bytes,
+                    m.plan.arena_bytes,
+                    c.plan.lower_bound,
+                    c.plan.in_place.iter().filter(|&&p| p).count(),
+                    c.plan.overlap.iter().filter(|o| o.is_some()).count()
+                ),
+                _ => outln!("| {name} | | not supported | | | | |"),
+            }
+        }
+    }
+    std::process::ExitCode::SUCCESS
+}

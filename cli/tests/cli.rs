@@ -108,3 +108,17 @@ fn help_and_sizes() {
     assert_eq!(status, 2);
     assert!(err.contains("not a size"), "{err}");
 }
+
+#[test]
+fn expand_prints_the_generated_code_and_report_tables_a_folder() {
+    let (status, out, _) = embedml(&["expand", "hello_world_int8.tflite"]);
+    assert_eq!(status, 0);
+    assert!(
+        out.contains("pub struct Model") && out.contains("fn invoke_in"),
+        "{out}"
+    );
+    let (status, out, _) = embedml(&["report", "mlperf"]);
+    assert_eq!(status, 0);
+    assert!(out.contains("| kws_ds_cnn | 12 |"), "{out}");
+    assert_eq!(out.lines().count(), 2 + 4, "{out}");
+}
