@@ -18,11 +18,6 @@ const SAMPLES: [(&str, &[u8; 1960]); 4] = [
     ("unknown", include_bytes!("../samples/unknown.features")),
 ];
 
-/// A quantized score as a probability: `real = scale * (q - zero_point)`.
-fn probability(q: i8) -> f32 {
-    MicroSpeech::OUTPUT_SCALE * (i32::from(q) - MicroSpeech::OUTPUT_ZERO_POINT) as f32
-}
-
 fn main() {
     let mut model = MicroSpeech::new();
     println!("MicroSpeech::ARENA_BYTES = {}\n", MicroSpeech::ARENA_BYTES);
@@ -37,7 +32,9 @@ fn main() {
         *model.input_mut() = features.map(|byte| byte as i8);
         model.invoke();
 
-        let scores = model.output();
+        let scores = *model.output();
+        // The scores as probabilities: `scale * (q - zero_point)`, done by the generated helper.
+        let probabilities = model.output_f32();
         // The first of equal maxima, as `np.argmax` picks (`max_by_key` keeps the last).
         let top = (0..LABELS.len())
             .rev()
@@ -45,8 +42,8 @@ fn main() {
             .unwrap_or(0);
 
         print!("{name:<8}");
-        for &q in scores {
-            print!("{:>9.4}", probability(q));
+        for p in probabilities {
+            print!("{p:>9.4}");
         }
         println!("  {}   (raw {scores:?})", LABELS[top]);
     }
