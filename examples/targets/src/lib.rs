@@ -5,6 +5,11 @@
 
 #![no_std]
 
+/// The crate's front page (core/README.md, the docs.rs page) example, verbatim, as a function.
+pub mod front_page {
+    include!(concat!(env!("OUT_DIR"), "/front_page.rs"));
+}
+
 /// The README's first example, verbatim (`build.rs` extracts it).
 pub mod readme {
     include!(concat!(env!("OUT_DIR"), "/readme_example.rs"));
