@@ -9,6 +9,7 @@
 #     with parameters the optimiser cannot see, proving them panic-free for any input (with and
 #     without LTO, and in a debug build: see below);
 #   - two models run in turn in one shared arena (`shared_arena`) not both bit-exact;
+#   - examples/nrf52840 (a real board: embassy, a sensor, defmt) not building;
 #   - examples/targets (two models and the README's example) not building for thumbv7em,
 #     thumbv6m-none-eabi (RP2040) or riscv32imc (ESP32-C3);
 #   - selective linking: hello_world_int8 (FULLY_CONNECTED only) must contain the
@@ -100,6 +101,17 @@ done
 check_firmware micro_speech_quantized_min ": match"
 # Two models run in turn in one shared arena (embedml::Arena), both bit-exact.
 check_firmware shared_arena ": both match"
+# A real board: the nRF52840 DK example (embassy, the temperature sensor, defmt, the profiler)
+# builds and links for its target. Flashing it (probe-rs) needs the board. ld.lld: the Debian
+# toolchain has no rust-lld (a rustup toolchain uses its own).
+note "build check: examples/nrf52840 (nRF52840 DK, embassy)"
+if (cd "$ROOT/examples/nrf52840" && RUSTC=$FW_RUSTC RUSTC_BOOTSTRAP=1 "$FW_CARGO" build --release \
+    -Z build-std=core --config 'target.thumbv7em-none-eabihf.linker="ld.lld"'); then
+    results+=("ok       examples/nrf52840 builds (nRF52840 DK, embassy + defmt)")
+else
+    failures+=("examples/nrf52840: build failed")
+    results+=("FAIL     examples/nrf52840 (build)")
+fi
 # Other bare-metal targets build: Cortex-M0+ (RP2040; the portable kernels) and RISC-V
 # (ESP32-C3), with the README's front-page example as written (also for Cortex-M4). Built, not
 # run: QEMU here runs the Cortex-M4 board only.
