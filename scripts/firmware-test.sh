@@ -9,6 +9,8 @@
 #     with parameters the optimiser cannot see, proving them panic-free for any input (with and
 #     without LTO, and in a debug build: see below);
 #   - two models run in turn in one shared arena (`shared_arena`) not both bit-exact;
+#   - the README's "Your first firmware" crate, written out as a reader would, not printing in
+#     QEMU what the README says;
 #   - examples/nrf52840 (a real board: embassy, a sensor, defmt) not building;
 #   - examples/targets (two models and the README's example) not building for thumbv7em,
 #     thumbv6m-none-eabi (RP2040) or riscv32imc (ESP32-C3);
@@ -101,6 +103,21 @@ done
 check_firmware micro_speech_quantized_min ": match"
 # Two models run in turn in one shared arena (embedml::Arena), both bit-exact.
 check_firmware shared_arena ": both match"
+# The README's "Your first firmware" crate, written out as a reader would (outside the
+# workspace), built and run under QEMU: it must print what the README says.
+note "README: your first firmware, in QEMU"
+fresh=$(mktemp -d)
+want=$(python3 "$ROOT/scripts/readme_firmware.py" "$fresh")
+got=$(cd "$fresh" && RUSTC=$FW_RUSTC RUSTC_BOOTSTRAP=1 timeout 600 "$FW_CARGO" run --release -q \
+    -Z build-std=core --config 'target.thumbv7em-none-eabihf.linker="ld.lld"' 2>&1) || true
+echo "$got" | tail -3
+if [ -n "$want" ] && grep -qF "$want" <<<"$got"; then
+    results+=("ok       README first firmware (fresh crate, QEMU): $want")
+else
+    failures+=("README first firmware: expected \"$want\"")
+    results+=("FAIL     README first firmware (fresh crate, QEMU)")
+fi
+rm -rf "$fresh"
 # A real board: the nRF52840 DK example (embassy, the temperature sensor, defmt, the profiler)
 # builds and links for its target. Flashing it (probe-rs) needs the board. ld.lld: the Debian
 # toolchain has no rust-lld (a rustup toolchain uses its own).
