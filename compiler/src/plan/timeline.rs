@@ -10,6 +10,8 @@ use std::fmt::Write;
 const COLUMN: f64 = 28.0;
 const HEIGHT: f64 = 480.0;
 const MARGIN: f64 = 60.0;
+/// Room below the plot for the operators' names, written slanted.
+const LABELS: f64 = 130.0;
 
 /// The SVG document of `plan` for `graph`.
 pub fn timeline_svg(graph: &Graph, plan: &MemoryPlan) -> String {
@@ -20,7 +22,11 @@ pub fn timeline_svg(graph: &Graph, plan: &MemoryPlan) -> String {
     let _ = writeln!(
         svg,
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0}" height="{:.0}" font-family="sans-serif" font-size="10">"#,
-        HEIGHT + MARGIN * 2.0
+        HEIGHT + MARGIN + LABELS
+    );
+    let _ = writeln!(
+        svg,
+        r##"<rect width="100%" height="100%" fill="#ffffff"/>"##
     );
     let _ = writeln!(
         svg,
@@ -44,11 +50,12 @@ pub fn timeline_svg(graph: &Graph, plan: &MemoryPlan) -> String {
         if bytes == 0 {
             continue;
         }
-        // A hue per tensor, so that neighbours differ.
+        // A hue per tensor, so that neighbours differ (as `#rrggbb`: every renderer knows it).
         let hue = (t * 67) % 360;
+        let (fill, stroke) = (color(hue, 0.62), color(hue, 0.35));
         let _ = writeln!(
             svg,
-            r#"<rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" fill="hsl({hue},60%,60%)" fill-opacity="0.6" stroke="hsl({hue},60%,35%)"><title>#{t} {}: {bytes} bytes at {offset}, ops {first}..={last}</title></rect>"#,
+            r#"<rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" fill="{fill}" fill-opacity="0.6" stroke="{stroke}"><title>#{t} {}: {bytes} bytes at {offset}, ops {first}..={last}</title></rect>"#,
             x(*first) + 2.0,
             y(offset),
             (last - first + 1) as f64 * COLUMN - 4.0,
@@ -88,6 +95,24 @@ pub fn timeline_svg(graph: &Graph, plan: &MemoryPlan) -> String {
     svg
 }
 
+/// The colour of `hue` (degrees) at 60 % saturation and `lightness`, as `#rrggbb`.
+fn color(hue: usize, lightness: f64) -> String {
+    let c = (1.0 - (2.0 * lightness - 1.0).abs()) * 0.6;
+    let h = (hue % 360) as f64 / 60.0;
+    let x = c * (1.0 - (h % 2.0 - 1.0).abs());
+    let (r, g, b) = match h as u32 {
+        0 => (c, x, 0.0),
+        1 => (x, c, 0.0),
+        2 => (0.0, c, x),
+        3 => (0.0, x, c),
+        4 => (x, 0.0, c),
+        _ => (c, 0.0, x),
+    };
+    let m = lightness - c / 2.0;
+    let byte = |v: f64| ((v + m).clamp(0.0, 1.0) * 255.0).round() as u8;
+    format!("#{:02x}{:02x}{:02x}", byte(r), byte(g), byte(b))
+}
+
 /// `text` with XML's special characters escaped.
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
@@ -107,7 +132,8 @@ mod tests {
         .unwrap();
         let compiled = crate::analyze(&bytes).unwrap();
         let svg = super::timeline_svg(&compiled.graph, &compiled.plan);
-        let boxes = svg.matches("<rect").count() - 1;
+        // Less the background and the frame.
+        let boxes = svg.matches("<rect").count() - 2;
         let arena_tensors = compiled.plan.alive.iter().filter(|a| a.is_some()).count();
         assert_eq!(boxes, arena_tensors);
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>\n"));
