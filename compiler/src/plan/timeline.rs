@@ -125,12 +125,9 @@ fn escape(text: &str) -> String {
 mod tests {
     #[test]
     fn a_model_draws_one_box_per_arena_tensor() {
-        let bytes = std::fs::read(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../tests/models/hello_world_int8.tflite"
-        ))
-        .unwrap();
-        let compiled = crate::analyze(&bytes).unwrap();
+        // A copy inside the crate, so that the packaged crate's tests find it.
+        let bytes = include_bytes!("../../testdata/hello_world_int8.tflite");
+        let compiled = crate::analyze(bytes).unwrap();
         let svg = super::timeline_svg(&compiled.graph, &compiled.plan);
         // Less the background and the frame.
         let boxes = svg.matches("<rect").count() - 2;
