@@ -7,6 +7,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo test --workspace
+# The README's "Your first model, on the host" crate, written out as a reader would (outside the
+# workspace) and run: it must print what the README says.
+fresh=$(mktemp -d)
+want=$(python3 scripts/readme_firmware.py --host "$fresh")
+got=$(cd "$fresh" && CARGO_TARGET_DIR="$PWD/target" cargo run -q 2>&1) || { echo "$got" >&2; exit 1; }
+rm -rf "$fresh"
+if [ -z "$want" ] || [ "$got" != "$want" ]; then
+    echo "README first model (host): expected \"$want\", got \"$got\"" >&2
+    exit 1
+fi
+echo "README first model (fresh crate, host): $got"
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p embedml -p embedml-macros -p embedml-compiler -p embedml-cli
 # The four crates package and build as published (their dependencies on each other through a
 # local registry); nothing is uploaded.
