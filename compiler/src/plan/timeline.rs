@@ -11,12 +11,17 @@ const COLUMN: f64 = 28.0;
 const HEIGHT: f64 = 480.0;
 const MARGIN: f64 = 60.0;
 /// Room below the plot for the operators' names, written slanted.
-const LABELS: f64 = 130.0;
+const LABELS: f64 = 170.0;
+/// The title's width at the font size used.
+const MIN_WIDTH: f64 = 480.0;
+/// Offset ticks on the left axis.
+const TICKS: usize = 4;
 
 /// The SVG document of `plan` for `graph`.
 pub fn timeline_svg(graph: &Graph, plan: &MemoryPlan) -> String {
     let ops = graph.ops.len().max(1);
-    let width = MARGIN * 2.0 + COLUMN * (ops + 1) as f64;
+    // Wide enough for the title lines, on a model of a few operators too.
+    let width = (MARGIN * 2.0 + COLUMN * (ops + 1) as f64).max(MIN_WIDTH);
     let scale = HEIGHT / plan.arena_bytes.max(1) as f64;
     let mut svg = String::new();
     let _ = writeln!(
@@ -30,8 +35,12 @@ pub fn timeline_svg(graph: &Graph, plan: &MemoryPlan) -> String {
     );
     let _ = writeln!(
         svg,
-        r#"<text x="{MARGIN}" y="20">arena {} bytes (tensors alive at once, at most: {} bytes); x: operator, y: byte offset</text>"#,
+        r#"<text x="{MARGIN}" y="20">arena {} bytes (tensors alive at once, at most: {} bytes)</text>"#,
         plan.arena_bytes, plan.lower_bound
+    );
+    let _ = writeln!(
+        svg,
+        r#"<text x="{MARGIN}" y="36">across: operators; down: byte offset; grey: scratch; *: output over its input</text>"#,
     );
     let y = |offset: usize| MARGIN + offset as f64 * scale;
     let x = |op: usize| MARGIN + op as f64 * COLUMN;
@@ -42,6 +51,19 @@ pub fn timeline_svg(graph: &Graph, plan: &MemoryPlan) -> String {
         y(0),
         COLUMN * (ops + 1) as f64
     );
+    for tick in 0..=TICKS {
+        let offset = plan.arena_bytes * tick / TICKS;
+        let _ = writeln!(
+            svg,
+            r##"<line x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="#888"/><text x="{:.1}" y="{:.1}" text-anchor="end">{offset}</text>"##,
+            x(0) - 4.0,
+            y(offset),
+            x(0),
+            y(offset),
+            x(0) - 6.0,
+            y(offset) + 3.0,
+        );
+    }
     for (t, alive) in plan.alive.iter().enumerate() {
         let (Some((first, last)), super::Storage::Arena(offset)) = (alive, plan.storage[t]) else {
             continue;
