@@ -65,6 +65,7 @@ fn tensor(compiled: &Compiled, t: usize) -> Value {
     let place = match compiled.plan.storage[t] {
         Storage::Arena(offset) => json!({ "arena_offset": offset }),
         Storage::Constant(_) => json!("flash"),
+        Storage::State => json!("state"),
         Storage::Unused => json!("unused"),
     };
     json!({

@@ -38,7 +38,7 @@ fn main() {
                 continue;
             }
         };
-        let (steps, validated) = timed(|| ops::check(&graph, Default::default()));
+        let (steps, validated) = timed(|| ops::check(&graph, &Default::default(), Default::default()));
         let steps = match steps {
             Ok(steps) => steps,
             Err(e) => {
@@ -51,7 +51,7 @@ fn main() {
         let scratch: Vec<usize> = steps.iter().map(ops::Step::scratch_bytes).collect();
         let overlaps: Vec<Option<plan::Overlap>> = steps.iter().map(ops::Step::overlap).collect();
         let (memory, planned) = timed(|| plan::plan(&graph, &access, &scratch, &overlaps));
-        let (program, lowered) = timed(|| ops::lower(&graph, &steps, &memory));
+        let (program, lowered) = timed(|| ops::lower(&graph, &Default::default(), &steps, &memory));
         let program = match program {
             Ok(program) => program,
             Err(e) => {
@@ -64,6 +64,7 @@ fn main() {
             (graph.ops.len(), graph.tensors.len(), memory.arena_bytes);
         let compiled = Compiled {
             graph,
+            state: Default::default(),
             steps,
             plan: memory,
             program,

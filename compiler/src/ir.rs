@@ -19,6 +19,9 @@ pub enum ElementType {
     UInt8,
     /// Boolean (one byte).
     Bool,
+    /// A handle to a resource variable (the output of VAR_HANDLE): no bytes at run time, since
+    /// the compiler resolves every handle to its variable.
+    Resource,
     /// Any other TFLite tensor type, by its name.
     Other(&'static str),
 }
@@ -31,6 +34,7 @@ impl ElementType {
             ElementType::Int16 => Some(2),
             ElementType::Float32 | ElementType::Int32 => Some(4),
             ElementType::Int64 => Some(8),
+            ElementType::Resource => Some(0),
             ElementType::Other(_) => None,
         }
     }
@@ -45,6 +49,7 @@ impl ElementType {
             ElementType::Int64 => "INT64",
             ElementType::UInt8 => "UINT8",
             ElementType::Bool => "BOOL",
+            ElementType::Resource => "RESOURCE",
             ElementType::Other(name) => name,
         }
     }
@@ -196,7 +201,8 @@ impl Op<'_> {
     }
 }
 
-/// A model's single subgraph.
+/// One subgraph of a model: subgraph 0 is what `invoke` runs; others are called by control-flow
+/// operators (CALL_ONCE's init subgraph).
 #[derive(Clone, Debug)]
 pub struct Graph<'a> {
     /// Every tensor, by index.

@@ -553,6 +553,25 @@ params! {
     Concatenation { outer: usize, sizes: Slice<usize> }
     /// `embedml::kernels::Gather4` (TRANSPOSE and STRIDED_SLICE).
     Gather4 { output_shape: [usize; 4], start: usize, strides: [isize; 4] }
+    /// `embedml::kernels::SvdfShape`.
+    SvdfShape { batches: usize, input_size: usize, filters: usize, rank: usize, memory: usize }
+    /// `embedml::kernels::SvdfI8State8`.
+    SvdfI8State8 {
+        shape: SvdfShape, weights_feature: Constant<i8>, weights_time: Constant<i8>,
+        bias: Option<Constant<i32>>, input_zero_point: i32, state_zero_point: i32,
+        output_zero_point: i32, feature_scale: [i32; 2], output_scale: [i32; 2],
+    }
+    /// `embedml::kernels::SvdfI8State16`.
+    SvdfI8State16 {
+        shape: SvdfShape, weights_feature: Constant<i8>, weights_time: Constant<i16>,
+        bias: Option<Constant<i32>>, input_zero_point: i32, state_zero_point: i32,
+        output_zero_point: i32, feature_scale: [i32; 2], output_scale: [i32; 2],
+    }
+    /// `embedml::kernels::SvdfF32`.
+    SvdfF32 {
+        shape: SvdfShape, weights_feature: Constant<f32>, weights_time: Constant<f32>,
+        bias: Option<Constant<f32>>, output_min: f32, output_max: f32,
+    }
     /// `embedml::kernels::MeanF32`.
     MeanF32 { outer: usize, reduced: usize, inner: usize }
     /// `embedml::kernels::MeanI8`.
@@ -592,6 +611,9 @@ pub struct KernelInfo {
     /// the memory plan overlaps them with the input at least `gap(params, images)` values after
     /// the output (a `const fn` beside the kernel, evaluated in the generated operand set).
     pub shared: Option<SharedForm>,
+    /// The element types of the state arrays it takes, last (`&mut` arrays of the model's
+    /// state, outside the arena: SVDF's activation state, a resource variable).
+    pub state: &'static [Element],
 }
 
 /// A kernel's shared-slice form (see [`KernelInfo::shared`]).
@@ -613,7 +635,7 @@ pub struct Kernel<P> {
 
 /// Declares the kernels: one `const` each, named like the function, typed by its parameters.
 macro_rules! kernels {
-    ($( $name:ident ( $params:ident ; $($reads:tt)+ ) -> $write:ident $(, in_place $in_place:ident)? $(, scratch $scratch:ident)? $(, shared $shared:ident gap $gap:ident)? ; )*) => {
+    ($( $name:ident ( $params:ident ; $($reads:tt)+ ) -> $write:ident $(, in_place $in_place:ident)? $(, scratch $scratch:ident)? $(, shared $shared:ident gap $gap:ident)? $(, state ( $($state:ident),+ ))? ; )*) => {
         $(
             #[doc = concat!("`embedml::kernels::", stringify!($name), "`.")]
             #[allow(non_upper_case_globals)]
@@ -626,6 +648,7 @@ macro_rules! kernels {
                     write: Element::$write,
                     scratch: kernels!(@scratch $($scratch)?),
                     shared: kernels!(@shared $($shared $gap)?),
+                    state: kernels!(@state $($($state),+)?),
                 },
                 _params: PhantomData,
             };
@@ -638,10 +661,13 @@ macro_rules! kernels {
     (@shared $shared:ident $gap:ident) => {
         Some(SharedForm { function: stringify!($shared), gap: stringify!($gap) })
     };
+    (@state) => { &[] };
+    (@state $($e:ident),+) => { &[$(Element::$e),+] };
     (@scratch) => { None };
     (@scratch $scratch:ident) => { Some(Element::$scratch) };
     (@in_place) => { None };
     (@in_place $in_place:ident) => { Some(stringify!($in_place)) };
+    (@reads -) => { Reads::Each(&[]) };
     (@reads [$e:ident]) => { Reads::Many(Element::$e) };
     (@reads $($e:ident),+) => { Reads::Each(&[$(Element::$e),+]) };
 }
@@ -668,6 +694,17 @@ pub mod kernels {
     use super::*;
 
     kernels! {
+        svdf_i8(SvdfI8State8; I8) -> I8, state (I8);
+        svdf_i8_state_i16(SvdfI8State16; I8) -> I8, state (I16);
+        svdf_f32(SvdfF32; F32) -> F32, state (F32);
+        read_variable_i8(NoParams; -) -> I8, state (I8);
+        read_variable_i16(NoParams; -) -> I16, state (I16);
+        read_variable_i32(NoParams; -) -> I32, state (I32);
+        read_variable_f32(NoParams; -) -> F32, state (F32);
+        assign_variable_i8(NoParams; -) -> I8, state (I8);
+        assign_variable_i16(NoParams; -) -> I16, state (I16);
+        assign_variable_i32(NoParams; -) -> I32, state (I32);
+        assign_variable_f32(NoParams; -) -> F32, state (F32);
         fully_connected_i8(FullyConnectedI8; I8) -> I8;
         fully_connected_i8_blocked(FullyConnectedI8Blocked; I8) -> I8;
         fully_connected_i8_per_tensor(FullyConnectedI8Blocked; I8) -> I8;
@@ -766,8 +803,13 @@ pub fn interface_check() -> TokenStream {
             let s = s.tokens();
             quote!(&mut [#s])
         });
+        // After the output: the scratch buffer, then the state arrays.
+        let trailing = scratch.iter().cloned().chain(k.state.iter().map(|s| {
+            let s = s.tokens();
+            quote!(&mut [#s])
+        }));
         let mut check = quote! {
-            let _: fn(&#params, #(#reads,)* &mut [#write], #scratch) = ::embedml::kernels::#function;
+            let _: fn(&#params, #(#reads,)* &mut [#write], #(#trailing),*) = ::embedml::kernels::#function;
         };
         if let Some(in_place) = k.in_place {
             let in_place = format_ident!("{}", in_place);

@@ -20,6 +20,7 @@ pub mod ops;
 pub mod plan;
 pub mod program;
 pub mod quant;
+pub mod state;
 pub mod tflite;
 
 pub use error::{Error, Errors, Location};
@@ -30,6 +31,8 @@ use proc_macro2::TokenStream;
 pub struct Compiled<'a> {
     /// The graph.
     pub graph: ir::Graph<'a>,
+    /// The state kept across invocations (variable tensors, resource variables).
+    pub state: state::State,
     /// The checked operators, one per op.
     pub steps: Vec<ops::Step>,
     /// Where each tensor lives.
@@ -72,13 +75,14 @@ pub enum Memory {
 
 /// [`analyze`] with `options`.
 pub fn analyze_with(bytes: &[u8], options: Options) -> Result<Compiled<'_>, Errors> {
-    let graph = tflite::read(bytes)?;
-    let steps = ops::check(&graph, options)?;
+    let (graph, subgraphs) = tflite::read_subgraphs(bytes)?;
+    let state = state::resolve(&graph, &subgraphs)?;
+    let steps = ops::check(&graph, &state, options)?;
     let access: Vec<plan::Access> = steps.iter().map(ops::Step::access).collect();
     let scratch: Vec<usize> = steps.iter().map(ops::Step::scratch_bytes).collect();
     let mut overlaps: Vec<Option<plan::Overlap>> = steps.iter().map(ops::Step::overlap).collect();
     let mut plan = plan::plan(&graph, &access, &scratch, &overlaps);
-    let mut program = ops::lower(&graph, &steps, &plan)?;
+    let mut program = ops::lower(&graph, &state, &steps, &plan)?;
     // An op whose lowering chose a kernel without a shared form (outside the blocked kernels'
     // domain: a scale of 1 or more) cannot overlap: planned again without its overlap.
     let unshared: Vec<usize> = program
@@ -92,10 +96,11 @@ pub fn analyze_with(bytes: &[u8], options: Options) -> Result<Compiled<'_>, Erro
             overlaps[at] = None;
         }
         plan = plan::plan(&graph, &access, &scratch, &overlaps);
-        program = ops::lower(&graph, &steps, &plan)?;
+        program = ops::lower(&graph, &state, &steps, &plan)?;
     }
     let compiled = Compiled {
         graph,
+        state,
         steps,
         plan,
         program,

@@ -76,6 +76,9 @@ pub struct KernelCall {
     /// The output overlaps the (one arena) input as this says (the input begins at least `gap`
     /// bytes after it): the call uses the kernel's shared form.
     pub overlap: Option<crate::plan::Overlap>,
+    /// The state slots ([`crate::state::Slot`]) it takes after everything else, as the
+    /// kernel's `state` declares them.
+    pub state: Vec<usize>,
 }
 
 impl KernelCall {
@@ -97,6 +100,7 @@ impl KernelCall {
             in_place: false,
             scratch: None,
             overlap: None,
+            state: Vec::new(),
         }
     }
 }

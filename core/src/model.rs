@@ -74,6 +74,10 @@ pub trait Model {
     /// Bytes of the activation arena inside the model value: exactly the memory plan's high-water
     /// mark.
     const ARENA_BYTES: usize;
+
+    /// Bytes of state kept across invocations, outside the arena: the variable tensors (SVDF,
+    /// LSTM) and resource variables of a streaming model; 0 for a model without state.
+    const STATE_BYTES: usize = 0;
     /// The model's inputs, in the order of the `.tflite` file.
     const INPUTS: &'static [TensorInfo];
     /// The model's outputs, in the order of the `.tflite` file.
@@ -92,4 +96,9 @@ pub trait Model {
     /// The arena is reused as the model runs, so the inputs' contents are not kept: write them
     /// again before the next call.
     fn invoke(&mut self);
+
+    /// Restores the state TFLM's `Reset()` gives (variable tensors at their zero point or 0,
+    /// resource variables at their zero-point fill); nothing for a model without state. The
+    /// next invocation then starts a new stream.
+    fn reset(&mut self) {}
 }

@@ -218,3 +218,95 @@ fn floats(bytes: &[u8]) -> impl Iterator<Item = f32> + '_ {
         .chunks_exact(4)
         .map(|c| f32::from_ne_bytes([c[0], c[1], c[2], c[3]]))
 }
+
+/// The manifest fields of a sequence golden (`golden/sequences/<model>.txt`).
+fn sequence_manifest(model: &str) -> (usize, Vec<usize>) {
+    let path = golden_dir("golden/sequences").join(format!("{model}.txt"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let field = |key: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(key).and_then(|r| r.strip_prefix(": ")))
+            .unwrap_or_else(|| panic!("{}: no `{key}`", path.display()))
+            .trim()
+            .to_owned()
+    };
+    let steps = field("steps").parse().expect("steps");
+    let resets = field("resets_before")
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(|s| s.trim().parse().expect("resets_before"))
+        .collect();
+    (steps, resets)
+}
+
+fn golden_dir(dir: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(dir)
+}
+
+/// Runs `M` over the stored input stream of `golden/sequences/<model>`, on ONE model value as
+/// TFLM's one interpreter did (state carried from step to step, `reset()` where TFLM called
+/// `Reset()`), and panics with a report unless every int8/uint8/int16/int32 output is bit-exact
+/// and every float32 output is within the stated tolerance.
+pub fn check_sequence_against_tflm<M: Model + Default>(model: &str) {
+    let (steps, resets) = sequence_manifest(model);
+    let read = |kind: &str| {
+        let path = golden_dir("golden/sequences").join(format!("{model}.{kind}.bin"));
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    };
+    let (inputs, outputs) = (read("inputs"), read("outputs"));
+    let in_bytes: usize = M::INPUTS.iter().map(|t| t.byte_len()).sum();
+    let out_bytes: usize = M::OUTPUTS.iter().map(|t| t.byte_len()).sum();
+    assert_eq!(inputs.len(), steps * in_bytes, "{model}: the inputs do not fit the model");
+    assert_eq!(outputs.len(), steps * out_bytes, "{model}: the outputs do not fit the model");
+    let mut m = Box::new(M::default());
+    let mut report = String::new();
+    let (mut mismatches, mut worst_float) = (0usize, 0.0f32);
+    for step in 0..steps {
+        if resets.contains(&step) {
+            m.reset();
+        }
+        let mut at = step * in_bytes;
+        for i in 0..M::INPUTS.len() {
+            let bytes = m.input_bytes_mut(i);
+            bytes.copy_from_slice(&inputs[at..at + bytes.len()]);
+            at += bytes.len();
+        }
+        m.invoke();
+        let mut at = step * out_bytes;
+        for (o, info) in M::OUTPUTS.iter().enumerate() {
+            let got = m.output_bytes(o);
+            let want = &outputs[at..at + got.len()];
+            at += got.len();
+            let mut differ = |e: usize, g: String, w: String| {
+                mismatches += 1;
+                if mismatches <= 10 {
+                    let _ = writeln!(report, "step {step} output {o}[{e}]: got {g}, TFLM {w}");
+                }
+            };
+            if info.element_type == ElementType::Float32 {
+                for (e, (g, w)) in floats(got).zip(floats(want)).enumerate() {
+                    let diff = (g - w).abs();
+                    worst_float = worst_float.max(diff);
+                    if diff > FLOAT_ABS_TOLERANCE + FLOAT_REL_TOLERANCE * w.abs() {
+                        differ(e, g.to_string(), w.to_string());
+                    }
+                }
+            } else {
+                let size = info.element_type.size().max(1);
+                for (e, (g, w)) in got.chunks(size).zip(want.chunks(size)).enumerate() {
+                    if g != w {
+                        differ(e, format!("{g:?}"), format!("{w:?}"));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        mismatches == 0,
+        "{model}: {mismatches} outputs differ from TFLM over the sequence:\n{report}"
+    );
+    eprintln!(
+        "{model}: {steps} steps ({} resets) match TFLM (largest float difference {worst_float:e})",
+        resets.len()
+    );
+}

@@ -34,7 +34,7 @@ Output is deterministic: the same versions give byte-identical files. Other opti
     # case now passes); known issues print as ISSUE
     python3 tests/tools/make_broken_models.py --verify
     # only some cases
-    python3 tests/tools/make_broken_models.py --verify scale_nan two_subgraphs
+    python3 tests/tools/make_broken_models.py --verify scale_nan
 """
 
 import argparse
@@ -253,12 +253,6 @@ def corrupt_options():
 def no_subgraph(m: Model):
     """The subgraphs vector is absent."""
     m.model.subgraphs = None
-
-
-@case("the model has 2 subgraphs")
-def two_subgraphs(m: Model):
-    """A second subgraph, as control flow (IF, WHILE, CALL_ONCE) would add."""
-    m.model.subgraphs.append(copy.deepcopy(m.graph))
 
 
 @case("model input refers to tensor 99, but the subgraph has 10 tensors")

@@ -141,10 +141,15 @@ pub(super) fn op_tensor(op: &Op, tensor: &Tensor, message: impl Into<String>) ->
     }
 }
 
+/// The operators whose kernels keep a variable tensor as state across invocations.
+const STATEFUL: &[&str] = &["SVDF", "UNIDIRECTIONAL_SEQUENCE_LSTM"];
+
 /// One operator being checked, with the helpers families share.
 pub struct Check<'g, 'a> {
     /// The graph.
     pub graph: &'g Graph<'a>,
+    /// The model's state (variable tensors and resource variables).
+    pub state: &'g crate::state::State,
     /// The operator.
     pub op: &'g Op<'a>,
     /// How the model is compiled.
@@ -156,7 +161,8 @@ impl<'g, 'a> Check<'g, 'a> {
     pub(super) fn tensors_fit(&self) -> Result<(), Error> {
         for &t in self.op.inputs.iter().flatten().chain(&self.op.outputs) {
             let tensor = self.tensor(t);
-            if tensor.is_variable {
+            // Only the families that keep state take variable tensors (and check where).
+            if tensor.is_variable && !STATEFUL.contains(&self.op.name.as_str()) {
                 return Err(self.tensor_error(
                     tensor,
                     "is a variable (state kept across invocations); not supported",

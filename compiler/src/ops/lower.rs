@@ -13,6 +13,8 @@ use crate::quant::{self, Activation};
 pub struct Lower<'g, 'a> {
     /// The graph.
     pub graph: &'g Graph<'a>,
+    /// The model's state.
+    pub state: &'g crate::state::State,
     /// Where each tensor lives.
     pub plan: &'g MemoryPlan,
     /// The operator.
@@ -116,6 +118,40 @@ impl<'g, 'a> Lower<'g, 'a> {
             }),
             _ => Ok(Operand::Arena(self.view(t)?)),
         }
+    }
+
+    /// The state slot tensor `t` (a variable tensor or a variable handle) refers to.
+    pub fn state_slot(&self, t: usize) -> Result<usize, Error> {
+        self.state
+            .slot(t)
+            .ok_or_else(|| self.error(format!("tensor #{t} has no state slot (a bug in embedml)")))
+    }
+
+    /// [`Lower::call`] of a kernel that also takes state slots, checked against the element
+    /// types the kernel declares.
+    pub fn call_with_state<P: Params>(
+        &self,
+        kernel: &'static Kernel<P>,
+        params: P,
+        reads: &[usize],
+        write: usize,
+        slots: &[usize],
+    ) -> Result<Option<KernelCall>, Error> {
+        let elements: Vec<Element> = slots
+            .iter()
+            .map(|&s| element(self.state.slots[s].element).map_err(|e| self.error(e)))
+            .collect::<Result<_, _>>()?;
+        if elements != kernel.info.state {
+            return Err(self.error(format!(
+                "`{}` takes state {:?}, not {elements:?} (a bug in embedml)",
+                kernel.info.function, kernel.info.state
+            )));
+        }
+        let mut call = self.call(kernel, params, reads, write)?;
+        if let Some(call) = &mut call {
+            call.state = slots.to_vec();
+        }
+        Ok(call)
     }
 
     /// The call of `kernel` reading tensors `reads` and writing tensor `write`.

@@ -30,6 +30,8 @@ pub mod quantize;
 pub mod reduce;
 pub mod reshape;
 pub mod softmax;
+pub mod svdf;
+pub mod variable;
 
 pub use check::{Check, Precision};
 pub use lower::Lower;
@@ -143,10 +145,17 @@ operators! {
     Mean(reduce::Mean),
     Gather(gather::Gather),
     View(reshape::View),
+    Svdf(svdf::Svdf),
+    Resolved(variable::Resolved),
+    VariableCopy(variable::Copy),
 }
 
 /// Checks every operator (and the model's inputs and outputs), reporting every problem found.
-pub fn check(graph: &Graph, options: crate::Options) -> Result<Vec<Step>, Errors> {
+pub fn check(
+    graph: &Graph,
+    state: &crate::state::State,
+    options: crate::Options,
+) -> Result<Vec<Step>, Errors> {
     let mut errors = Collector::default();
     check::check_boundary(graph, &mut errors);
     check::check_order(graph, &mut errors);
@@ -154,12 +163,20 @@ pub fn check(graph: &Graph, options: crate::Options) -> Result<Vec<Step>, Errors
         .ops
         .iter()
         .filter_map(|op| {
-            let cx = Check { graph, op, options };
+            let cx = Check {
+                graph,
+                state,
+                op,
+                options,
+            };
             let step = Step::check(&cx).unwrap_or_else(|| {
                 Err(cx.error(match &op.code {
                     OpCode::Custom(_) => "embedml has no kernel for this custom operator",
                     OpCode::UnknownBuiltin(_) => {
                         "embedml has no kernel for this operator (its code is newer than the schema embedml knows)"
+                    }
+                    OpCode::Builtin("IF" | "WHILE") => {
+                        "control flow is not supported: embedml compiles straight-line models (CALL_ONCE init subgraphs are the one kind of subgraph call it runs)"
                     }
                     OpCode::Builtin(_) => "embedml has no kernel for this operator",
                 }))
@@ -173,11 +190,21 @@ pub fn check(graph: &Graph, options: crate::Options) -> Result<Vec<Step>, Errors
 
 /// Lowers checked steps (one per op, in op order) to the program: a kernel call per op that is
 /// not a view, with the planner's in-place decisions.
-pub fn lower(graph: &Graph, steps: &[Step], plan: &MemoryPlan) -> Result<Program, Errors> {
+pub fn lower(
+    graph: &Graph,
+    state: &crate::state::State,
+    steps: &[Step],
+    plan: &MemoryPlan,
+) -> Result<Program, Errors> {
     let mut errors = Collector::default();
     let mut calls = Vec::new();
     for (at, (step, op)) in steps.iter().zip(&graph.ops).enumerate() {
-        let cx = Lower { graph, plan, op };
+        let cx = Lower {
+            graph,
+            state,
+            plan,
+            op,
+        };
         if let Some(Some(mut call)) = errors.ok(step.lower(&cx)) {
             call.in_place = plan.in_place[at];
             calls.push(call);

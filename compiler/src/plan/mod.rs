@@ -294,6 +294,8 @@ pub enum Storage {
     Arena(usize),
     /// In flash: the data of this constant tensor (itself, or the constant it is a view of).
     Constant(usize),
+    /// In the model's state, outside the arena (a variable tensor): see [`crate::state`].
+    State,
     /// Nowhere: no op or model input/output uses it.
     Unused,
 }
@@ -455,7 +457,9 @@ fn plan_with(
     }
 
     let owners: Vec<usize> = (0..count)
-        .filter(|&t| root[t] == t && first[t] != usize::MAX && !is_constant(t))
+        .filter(|&t| {
+            root[t] == t && first[t] != usize::MAX && !is_constant(t) && !graph.tensors[t].is_variable
+        })
         .collect();
     let mut buffers: Vec<Buffer> = owners
         .iter()
@@ -533,6 +537,7 @@ fn plan_with(
             |t| match (used[t], is_constant(root[t]), owner_offset[root[t]]) {
                 (false, _, _) => Storage::Unused,
                 (true, true, _) => Storage::Constant(root[t]),
+                _ if graph.tensors[t].is_variable => Storage::State,
                 (true, false, Some(offset)) => Storage::Arena(offset),
                 (true, false, None) => Storage::Unused,
             },

@@ -96,25 +96,58 @@ const MAX_TABLES: usize = 8_000_000;
 /// when one vector is listed many times.
 const MAX_APPARENT_BYTES: usize = 2 * MAX_CONSTANT_BYTES;
 
-/// Reads subgraph 0 of a `.tflite` file.
+/// Subgraphs a model may have: real models have one, or two with a CALL_ONCE init subgraph.
+const MAX_SUBGRAPHS: usize = 64;
+
+/// Reads a `.tflite` file with one subgraph.
 pub fn read(bytes: &[u8]) -> Result<Graph<'_>, Errors> {
-    let model = verify(bytes)?;
-    let subgraphs = model
-        .subgraphs()
-        .ok_or_else(|| Error::model("the model has no subgraph"))?;
-    if subgraphs.len() != 1 {
+    let (main, others) = read_subgraphs(bytes)?;
+    if !others.is_empty() {
         return Err(Error::model(format!(
-            "the model has {} subgraphs; embedml compiles models with exactly one \
-             (control flow such as IF, WHILE or CALL_ONCE is not supported)",
-            subgraphs.len()
+            "the model has {} subgraphs; `tflite::read` reads models with one (`read_subgraphs` reads them all)",
+            others.len() + 1
         ))
         .into());
     }
-    Importer {
+    Ok(main)
+}
+
+/// Reads every subgraph of a `.tflite` file: subgraph 0 (what `invoke` runs), then the others
+/// in order (subgraph `i` at index `i - 1`), which control-flow operators call.
+pub fn read_subgraphs(bytes: &[u8]) -> Result<(Graph<'_>, Vec<Graph<'_>>), Errors> {
+    let model = verify(bytes)?;
+    let subgraphs = model
+        .subgraphs()
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| Error::model("the model has no subgraph"))?;
+    if subgraphs.len() > MAX_SUBGRAPHS {
+        return Err(build_limit(
+            format!("the model has {} subgraphs", subgraphs.len()),
+            MAX_SUBGRAPHS,
+        )
+        .into());
+    }
+    let importer = || Importer {
         model,
         errors: Collector::default(),
+    };
+    let main = importer().graph(subgraphs.get(0))?;
+    let mut others = Vec::new();
+    for i in 1..subgraphs.len() {
+        let graph = importer().graph(subgraphs.get(i)).map_err(|errors| {
+            // Locations name tensors and operators by index, so say which subgraph.
+            Errors::from(Error::model(format!(
+                "in subgraph {i}: {}",
+                errors
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )))
+        })?;
+        others.push(graph);
     }
-    .graph(subgraphs.get(0))
+    Ok((main, others))
 }
 
 /// What a file that is not a TFLite flatbuffer looks like, and what to do, for the formats a
@@ -292,6 +325,7 @@ impl<'a> Importer<'a> {
             Some("BOOL") => ElementType::Bool,
             Some("INT16") => ElementType::Int16,
             Some("INT8") => ElementType::Int8,
+            Some("RESOURCE") => ElementType::Resource,
             Some(name) => ElementType::Other(name),
             None => {
                 self.errors

@@ -144,7 +144,11 @@ mod __embedml_model_HelloWorld_0000000000000000 {
     impl HelloWorld {
         /// Bytes of the activation arena: the memory plan's high-water mark (the planner's lower bound is 32).
         pub const ARENA_BYTES: usize = __embedml_HelloWorld::ARENA_BYTES;
-        /// A model with a zeroed arena; `const`, so it can live in a `static`.
+        /// Bytes of state kept across invocations, outside the arena (variable tensors and
+        /// resource variables; 0 for a model without state).
+        pub const STATE_BYTES: usize = 0;
+        /// A model with a zeroed arena and its initial state; `const`, so it can live in a
+        /// `static`.
         pub const fn new() -> Self {
             HelloWorld {
                 arena: ::embedml::Arena::new(),
@@ -254,7 +258,7 @@ mod __embedml_model_HelloWorld_0000000000000000 {
             profiler: &mut impl ::embedml::Profiler,
         ) {
             let arena = arena.prefix_mut::<{ __embedml_HelloWorld::ARENA_BYTES }>();
-            let _ = (&arena, &profiler);
+            let _ = (&arena, &profiler, ());
             {
                 /// #0 FULLY_CONNECTED: INT8 1x1 -> INT8 1x16
                 let (__input0, __output) = arena
@@ -302,6 +306,7 @@ mod __embedml_model_HelloWorld_0000000000000000 {
     #[automatically_derived]
     impl ::embedml::Model for HelloWorld {
         const ARENA_BYTES: usize = __embedml_HelloWorld::ARENA_BYTES;
+        const STATE_BYTES: usize = 0;
         const INPUTS: &'static [::embedml::TensorInfo] = &[
             ::embedml::TensorInfo {
                 name: "serving_default_dense_input:0",

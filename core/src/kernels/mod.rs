@@ -69,6 +69,8 @@ mod requantize;
 mod shape;
 mod slices;
 mod softmax;
+mod svdf;
+mod variable;
 mod window;
 
 pub use activation::*;
@@ -91,6 +93,11 @@ pub use fully_connected::{
     fully_connected_i8_per_tensor,
 };
 pub use softmax::{softmax_f32, softmax_i8};
+pub use svdf::{
+    StateValue, SvdfF32, SvdfI8, SvdfI8State8, SvdfI8State16, SvdfShape, svdf_f32, svdf_i8,
+    svdf_i8_state_i16,
+};
+pub use variable::*;
 
 /// The shape arithmetic of a 2-D convolution or depthwise convolution (NHWC tensors).
 ///
