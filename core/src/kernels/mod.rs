@@ -60,6 +60,7 @@ macro_rules! binary_kernel {
 mod activation;
 mod arch;
 mod conv;
+mod convert;
 mod depthwise;
 mod elementwise;
 mod epilogue;
@@ -72,6 +73,7 @@ mod softmax;
 mod window;
 
 pub use activation::*;
+pub use convert::*;
 pub use elementwise::*;
 pub use pool::*;
 pub use requantize::Requantize;
@@ -90,7 +92,7 @@ pub use fully_connected::{
     fully_connected_f32, fully_connected_i8, fully_connected_i8_blocked,
     fully_connected_i8_per_tensor,
 };
-pub use softmax::{softmax_f32, softmax_i8};
+pub use softmax::{softmax_f32, softmax_i8, softmax_i8_i16};
 
 /// The shape arithmetic of a 2-D convolution or depthwise convolution (NHWC tensors).
 ///
