@@ -35,12 +35,18 @@ fn macs(compiled: &Compiled, op: usize) -> u64 {
         return 0;
     };
     let shape = &graph.tensors[filter].shape;
+    let elements = |s: &[usize]| s.iter().map(|&d| d as u64).product::<u64>();
+    if op.name == "SVDF" {
+        // Per batch: every filter's feature dot product and its time dot product.
+        let batches = graph.tensors[output].shape.first().copied().unwrap_or(1) as u64;
+        let time = op.input(2).map_or(0, |t| elements(&graph.tensors[t].shape));
+        return batches * (elements(shape) + time);
+    }
     let channels = match op.name.as_str() {
         "CONV_2D" | "FULLY_CONNECTED" => shape.first(),
         "DEPTHWISE_CONV_2D" => shape.get(3),
         _ => return 0,
     };
-    let elements = |s: &[usize]| s.iter().map(|&d| d as u64).product::<u64>();
     match channels {
         Some(&c) if c > 0 => elements(&graph.tensors[output].shape) * (elements(shape) / c as u64),
         _ => 0,
@@ -99,7 +105,7 @@ pub fn inspect(compiled: &Compiled) -> Value {
     json!({
         "arena_bytes": compiled.plan.arena_bytes,
         "no_overlap_bound": compiled.plan.lower_bound,
-        "state_bytes": 0,
+        "state_bytes": compiled.state.bytes(),
         "macs": (0..graph.ops.len()).map(|at| macs(compiled, at)).sum::<u64>(),
         "constant_bytes": constant_bytes(compiled),
         "inputs": graph.inputs.iter().map(|&t| tensor(compiled, t)).collect::<Vec<_>>(),
@@ -249,12 +255,13 @@ pub fn plan_text(v: &Value) -> String {
 /// `embedml fit`: the arena against `ram`, the weights and constants against `flash`.
 pub fn fit(compiled: &Compiled, ram: u64, flash: Option<u64>) -> Value {
     let arena = compiled.plan.arena_bytes as u64;
+    let state = compiled.state.bytes() as u64;
     let constants = constant_bytes(compiled);
-    let ram_fits = arena <= ram;
+    let ram_fits = arena + state <= ram;
     let flash_fits = flash.is_none_or(|f| constants <= f);
     json!({
         "fits": ram_fits && flash_fits,
-        "ram": { "available": ram, "arena": arena, "state": 0, "margin": ram as i64 - arena as i64, "fits": ram_fits },
+        "ram": { "available": ram, "arena": arena, "state": state, "margin": ram as i64 - (arena + state) as i64, "fits": ram_fits },
         "flash": flash.map(|f| json!({ "available": f, "weights_and_constants": constants, "margin": f as i64 - constants as i64, "fits": flash_fits })),
         "not_counted": "the stack, the kernels' machine code (a few to 20 KiB; measure with cargo bloat) and your own program",
     })

@@ -80,11 +80,21 @@ pub fn emit(compiled: &Compiled, target: &Target) -> Result<TokenStream, Error> 
     // Layers with identical parameters (a chain of same-quantization activations) share the
     // first one's `static`: one item for rustc to check instead of thousands.
     let mut params_by_value: std::collections::HashMap<String, Ident> = Default::default();
-    for call in &program.calls {
+    for (at, call) in program.calls.iter().enumerate() {
         let op = &graph.ops[call.op_index];
+        // An operator with several outputs runs one call per output, in a row: each has its
+        // own items, and the profiler sees the operator once, around all of them.
+        let same_op =
+            |other: Option<&KernelCall>| other.is_some_and(|c| c.op_index == call.op_index);
+        let part = program.calls[..at]
+            .iter()
+            .rev()
+            .take_while(|c| c.op_index == call.op_index)
+            .count();
+        let (first_part, last_part) = (part == 0, !same_op(program.calls.get(at + 1)));
         let label = format!("operator #{} ({})", op.index, op.name);
         let doc = doc_attrs(&layer_doc(graph, call.op_index));
-        let own_params = params_name(call);
+        let own_params = params_name(call, part);
         let operands = format_ident!("{}_OPERANDS", own_params);
         let params_type = call.params.type_tokens();
         let params_value = call.params.value_tokens(&mut shared);
@@ -128,13 +138,15 @@ pub fn emit(compiled: &Compiled, target: &Target) -> Result<TokenStream, Error> 
             number(call.op_index),
             graph.ops[call.op_index].name.as_str(),
         );
+        let begin = first_part.then(|| quote!(profiler.begin(#index, #op_name);));
+        let end = last_part.then(|| quote!(profiler.end(#index, #op_name);));
         calls.push(quote! {
             {
                 #doc
                 let #bind = arena.#method(&#module::#operands);
-                profiler.begin(#index, #op_name);
+                #begin
                 ::embedml::kernels::#function(&#module::#params, #(#args),*);
-                profiler.end(#index, #op_name);
+                #end
             }
         });
     }
@@ -425,8 +437,14 @@ fn state_type(compiled: &Compiled, state_name: &Ident, name: &Ident) -> TokenStr
     }
 }
 
-fn params_name(call: &KernelCall) -> Ident {
-    format_ident!("OP_{}", call.op_index)
+/// The name of a call's parameter `static`: `OP_<index>`, and `OP_<index>_<part>` for the
+/// further calls of an operator that runs several.
+fn params_name(call: &KernelCall, part: usize) -> Ident {
+    if part == 0 {
+        format_ident!("OP_{}", call.op_index)
+    } else {
+        format_ident!("OP_{}_{}", call.op_index, part)
+    }
 }
 
 /// `Span::new(offset, len)` of an arena view.
@@ -737,10 +755,11 @@ fn io_api(compiled: &Compiled, module: &Ident) -> TokenStream {
                 let doc_in = doc_attrs(&format!(
                     "The {what} in a borrowed arena, to fill before [`Self::invoke_in`]."
                 ));
-                if view.element == crate::kernel::Element::I8 {
+                if let Some((kernel, range)) = real_conversion(view.element, tensor, true) {
                     let setter = format_ident!("set_{}_f32", lower);
+                    let kernel = format_ident!("{}", kernel);
                     let doc = doc_attrs(&format!(
-                        "Quantizes real values into the {what}, as TFLM's QUANTIZE does: `clamp(round(x / scale) + zero_point, -128, 127)` with [`Self::{scale_name}`] and [`Self::{zero_name}`]."
+                        "Quantizes real values into the {what}, as TFLM's QUANTIZE does: `clamp(round(x / scale) + zero_point, {range})` with [`Self::{scale_name}`] and [`Self::{zero_name}`]."
                     ));
                     items.extend(quote! {
                         #doc
@@ -749,7 +768,7 @@ fn io_api(compiled: &Compiled, module: &Ident) -> TokenStream {
                                 scale: Self::#scale_name,
                                 zero_point: Self::#zero_name,
                             };
-                            ::embedml::kernels::quantize_f32_i8(&params, values, self.#method());
+                            ::embedml::kernels::#kernel(&params, values, self.#method());
                         }
                     });
                 }
@@ -784,8 +803,9 @@ fn io_api(compiled: &Compiled, module: &Ident) -> TokenStream {
                 let doc_in = doc_attrs(&format!(
                     "The {what} in a borrowed arena, valid after [`Self::invoke_in`] (until another model runs in it)."
                 ));
-                if view.element == crate::kernel::Element::I8 {
+                if let Some((kernel, _)) = real_conversion(view.element, tensor, false) {
                     let getter = format_ident!("{}_f32", lower);
+                    let kernel = format_ident!("{}", kernel);
                     let doc = doc_attrs(&format!(
                         "The {what} as real values, valid after [`Self::invoke`]: `scale * (q - zero_point)` with [`Self::{scale_name}`] and [`Self::{zero_name}`], as TFLM's DEQUANTIZE."
                     ));
@@ -797,7 +817,7 @@ fn io_api(compiled: &Compiled, module: &Ident) -> TokenStream {
                                 zero_point: Self::#zero_name,
                             };
                             let mut values = [0.0; Self::#len_name];
-                            ::embedml::kernels::dequantize_i8_f32(&params, self.#method(), &mut values);
+                            ::embedml::kernels::#kernel(&params, self.#method(), &mut values);
                             values
                         }
                     });
@@ -831,6 +851,27 @@ fn io_api(compiled: &Compiled, module: &Ident) -> TokenStream {
     }
     let _ = module;
     items
+}
+
+/// The kernel of `embedml::kernels` that converts real values into a quantized model input
+/// (`input`) or a quantized model output into real values, and the input's clamp range, for the
+/// `set_*_f32` and `*_f32` accessors; `None` for float32 and for a tensor with no quantization.
+fn real_conversion(
+    element: Element,
+    tensor: &Tensor,
+    input: bool,
+) -> Option<(&'static str, &'static str)> {
+    tensor.scale_and_zero_point()?;
+    match (element, input) {
+        (Element::I8, true) => Some(("quantize_f32_i8", "-128, 127")),
+        (Element::U8, true) => Some(("quantize_f32_u8", "0, 255")),
+        (Element::I16, true) => Some(("quantize_f32_i16", "-32768, 32767")),
+        (Element::I8, false) => Some(("dequantize_i8_f32", "")),
+        (Element::U8, false) => Some(("dequantize_u8_f32", "")),
+        (Element::I16, false) => Some(("dequantize_i16_f32", "")),
+        (Element::I32, false) => Some(("dequantize_i32_f32", "")),
+        _ => None,
+    }
 }
 
 /// The method name an input or output gets from its tensor's name, if that name makes one: the
@@ -894,6 +935,7 @@ fn tensor_infos(graph: &Graph, list: &[usize], views: &[View]) -> Vec<TokenStrea
                 Element::I16 => quote!(Int16),
                 Element::I32 => quote!(Int32),
                 Element::F32 => quote!(Float32),
+                Element::U8 => quote!(UInt8),
             };
             let shape = tensor.shape.iter().map(|&d| number(d));
             let (scale, zero_point) = quantization(tensor);

@@ -25,13 +25,15 @@ pub enum Element {
     I32,
     /// `f32`.
     F32,
+    /// `u8`.
+    U8,
 }
 
 impl Element {
     /// Bytes per element (also its alignment).
     pub fn size(self) -> usize {
         match self {
-            Element::I8 => 1,
+            Element::I8 | Element::U8 => 1,
             Element::I16 => 2,
             Element::I32 | Element::F32 => 4,
         }
@@ -44,6 +46,7 @@ impl Element {
             Element::I16 => quote!(i16),
             Element::I32 => quote!(i32),
             Element::F32 => quote!(f32),
+            Element::U8 => quote!(u8),
         }
     }
 }
@@ -545,6 +548,8 @@ params! {
     QuantizeF32 { scale: f32, zero_point: i32 }
     /// `embedml::kernels::DequantizeI8`.
     DequantizeI8 { scale: f32, zero_point: i32 }
+    /// `embedml::kernels::Rescale` (QUANTIZE between integer types).
+    Rescale { multiplier: i32, shift: i32, input_zero_point: i32, output_zero_point: i32 }
     /// `embedml::kernels::Pad4I8`.
     Pad4I8 { input_shape: [usize; 4], output_strides: [usize; 4], start: usize, value: i8 }
     /// `embedml::kernels::Pad4F32`.
@@ -724,6 +729,7 @@ pub mod kernels {
         depthwise_conv2d_f32(DepthwiseConv2dF32; F32) -> F32;
         softmax_i8(SoftmaxI8; I8) -> I8;
         softmax_f32(SoftmaxF32; F32) -> F32;
+        softmax_i8_i16(SoftmaxI8; I8) -> I16;
         average_pool2d_i8(Pool2dI8; I8) -> I8;
         max_pool2d_i8(Pool2dI8; I8) -> I8;
         average_pool2d_f32(Pool2dF32; F32) -> F32;
@@ -751,6 +757,11 @@ pub mod kernels {
         neg_f32(NoParams; F32) -> F32, in_place neg_f32_in_place;
         quantize_f32_i8(QuantizeF32; F32) -> I8;
         dequantize_i8_f32(DequantizeI8; I8) -> F32;
+        dequantize_u8_f32(DequantizeI8; U8) -> F32;
+        requantize_i8_u8(Rescale; I8) -> U8;
+        requantize_u8_i8(Rescale; U8) -> I8;
+        requantize_i16_i8(Rescale; I16) -> I8;
+        requantize_i16_i32(Rescale; I16) -> I32;
         pad4_i8(Pad4I8; I8) -> I8;
         pad4_f32(Pad4F32; F32) -> F32;
         concatenation_i8(Concatenation; [I8]) -> I8;

@@ -13,13 +13,15 @@ pub enum ElementType {
     Int16,
     /// Signed 32-bit integer.
     Int32,
+    /// Unsigned 8-bit integer (the uint8 quantization some models keep at their boundary).
+    UInt8,
 }
 
 impl ElementType {
     /// Bytes per element.
     pub const fn size(self) -> usize {
         match self {
-            ElementType::Int8 => 1,
+            ElementType::Int8 | ElementType::UInt8 => 1,
             ElementType::Int16 => 2,
             ElementType::Float32 | ElementType::Int32 => 4,
         }

@@ -57,9 +57,19 @@ impl SplitMix64 {
         float_span: f32,
     ) {
         match element_type {
-            ElementType::Int8 => {
+            ElementType::Int8 | ElementType::UInt8 => {
                 for b in bytes.iter_mut() {
                     *b = (self.next_u64() >> 56) as u8;
+                }
+            }
+            ElementType::Int16 => {
+                for chunk in bytes.chunks_exact_mut(2) {
+                    chunk.copy_from_slice(&((self.next_u64() >> 48) as u16).to_ne_bytes());
+                }
+            }
+            ElementType::Int32 => {
+                for chunk in bytes.chunks_exact_mut(4) {
+                    chunk.copy_from_slice(&((self.next_u64() >> 32) as u32).to_ne_bytes());
                 }
             }
             ElementType::Float32 => {

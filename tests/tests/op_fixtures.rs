@@ -1304,3 +1304,130 @@ embedml::include_model!(
 fn mean_variance_pool_float() {
     embedml_tests::check_fixture::<MeanVariancePoolFloat>("mean_variance_pool_float");
 }
+
+// int8: SPLIT(numSplits=2 input0=3)
+embedml::include_model!(SplitChannelsInt8, "../fixtures/split_channels_int8.tflite");
+
+#[test]
+fn split_channels_int8() {
+    embedml_tests::check_fixture::<SplitChannelsInt8>("split_channels_int8");
+}
+
+// float32: SPLIT(numSplits=2 input0=3)
+embedml::include_model!(
+    SplitChannelsFloat,
+    "../fixtures/split_channels_float.tflite"
+);
+
+#[test]
+fn split_channels_float() {
+    embedml_tests::check_fixture::<SplitChannelsFloat>("split_channels_float");
+}
+
+// int8: SPLIT_V(numSplits=3 input1=[1, -1, 2] input2=1)
+embedml::include_model!(SplitVRowsInt8, "../fixtures/split_v_rows_int8.tflite");
+
+#[test]
+fn split_v_rows_int8() {
+    embedml_tests::check_fixture::<SplitVRowsInt8>("split_v_rows_int8");
+}
+
+// float32: SPLIT_V(numSplits=3 input1=[1, -1, 2] input2=1)
+embedml::include_model!(SplitVRowsFloat, "../fixtures/split_v_rows_float.tflite");
+
+#[test]
+fn split_v_rows_float() {
+    embedml_tests::check_fixture::<SplitVRowsFloat>("split_v_rows_float");
+}
+
+// int8: UNPACK(num=4 axis=2)
+embedml::include_model!(UnpackInt8, "../fixtures/unpack_int8.tflite");
+
+#[test]
+fn unpack_int8() {
+    embedml_tests::check_fixture::<UnpackInt8>("unpack_int8");
+}
+
+// float32: UNPACK(num=4 axis=2)
+embedml::include_model!(UnpackFloat, "../fixtures/unpack_float.tflite");
+
+#[test]
+fn unpack_float() {
+    embedml_tests::check_fixture::<UnpackFloat>("unpack_float");
+}
+
+// int8: PACK(valuesCount=3 axis=1)
+embedml::include_model!(PackInt8, "../fixtures/pack_int8.tflite");
+
+#[test]
+fn pack_int8() {
+    embedml_tests::check_fixture::<PackInt8>("pack_int8");
+}
+
+// float32: PACK(valuesCount=3 axis=1)
+embedml::include_model!(PackFloat, "../fixtures/pack_float.tflite");
+
+#[test]
+fn pack_float() {
+    embedml_tests::check_fixture::<PackFloat>("pack_float");
+}
+
+// int8, uint8 input and output: QUANTIZE(in=UINT8 out=INT8) -> MAX_POOL_2D -> QUANTIZE(in=INT8
+//     out=UINT8)
+embedml::include_model!(MaxpoolUint8, "../fixtures/maxpool_uint8.tflite");
+
+#[test]
+fn maxpool_uint8() {
+    embedml_tests::check_fixture::<MaxpoolUint8>("maxpool_uint8");
+}
+
+// int8, uint8 input and output: QUANTIZE(in=UINT8 out=INT8) -> MAX_POOL_2D -> QUANTIZE(in=INT8
+//     out=UINT8) -> DEQUANTIZE(in=UINT8 out=FLOAT32)
+embedml::include_model!(DequantizeUint8, "../fixtures/dequantize_uint8.tflite");
+
+#[test]
+fn dequantize_uint8() {
+    embedml_tests::check_fixture::<DequantizeUint8>("dequantize_uint8");
+}
+
+// cut from keyword_scrambled: QUANTIZE(in=INT16 out=INT8)
+embedml::include_model!(
+    KwsQuantizeInt16Cut,
+    "../fixtures/kws_quantize_int16_cut.tflite"
+);
+
+#[test]
+fn kws_quantize_int16_cut() {
+    embedml_tests::check_fixture::<KwsQuantizeInt16Cut>("kws_quantize_int16_cut");
+}
+
+// cut from keyword_scrambled: SOFTMAX(in=INT8 out=INT16)
+embedml::include_model!(
+    KwsSoftmaxInt16Cut,
+    "../fixtures/kws_softmax_int16_cut.tflite"
+);
+
+#[test]
+fn kws_softmax_int16_cut() {
+    embedml_tests::check_fixture::<KwsSoftmaxInt16Cut>("kws_softmax_int16_cut");
+}
+
+// cut from keyword_scrambled: QUANTIZE(in=INT16 out=INT32)
+embedml::include_model!(
+    KwsQuantizeInt32Cut,
+    "../fixtures/kws_quantize_int32_cut.tflite"
+);
+
+#[test]
+fn kws_quantize_int32_cut() {
+    embedml_tests::check_fixture::<KwsQuantizeInt32Cut>("kws_quantize_int32_cut");
+}
+
+// cut from keyword_scrambled: FULLY_CONNECTED -> SOFTMAX(in=INT8 out=INT16) -> QUANTIZE(in=INT16
+//     out=INT32)
+embedml::include_model!(KwsTailCut, "../fixtures/kws_tail_cut.tflite");
+
+#[test]
+fn kws_tail_cut() {
+    embedml_tests::check_fixture::<KwsTailCut>("kws_tail_cut");
+}

@@ -422,10 +422,13 @@ def softmax_beta(m: Model):
 # --- The graph: model inputs and outputs, execution order -----------------------------------
 
 
-@case('tensor #10 "x": is a model input of type INT16; embedml supports INT8 and FLOAT32')
+@case(
+    'tensor #10 "x": is a model input of type FLOAT16; '
+    "embedml supports INT8, UINT8, INT16, INT32 and FLOAT32"
+)
 def model_input_type(m: Model):
-    """A second model input of type INT16 (unused)."""
-    m.input("x", [1, 4], INT16, quant=(1 / 128, 0))
+    """A second model input of type FLOAT16 (unused)."""
+    m.input("x", [1, 4], FLOAT16)
 
 
 @case('tensor #2 "sequential/dense_2/MatMul": is a model input but constant')
@@ -815,14 +818,17 @@ def quantize_size(m: Model):
     m.op(OP.QUANTIZE, [x], [m.tensor("q", [1, 5], quant=(1 / 128, 0))])
 
 
-@case("operator #3 (QUANTIZE): FLOAT32 to INT16 is not supported (FLOAT32 or INT8 to INT8)")
+@case("operator #3 (QUANTIZE): FLOAT32 to INT16 is not supported: embedml runs QUANTIZE from")
 def quantize_types(m: Model):
     """A QUANTIZE from float32 to int16."""
     x = m.input("x", [1, 4], FLOAT32)
     m.op(OP.QUANTIZE, [x], [m.tensor("q", [1, 4], INT16, quant=(1 / 4096, 0))])
 
 
-@case("operator #3 (DEQUANTIZE): FLOAT32 to FLOAT32 is not supported (INT8 to FLOAT32)")
+@case(
+    "operator #3 (DEQUANTIZE): FLOAT32 to FLOAT32 is not supported: "
+    "embedml runs DEQUANTIZE from INT8 or UINT8 to FLOAT32"
+)
 def dequantize_types(m: Model):
     """A DEQUANTIZE from float32."""
     x = m.input("x", [1, 4], FLOAT32)

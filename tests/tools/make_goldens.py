@@ -98,6 +98,9 @@ GENERATOR_DESCRIPTION = (
 )
 INPUT_DISTRIBUTIONS = {
     np.dtype(np.int8): "int8(next() >> 56), uniform in [-128, 127]",
+    np.dtype(np.uint8): "uint8(next() >> 56), uniform in [0, 255]",
+    np.dtype(np.int16): "int16(next() >> 48), uniform in [-32768, 32767]",
+    np.dtype(np.int32): "int32(next() >> 32), uniform over int32",
     np.dtype(np.float32): (
         "f32(next() >> 40) * 2**-24 * f32(6.2831855) in f32, in [0, 2*pi)"
     ),
@@ -182,6 +185,12 @@ def draw_input(stream: Iterator[int], info: TensorInfo) -> np.ndarray:
     draws = np.fromiter(itertools.islice(stream, count), dtype=np.uint64, count=count)
     if info.dtype == np.int8:
         values = (draws >> np.uint64(56)).astype(np.uint8).view(np.int8)
+    elif info.dtype == np.uint8:
+        values = (draws >> np.uint64(56)).astype(np.uint8)
+    elif info.dtype == np.int16:
+        values = (draws >> np.uint64(48)).astype(np.uint16).view(np.int16)
+    elif info.dtype == np.int32:
+        values = (draws >> np.uint64(32)).astype(np.uint32).view(np.int32)
     elif info.dtype == np.float32:
         unit = (draws >> np.uint64(40)).astype(np.float32) * FLOAT_INPUT_UNIT
         values = unit * FLOAT_INPUT_SCALE

@@ -44,6 +44,7 @@ build; TFLM's goldens for a given model are deterministic. Hence:
 
 import argparse
 import contextlib
+import copy
 import hashlib
 import io
 import itertools
@@ -59,11 +60,13 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ info and warnings
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # oneDNN may change float rounding
 
+import flatbuffers  # noqa: E402
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 import tflite_micro  # noqa: E402
 from keras import layers, ops  # noqa: E402
+from tensorflow.lite.python import schema_py_generated as schema_py  # noqa: E402
 from tflite_micro import runtime  # noqa: E402
 
 import make_goldens as goldens  # noqa: E402
@@ -114,6 +117,8 @@ class Conversion:
     int8_input: bool = True
     int8_output: bool = True
     per_channel: bool = True
+    # The type of the model's quantized inputs and outputs (int8_input, int8_output).
+    boundary: str = "int8"
 
 
 INT8 = Conversion("int8", "int8", quantized=True)
@@ -126,6 +131,13 @@ INT8_FLOAT_INPUT = Conversion(
 )
 INT8_FLOAT_OUTPUT = Conversion(
     "int8", "int8, float32 output", quantized=True, int8_output=False
+)
+UINT8_IO = Conversion(
+    "uint8", "int8, uint8 input and output", quantized=True, boundary="uint8"
+)
+# Not converted: operators cut out of a model file (Spec.make).
+CUT = Conversion(
+    "cut", "cut from keyword_scrambled", quantized=True, per_channel=False
 )
 
 
@@ -156,9 +168,13 @@ class Spec:
     """A fixture model and the conversions it is generated with."""
 
     base: str
-    build: Callable[[], keras.Model]
+    build: Callable[[], keras.Model] | None
     expected: tuple[Expect, ...]
     conversions: tuple[Conversion, ...] = (INT8, FLOAT)
+    # The model bytes made otherwise than by conversion (build is then None).
+    make: Callable[[], bytes] | None = None
+    # A change to the converted model's flatbuffer (an operator the converter does not emit).
+    edit: Callable[[bytes], bytes] | None = None
 
 
 @dataclass(frozen=True)
@@ -725,6 +741,203 @@ def squared_difference_specs() -> list[Spec]:
     ]
 
 
+def split(*arguments, **keywords) -> Callable:
+    """A one-input body applying tf.split with the given arguments (several outputs)."""
+    return lambda x: layers.Lambda(lambda y: tf.split(y, *arguments, **keywords))(x)
+
+
+def split_specs() -> list[Spec]:
+    return [
+        Spec(
+            "split_channels",
+            lambda: functional(split(2, axis=3), (1, 3, 4, 6)),
+            (op("SPLIT", numSplits=2, input0=3),),
+        ),
+        Spec(
+            "split_v_rows",
+            lambda: functional(split([1, -1, 2], axis=1), (1, 6, 4, 3)),
+            (op("SPLIT_V", numSplits=3, input1=[1, -1, 2], input2=1),),
+        ),
+        Spec(
+            "unpack",
+            lambda: functional(
+                lambda x: layers.Lambda(lambda y: tf.unstack(y, axis=2))(x), (1, 3, 4, 2)
+            ),
+            (op("UNPACK", num=4, axis=2),),
+        ),
+        Spec(
+            "pack",
+            lambda: functional(
+                lambda a, b, c: layers.Lambda(lambda t: tf.stack(t, axis=1))([a, b, c]),
+                (1, 3, 4),
+                (1, 3, 4),
+                (1, 3, 4),
+            ),
+            (op("PACK", valuesCount=3, axis=1),),
+        ),
+    ]
+
+
+# --- Flatbuffer surgery: operators the converter does not emit on its own ---
+
+KWS_MODEL = REPO_ROOT / "tests" / "models" / "keyword_scrambled_8bit.tflite"
+
+
+def read_model(model_bytes: bytes):
+    """A .tflite model as the schema's mutable object tree."""
+    return schema_py.ModelT.InitFromObj(schema_py.Model.GetRootAsModel(model_bytes, 0))
+
+
+def write_model(model) -> bytes:
+    builder = flatbuffers.Builder(1024)
+    builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
+    return bytes(builder.Output())
+
+
+def has_data(model, tensor) -> bool:
+    data = model.buffers[tensor.buffer].data
+    return data is not None and len(data) > 0
+
+
+def cut(path: Path, keep: list[int]) -> bytes:
+    """The operators keep of a model's first subgraph as a model of their own.
+
+    Its inputs are the activations those operators read and do not write, its
+    outputs the last operator's; only the tensors and buffers they use are kept,
+    and unnamed tensors are named tensor_<index in the source>.
+    """
+    model = read_model(path.read_bytes())
+    subgraph = model.subgraphs[0]
+    operators = [subgraph.operators[i] for i in keep]
+    written = [t for o in operators for t in o.outputs]
+    read = [t for o in operators for t in o.inputs if t >= 0]
+    used = sorted({*read, *written})
+    renumber = {old: new for new, old in enumerate(used)}
+    buffers = [schema_py.BufferT()]
+    tensors = []
+    for old in used:
+        tensor = copy.deepcopy(subgraph.tensors[old])
+        if has_data(model, tensor):
+            buffers.append(copy.deepcopy(model.buffers[tensor.buffer]))
+            tensor.buffer = len(buffers) - 1
+        else:
+            tensor.buffer = 0
+        if not tensor.name:
+            tensor.name = f"tensor_{old}"
+        tensors.append(tensor)
+    inputs = [
+        t
+        for t in dict.fromkeys(read)
+        if t not in written
+        and not has_data(model, subgraph.tensors[t])
+        and not subgraph.tensors[t].isVariable
+    ]
+    outputs = list(operators[-1].outputs)
+    for o in operators:
+        o.inputs = [renumber[t] if t >= 0 else -1 for t in o.inputs]
+        o.outputs = [renumber[t] for t in o.outputs]
+    subgraph.tensors = tensors
+    subgraph.operators = operators
+    subgraph.inputs = [renumber[t] for t in inputs]
+    subgraph.outputs = [renumber[t] for t in outputs]
+    model.subgraphs = [subgraph]
+    model.buffers = buffers
+    model.metadata = None
+    model.metadataBuffer = None
+    model.signatureDefs = None
+    return write_model(model)
+
+
+def append_dequantize(model_bytes: bytes) -> bytes:
+    """The model with a DEQUANTIZE to float32 after its one output."""
+    model = read_model(model_bytes)
+    subgraph = model.subgraphs[0]
+    (source,) = subgraph.outputs
+    tensor = schema_py.TensorT()
+    tensor.name = "dequantized"
+    tensor.type = schema_py.TensorType.FLOAT32
+    tensor.shape = list(subgraph.tensors[source].shape)
+    tensor.buffer = 0
+    subgraph.tensors.append(tensor)
+    code = schema_py.OperatorCodeT()
+    code.builtinCode = schema_py.BuiltinOperator.DEQUANTIZE
+    code.deprecatedBuiltinCode = schema_py.BuiltinOperator.DEQUANTIZE
+    code.version = 1
+    model.operatorCodes.append(code)
+    operator = schema_py.OperatorT()
+    operator.opcodeIndex = len(model.operatorCodes) - 1
+    operator.inputs = [source]
+    operator.outputs = [len(subgraph.tensors) - 1]
+    subgraph.operators.append(operator)
+    subgraph.outputs = [len(subgraph.tensors) - 1]
+    model.signatureDefs = None
+    return write_model(model)
+
+
+def boundary_specs() -> list[Spec]:
+    """uint8, int16 and int32 at a model's boundary."""
+    max_pool = single(lambda: layers.MaxPooling2D(2), (1, 8, 8, 4))
+    types = lambda a, b: {"in": a, "out": b}  # noqa: E731
+    return [
+        # The converter's uint8 boundary: QUANTIZE uint8 -> int8 and back.
+        Spec(
+            "maxpool",
+            max_pool,
+            (
+                op("QUANTIZE", **types("UINT8", "INT8")),
+                op("MAX_POOL_2D"),
+                op("QUANTIZE", **types("INT8", "UINT8")),
+            ),
+            (UINT8_IO,),
+        ),
+        Spec(
+            "dequantize",
+            max_pool,
+            (
+                op("QUANTIZE", **types("UINT8", "INT8")),
+                op("MAX_POOL_2D"),
+                op("QUANTIZE", **types("INT8", "UINT8")),
+                op("DEQUANTIZE", **types("UINT8", "FLOAT32")),
+            ),
+            (UINT8_IO,),
+            edit=append_dequantize,
+        ),
+        # keyword_scrambled's int16 input, int16 softmax and int32 output.
+        Spec(
+            "kws_quantize_int16",
+            None,
+            (op("QUANTIZE", **types("INT16", "INT8")),),
+            (CUT,),
+            make=lambda: cut(KWS_MODEL, [0]),
+        ),
+        Spec(
+            "kws_softmax_int16",
+            None,
+            (op("SOFTMAX", **types("INT8", "INT16")),),
+            (CUT,),
+            make=lambda: cut(KWS_MODEL, [13]),
+        ),
+        Spec(
+            "kws_quantize_int32",
+            None,
+            (op("QUANTIZE", **types("INT16", "INT32")),),
+            (CUT,),
+            make=lambda: cut(KWS_MODEL, [14]),
+        ),
+        Spec(
+            "kws_tail",
+            None,
+            (
+                op("FULLY_CONNECTED"),
+                op("SOFTMAX", **types("INT8", "INT16")),
+                op("QUANTIZE", **types("INT16", "INT32")),
+            ),
+            (CUT,),
+            make=lambda: cut(KWS_MODEL, [12, 13, 14]),
+        ),
+    ]
+
+
 def all_fixtures() -> list[Fixture]:
     specs = (
         conv_specs()
@@ -739,6 +952,8 @@ def all_fixtures() -> list[Fixture]:
         + network_specs()
         + unary_math_specs()
         + squared_difference_specs()
+        + split_specs()
+        + boundary_specs()
     )
     return [
         Fixture(spec, conversion) for spec in specs for conversion in spec.conversions
@@ -791,6 +1006,8 @@ def calibration_data(
 
 def convert(fixture: Fixture) -> bytes:
     """Build and convert a fixture's model; returns the .tflite bytes."""
+    if fixture.spec.make is not None:
+        return fixture.spec.make()
     rng = seeded_rng(fixture.spec)
     model = build_model(fixture.spec, rng)
     samples = calibration_data(model, rng)
@@ -800,16 +1017,19 @@ def convert(fixture: Fixture) -> bytes:
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
         converter.representative_dataset = lambda: iter(samples)
         converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        boundary = getattr(tf, conversion.boundary)
         if conversion.int8_input:
-            converter.inference_input_type = tf.int8
+            converter.inference_input_type = boundary
         if conversion.int8_output:
-            converter.inference_output_type = tf.int8
+            converter.inference_output_type = boundary
         converter._experimental_disable_per_channel = not conversion.per_channel
     # Keras' export prints its endpoints; the calibrator warns that
     # tf.lite.Interpreter is deprecated.
     with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return converter.convert()
+        model_bytes = converter.convert()
+    edit = fixture.spec.edit
+    return model_bytes if edit is None else edit(model_bytes)
 
 
 # --- Reading the converted model back ---------------------------------------
@@ -1115,7 +1335,7 @@ def write_fixture(fixture: Fixture, model_bytes: bytes, out_dir: Path) -> str:
 
 
 def write_all(
-    fixtures: list[Fixture], out_dir: Path, test_file: Path, reconvert: bool
+    fixtures: list[Fixture], out_dir: Path, test_file: Path, reconvert: bool | set[str]
 ) -> list[tuple[Fixture, str]]:
     """Write every fixture and the test file; returns the operator descriptions.
 
@@ -1124,7 +1344,7 @@ def write_all(
     """
     described = []
     for fixture in fixtures:
-        if reconvert:
+        if reconvert is True or (reconvert and fixture.name in reconvert):
             model_bytes = convert(fixture)
         else:
             model_bytes = model_file(fixture.name).read_bytes()
@@ -1196,12 +1416,20 @@ def main() -> int:
         action="store_true",
         help="re-run TFLM on the committed models and compare goldens and test file",
     )
+    mode.add_argument(
+        "--only",
+        nargs="+",
+        metavar="FIXTURE",
+        help="rebuild and reconvert only these fixtures (by name); the others' "
+        "committed models are kept and their goldens re-run",
+    )
     args = parser.parse_args()
     fixtures = all_fixtures()
     if args.check or args.check_goldens:
         return check(fixtures, reconvert=args.check)
     FIXTURES_DIR.mkdir(parents=True, exist_ok=True)
-    print_table(write_all(fixtures, FIXTURES_DIR, TEST_FILE, reconvert=True))
+    reconvert = set(args.only) if args.only else True
+    print_table(write_all(fixtures, FIXTURES_DIR, TEST_FILE, reconvert=reconvert))
     return 0
 
 

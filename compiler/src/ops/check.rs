@@ -54,13 +54,17 @@ pub(super) fn check_boundary(graph: &Graph, errors: &mut Collector) {
             let tensor = &graph.tensors[t];
             if !matches!(
                 tensor.element_type,
-                ElementType::Int8 | ElementType::Float32
+                ElementType::Int8
+                    | ElementType::UInt8
+                    | ElementType::Int16
+                    | ElementType::Int32
+                    | ElementType::Float32
             ) {
                 errors.push(Error::tensor(
                     t,
                     &tensor.name,
                     format!(
-                        "is a model {what} of type {}; embedml supports INT8 and FLOAT32",
+                        "is a model {what} of type {}; embedml supports INT8, UINT8, INT16, INT32 and FLOAT32",
                         tensor.element_type.name()
                     ),
                 ));

@@ -32,6 +32,7 @@ pub mod reshape;
 pub mod softmax;
 pub mod svdf;
 pub mod variable;
+pub mod split;
 
 pub use check::{Check, Precision};
 pub use lower::Lower;
@@ -64,6 +65,13 @@ pub trait Operator: Sized {
 
     /// The kernel call that runs it (`None` for a view, which runs no code).
     fn lower(&self, cx: &Lower) -> Result<Option<KernelCall>, Error>;
+
+    /// The kernel calls that run it, in order: [`Operator::lower`]'s one call, or none. An
+    /// operator with several outputs (SPLIT, UNPACK) overrides it to write each output with a
+    /// call of its own, each a kernel with one output that `Program::verify` checks alone.
+    fn lower_calls(&self, cx: &Lower) -> Result<Vec<KernelCall>, Error> {
+        Ok(self.lower(cx)?.into_iter().collect())
+    }
 }
 
 /// The registry: every operator family, once. Makes [`Step`] and its dispatch.
@@ -113,9 +121,9 @@ macro_rules! operators {
                 }
             }
 
-            fn lower(&self, cx: &Lower) -> Result<Option<KernelCall>, Error> {
+            fn lower_calls(&self, cx: &Lower) -> Result<Vec<KernelCall>, Error> {
                 match self {
-                    $( Step::$variant(op) => op.lower(cx), )*
+                    $( Step::$variant(op) => op.lower_calls(cx), )*
                 }
             }
         }
@@ -144,6 +152,8 @@ operators! {
     Concatenation(concatenation::Concatenation),
     Mean(reduce::Mean),
     Gather(gather::Gather),
+    Split(split::Split),
+    Pack(split::Pack),
     View(reshape::View),
     Svdf(svdf::Svdf),
     Resolved(variable::Resolved),
@@ -188,8 +198,8 @@ pub fn check(
     errors.finish(steps)
 }
 
-/// Lowers checked steps (one per op, in op order) to the program: a kernel call per op that is
-/// not a view, with the planner's in-place decisions.
+/// Lowers checked steps (one per op, in op order) to the program: the kernel calls of each op that
+/// is not a view (one per output for an op with several), with the planner's in-place decisions.
 pub fn lower(
     graph: &Graph,
     state: &crate::state::State,
@@ -205,7 +215,7 @@ pub fn lower(
             plan,
             op,
         };
-        if let Some(Some(mut call)) = errors.ok(step.lower(&cx)) {
+        for mut call in errors.ok(step.lower_calls(&cx)).unwrap_or_default() {
             call.in_place = plan.in_place[at];
             calls.push(call);
         }

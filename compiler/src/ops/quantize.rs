@@ -1,9 +1,10 @@
-//! QUANTIZE (float32 to int8, and int8 to int8 with another scale: a table) and DEQUANTIZE
-//! (int8 to float32).
+//! QUANTIZE (float32 to int8; int8 to int8 with another scale, a table; and between the integer
+//! types of a model's boundary, TFLM's `Requantize`: int8 and uint8 both ways, int16 to int8 and
+//! int32) and DEQUANTIZE (int8 or uint8 to float32).
 
 use crate::error::Error;
 use crate::ir::ElementType;
-use crate::kernel::{self, Table, kernels};
+use crate::kernel::{self, Kernel, Table, kernels};
 use crate::plan::{Access, InPlace};
 use crate::program::KernelCall;
 use crate::quant::activation as args;
@@ -17,8 +18,20 @@ pub struct Quantize {
     pub input: usize,
     /// Output.
     pub output: usize,
-    /// For an int8 input, the rescale as a table; `None` for a float32 input.
-    pub requantize: Option<Table>,
+    /// How the input's values become the output's.
+    pub conversion: Conversion,
+}
+
+/// How a QUANTIZE converts.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Conversion {
+    /// float32 to int8.
+    FromFloat,
+    /// int8 to int8 with another scale: a lookup table.
+    Table(Table),
+    /// Between integer types (TFLM's `Requantize`): the input and output types (which have a
+    /// kernel, [`rescale_kernel`]) and the rescale.
+    Rescale(ElementType, ElementType, kernel::Rescale),
 }
 
 /// A checked DEQUANTIZE.
@@ -41,16 +54,67 @@ fn tensors(cx: &Check) -> Result<(usize, usize), Error> {
     Ok((input, output))
 }
 
+/// A quantized integer activation of any width: one scale, a zero point its type holds.
+fn quantized(cx: &Check, t: usize) -> Result<(), Error> {
+    let tensor = cx.tensor(t);
+    if tensor.element_type == ElementType::Int8 {
+        return cx.per_tensor_quantized(tensor);
+    }
+    let range = match tensor.element_type {
+        ElementType::UInt8 => 0..=255,
+        ElementType::Int16 => -32768..=32767,
+        _ => i64::from(i32::MIN)..=i64::from(i32::MAX),
+    };
+    match &tensor.quantization {
+        Some(q) if q.scales.len() == 1 => match q.zero_points.first() {
+            Some(z) if !range.contains(z) => Err(cx.tensor_error(
+                tensor,
+                format!("zero point {z} is outside {}", tensor.element_type.name()),
+            )),
+            _ => Ok(()),
+        },
+        Some(_) => Err(cx.tensor_error(
+            tensor,
+            "per-channel quantization of an activation is not supported",
+        )),
+        None => Err(cx.tensor_error(
+            tensor,
+            format!(
+                "a {} activation must be quantized",
+                tensor.element_type.name()
+            ),
+        )),
+    }
+}
+
+/// The integer requantization kernel of an input and output type, if embedml has one.
+pub fn rescale_kernel(
+    from: ElementType,
+    to: ElementType,
+) -> Option<&'static Kernel<kernel::Rescale>> {
+    match (from, to) {
+        (ElementType::Int8, ElementType::UInt8) => Some(&kernels::requantize_i8_u8),
+        (ElementType::UInt8, ElementType::Int8) => Some(&kernels::requantize_u8_i8),
+        (ElementType::Int16, ElementType::Int8) => Some(&kernels::requantize_i16_i8),
+        (ElementType::Int16, ElementType::Int32) => Some(&kernels::requantize_i16_i32),
+        _ => None,
+    }
+}
+
 impl Operator for Quantize {
     const NAMES: &'static [&'static str] = &["QUANTIZE"];
 
     fn check(cx: &Check) -> Result<Self, Error> {
         let (input, output) = tensors(cx)?;
         let (i, o) = (cx.tensor(input), cx.tensor(output));
-        cx.per_tensor_quantized(o)?;
-        let requantize = match (i.element_type, o.element_type) {
-            (ElementType::Float32, ElementType::Int8) => None,
+        let pair = (i.element_type, o.element_type);
+        let conversion = match pair {
+            (ElementType::Float32, ElementType::Int8) => {
+                cx.per_tensor_quantized(o)?;
+                Conversion::FromFloat
+            }
             (ElementType::Int8, ElementType::Int8) => {
+                cx.per_tensor_quantized(o)?;
                 cx.per_tensor_quantized(i)?;
                 let args = args::requantize_table_args(
                     cx.scale(input),
@@ -59,30 +123,50 @@ impl Operator for Quantize {
                     cx.zero_point(output),
                 );
                 cx.check_shift(args[2], "rescale")?;
-                Some(Table {
+                Conversion::Table(Table {
                     function: &kernels::requantize_table,
                     args: args.to_vec(),
                 })
             }
             (a, b) => {
-                return Err(cx.error(format!(
-                    "{} to {} is not supported (FLOAT32 or INT8 to INT8)",
-                    a.name(),
-                    b.name()
-                )));
+                if rescale_kernel(a, b).is_none() {
+                    return Err(cx.error(format!(
+                        "{} to {} is not supported: embedml runs QUANTIZE from FLOAT32 to INT8, \
+                         INT8 to INT8 or UINT8, UINT8 to INT8, and INT16 to INT8 or INT32; \
+                         convert the model with its inputs and outputs in one of these types",
+                        a.name(),
+                        b.name()
+                    )));
+                }
+                quantized(cx, input)?;
+                quantized(cx, output)?;
+                // TFLM's Prepare: `QuantizeMultiplier(double(input_scale) / double(output_scale))`.
+                let real = f64::from(cx.scale(input)) / f64::from(cx.scale(output));
+                let (multiplier, shift) = crate::quant::quantize_multiplier(real);
+                cx.check_shift(shift, "rescale")?;
+                Conversion::Rescale(
+                    a,
+                    b,
+                    kernel::Rescale {
+                        multiplier,
+                        shift,
+                        input_zero_point: cx.zero_point(input),
+                        output_zero_point: cx.zero_point(output),
+                    },
+                )
             }
         };
         Ok(Quantize {
             input,
             output,
-            requantize,
+            conversion,
         })
     }
 
     fn access(&self) -> Access {
         // An int8 rescale is a table lookup, which may overwrite its input.
         Access::Kernel {
-            in_place: self.requantize.is_some().then_some(InPlace {
+            in_place: matches!(self.conversion, Conversion::Table(_)).then_some(InPlace {
                 input: self.input,
                 output: self.output,
             }),
@@ -91,8 +175,8 @@ impl Operator for Quantize {
 
     fn lower(&self, cx: &Lower) -> Result<Option<KernelCall>, Error> {
         let (input, output) = (self.input, self.output);
-        match &self.requantize {
-            Some(table) => cx.call(
+        match &self.conversion {
+            Conversion::Table(table) => cx.call(
                 &kernels::lookup_i8,
                 kernel::LookupI8 {
                     table: table.clone(),
@@ -100,7 +184,7 @@ impl Operator for Quantize {
                 &[input],
                 output,
             ),
-            None => cx.call(
+            Conversion::FromFloat => cx.call(
                 &kernels::quantize_f32_i8,
                 kernel::QuantizeF32 {
                     scale: cx.scale(output),
@@ -109,6 +193,12 @@ impl Operator for Quantize {
                 &[input],
                 output,
             ),
+            Conversion::Rescale(from, to, params) => {
+                let kernel = rescale_kernel(*from, *to).ok_or_else(|| {
+                    cx.error("no requantization kernel for its types (a bug in embedml)")
+                })?;
+                cx.call(kernel, params.clone(), &[input], output)
+            }
         }
     }
 }
@@ -119,14 +209,17 @@ impl Operator for Dequantize {
     fn check(cx: &Check) -> Result<Self, Error> {
         let (input, output) = tensors(cx)?;
         let (i, o) = (cx.tensor(input), cx.tensor(output));
-        if (i.element_type, o.element_type) != (ElementType::Int8, ElementType::Float32) {
+        if !matches!(
+            (i.element_type, o.element_type),
+            (ElementType::Int8 | ElementType::UInt8, ElementType::Float32)
+        ) {
             return Err(cx.error(format!(
-                "{} to {} is not supported (INT8 to FLOAT32)",
+                "{} to {} is not supported: embedml runs DEQUANTIZE from INT8 or UINT8 to FLOAT32",
                 i.element_type.name(),
                 o.element_type.name()
             )));
         }
-        cx.per_tensor_quantized(i)?;
+        quantized(cx, input)?;
         Ok(Dequantize { input, output })
     }
 
@@ -139,11 +232,10 @@ impl Operator for Dequantize {
             scale: cx.scale(self.input),
             zero_point: cx.zero_point(self.input),
         };
-        cx.call(
-            &kernels::dequantize_i8_f32,
-            params,
-            &[self.input],
-            self.output,
-        )
+        let kernel = match cx.tensor(self.input).element_type {
+            ElementType::UInt8 => &kernels::dequantize_u8_f32,
+            _ => &kernels::dequantize_i8_f32,
+        };
+        cx.call(kernel, params, &[self.input], self.output)
     }
 }

@@ -1,6 +1,8 @@
-//! SOFTMAX over the innermost dimension: int8 (TFLM's fixed-point algorithm) and float32.
+//! SOFTMAX over the innermost dimension: int8 to int8 or int16 (TFLM's fixed-point algorithm)
+//! and float32.
 
 use crate::error::Error;
+use crate::ir::ElementType;
 use crate::kernel::{self, kernels};
 use crate::plan::Access;
 use crate::program::KernelCall;
@@ -30,6 +32,8 @@ pub struct Softmax {
     pub depth: usize,
     /// Inverse temperature.
     pub beta: f32,
+    /// An int8 input with an int16 output (scale 1/65536, zero point -32768).
+    pub int16_output: bool,
 }
 
 impl Operator for Softmax {
@@ -45,21 +49,42 @@ impl Operator for Softmax {
         }
         let input = cx.input(0, "input")?;
         let output = cx.output()?;
-        let precision = cx.precision(input, output)?;
         let (i, o) = (cx.tensor(input), cx.tensor(output));
+        let int16_output =
+            (i.element_type, o.element_type) == (ElementType::Int8, ElementType::Int16);
+        let precision = if int16_output {
+            cx.precision(input, input)?
+        } else {
+            cx.precision(input, output)?
+        };
         if i.shape != o.shape {
             return Err(cx.error(format!(
                 "input {:?} and output {:?} differ in shape",
                 i.shape, o.shape
             )));
         }
-        if precision == Precision::Int8 {
-            if o.scale_and_zero_point() != Some((1.0 / 256.0, -128)) {
+        if int16_output {
+            // TFLM's Prepare: zero point -32768, scale within 0.1% of 1/65536.
+            let step = 1.0 / 65536.0;
+            let fits = o.quantization.as_ref().is_some_and(|q| q.scales.len() == 1)
+                && o.scale_and_zero_point().is_some_and(|(scale, zero_point)| {
+                    zero_point == -32768 && (scale - step).abs() <= 0.001 * step
+                });
+            if !fits {
                 return Err(cx.tensor_error(
                     o,
-                    "an INT8 softmax output must have scale 1/256 and zero point -128",
+                    "an INT16 softmax output must have scale 1/65536 and zero point -32768",
                 ));
             }
+        } else if precision == Precision::Int8
+            && o.scale_and_zero_point() != Some((1.0 / 256.0, -128))
+        {
+            return Err(cx.tensor_error(
+                o,
+                "an INT8 softmax output must have scale 1/256 and zero point -128",
+            ));
+        }
+        if precision == Precision::Int8 {
             let input_scale = cx.scale(input);
             // TFLM needs beta * scale, scaled to the Q5.26 difference, above one.
             if f64::from(beta) * f64::from(input_scale) * f64::from(1u32 << 26) <= 1.0 {
@@ -74,6 +99,7 @@ impl Operator for Softmax {
             output,
             depth: i.shape.last().copied().unwrap_or(1),
             beta,
+            int16_output,
         })
     }
 
@@ -93,7 +119,12 @@ impl Operator for Softmax {
                     diff_min,
                     depth,
                 };
-                cx.call(&kernels::softmax_i8, params, &[input], output)
+                let kernel = if self.int16_output {
+                    &kernels::softmax_i8_i16
+                } else {
+                    &kernels::softmax_i8
+                };
+                cx.call(kernel, params, &[input], output)
             }
             Precision::Float32 => {
                 let params = kernel::SoftmaxF32 {

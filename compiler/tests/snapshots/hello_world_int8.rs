@@ -183,8 +183,8 @@ mod __embedml_model_HelloWorld_0000000000000000 {
             Self::input_mut_in(&mut self.arena)
         }
         /// The input `serving_default_dense_input:0` (INT8 [1, 1]) in a borrowed arena, to fill before [`Self::invoke_in`].
-        pub fn input_mut_in<const M: usize>(
-            arena: &mut ::embedml::Arena<M>,
+        pub fn input_mut_in<const ARENA: usize>(
+            arena: &mut ::embedml::Arena<ARENA>,
         ) -> &mut [i8; Self::INPUT_LEN] {
             arena
                 .prefix_mut::<{ Self::ARENA_BYTES }>()
@@ -225,8 +225,8 @@ mod __embedml_model_HelloWorld_0000000000000000 {
             Self::output_in(&self.arena)
         }
         /// The output `StatefulPartitionedCall:0` (INT8 [1, 1]) in a borrowed arena, valid after [`Self::invoke_in`] (until another model runs in it).
-        pub fn output_in<const M: usize>(
-            arena: &::embedml::Arena<M>,
+        pub fn output_in<const ARENA: usize>(
+            arena: &::embedml::Arena<ARENA>,
         ) -> &[i8; Self::OUTPUT_LEN] {
             arena
                 .prefix::<{ Self::ARENA_BYTES }>()
@@ -248,13 +248,13 @@ mod __embedml_model_HelloWorld_0000000000000000 {
         /// smaller one does not compile), which models that run in turn can share (see
         /// [`embedml::Arena`](::embedml::Arena)): reads the inputs from it, writes the
         /// outputs to it.
-        pub fn invoke_in<const M: usize>(arena: &mut ::embedml::Arena<M>) {
+        pub fn invoke_in<const ARENA: usize>(arena: &mut ::embedml::Arena<ARENA>) {
             Self::invoke_in_profiled(arena, &mut ())
         }
         /// [`Self::invoke_in`], calling `profiler` before and after each operator.
         #[allow(unused_doc_comments)]
-        pub fn invoke_in_profiled<const M: usize>(
-            arena: &mut ::embedml::Arena<M>,
+        pub fn invoke_in_profiled<const ARENA: usize>(
+            arena: &mut ::embedml::Arena<ARENA>,
             profiler: &mut impl ::embedml::Profiler,
         ) {
             let arena = arena.prefix_mut::<{ __embedml_HelloWorld::ARENA_BYTES }>();

@@ -60,6 +60,7 @@ macro_rules! binary_kernel {
 mod activation;
 mod arch;
 mod conv;
+mod convert;
 mod depthwise;
 mod elementwise;
 mod epilogue;
@@ -74,6 +75,7 @@ mod variable;
 mod window;
 
 pub use activation::*;
+pub use convert::*;
 pub use elementwise::*;
 pub use pool::*;
 pub use requantize::Requantize;
@@ -92,7 +94,7 @@ pub use fully_connected::{
     fully_connected_f32, fully_connected_i8, fully_connected_i8_blocked,
     fully_connected_i8_per_tensor,
 };
-pub use softmax::{softmax_f32, softmax_i8};
+pub use softmax::{softmax_f32, softmax_i8, softmax_i8_i16};
 pub use svdf::{
     StateValue, SvdfF32, SvdfI8, SvdfI8State8, SvdfI8State16, SvdfShape, svdf_f32, svdf_i8,
     svdf_i8_state_i16,

@@ -21,6 +21,31 @@ const ACCUMULATION_INTEGER_BITS: i32 = 12;
 /// `depth` in both slices; a zero depth writes nothing. (TFLite Micro aborts on rows whose
 /// exponentials sum to 512 or more; here the final rounding shift just goes past 31 bits.)
 pub fn softmax_i8(p: &SoftmaxI8, input: &[i8], output: &mut [i8]) {
+    softmax_quantized(p, input, output, 8, |unit| {
+        (unit - 128).clamp(-128, 127) as i8
+    });
+}
+
+/// SOFTMAX from int8 to int16 (output scale 1/65536, zero point -32768), bit-exact with TFLite
+/// Micro's reference kernel: [`softmax_i8`]'s arithmetic, each output rounded to 1/65536 and
+/// shifted by -32768 instead (TFLM's `Softmax<int8_t, int16_t>`). Elements whose difference is
+/// below `diff_min` output -32768.
+pub fn softmax_i8_i16(p: &SoftmaxI8, input: &[i8], output: &mut [i16]) {
+    softmax_quantized(p, input, output, 16, |unit| {
+        (unit - 32768).clamp(-32768, 32767) as i16
+    });
+}
+
+/// The fixed-point softmax of an int8 input into outputs of `output_bits` bits: `store` turns an
+/// output in units of `2^-output_bits` into the output element (offset and clamped); an element
+/// below `diff_min` gets `store(0)`, the type's minimum, as in TFLM.
+fn softmax_quantized<T: Copy>(
+    p: &SoftmaxI8,
+    input: &[i8],
+    output: &mut [T],
+    output_bits: i32,
+    store: impl Fn(i32) -> T,
+) {
     if p.depth == 0 {
         return;
     }
@@ -42,19 +67,17 @@ pub fn softmax_i8(p: &SoftmaxI8, input: &[i8], output: &mut [i8]) {
             sum.wrapping_add(rounding_divide_by_pot(e, ACCUMULATION_INTEGER_BITS))
         });
         let (reciprocal, num_bits_over_unit) = get_reciprocal(sum, ACCUMULATION_INTEGER_BITS);
-        // From Q0.31 down to units of 1/256.
-        let exponent = num_bits_over_unit + 31 - 8;
+        // From Q0.31 down to units of 2^-output_bits.
+        let exponent = num_bits_over_unit + 31 - output_bits;
         for (o, &x) in out.iter_mut().zip(row) {
-            *o = match exp(x) {
-                Some(e) => {
-                    let unit = rounding_divide_by_pot(
-                        saturating_rounding_doubling_high_mul(reciprocal, e),
-                        exponent,
-                    );
-                    (unit - 128).clamp(-128, 127) as i8
-                }
-                None => i8::MIN,
-            };
+            *o = store(match exp(x) {
+                Some(e) => rounding_divide_by_pot(
+                    saturating_rounding_doubling_high_mul(reciprocal, e),
+                    exponent,
+                ),
+                // The type's minimum once offset.
+                None => 0,
+            });
         }
     }
 }
@@ -163,6 +186,25 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn int16_output_is_the_int8_output_at_a_finer_step() {
+        let mut narrow = [0i8; 4];
+        let mut wide = [0i16; 4];
+        let row = [0, -2, -100, -31];
+        softmax_i8(&HALF, &row, &mut narrow);
+        softmax_i8_i16(&HALF, &row, &mut wide);
+        // Below diff_min: the type's minimum.
+        assert_eq!(wide[2], i16::MIN);
+        for (&n, &w) in narrow.iter().zip(&wide) {
+            let rescaled = (f64::from(w) + 32768.0) / 256.0 - 128.0;
+            assert!((rescaled - f64::from(n)).abs() <= 1.0, "{w} vs {n}");
+        }
+        let mut uniform = [0i16; 4];
+        softmax_i8_i16(&HALF, &[5, 5, 5, 5], &mut uniform);
+        // 0.25 * 65536 - 32768.
+        assert_eq!(uniform, [-16384; 4]);
     }
 
     #[test]

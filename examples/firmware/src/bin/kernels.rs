@@ -431,6 +431,48 @@ fn activations(i8_in: &[i8], i8_out: &mut [i8], f32_in: &[f32], f32_out: &mut [f
         black_box(i8_in),
         black_box(&mut *f32_out),
     );
+    conversions(i8_in, i8_out, f32_in, f32_out);
+}
+
+/// The kernels between the boundary types (uint8, int16, int32) and int8 or float32.
+fn conversions(i8_in: &[i8], i8_out: &mut [i8], f32_in: &[f32], f32_out: &mut [f32]) {
+    let mut u8s = [0u8; 4];
+    let mut i16s = [0i16; 4];
+    let mut i32s = [0i32; 4];
+    let rescale = Rescale {
+        multiplier: 1 << 30,
+        shift: 1,
+        input_zero_point: -128,
+        output_zero_point: 0,
+    };
+    let quantize = QuantizeF32 {
+        scale: 0.5,
+        zero_point: 1,
+    };
+    let dequantize = DequantizeI8 {
+        scale: 0.5,
+        zero_point: 1,
+    };
+    requantize_i8_u8(opaque(&rescale), black_box(i8_in), black_box(&mut u8s[..]));
+    requantize_u8_i8(opaque(&rescale), black_box(&u8s[..]), black_box(&mut *i8_out));
+    requantize_i16_i8(opaque(&rescale), black_box(&i16s[..]), black_box(&mut *i8_out));
+    requantize_i16_i32(opaque(&rescale), black_box(&i16s[..]), black_box(&mut i32s[..]));
+    dequantize_u8_f32(opaque(&dequantize), black_box(&u8s[..]), black_box(&mut *f32_out));
+    dequantize_i16_f32(opaque(&dequantize), black_box(&i16s[..]), black_box(&mut *f32_out));
+    dequantize_i32_f32(opaque(&dequantize), black_box(&i32s[..]), black_box(&mut *f32_out));
+    quantize_f32_u8(opaque(&quantize), black_box(f32_in), black_box(&mut u8s[..]));
+    quantize_f32_i16(opaque(&quantize), black_box(f32_in), black_box(&mut i16s[..]));
+    softmax_i8_i16(
+        black_box(&SoftmaxI8 {
+            input_multiplier: 1 << 30,
+            input_left_shift: 26,
+            diff_min: -31,
+            depth: 4,
+        }),
+        black_box(i8_in),
+        black_box(&mut i16s[..]),
+    );
+    black_box((&u8s, &i16s, &i32s));
 }
 
 /// TRANSPOSE / STRIDED_SLICE (gather), PAD, CONCATENATION and MEAN.

@@ -1,3 +1,0 @@
-embedml::include_model!(pub KeywordScrambled, "../models/keyword_scrambled_8bit.tflite");
-
-fn main() {}
