@@ -64,6 +64,7 @@ mod depthwise;
 mod elementwise;
 mod epilogue;
 mod fully_connected;
+mod lstm;
 mod pool;
 mod requantize;
 mod shape;
@@ -90,6 +91,7 @@ pub use fully_connected::{
     fully_connected_f32, fully_connected_i8, fully_connected_i8_blocked,
     fully_connected_i8_per_tensor,
 };
+pub use lstm::{LstmF32, LstmGateF32, LstmGateI8, LstmI8, LstmShape, lstm_f32, lstm_i8};
 pub use softmax::{softmax_f32, softmax_i8};
 
 /// The shape arithmetic of a 2-D convolution or depthwise convolution (NHWC tensors).
