@@ -8,6 +8,7 @@
 
 pub mod activation;
 pub mod elementwise;
+pub mod lstm;
 pub mod reduce;
 
 /// A fused activation function, as carried by TFLite operators.

@@ -351,7 +351,7 @@ unary_kernel!(
 /// float32 LOGISTIC as TFLite Micro's reference kernel computes it: 1 above
 /// 16.619047164916992188, `exp(x)` below -9, `1 / (1 + exp(-x))` between. `exp` is `libm::expf`,
 /// so results can differ from TFLite's by an ulp or so.
-fn logistic(x: f32) -> f32 {
+pub(super) fn logistic(x: f32) -> f32 {
     // TFLite's cut-offs: above the upper one 1/(1+exp(-x)) rounds to 1 in float32; below the lower
     // one exp(x) is within float32 precision of the logistic.
     const CUTOFF_UPPER: f32 = 16.619_047;

@@ -65,6 +65,7 @@ mod depthwise;
 mod elementwise;
 mod epilogue;
 mod fully_connected;
+mod lstm;
 mod pool;
 mod requantize;
 mod shape;
@@ -94,6 +95,7 @@ pub use fully_connected::{
     fully_connected_f32, fully_connected_i8, fully_connected_i8_blocked,
     fully_connected_i8_per_tensor,
 };
+pub use lstm::{LstmF32, LstmGateF32, LstmGateI8, LstmI8, LstmShape, lstm_f32, lstm_i8};
 pub use softmax::{softmax_f32, softmax_i8, softmax_i8_i16};
 pub use svdf::{
     StateValue, SvdfF32, SvdfI8, SvdfI8State8, SvdfI8State16, SvdfShape, svdf_f32, svdf_i8,
