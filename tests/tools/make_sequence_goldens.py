@@ -25,8 +25,9 @@ model's input, drawn with numpy from a Generator seeded per model (FNV-1a 64
 of the model name), in the model's real-valued domain and then quantized with
 the input tensor's scale and zero point and clipped to its type:
 
-  features  (streaming_conv, streaming_mixconv, keyword_scrambled_8bit,
-            split_pack_unpack, variable_init_probe) every channel wanders
+  features  (streaming_conv, streaming_mixconv, svdf_int8, svdf_float,
+            keyword_scrambled_8bit, split_pack_unpack, variable_init_probe)
+            every channel wanders
             smoothly around a level, with bursts that push a band of channels
             past the top of the range (clipped), stretches of exact silence
             (real 0, the zero point) and a little noise
@@ -143,6 +144,8 @@ MODELS = (
     streaming("lstm_int8", "sines"),
     streaming("lstm_float", "sines", float_range=(-1.5, 1.5)),
     streaming("split_pack_unpack", "features"),
+    streaming("svdf_int8", "features"),
+    streaming("svdf_float", "features", float_range=(0.0, 8.0)),
     streaming("variable_init_probe", "features"),
     upstream("keyword_scrambled_8bit", "features", constant_outputs=True),
     upstream("trained_lstm_int8", "sines"),
