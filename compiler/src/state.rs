@@ -334,8 +334,9 @@ pub fn resolve(main: &Graph, others: &[Graph]) -> Result<State, Errors> {
         };
         let Some(variable) = variables.get(id).cloned().flatten() else {
             let (container, name) = &order[id];
+            let name = if container.is_empty() { name.clone() } else { format!("{container}/{name}") };
             errors.push(Error::model(format!(
-                "{at}: reads variable \"{container}/{name}\", which no ASSIGN_VARIABLE ever assigns (TFLM allocates a variable at its first assignment)"
+                "{at}: reads variable \"{name}\", which no ASSIGN_VARIABLE ever assigns: TFLM allocates a variable at its first assignment, so the model fails there too; assign it an initial value (a tf.Variable's initializer gives the converter's CALL_ONCE init subgraph)"
             )));
             continue;
         };
