@@ -563,13 +563,15 @@ params! {
     /// `embedml::kernels::SvdfI8State8`.
     SvdfI8State8 {
         shape: SvdfShape, weights_feature: Constant<i8>, weights_time: Constant<i8>,
-        bias: Option<Constant<i32>>, input_zero_point: i32, state_zero_point: i32,
+        bias: Option<Constant<i32>>, feature_offsets: Slice<i32>, time_offsets: Slice<i32>,
+        state_zero_point: i32,
         output_zero_point: i32, feature_scale: [i32; 2], output_scale: [i32; 2],
     }
     /// `embedml::kernels::SvdfI8State16`.
     SvdfI8State16 {
         shape: SvdfShape, weights_feature: Constant<i8>, weights_time: Constant<i16>,
-        bias: Option<Constant<i32>>, input_zero_point: i32, state_zero_point: i32,
+        bias: Option<Constant<i32>>, feature_offsets: Slice<i32>, time_offsets: Slice<i32>,
+        state_zero_point: i32,
         output_zero_point: i32, feature_scale: [i32; 2], output_scale: [i32; 2],
     }
     /// `embedml::kernels::SvdfF32`.
@@ -699,8 +701,8 @@ pub mod kernels {
     use super::*;
 
     kernels! {
-        svdf_i8(SvdfI8State8; I8) -> I8, state (I8);
-        svdf_i8_state_i16(SvdfI8State16; I8) -> I8, state (I16);
+        svdf_i8(SvdfI8State8; I8) -> I8, state (I8, I32);
+        svdf_i8_state_i16(SvdfI8State16; I8) -> I8, state (I16, I32);
         svdf_f32(SvdfF32; F32) -> F32, state (F32);
         read_variable_i8(NoParams; -) -> I8, state (I8);
         read_variable_i16(NoParams; -) -> I16, state (I16);

@@ -206,6 +206,9 @@ impl Operator for Svdf {
         let slot = cx.state_slot(self.state)?;
         match self.precision {
             Precision::Int8 => {
+                let ring = cx.state.op_slot(cx.op.index).ok_or_else(|| {
+                    cx.error("the SVDF has no ring position slot (a bug in embedml)")
+                })?;
                 // TFLM multiplies the float scales in float, then quantizes in double.
                 let scale = |t: usize| cx.tensor(t).scale();
                 let feature = f64::from(scale(self.input) * scale(self.weights_feature) / scale(self.state));
@@ -215,6 +218,28 @@ impl Operator for Svdf {
                 let zero = |t: usize| cx.tensor(t).zero_point();
                 let (input_zero_point, state_zero_point, output_zero_point) =
                     (zero(self.input), zero(self.state), zero(self.output));
+                // The zero points folded into per-filter offsets (wrapping, as the kernel's
+                // sums are: the same value modulo 2^32 as TFLM's per-product subtraction).
+                let offsets = |values: Vec<i32>, width: usize, zero_point: i32| {
+                    kernel::Slice(
+                        values
+                            .chunks_exact(width.max(1))
+                            .map(|row| {
+                                let sum = row.iter().fold(0i32, |a, &w| a.wrapping_add(w));
+                                sum.wrapping_mul(zero_point.wrapping_neg())
+                            })
+                            .collect(),
+                    )
+                };
+                let wide = |t: usize| -> Vec<i32> {
+                    match cx.tensor(t).element_type {
+                        ElementType::Int16 => cx.tensor(t).i16s().into_iter().map(i32::from).collect(),
+                        _ => cx.tensor(t).i8s().into_iter().map(i32::from).collect(),
+                    }
+                };
+                let feature_offsets =
+                    offsets(wide(self.weights_feature), self.shape.input_size, input_zero_point);
+                let time_offsets = offsets(wide(self.weights_time), self.shape.memory, state_zero_point);
                 let bias = self.bias.map(Constant::new);
                 let shape = self.shape.clone();
                 if cx.tensor(self.weights_time).element_type == ElementType::Int16 {
@@ -223,26 +248,28 @@ impl Operator for Svdf {
                         weights_feature: Constant::new(self.weights_feature),
                         weights_time: Constant::new(self.weights_time),
                         bias,
-                        input_zero_point,
+                        feature_offsets: feature_offsets.clone(),
+                        time_offsets: time_offsets.clone(),
                         state_zero_point,
                         output_zero_point,
                         feature_scale: [m1, s1],
                         output_scale: [m2, s2],
                     };
-                    cx.call_with_state(&kernels::svdf_i8_state_i16, params, &[self.input], self.output, &[slot])
+                    cx.call_with_state(&kernels::svdf_i8_state_i16, params, &[self.input], self.output, &[slot, ring])
                 } else {
                     let params = kernel::SvdfI8State8 {
                         shape,
                         weights_feature: Constant::new(self.weights_feature),
                         weights_time: Constant::new(self.weights_time),
                         bias,
-                        input_zero_point,
+                        feature_offsets: feature_offsets.clone(),
+                        time_offsets: time_offsets.clone(),
                         state_zero_point,
                         output_zero_point,
                         feature_scale: [m1, s1],
                         output_scale: [m2, s2],
                     };
-                    cx.call_with_state(&kernels::svdf_i8, params, &[self.input], self.output, &[slot])
+                    cx.call_with_state(&kernels::svdf_i8, params, &[self.input], self.output, &[slot, ring])
                 }
             }
             Precision::Float32 => {

@@ -1,13 +1,17 @@
 //! SVDF: a rank-constrained filter over time, with its past in the model's state.
 //!
 //! Each of the `filters` filters keeps its last `memory` feature values in the activation state
-//! (`[batch][filter][memory]`, oldest first). One step shifts the whole state left by one value,
-//! writes each filter's new feature (its weights' dot product with the input) in its last
-//! place, dots each filter's memory with its time weights, and sums `rank` filters per output
-//! unit, plus the bias. TFLM's reference arithmetic, bit for bit (`svdf_common.cc`): the int8
+//! (`[batch][filter][memory]`). TFLM keeps them oldest first and shifts the whole state left by
+//! one value each step; the int8 kernels here keep each filter's memory as a ring instead, with
+//! the place of the next value in a step counter of their own (state too), so a step moves no
+//! memory: it writes each filter's new feature (its weights' dot product with the input) over the
+//! oldest, dots each filter's memory, oldest first, with its time weights, and sums `rank` filters
+//! per output unit, plus the bias. The state then holds TFLM's values rotated per filter: the same
+//! outputs at every step, and the same after `reset()` (every value the zero point). TFLM's reference arithmetic, bit for bit (`svdf_common.cc`): the int8
 //! path rescales the feature into the state's type and the sum into the output's, and applies no
 //! fused activation; the float path applies it.
 
+use super::arch::{dot_i8, dot2_i8};
 use crate::quant::multiply_by_quantized_multiplier;
 
 /// The sizes of an SVDF layer.
@@ -37,8 +41,12 @@ pub struct SvdfI8<'a, T> {
     pub weights_time: &'a [T],
     /// One bias per unit (`filters / rank`), or none.
     pub bias: Option<&'a [i32]>,
-    /// The input's zero point.
-    pub input_zero_point: i32,
+    /// Per filter, `-input_zero_point * Σ weights_feature[filter]`, folded at build time: the
+    /// feature is then a plain dot product plus this (the same value modulo 2^32 as TFLM's
+    /// `Σ w * (x - zero_point)`).
+    pub feature_offsets: &'a [i32],
+    /// Per filter, `-state_zero_point * Σ weights_time[filter]`, folded the same way.
+    pub time_offsets: &'a [i32],
     /// The activation state's zero point.
     pub state_zero_point: i32,
     /// The output's zero point.
@@ -64,6 +72,8 @@ pub trait StateValue: Copy {
     fn widen(self) -> i32;
     /// The low bits of `v` (C's conversion to a narrower integer).
     fn narrow(v: i32) -> Self;
+    /// `acc + Σ a[i] * b[i]` over the common length, wrapping.
+    fn dot(acc: i32, a: &[Self], b: &[Self]) -> i32;
 }
 
 impl StateValue for i8 {
@@ -77,6 +87,10 @@ impl StateValue for i8 {
     fn narrow(v: i32) -> Self {
         v as i8
     }
+    #[inline(always)]
+    fn dot(acc: i32, a: &[i8], b: &[i8]) -> i32 {
+        dot_i8(acc, a, b)
+    }
 }
 
 impl StateValue for i16 {
@@ -89,6 +103,12 @@ impl StateValue for i16 {
     #[inline(always)]
     fn narrow(v: i32) -> Self {
         v as i16
+    }
+    #[inline(always)]
+    fn dot(acc: i32, a: &[i16], b: &[i16]) -> i32 {
+        a.iter()
+            .zip(b)
+            .fold(acc, |acc, (&x, &w)| acc.wrapping_add(i32::from(x) * i32::from(w)))
     }
 }
 
@@ -105,6 +125,7 @@ fn svdf_integer<T: StateValue>(
     input: &[i8],
     output: &mut [i8],
     state: &mut [T],
+    step: &mut [i32],
 ) {
     let SvdfShape {
         batches,
@@ -119,7 +140,14 @@ fn svdf_integer<T: StateValue>(
     let units = filters / rank;
     // Sizes of whole tensors: below 2^31 (checked by the compiler), so the products are exact.
     let per_batch = filters.wrapping_mul(memory);
-    shift_left(state);
+    let Some(next) = step.first_mut() else {
+        return;
+    };
+    // The ring position this step writes; the oldest value is the one after it.
+    let at = usize::try_from(*next).unwrap_or(0) % memory;
+    let oldest = (at + 1) % memory;
+    // Below `memory`, which fits in i32 (the compiler keeps tensors below 2^31 bytes).
+    *next = oldest as i32;
     let [m1, s1] = p.feature_scale;
     let [m2, s2] = p.output_scale;
     for b in 0..batches {
@@ -133,19 +161,29 @@ fn svdf_integer<T: StateValue>(
         else {
             return;
         };
-        // The newest feature of each filter, in its state type.
-        for (memory_row, weights) in state
-            .chunks_exact_mut(memory)
-            .zip(p.weights_feature.chunks_exact(input_size))
-        {
-            let mut dot: i32 = 0;
-            for (&w, &v) in weights.iter().zip(x) {
-                dot = dot.wrapping_add((w as i32).wrapping_mul((v as i32).wrapping_sub(p.input_zero_point)));
-            }
+        // The newest feature of each filter, in its state type: filters in pairs, which share
+        // each load of the input.
+        let clamp_store = |row: &mut [T], dot: i32| {
             let scaled = multiply_by_quantized_multiplier(dot, m1, s1).clamp(T::MIN, T::MAX);
-            if let Some(newest) = memory_row.last_mut() {
+            if let Some(newest) = row.get_mut(at) {
                 // TFLM adds the zero point after the clamp and stores the low bits.
                 *newest = T::narrow(p.state_zero_point.wrapping_add(scaled));
+            }
+        };
+        let mut rows = state.chunks_exact_mut(memory);
+        let mut weights = p.weights_feature.chunks_exact(input_size);
+        let mut offsets = p.feature_offsets.iter();
+        while let (Some(r0), Some(w0), Some(&o0)) = (rows.next(), weights.next(), offsets.next()) {
+            match (rows.next(), weights.next(), offsets.next()) {
+                (Some(r1), Some(w1), Some(&o1)) => {
+                    let (d0, d1) = dot2_i8((o0, o1), x, w0, w1);
+                    clamp_store(r0, d0);
+                    clamp_store(r1, d1);
+                }
+                _ => {
+                    clamp_store(r0, dot_i8(o0, x, w0));
+                    break;
+                }
             }
         }
         let Some(out) = output
@@ -157,17 +195,15 @@ fn svdf_integer<T: StateValue>(
         // Each unit: its bias plus its `rank` filters' time dot products.
         let mut rows = state
             .chunks_exact(memory)
-            .zip(p.weights_time.chunks_exact(memory));
+            .zip(p.weights_time.chunks_exact(memory))
+            .zip(p.time_offsets);
         for (u, o) in out.iter_mut().enumerate() {
             let mut sum = p.bias.and_then(|bias| bias.get(u).copied()).unwrap_or(0);
-            for (row, weights) in rows.by_ref().take(rank) {
-                let mut dot: i32 = 0;
-                for (&w, &v) in weights.iter().zip(row) {
-                    dot = dot.wrapping_add(
-                        w.widen().wrapping_mul(v.widen().wrapping_sub(p.state_zero_point)),
-                    );
-                }
-                sum = sum.wrapping_add(dot);
+            for ((row, weights), &offset) in rows.by_ref().take(rank) {
+                // Oldest first: the ring from `oldest` to its end, then from its start.
+                let (newer, older) = row.split_at(oldest.min(row.len()));
+                let (w_older, w_newer) = weights.split_at(older.len().min(weights.len()));
+                sum = sum.wrapping_add(T::dot(T::dot(offset, older, w_older), newer, w_newer));
             }
             let y = multiply_by_quantized_multiplier(sum, m2, s2).wrapping_add(p.output_zero_point);
             *o = y.clamp(-128, 127) as i8;
@@ -175,19 +211,28 @@ fn svdf_integer<T: StateValue>(
     }
 }
 
-/// SVDF, int8 with int8 time weights and activation state: one step, updating `state`.
-pub fn svdf_i8(p: &SvdfI8State8<'_>, input: &[i8], output: &mut [i8], state: &mut [i8]) {
-    svdf_integer(p, input, output, state);
+/// SVDF, int8 with int8 time weights and activation state: one step, updating `state` and
+/// `step` (the ring position, see the module docs; 0 with a fresh state).
+pub fn svdf_i8(
+    p: &SvdfI8State8<'_>,
+    input: &[i8],
+    output: &mut [i8],
+    state: &mut [i8],
+    step: &mut [i32],
+) {
+    svdf_integer(p, input, output, state, step);
 }
 
-/// SVDF, int8 with int16 time weights and activation state: one step, updating `state`.
+/// SVDF, int8 with int16 time weights and activation state: one step, updating `state` and
+/// `step`.
 pub fn svdf_i8_state_i16(
     p: &SvdfI8State16<'_>,
     input: &[i8],
     output: &mut [i8],
     state: &mut [i16],
+    step: &mut [i32],
 ) {
-    svdf_integer(p, input, output, state);
+    svdf_integer(p, input, output, state, step);
 }
 
 /// SVDF in float32.
@@ -288,21 +333,27 @@ mod tests {
             weights_feature: &[1, 2],
             weights_time: &[1i8, 1, 1, 0, 0, 1],
             bias: None,
-            input_zero_point: 0,
+            feature_offsets: &[0, 0],
+            time_offsets: &[0, 0],
             state_zero_point: 0,
             output_zero_point: 0,
             feature_scale: [1 << 30, 1],
             output_scale: [1 << 30, 1],
         };
-        let mut state = [0i8; 6];
+        let (mut state, mut step) = ([0i8; 6], [0i32]);
         let mut out = [0i8; 2];
-        svdf_i8(&p, &[5], &mut out, &mut state);
-        assert_eq!(state, [0, 0, 5, 0, 0, 10]);
+        svdf_i8(&p, &[5], &mut out, &mut state, &mut step);
+        // The ring: the first value at place 0, the next step at place 1.
+        assert_eq!((state, step), ([5, 0, 0, 10, 0, 0], [1]));
         assert_eq!(out, [5, 10]);
-        svdf_i8(&p, &[1], &mut out, &mut state);
-        // Filter 1's oldest value moved into filter 0's row, then was overwritten.
-        assert_eq!(state, [0, 5, 1, 0, 10, 2]);
+        svdf_i8(&p, &[1], &mut out, &mut state, &mut step);
+        assert_eq!((state, step), ([5, 1, 0, 10, 2, 0], [2]));
+        // Oldest first, as TFLM's shifted state [0, 5, 1] and [0, 10, 2].
         assert_eq!(out, [6, 2]);
+        svdf_i8(&p, &[2], &mut out, &mut state, &mut step);
+        // Full: the next value overwrites the oldest, at place 0.
+        assert_eq!((state, step), ([5, 1, 2, 10, 2, 4], [0]));
+        assert_eq!(out, [8, 4]);
     }
 
     #[test]
@@ -318,7 +369,8 @@ mod tests {
             weights_feature: &[1; 16],
             weights_time: &[1i16; 32],
             bias: Some(&[1, 2]),
-            input_zero_point: 3,
+            feature_offsets: &[-12; 4],
+            time_offsets: &[0; 4],
             state_zero_point: 0,
             output_zero_point: -1,
             feature_scale: [1 << 30, 0],
@@ -326,6 +378,7 @@ mod tests {
         };
         let mut state = [0i16; 10];
         let mut out = [0i8; 1];
-        svdf_i8_state_i16(&p, &[1, 2], &mut out, &mut state);
+        svdf_i8_state_i16(&p, &[1, 2], &mut out, &mut state, &mut [i32::MIN]);
+        svdf_i8_state_i16(&p, &[1, 2], &mut out, &mut state, &mut []);
     }
 }

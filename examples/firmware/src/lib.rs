@@ -351,3 +351,107 @@ fn panic(_: &core::panic::PanicInfo) -> ! {
 fn panic(_: &core::panic::PanicInfo) -> ! {
     exit_code(101)
 }
+
+/// Runs a stateful model on its TFLM sequence golden (`tests/golden/sequences/<model>`) and
+/// exits: status 0 if every output equals TFLM's, 1 if not.
+///
+/// One model value runs the stream's first `warm` steps, carrying its state, and the last of them
+/// runs between the bench markers (a steady-state invoke, as TFLM's figures are). Then `reset()`,
+/// and the golden's steps from `after_reset` (steps TFLM ran after its own `Reset()`), to check
+/// that `reset()` gives TFLM's state. Inputs and outputs go through the `Model` trait's bytes, so
+/// any element type works.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub fn run_sequence<M: embedml::Model>(
+    name: &str,
+    model: &mut M,
+    inputs: &[u8],
+    outputs: &[u8],
+    warm: usize,
+    after_reset: usize,
+    repeat: usize,
+) -> ! {
+    let in_bytes: usize = M::INPUTS.iter().map(|t| t.byte_len()).sum();
+    let out_bytes: usize = M::OUTPUTS.iter().map(|t| t.byte_len()).sum();
+    let mut equal = true;
+    let mut stack = 0;
+    let mut step = |model: &mut M, at: usize, measured: bool| {
+        let mut offset = at * in_bytes;
+        for i in 0..M::INPUTS.len() {
+            let bytes = model.input_bytes_mut(i);
+            let Some(src) = inputs.get(offset..offset + bytes.len()) else {
+                return false;
+            };
+            bytes.copy_from_slice(src);
+            offset += bytes.len();
+        }
+        if measured {
+            let sp = paint_stack();
+            measure(M::invoke, black_box(&mut *model));
+            stack = stack_used(sp);
+        } else {
+            model.invoke();
+        }
+        let mut offset = at * out_bytes;
+        for o in 0..M::OUTPUTS.len() {
+            let got = model.output_bytes(o);
+            let Some(want) = outputs.get(offset..offset + got.len()) else {
+                return false;
+            };
+            if got != want {
+                return false;
+            }
+            offset += got.len();
+        }
+        true
+    };
+    for at in 0..warm {
+        equal &= step(model, at, at + 1 == warm);
+    }
+    model.reset();
+    for at in after_reset..after_reset + repeat {
+        equal &= step(model, at, false);
+    }
+    Line::new()
+        .str(name)
+        .str(": arena ")
+        .int(M::ARENA_BYTES as i32)
+        .str(" B, stack ")
+        .int(stack as i32)
+        .str(" B, state ")
+        .int(M::STATE_BYTES as i32)
+        .str(" B, steps ")
+        .int((warm + repeat) as i32)
+        .str(if equal { ": match" } else { ": MISMATCH" })
+        .print();
+    exit_code(if equal { 0 } else { 1 })
+}
+
+/// The firmware of one stateful model: `Model` in scope run by [`run_sequence`] on its sequence
+/// golden, `$warm` steps (the last measured), then `reset()` and the `$repeat` steps TFLM ran
+/// after its reset at step `$after_reset`.
+#[macro_export]
+macro_rules! sequence_firmware {
+    ($model:literal, $warm:literal, $after_reset:literal, $repeat:literal) => {
+        #[no_mangle]
+        static GOLDEN_INPUTS: &[u8] =
+            include_bytes!(concat!("../../../../tests/golden/sequences/", $model, ".inputs.bin"));
+        #[no_mangle]
+        static GOLDEN_OUTPUTS: &[u8] =
+            include_bytes!(concat!("../../../../tests/golden/sequences/", $model, ".outputs.bin"));
+
+        #[$crate::__entry]
+        fn main() -> ! {
+            static mut MODEL: Model = Model::new();
+            $crate::run_sequence(
+                $model,
+                MODEL,
+                GOLDEN_INPUTS,
+                GOLDEN_OUTPUTS,
+                $warm,
+                $after_reset,
+                $repeat,
+            )
+        }
+    };
+}
