@@ -224,6 +224,69 @@ def kernel_class_section(p, work, profiles):
     p("")
 
 
+def parse_state(text, where):
+    """The state bytes of a stateful firmware's line (`..., state N B, steps M: match`)."""
+    m = re.search(r"^\[fw\] \S+: arena \d+ B, stack \d+ B, state (\d+) B, steps (\d+): match$", text, re.M)
+    if not m:
+        die(f"unexpected stateful firmware output for {where}:\n{text}")
+    return int(m.group(1)), int(m.group(2))
+
+
+def parse_stateful_anchors(text):
+    """anchors.md's table of stateful models: {model: {kernels: {"arena_used", "insns"}}}, the
+    model named by the first word of its first cell."""
+    lines = text.splitlines()
+    out, model = {}, None
+    for i, line in enumerate(lines):
+        if line.startswith("| model | kernels | arena_used_bytes (32-bit) | instructions / invoke"):
+            for row in lines[i + 2:]:
+                if not row.startswith("|"):
+                    break
+                cells = [c.strip() for c in row.strip().strip("|").split("|")]
+                if cells[0]:
+                    model = cells[0].split()[0].rstrip(",")
+                kernels = "CMSIS-NN" if cells[1].startswith("CMSIS-NN") else cells[1]
+                out.setdefault(model, {})[kernels] = {
+                    "arena_used": int(cells[2].replace(",", "")),
+                    "insns": int(cells[3].replace(",", "")),
+                }
+    return out
+
+
+def stateful_section(p, models, profiles, w, anchors_text):
+    """Stateful models: a steady-state invoke (state carried from earlier steps of a TFLM sequence
+    golden) and RAM as arena plus state, against TFLM's figures where the anchors have the model."""
+    anchors = parse_stateful_anchors(anchors_text)
+    p("## Stateful models (steady-state invoke)")
+    p("")
+    p("Each firmware runs its sequence golden (`tests/golden/sequences/`) on one model value: 30")
+    p("steps with the state carried, the last between the bench markers, then `reset()` and the 10")
+    p("steps TFLM ran after its own reset, every output compared with TFLM's. TFLM's figures are")
+    p("`../shared/anchors.md`'s table of stateful models (TFLM keeps its variables in its arena, so")
+    p("arena_used includes them). Ratios are embedml / TFLM: below 1.0x embedml is smaller or faster.")
+    p("")
+    p("| model | engine | arena bytes | state bytes | arena + state | stack bytes | instructions / invoke | vs TFLM CMSIS-NN: RAM | instructions |")
+    p("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    for model in models:
+        for profile in profiles:
+            text = read(w(f"count.{profile}.{model}"))
+            r = parse_count(text, f"{model} ({profile})")
+            state, _ = parse_state(text, f"{model} ({profile})")
+            ram = r["arena"] + state
+            cmsis = anchors.get(model, {}).get("CMSIS-NN")
+            vs = (f"{ram / cmsis['arena_used']:.2f}x | {r['insns'] / cmsis['insns']:.2f}x"
+                  if cmsis else "- | -")
+            p(f"| {model} | embedml ({PROFILE_NAMES.get(profile, profile)}) | {n(r['arena'])} | {n(state)} "
+              f"| {n(ram)} | {n(r['stack'])} | {n(r['insns'])} | {vs} |")
+        for kernels, t in anchors.get(model, {}).items():
+            p(f"| {model} | TFLM, {kernels} kernels | - | - | {n(t['arena_used'])} (used) | - | {n(t['insns'])} | | |")
+    missing = [m for m in models if m not in anchors]
+    p("")
+    if missing:
+        p(f"No TFLM figures in the anchors for: {', '.join(missing)} (models of this repository).")
+        p("")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--work", required=True)
@@ -231,6 +294,7 @@ def main():
     ap.add_argument("--anchors", required=True)
     ap.add_argument("--profiles", required=True)
     ap.add_argument("--models", required=True)
+    ap.add_argument("--stateful", default="")
     ap.add_argument("--toolchain", default="")
     args = ap.parse_args()
     profiles, models = args.profiles.split(), args.models.split()
@@ -350,6 +414,10 @@ def main():
     mlperf = [m for m in models if m in MLPERF_LABELS]
     if mlperf:
         mlperf_section(p, mlperf, results, anchors, profiles, args.root)
+
+    stateful = args.stateful.split()
+    if stateful:
+        stateful_section(p, stateful, profiles, w, read(args.anchors))
 
     kernel_class_section(p, args.work, profiles)
 

@@ -33,7 +33,7 @@ WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
 for profile in $PROFILES; do
-    for bin in empty $FW_MODELS; do
+    for bin in empty $FW_MODELS $FW_STATEFUL; do
         note "build $bin ($profile)"
         fw_build "$profile" "$bin" || die "$bin ($profile) does not build"
         elf=$(fw_elf "$profile" "$bin")
@@ -72,7 +72,7 @@ done
 
 toolchain="$("$FW_RUSTC" --version), $(qemu-system-arm --version | head -n 1)"
 python3 "$ROOT/scripts/bench.py" --work "$WORK" --root "$ROOT" --anchors "$ANCHORS" \
-    --profiles "$PROFILES" --models "$FW_MODELS" \
+    --profiles "$PROFILES" --models "$FW_MODELS" --stateful "$FW_STATEFUL" \
     --toolchain "$toolchain" >"$WORK/BENCHMARKS.md"
 mv "$WORK/BENCHMARKS.md" "$OUTPUT"
 note "wrote $OUTPUT"

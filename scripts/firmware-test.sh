@@ -96,7 +96,7 @@ else
     failures+=("kernels: panic path in a debug build (profile dev-o1)")
     results+=("FAIL     kernels, debug build (dev-o1)")
 fi
-for model in $FW_MODELS; do
+for model in $FW_MODELS $FW_STATEFUL; do
     check_firmware "$model" ": match"
 done
 # The size/speed switch: micro_speech in its smallest arena (memory = "min"), still bit-exact.
