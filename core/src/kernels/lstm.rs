@@ -147,7 +147,7 @@ pub struct LstmI8<'a> {
     pub hidden_zero_point: i32,
     /// The cell state's tanh input scaling, TFLM's power-of-two case resolved at compile time:
     /// the tanh reads `(cell * cell_tanh_multiplier + round) >> cell_tanh_shift` (`round` half
-    /// of `2^cell_tanh_shift`, 0 for a shift of 0) in units of `2^-12 / 3` (see [`tanh_q15`]).
+    /// of `2^cell_tanh_shift`, 0 for a shift of 0) in units of `2^-12 / 3` (see `tanh_q15`).
     /// For a cell scale `2^p`, with `k = 15 + p - 3`: `(3 << k, 0)` for `k >= 0`, else `(3, -k)`.
     pub cell_tanh_multiplier: i32,
     /// See [`LstmI8::cell_tanh_multiplier`]; in `0..=31` (taken modulo 32).
