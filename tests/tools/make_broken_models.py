@@ -12,7 +12,7 @@ the rest of the model stays valid and the compiler reports the one intended prob
 cases are raw bytes or byte-patched flatbuffers (a file too short to be a model, an operator
 whose options table is corrupt).
 
-Each case names the message the compiler must print (a substring of `inspect`'s output) and is
+Each case names the message the compiler must print (a substring of `embedml inspect`'s output) and is
 compiled by tests/ui/<case>.rs, a trybuild compile-fail test whose .stderr records the full
 message. A case marked with an `issue` records a known problem instead: `expect` is the message
 the compiler should print, not the one it prints today (and a case marked `accepted` is a model
@@ -29,7 +29,7 @@ Output is deterministic: the same versions give byte-identical files. Other opti
 
     # also write tests/ui/<case>.rs for any case that lacks one
     python3 tests/tools/make_broken_models.py --ui
-    # regenerate, then run the compiler's `inspect` example on every model and check that it
+    # regenerate, then run `embedml inspect` on every model and check that it
     # fails with the expected message (exit status 1 if any does not, panics, or an issue
     # case now passes); known issues print as ISSUE
     python3 tests/tools/make_broken_models.py --verify
@@ -1004,16 +1004,13 @@ def ui_source(name: str) -> str:
 
 
 def verify(cases: list[Case], paths: dict[str, Path]) -> bool:
-    """Runs `inspect` on every model; True if each fails with its expected message."""
-    subprocess.run(
-        ["cargo", "build", "-q", "-p", "embedml-compiler", "--example", "inspect"],
-        cwd=ROOT, check=True,
-    )
+    """Runs `embedml inspect` on every model; True if each fails with its expected message."""
+    subprocess.run(["cargo", "build", "-q", "-p", "embedml-cli"], cwd=ROOT, check=True)
     target = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
-    inspect = target / "debug" / "examples" / "inspect"
+    embedml = target / "debug" / "embedml"
     ok = True
     for c in cases:
-        run = subprocess.run([inspect, paths[c.name]], cwd=ROOT, capture_output=True, text=True)
+        run = subprocess.run([embedml, "inspect", paths[c.name]], cwd=ROOT, capture_output=True, text=True)
         message = run.stderr.split("\n", 1)[-1].strip()
         if "panicked" in run.stderr:
             status = "PANIC"
