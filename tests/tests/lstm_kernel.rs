@@ -210,7 +210,7 @@ fn check_int8(name: &str) {
         .zip(expected.chunks_exact(output_len))
         .enumerate()
     {
-        lstm_i8(&p, x, &mut h, &mut c, &mut output);
+        lstm_i8(&p, x, &mut output, &mut h, &mut c);
         if let Some(at) = output.iter().zip(want).position(|(a, b)| a != b) {
             let differing = output.iter().zip(want).filter(|(a, b)| a != b).count();
             panic!(
@@ -227,7 +227,7 @@ fn check_int8(name: &str) {
         .zip(expected.chunks_exact(output_len))
         .take(5)
     {
-        lstm_i8(&p, x, &mut h, &mut c, &mut output);
+        lstm_i8(&p, x, &mut output, &mut h, &mut c);
         assert_eq!(output, want, "{name}: after reset");
     }
     println!(
@@ -334,7 +334,7 @@ fn check_float(name: &str) {
             .take(count)
             .enumerate()
         {
-            lstm_f32(&p, x, &mut h, &mut c, &mut output);
+            lstm_f32(&p, x, &mut output, &mut h, &mut c);
             for (at, (&a, &b)) in output.iter().zip(want).enumerate() {
                 let error = (a - b).abs();
                 assert!(
