@@ -41,6 +41,12 @@ The models:
                     a synthetic int8 LSTM as float32, made time-major (batch 2)
                     with a cell clip of 0.5.
 
+It also writes tests/models/lstm/broken/<case>.tflite: mnist_int8 with one
+thing broken that the compiler must reject with a message naming it
+(compiler/tests/lstm_errors.rs checks them): a peephole, a cell state that is
+not a variable tensor, per-channel input weights, a RELU cell activation,
+diagonal recurrent weights.
+
 Inputs are pseudo-random (numpy's default_rng with a fixed seed per model);
 int8 inputs cover the full int8 range, float inputs a wide asymmetric range.
 
@@ -290,6 +296,35 @@ def write_trained(seed):
     write_sequence(name, SOURCE_MODEL.read_bytes(), stream, seed)
 
 
+def write_broken():
+    """mnist_int8 with one thing broken per case."""
+    import copy
+    base = make_mnist_int8()
+    def case(name, breaks):
+        model = copy.deepcopy(base)
+        breaks(model, model.subgraphs[0], lstm_op(model))
+        (MODELS_DIR / "broken").mkdir(parents=True, exist_ok=True)
+        (MODELS_DIR / "broken" / f"{name}.tflite").write_bytes(serialize(model))
+        print(f"broken/{name}")
+    def peephole(model, sg, op):
+        op.inputs[10] = op.inputs[13]
+    def state_not_variable(model, sg, op):
+        sg.tensors[op.inputs[19]].isVariable = False
+    def per_channel(model, sg, op):
+        t = sg.tensors[op.inputs[1]]
+        t.quantization.scale = np.full(t.shape[0], t.quantization.scale[0], dtype=np.float32)
+        t.quantization.zeroPoint = np.zeros(t.shape[0], dtype=np.int64)
+    def relu(model, sg, op):
+        op.builtinOptions.fusedActivationFunction = schema.ActivationFunctionType.RELU
+    def diagonal(model, sg, op):
+        op.builtinOptions.diagonalRecurrentTensors = True
+    case("peephole", peephole)
+    case("cell_state_not_variable", state_not_variable)
+    case("per_channel_weights", per_channel)
+    case("relu_cell_activation", relu)
+    case("diagonal_recurrent", diagonal)
+
+
 def main():
     seed = 20260101
     rng = np.random.default_rng(seed)
@@ -339,6 +374,7 @@ def main():
         seed,
     )
     write_trained(seed + 1)
+    write_broken()
     return 0
 
 

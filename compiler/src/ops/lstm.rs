@@ -38,7 +38,7 @@ options_table!(
 /// What the user can do about a model whose LSTM is not the standard one.
 const STANDARD_LSTM_HINT: &str = "embedml runs the LSTMs TFLM runs: build the layer without \
     peepholes, projection, layer normalisation or coupled input and forget gates, with a TANH \
-    cell activation (the TFLite converter's fused Keras LSTM is one)";
+    cell activation, as the TFLite converter's fused Keras LSTM is";
 
 /// What the user can do about weights or scales TFLM's int8 LSTM cannot take.
 const QUANTIZATION_HINT: &str = "quantize the LSTM as the TFLite converter's int8 LSTM is: \

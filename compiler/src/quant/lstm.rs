@@ -15,7 +15,7 @@
 //!   `QuantizeMultiplier`. The product is in double: TFLM's sources as fetched (August 2026)
 //!   form it in float (`GetQuantizedConvolutionMultipler` without a bias), but the oracle, the
 //!   `tflite_micro` package 0.dev20261023, gives the double product's results: in
-//!   tests/golden/lstm/mnist_int8 (invoke 20, step 4, unit 11) the output gate's input product
+//!   tests/golden/sequences/mnist_int8 (invoke 20, step 4, unit 11) the output gate's input product
 //!   is 2490.375 before rounding with the double multiplier and 2490.37496 with the float one,
 //!   and only 2491 gives TFLM's output. Only per-tensor weight scales (TFLM's LSTM reads the
 //!   per-tensor multiplier, which it does not set for per-channel weights) and zero weight
