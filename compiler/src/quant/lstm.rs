@@ -619,7 +619,7 @@ mod tests {
     fn cell_scale_constants() {
         assert_eq!(checked_log2(1.0 / 4096.0), (-12, true));
         assert_eq!(checked_log2(1.0 / 2048.0), (-11, true));
-        assert_eq!(checked_log2(0.3).1, false);
+        assert!(!checked_log2(0.3).1);
         // 2^-11: shift 1, the power-of-two case 3 << 1.
         assert_eq!(cell_tanh_scaling(-11), Ok((6, 0)));
         assert_eq!(cell_tanh_scaling(-12), Ok((3, 0)));
