@@ -26,8 +26,9 @@ pub fn parse_bytes(text: &str) -> Result<u64, String> {
     Ok((value * scale).round() as u64)
 }
 
-/// Multiply-accumulates of a weighted operator (CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED):
-/// each output value sums the filter's values of one output channel.
+/// Multiply-accumulates of a weighted operator (CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED,
+/// SVDF, UNIDIRECTIONAL_SEQUENCE_LSTM): each output value sums the filter's values of one output
+/// channel.
 fn macs(compiled: &Compiled, op: usize) -> u64 {
     let graph = &compiled.graph;
     let op = &graph.ops[op];
@@ -41,6 +42,20 @@ fn macs(compiled: &Compiled, op: usize) -> u64 {
         let batches = graph.tensors[output].shape.first().copied().unwrap_or(1) as u64;
         let time = op.input(2).map_or(0, |t| elements(&graph.tensors[t].shape));
         return batches * (elements(shape) + time);
+    }
+    if op.name == "UNIDIRECTIONAL_SEQUENCE_LSTM" {
+        // Per batch and time step (one output row each): the four gates' input and recurrent
+        // products, every weight once (inputs 1 to 8).
+        let out = &graph.tensors[output].shape;
+        let rows = match out.last() {
+            Some(&units) if units > 0 => elements(out) / units as u64,
+            _ => 0,
+        };
+        let weights: u64 = (1..=8)
+            .filter_map(|i| op.input(i))
+            .map(|t| elements(&graph.tensors[t].shape))
+            .sum();
+        return rows * weights;
     }
     let channels = match op.name.as_str() {
         "CONV_2D" | "FULLY_CONNECTED" => shape.first(),

@@ -133,7 +133,7 @@ macro_rules! scalar_fields {
     )*};
 }
 
-scalar_fields!(usize => usize_unsuffixed, isize => isize_unsuffixed, i8 => i8_unsuffixed, i32 => i32_unsuffixed);
+scalar_fields!(usize => usize_unsuffixed, isize => isize_unsuffixed, i8 => i8_unsuffixed, i16 => i16_unsuffixed, i32 => i32_unsuffixed);
 
 impl Field for bool {
     const BORROWS: bool = false;
@@ -579,6 +579,34 @@ params! {
         shape: SvdfShape, weights_feature: Constant<f32>, weights_time: Constant<f32>,
         bias: Option<Constant<f32>>, output_min: f32, output_max: f32,
     }
+    /// `embedml::kernels::LstmShape`.
+    LstmShape {
+        batches: usize, time_steps: usize, input_size: usize, units: usize, time_major: bool,
+    }
+    /// `embedml::kernels::LstmGateI8`: the model's weights, the zero points folded into
+    /// per-unit biases at build time.
+    LstmGateI8 {
+        input_weights: Constant<i8>, input_bias: Slice<i32>, input_multiplier: i32,
+        input_shift: i32, recurrent_weights: Constant<i8>, recurrent_bias: Slice<i32>,
+        recurrent_multiplier: i32, recurrent_shift: i32,
+    }
+    /// `embedml::kernels::LstmI8`.
+    LstmI8 {
+        shape: LstmShape, input_gate: LstmGateI8, forget_gate: LstmGateI8,
+        cell_gate: LstmGateI8, output_gate: LstmGateI8, forget_cell_multiplier: i32,
+        forget_cell_shift: i32, input_cell_multiplier: i32, input_cell_shift: i32,
+        hidden_multiplier: i32, hidden_shift: i32, hidden_zero_point: i32,
+        cell_tanh_multiplier: i32, cell_tanh_shift: i32, cell_clip: Option<i16>,
+    }
+    /// `embedml::kernels::LstmGateF32`.
+    LstmGateF32 {
+        input_weights: Constant<f32>, bias: Constant<f32>, recurrent_weights: Constant<f32>,
+    }
+    /// `embedml::kernels::LstmF32`.
+    LstmF32 {
+        shape: LstmShape, input_gate: LstmGateF32, forget_gate: LstmGateF32,
+        cell_gate: LstmGateF32, output_gate: LstmGateF32, cell_clip: Option<f32>,
+    }
     /// `embedml::kernels::MeanF32`.
     MeanF32 { outer: usize, reduced: usize, inner: usize }
     /// `embedml::kernels::MeanI8`.
@@ -704,6 +732,8 @@ pub mod kernels {
         svdf_i8(SvdfI8State8; I8) -> I8, state (I8, I32);
         svdf_i8_state_i16(SvdfI8State16; I8) -> I8, state (I16, I32);
         svdf_f32(SvdfF32; F32) -> F32, state (F32);
+        lstm_i8(LstmI8; I8) -> I8, state (I8, I16);
+        lstm_f32(LstmF32; F32) -> F32, state (F32, F32);
         read_variable_i8(NoParams; -) -> I8, state (I8);
         read_variable_i16(NoParams; -) -> I16, state (I16);
         read_variable_i32(NoParams; -) -> I32, state (I32);

@@ -1,19 +1,26 @@
-"""Generate the UNIDIRECTIONAL_SEQUENCE_LSTM kernel goldens in tests/golden/lstm/.
+"""Generate the UNIDIRECTIONAL_SEQUENCE_LSTM test models and their TFLM sequence goldens.
 
 TensorFlow Lite Micro (the `tflite-micro` Python package) is the ground truth.
 This script writes LSTM-only models into tests/models/lstm/ and, for each, runs
-ONE TFLM interpreter for NUM_INVOKES invokes in a row without resetting it, so
-that the LSTM's variable tensors (output state, cell state) carry over from one
-invoke to the next, exactly as on a device. Per model it writes, into
-tests/golden/lstm/:
+ONE TFLM interpreter over a stream of invokes: the first SPLIT invokes of the
+model's input stream, reset(), the rest of the stream, reset(), then the first
+REPEAT invokes of the stream again, so that the LSTM's variable tensors (output
+state, cell state) carry over from one invoke to the next as on a device, and
+reset() is seen to restore them. Per model it writes, into
+tests/golden/sequences/ (the format `check_sequence_against_tflm` in
+tests/src/lib.rs reads):
 
   <model>.inputs.bin   the input of every invoke in order, raw little-endian
                        element bytes, no header
   <model>.outputs.bin  the output of every invoke in order, likewise
-  <model>.txt          a manifest, one `key value` per line: element types and
-                       shapes of the input and output, the invoke count, the
-                       LSTM's options (read from the flatbuffer, which the
-                       Rust test cannot read itself), the seed, versions
+  <model>.txt          the manifest: `steps:`, `resets_before:` (the steps
+                       before which reset() was called), versions, the model's
+                       hash, the input's and output's types and quantization
+
+It does the same for the whole tests/models/trained_lstm_int8.tflite (LSTM,
+RESHAPE, FULLY_CONNECTED, SOFTMAX) as `trained_lstm_int8`, unless
+tests/golden/sequences/trained_lstm_int8.* already exist (another generator
+may own them; they are never overwritten).
 
 The models:
 
@@ -34,6 +41,12 @@ The models:
                     a synthetic int8 LSTM as float32, made time-major (batch 2)
                     with a cell clip of 0.5.
 
+It also writes tests/models/lstm/broken/<case>.tflite: mnist_int8 with one
+thing broken that the compiler must reject with a message naming it
+(compiler/tests/lstm_errors.rs checks them): a peephole, a cell state that is
+not a variable tensor, per-channel input weights, a RELU cell activation,
+diagonal recurrent weights.
+
 Inputs are pseudo-random (numpy's default_rng with a fixed seed per model);
 int8 inputs cover the full int8 range, float inputs a wide asymmetric range.
 
@@ -42,6 +55,7 @@ Regenerate (from the repository root):
     python3 tests/tools/make_lstm_goldens.py
 """
 
+import hashlib
 import os
 import sys
 from pathlib import Path
@@ -58,9 +72,14 @@ from tflite_micro import runtime
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SOURCE_MODEL = REPO_ROOT / "tests" / "models" / "trained_lstm_int8.tflite"
 MODELS_DIR = REPO_ROOT / "tests" / "models" / "lstm"
-GOLDEN_DIR = REPO_ROOT / "tests" / "golden" / "lstm"
+SEQUENCE_DIR = REPO_ROOT / "tests" / "golden" / "sequences"
 
+# Invokes drawn per model (the draws also fix the synthetic models' weights, which come from
+# the same generator); the sequence is stream[:SPLIT], reset, stream[SPLIT:], reset,
+# stream[:REPEAT].
 NUM_INVOKES = 120
+SPLIT = 90
+REPEAT = 10
 LSTM_OPCODE = schema.BuiltinOperator.UNIDIRECTIONAL_SEQUENCE_LSTM
 
 
@@ -205,51 +224,105 @@ def serialize(model):
     return bytes(flatbuffer_utils.convert_object_to_bytearray(model))
 
 
-def run_tflm(model_bytes, inputs):
-    """Runs every input through one interpreter, state carried; the outputs stacked."""
+def run_sequence(model_bytes, stream):
+    """Runs stream[:SPLIT], reset, stream[SPLIT:], reset, stream[:REPEAT] through ONE
+    interpreter, state carried between invokes: the inputs and outputs of every invoke, and the
+    steps before which it was reset."""
     interpreter = runtime.Interpreter.from_bytes(model_bytes)
-    outputs = []
-    for x in inputs:
-        interpreter.set_input(x, 0)
-        interpreter.invoke()
-        outputs.append(interpreter.get_output(0).copy())
-    # After reset, a prefix must give the same outputs as the first invokes (the Rust test checks
-    # its own reset against these same goldens).
-    interpreter.reset()
-    for i, x in enumerate(inputs[:3]):
-        interpreter.set_input(x, 0)
-        interpreter.invoke()
-        assert np.array_equal(interpreter.get_output(0), outputs[i]), "reset"
-    return np.stack(outputs)
+    inputs, outputs, resets = [], [], []
+    for segment in (stream[:SPLIT], stream[SPLIT:], stream[:REPEAT]):
+        if inputs:
+            resets.append(len(inputs))
+            interpreter.reset()
+        for x in segment:
+            interpreter.set_input(x, 0)
+            interpreter.invoke()
+            inputs.append(x)
+            outputs.append(interpreter.get_output(0).copy())
+    # After a reset, the first invokes give the first outputs again.
+    assert all(np.array_equal(outputs[len(inputs) - REPEAT + i], outputs[i]) for i in range(REPEAT))
+    return np.stack(inputs), np.stack(outputs), resets
 
 
-def write(name, model_bytes, inputs, seed):
-    MODELS_DIR.mkdir(parents=True, exist_ok=True)
-    GOLDEN_DIR.mkdir(parents=True, exist_ok=True)
-    (MODELS_DIR / f"{name}.tflite").write_bytes(model_bytes)
-    outputs = run_tflm(model_bytes, inputs)
-    (GOLDEN_DIR / f"{name}.inputs.bin").write_bytes(inputs.astype(inputs.dtype.newbyteorder("<")).tobytes())
-    (GOLDEN_DIR / f"{name}.outputs.bin").write_bytes(outputs.astype(outputs.dtype.newbyteorder("<")).tobytes())
-    model = model_from_bytes(model_bytes)
-    opts = lstm_op(model).builtinOptions
+def little_endian(a):
+    return a.astype(a.dtype.newbyteorder("<")).tobytes()
+
+
+def describe(kind, d):
+    q = d["quantization_parameters"]
+    scale, zero_point = q["scales"], q["zero_points"]
+    return (
+        f"{kind} 0: dtype={np.dtype(d['dtype']).name} shape={'x'.join(map(str, d['shape']))} "
+        f"scale={float(scale[0]) if len(scale) else 'none'} "
+        f"zero_point={int(zero_point[0]) if len(zero_point) else 'none'}"
+    )
+
+
+def write_sequence(name, model_bytes, stream, seed):
+    inputs, outputs, resets = run_sequence(model_bytes, stream)
+    SEQUENCE_DIR.mkdir(parents=True, exist_ok=True)
+    (SEQUENCE_DIR / f"{name}.inputs.bin").write_bytes(little_endian(inputs))
+    (SEQUENCE_DIR / f"{name}.outputs.bin").write_bytes(little_endian(outputs))
+    interpreter = runtime.Interpreter.from_bytes(model_bytes)
     lines = [
-        f"model tests/models/lstm/{name}.tflite",
-        f"invokes {len(inputs)}",
-        f"input_dtype {inputs.dtype}",
-        f"input_shape {' '.join(str(d) for d in inputs.shape[1:])}",
-        f"output_dtype {outputs.dtype}",
-        f"output_shape {' '.join(str(d) for d in outputs.shape[1:])}",
-        f"time_major {int(bool(opts.timeMajor))}",
-        # The shortest decimal that reads back as the same float32.
-        f"cell_clip {np.float32(opts.cellClip)}",
-        f"fused_activation {int(opts.fusedActivationFunction)}",
-        f"seed {seed}",
-        f"tflite_micro {tflite_micro.__version__}",
-        f"tensorflow {tf.__version__}",
-        f"numpy {np.__version__}",
+        f"steps: {len(inputs)}",
+        f"resets_before: {','.join(map(str, resets))}",
+        f"tflite_micro: {tflite_micro.__version__}",
+        f"tensorflow: {tf.__version__}",
+        f"numpy: {np.__version__}",
+        f"seed: {seed}",
+        f"model_sha256: {hashlib.sha256(model_bytes).hexdigest()}",
+        describe("input", interpreter.get_input_details(0)),
+        describe("output", interpreter.get_output_details(0)),
     ]
-    (GOLDEN_DIR / f"{name}.txt").write_text("\n".join(lines) + "\n")
-    print(f"{name}: {len(inputs)} invokes, output {outputs.shape[1:]} {outputs.dtype}")
+    (SEQUENCE_DIR / f"{name}.txt").write_text("\n".join(lines) + "\n")
+    print(f"{name}: {len(inputs)} steps, resets before {resets}, output {outputs.shape[1:]} {outputs.dtype}")
+
+
+def write(name, model_bytes, stream, seed):
+    MODELS_DIR.mkdir(parents=True, exist_ok=True)
+    (MODELS_DIR / f"{name}.tflite").write_bytes(model_bytes)
+    write_sequence(name, model_bytes, stream, seed)
+
+
+def write_trained(seed):
+    """The whole trained model, unless its goldens already exist."""
+    name = "trained_lstm_int8"
+    if any((SEQUENCE_DIR / f"{name}{suffix}").exists() for suffix in (".txt", ".inputs.bin", ".outputs.bin")):
+        print(f"{name}: goldens exist, left as they are")
+        return
+    rng = np.random.default_rng(seed)
+    stream = rng.integers(-128, 128, (NUM_INVOKES, 1, 28, 28), dtype=np.int8)
+    write_sequence(name, SOURCE_MODEL.read_bytes(), stream, seed)
+
+
+def write_broken():
+    """mnist_int8 with one thing broken per case."""
+    import copy
+    base = make_mnist_int8()
+    def case(name, breaks):
+        model = copy.deepcopy(base)
+        breaks(model, model.subgraphs[0], lstm_op(model))
+        (MODELS_DIR / "broken").mkdir(parents=True, exist_ok=True)
+        (MODELS_DIR / "broken" / f"{name}.tflite").write_bytes(serialize(model))
+        print(f"broken/{name}")
+    def peephole(model, sg, op):
+        op.inputs[10] = op.inputs[13]
+    def state_not_variable(model, sg, op):
+        sg.tensors[op.inputs[19]].isVariable = False
+    def per_channel(model, sg, op):
+        t = sg.tensors[op.inputs[1]]
+        t.quantization.scale = np.full(t.shape[0], t.quantization.scale[0], dtype=np.float32)
+        t.quantization.zeroPoint = np.zeros(t.shape[0], dtype=np.int64)
+    def relu(model, sg, op):
+        op.builtinOptions.fusedActivationFunction = schema.ActivationFunctionType.RELU
+    def diagonal(model, sg, op):
+        op.builtinOptions.diagonalRecurrentTensors = True
+    case("peephole", peephole)
+    case("cell_state_not_variable", state_not_variable)
+    case("per_channel_weights", per_channel)
+    case("relu_cell_activation", relu)
+    case("diagonal_recurrent", diagonal)
 
 
 def main():
@@ -300,6 +373,8 @@ def main():
         rng.uniform(-3.0, 3.0, (NUM_INVOKES, 5, 2, 7)).astype(np.float32),
         seed,
     )
+    write_trained(seed + 1)
+    write_broken()
     return 0
 
 

@@ -24,6 +24,7 @@ pub mod conv;
 pub mod elementwise;
 pub mod fully_connected;
 pub mod gather;
+pub mod lstm;
 pub mod pad;
 pub mod pool;
 pub mod quantize;
@@ -156,6 +157,7 @@ operators! {
     Pack(split::Pack),
     View(reshape::View),
     Svdf(svdf::Svdf),
+    Lstm(lstm::Lstm),
     Resolved(variable::Resolved),
     VariableCopy(variable::Copy),
 }

@@ -15,7 +15,7 @@
 //!   `QuantizeMultiplier`. The product is in double: TFLM's sources as fetched (August 2026)
 //!   form it in float (`GetQuantizedConvolutionMultipler` without a bias), but the oracle, the
 //!   `tflite_micro` package 0.dev20261023, gives the double product's results: in
-//!   tests/golden/lstm/mnist_int8 (invoke 20, step 4, unit 11) the output gate's input product
+//!   tests/golden/sequences/mnist_int8 (invoke 20, step 4, unit 11) the output gate's input product
 //!   is 2490.375 before rounding with the double multiplier and 2490.37496 with the float one,
 //!   and only 2491 gives TFLM's output. Only per-tensor weight scales (TFLM's LSTM reads the
 //!   per-tensor multiplier, which it does not set for per-channel weights) and zero weight
@@ -619,7 +619,7 @@ mod tests {
     fn cell_scale_constants() {
         assert_eq!(checked_log2(1.0 / 4096.0), (-12, true));
         assert_eq!(checked_log2(1.0 / 2048.0), (-11, true));
-        assert_eq!(checked_log2(0.3).1, false);
+        assert!(!checked_log2(0.3).1);
         // 2^-11: shift 1, the power-of-two case 3 << 1.
         assert_eq!(cell_tanh_scaling(-11), Ok((6, 0)));
         assert_eq!(cell_tanh_scaling(-12), Ok((3, 0)));

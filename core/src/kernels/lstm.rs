@@ -158,33 +158,12 @@ pub struct LstmI8<'a> {
     pub cell_clip: Option<i16>,
 }
 
-/// Values of `65536 * sigmoid(i / 24)` for `i` in `0..256` (Q0.16, the last one capped at
-/// 65535), the table TFLite's int16 logistic and tanh interpolate in (`sigmoid_table_uint16`
-/// in `kernels/internal/common.h`). These are TFLite's own rounded values, kept as they are:
-/// they are within one unit of the real function (a unit test checks it) but are not its
-/// correctly rounded values, and the kernels must read the same numbers to give the same bits.
-const SIGMOID_Q16: [u16; 256] = [
-    32768, 33451, 34133, 34813, 35493, 36169, 36843, 37513, 38180, 38841, 39498, 40149, 40794,
-    41432, 42064, 42688, 43304, 43912, 44511, 45102, 45683, 46255, 46817, 47369, 47911, 48443,
-    48964, 49475, 49975, 50464, 50942, 51409, 51865, 52311, 52745, 53169, 53581, 53983, 54374,
-    54755, 55125, 55485, 55834, 56174, 56503, 56823, 57133, 57433, 57724, 58007, 58280, 58544,
-    58800, 59048, 59288, 59519, 59743, 59959, 60168, 60370, 60565, 60753, 60935, 61110, 61279,
-    61441, 61599, 61750, 61896, 62036, 62172, 62302, 62428, 62549, 62666, 62778, 62886, 62990,
-    63090, 63186, 63279, 63368, 63454, 63536, 63615, 63691, 63765, 63835, 63903, 63968, 64030,
-    64090, 64148, 64204, 64257, 64308, 64357, 64405, 64450, 64494, 64536, 64576, 64614, 64652,
-    64687, 64721, 64754, 64786, 64816, 64845, 64873, 64900, 64926, 64950, 64974, 64997, 65019,
-    65039, 65060, 65079, 65097, 65115, 65132, 65149, 65164, 65179, 65194, 65208, 65221, 65234,
-    65246, 65258, 65269, 65280, 65291, 65301, 65310, 65319, 65328, 65337, 65345, 65352, 65360,
-    65367, 65374, 65381, 65387, 65393, 65399, 65404, 65410, 65415, 65420, 65425, 65429, 65433,
-    65438, 65442, 65445, 65449, 65453, 65456, 65459, 65462, 65465, 65468, 65471, 65474, 65476,
-    65479, 65481, 65483, 65485, 65488, 65489, 65491, 65493, 65495, 65497, 65498, 65500, 65501,
-    65503, 65504, 65505, 65507, 65508, 65509, 65510, 65511, 65512, 65513, 65514, 65515, 65516,
-    65517, 65517, 65518, 65519, 65520, 65520, 65521, 65522, 65522, 65523, 65523, 65524, 65524,
-    65525, 65525, 65526, 65526, 65526, 65527, 65527, 65528, 65528, 65528, 65529, 65529, 65529,
-    65529, 65530, 65530, 65530, 65530, 65531, 65531, 65531, 65531, 65531, 65532, 65532, 65532,
-    65532, 65532, 65532, 65533, 65533, 65533, 65533, 65533, 65533, 65533, 65533, 65534, 65534,
-    65534, 65534, 65534, 65534, 65534, 65534, 65534, 65534, 65535,
-];
+/// The Q0.16 table TFLite's int16 logistic and tanh interpolate in: entry `i` is close to
+/// `65536 * sigmoid(i / 24)` (within one unit; the last capped at 65535), but not any usual
+/// rounding of it, and the kernels must read TFLM's very numbers to give its bits. So the
+/// values are data read back out of TFLM (`tests/tools/make_sigmoid_table.py`, through an int16
+/// TANH model whose inputs land exactly on each entry), not a copy of its source.
+const SIGMOID_Q16: [u16; 256] = include!("sigmoid_q16.in");
 
 /// The table entries at `index` and `index + 1` for an `index` below 255.
 #[inline(always)]
@@ -309,16 +288,18 @@ fn mul_i16(a: i16, b: i16, multiplier: i32, shift: i32) -> i16 {
 /// quantization) and `cell_state` (int16, the cell state's power-of-two scale) hold
 /// [`LstmShape::state_len`] values each and carry over between calls: initialise (and reset)
 /// them as TFLM does, the output state to its zero point and the cell state to 0. Every step's
-/// new output state is also its output row. No scratch memory.
+/// new output state is also its output row. No scratch memory. The state comes last, after the
+/// output, as in every kernel that keeps model state (the compiler passes the model's state
+/// arrays there).
 ///
 /// Slices shorter than the shape leave the steps they cannot hold unprocessed (wrong outputs,
 /// never a panic); weights and biases shorter than the shape leave the units they do not cover.
 pub fn lstm_i8(
     p: &LstmI8,
     input: &[i8],
+    output: &mut [i8],
     output_state: &mut [i8],
     cell_state: &mut [i16],
-    output: &mut [i8],
 ) {
     let shape = &p.shape;
     let (units, input_size) = (shape.units, shape.input_size);
@@ -465,9 +446,9 @@ fn pre_activation_f32(x: &[f32], h: &[f32], rows: ((&[f32], f32), &[f32])) -> f3
 pub fn lstm_f32(
     p: &LstmF32,
     input: &[f32],
+    output: &mut [f32],
     output_state: &mut [f32],
     cell_state: &mut [f32],
-    output: &mut [f32],
 ) {
     let shape = &p.shape;
     let (units, input_size) = (shape.units, shape.input_size);
@@ -521,8 +502,8 @@ mod tests {
     fn table_follows_the_sigmoid() {
         for (i, &v) in SIGMOID_Q16.iter().enumerate() {
             let real = 65536.0 / (1.0 + libm::exp(-(i as f64) / 24.0));
-            // TFLite's values are not the correctly rounded ones (entry 28 is 49975 for
-            // 49973.95), but close.
+            // TFLM's values are not the correctly rounded ones (entry 28 is 49975 for
+            // 49973.95), but close; the LSTM goldens prove them TFLM's.
             assert!(
                 (f64::from(v) - real.min(65535.0)).abs() <= 1.5,
                 "{i}: {v} {real}"
@@ -605,7 +586,7 @@ mod tests {
         let biases = [[32767; 2], [32767; 2], [32767, -32768], [32767; 2]];
         let p = params(&biases, None);
         let (mut h, mut c, mut out) = ([0i8; 2], [0i16; 2], [0i8; 6]);
-        lstm_i8(&p, &[5, 5, 5], &mut h, &mut c, &mut out);
+        lstm_i8(&p, &[5, 5, 5], &mut out, &mut h, &mut c);
         // Each step adds about +-1.0 (4096) to the cell: 3 steps, about +-3.
         assert!((12200..=12300).contains(&c[0]), "{c:?}");
         assert!((-12300..=-12200).contains(&c[1]), "{c:?}");
@@ -615,12 +596,12 @@ mod tests {
         // The clip holds the cell at +-1.0.
         let p = params(&biases, Some(4096));
         let (mut h, mut c) = ([0i8; 2], [0i16; 2]);
-        lstm_i8(&p, &[5, 5, 5], &mut h, &mut c, &mut out);
+        lstm_i8(&p, &[5, 5, 5], &mut out, &mut h, &mut c);
         assert_eq!(c, [4096, -4096]);
         // A cell state at the int16 limits saturates, it does not wrap.
         let p = params(&biases, None);
         let (mut h, mut c) = ([0i8; 2], [i16::MAX, i16::MIN]);
-        lstm_i8(&p, &[5, 5, 5], &mut h, &mut c, &mut out);
+        lstm_i8(&p, &[5, 5, 5], &mut out, &mut h, &mut c);
         assert_eq!(c, [i16::MAX, i16::MIN]);
         // tanh(-32768 * 2^-12) * sigmoid(8) is -127.96 in units of 2^-7: -128; the positive side
         // clamps to 127.
@@ -633,20 +614,20 @@ mod tests {
         let p = params(&biases, Some(100));
         let (mut h, mut c, mut out) = ([0i8; 2], [0i16; 2], [9i8; 6]);
         // Two input values for three steps: the third step is skipped.
-        lstm_i8(&p, &[1, 2], &mut h, &mut c, &mut out);
+        lstm_i8(&p, &[1, 2], &mut out, &mut h, &mut c);
         assert_eq!(out[4..], [9, 9]);
         // A state too short for a batch: nothing runs.
         let mut out = [9i8; 6];
-        lstm_i8(&p, &[1, 2, 3], &mut h[..1], &mut c, &mut out);
+        lstm_i8(&p, &[1, 2, 3], &mut out, &mut h[..1], &mut c);
         assert_eq!(out, [9; 6]);
         let mut zero = p;
         zero.shape.units = 0;
-        lstm_i8(&zero, &[1, 2, 3], &mut h, &mut c, &mut out);
+        lstm_i8(&zero, &[1, 2, 3], &mut out, &mut h, &mut c);
         // Weights shorter than the shape: the units they do not cover are left as they are.
         let mut short = p;
         short.cell_gate.input_weights = &[0];
         let mut out = [9i8; 6];
-        lstm_i8(&short, &[1, 2, 3], &mut h, &mut c, &mut out);
+        lstm_i8(&short, &[1, 2, 3], &mut out, &mut h, &mut c);
         assert_eq!([out[1], out[3], out[5]], [9, 9, 9]);
         // Extreme parameters: some values, no panic (debug builds trap on overflow).
         let mut wild = p;
@@ -656,7 +637,7 @@ mod tests {
         wild.cell_tanh_shift = -1;
         wild.cell_clip = Some(i16::MIN);
         wild.hidden_zero_point = i32::MAX;
-        lstm_i8(&wild, &[127, -128, 0], &mut h, &mut c, &mut out);
+        lstm_i8(&wild, &[127, -128, 0], &mut out, &mut h, &mut c);
     }
 
     #[test]
@@ -682,7 +663,7 @@ mod tests {
             cell_clip: Some(1.5),
         };
         let (mut h, mut c, mut out) = ([0f32; 2], [0f32; 2], [0f32; 4]);
-        lstm_f32(&p, &[0.0, 0.0], &mut h, &mut c, &mut out);
+        lstm_f32(&p, &[0.0, 0.0], &mut out, &mut h, &mut c);
         assert_eq!(c, [1.5, -1.5]);
         assert_eq!(out[2..], [libm::tanhf(1.5), -libm::tanhf(1.5)]);
         assert_eq!(h, [out[2], out[3]]);
@@ -693,7 +674,7 @@ mod tests {
         inf.cell_clip = None;
         inf.cell_gate.bias = &[f32::INFINITY, f32::NAN];
         let (mut h, mut c) = ([0f32; 2], [0f32; 2]);
-        lstm_f32(&inf, &[0.0, 0.0], &mut h, &mut c, &mut out);
+        lstm_f32(&inf, &[0.0, 0.0], &mut out, &mut h, &mut c);
         assert_eq!(c[0], 1.0);
         assert!(c[1].is_nan());
     }
