@@ -127,4 +127,4 @@ fw_run() {
 FW_MODELS="hello_world_int8 micro_speech_quantized person_detect kws_ds_cnn vww_mobilenet_v1 ic_resnet8 ad_fc_autoencoder"
 # Firmware binaries of stateful models: each runs its TFLM sequence golden (state carried, then
 # reset()), the last warm-up step between the bench markers.
-FW_STATEFUL="keyword_scrambled_8bit streaming_conv streaming_mixconv svdf_int8"
+FW_STATEFUL="keyword_scrambled_8bit trained_lstm_int8 streaming_conv streaming_mixconv svdf_int8 lstm_int8"
