@@ -1078,6 +1078,16 @@ fn type_doc(compiled: &Compiled) -> String {
          operator whose output overlaps its dying input, as its kernel allows, can go below it).\n",
         compiled.plan.arena_bytes, compiled.plan.lower_bound
     );
+    if !compiled.state.slots.is_empty() {
+        let _ = write!(
+            doc,
+            "\nState: {} bytes kept across invocations, outside the arena (`STATE_BYTES`; `reset()` restores TFLM's `Reset()`):\n",
+            compiled.state.bytes()
+        );
+        for slot in &compiled.state.slots {
+            let _ = writeln!(doc, "- {}: {} {} ({} bytes)", slot.describe(), slot.len, slot.element.name(), slot.bytes());
+        }
+    }
     memory_table(compiled, &mut doc);
     doc
 }

@@ -22,7 +22,7 @@ const ACCUMULATION_INTEGER_BITS: i32 = 12;
 /// exponentials sum to 512 or more; here the final rounding shift just goes past 31 bits.)
 pub fn softmax_i8(p: &SoftmaxI8, input: &[i8], output: &mut [i8]) {
     softmax_quantized(p, input, output, 8, |unit| {
-        (unit - 128).clamp(-128, 127) as i8
+        unit.wrapping_sub(128).clamp(-128, 127) as i8
     });
 }
 
@@ -32,7 +32,7 @@ pub fn softmax_i8(p: &SoftmaxI8, input: &[i8], output: &mut [i8]) {
 /// below `diff_min` output -32768.
 pub fn softmax_i8_i16(p: &SoftmaxI8, input: &[i8], output: &mut [i16]) {
     softmax_quantized(p, input, output, 16, |unit| {
-        (unit - 32768).clamp(-32768, 32767) as i16
+        unit.wrapping_sub(32768).clamp(-32768, 32767) as i16
     });
 }
 
@@ -53,7 +53,7 @@ fn softmax_quantized<T: Copy>(
         let max = row.iter().copied().fold(i8::MIN, i8::max);
         // exp(beta * scale * (x - max)) in Q0.31, or None for a negligible contribution.
         let exp = |x: i8| {
-            let diff = i32::from(x) - i32::from(max);
+            let diff = i32::from(x).wrapping_sub(i32::from(max));
             (diff >= p.diff_min).then(|| {
                 exp_on_negative_values(multiply_by_quantized_multiplier_greater_than_one(
                     diff,
@@ -68,7 +68,9 @@ fn softmax_quantized<T: Copy>(
         });
         let (reciprocal, num_bits_over_unit) = get_reciprocal(sum, ACCUMULATION_INTEGER_BITS);
         // From Q0.31 down to units of 2^-output_bits.
-        let exponent = num_bits_over_unit + 31 - output_bits;
+        // Exact for the 8 or 16 output bits the kernels pass; wrapping keeps a debug build free
+        // of an overflow check the optimiser cannot remove for a parameter.
+        let exponent = num_bits_over_unit.wrapping_add(31).wrapping_sub(output_bits);
         for (o, &x) in out.iter_mut().zip(row) {
             *o = store(match exp(x) {
                 Some(e) => rounding_divide_by_pot(
@@ -171,7 +173,7 @@ mod tests {
                 let exps: Vec<f64> = row
                     .iter()
                     .map(|&x| {
-                        let diff = i32::from(x) - i32::from(max);
+                        let diff = i32::from(x).wrapping_sub(i32::from(max));
                         if diff >= p.diff_min {
                             libm::exp(real * f64::from(diff))
                         } else {

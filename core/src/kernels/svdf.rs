@@ -12,6 +12,8 @@
 //! fused activation; the float path applies it.
 
 use super::arch::{dot_i8, dot2_i8};
+use super::epilogue::clamp_f32;
+use super::slices::{chunks, chunks_mut, enumerate};
 use crate::quant::multiply_by_quantized_multiplier;
 
 /// The sizes of an SVDF layer.
@@ -115,8 +117,13 @@ impl StateValue for i16 {
 /// Shifts `state` left by one value (the newest of each filter is then written by the caller).
 #[inline(always)]
 fn shift_left<T: Copy>(state: &mut [T]) {
-    if !state.is_empty() {
-        state.copy_within(1.., 0);
+    // Element by element (memmove's index checks would be a panic path the optimiser keeps).
+    let mut values = state.iter_mut();
+    if let Some(mut previous) = values.next() {
+        for value in values {
+            *previous = *value;
+            previous = value;
+        }
     }
 }
 
@@ -170,19 +177,22 @@ fn svdf_integer<T: StateValue>(
                 *newest = T::narrow(p.state_zero_point.wrapping_add(scaled));
             }
         };
-        let mut rows = state.chunks_exact_mut(memory);
-        let mut weights = p.weights_feature.chunks_exact(input_size);
-        let mut offsets = p.feature_offsets.iter();
-        while let (Some(r0), Some(w0), Some(&o0)) = (rows.next(), weights.next(), offsets.next()) {
-            match (rows.next(), weights.next(), offsets.next()) {
-                (Some(r1), Some(w1), Some(&o1)) => {
-                    let (d0, d1) = dot2_i8((o0, o1), x, w0, w1);
-                    clamp_store(r0, d0);
-                    clamp_store(r1, d1);
-                }
-                _ => {
-                    clamp_store(r0, dot_i8(o0, x, w0));
-                    break;
+        {
+            let mut rows = chunks_mut(&mut *state, memory);
+            let mut weights = chunks(p.weights_feature, input_size);
+            let mut offsets = p.feature_offsets.iter();
+            while let (Some(r0), Some(w0), Some(&o0)) = (rows.next(), weights.next(), offsets.next())
+            {
+                match (rows.next(), weights.next(), offsets.next()) {
+                    (Some(r1), Some(w1), Some(&o1)) => {
+                        let (d0, d1) = dot2_i8((o0, o1), x, w0, w1);
+                        clamp_store(r0, d0);
+                        clamp_store(r1, d1);
+                    }
+                    _ => {
+                        clamp_store(r0, dot_i8(o0, x, w0));
+                        break;
+                    }
                 }
             }
         }
@@ -193,16 +203,16 @@ fn svdf_integer<T: StateValue>(
             return;
         };
         // Each unit: its bias plus its `rank` filters' time dot products.
-        let mut rows = state
-            .chunks_exact(memory)
-            .zip(p.weights_time.chunks_exact(memory))
+        let mut rows = chunks(state, memory)
+            .zip(chunks(p.weights_time, memory))
             .zip(p.time_offsets);
-        for (u, o) in out.iter_mut().enumerate() {
+        for (u, o) in enumerate(out.iter_mut()) {
             let mut sum = p.bias.and_then(|bias| bias.get(u).copied()).unwrap_or(0);
             for ((row, weights), &offset) in rows.by_ref().take(rank) {
                 // Oldest first: the ring from `oldest` to its end, then from its start.
-                let (newer, older) = row.split_at(oldest.min(row.len()));
-                let (w_older, w_newer) = weights.split_at(older.len().min(weights.len()));
+                let (newer, older) = row.split_at_checked(oldest).unwrap_or((row, &[]));
+                let (w_older, w_newer) =
+                    weights.split_at_checked(older.len()).unwrap_or((weights, &[]));
                 sum = sum.wrapping_add(T::dot(T::dot(offset, older, w_older), newer, w_newer));
             }
             let y = multiply_by_quantized_multiplier(sum, m2, s2).wrapping_add(p.output_zero_point);
@@ -279,9 +289,8 @@ pub fn svdf_f32(p: &SvdfF32<'_>, input: &[f32], output: &mut [f32], state: &mut 
         else {
             return;
         };
-        for (memory_row, weights) in state
-            .chunks_exact_mut(memory)
-            .zip(p.weights_feature.chunks_exact(input_size))
+        for (memory_row, weights) in
+            chunks_mut(&mut *state, memory).zip(chunks(p.weights_feature, input_size))
         {
             let mut dot = 0.0f32;
             for (&w, &v) in weights.iter().zip(x) {
@@ -297,10 +306,9 @@ pub fn svdf_f32(p: &SvdfF32<'_>, input: &[f32], output: &mut [f32], state: &mut 
         else {
             return;
         };
-        let mut rows = state
-            .chunks_exact(memory)
-            .zip(p.weights_time.chunks_exact(memory));
-        for (u, o) in out.iter_mut().enumerate() {
+        let mut rows = chunks(state, memory)
+            .zip(chunks(p.weights_time, memory));
+        for (u, o) in enumerate(out.iter_mut()) {
             let mut sum = p.bias.and_then(|bias| bias.get(u).copied()).unwrap_or(0.0);
             for (row, weights) in rows.by_ref().take(rank) {
                 let mut dot = 0.0f32;
@@ -309,7 +317,7 @@ pub fn svdf_f32(p: &SvdfF32<'_>, input: &[f32], output: &mut [f32], state: &mut 
                 }
                 sum += dot;
             }
-            *o = sum.clamp(p.output_min, p.output_max);
+            *o = clamp_f32(sum, p.output_min, p.output_max);
         }
     }
 }

@@ -256,6 +256,7 @@ fn main() -> ! {
     elementwise(i8_in, i8_out, f32_in, f32_out);
     activations(i8_in, i8_out, f32_in, f32_out);
     data_movement(i8_in, i8_out, f32_in, f32_out);
+    stateful(i8_in, i8_out, f32_in, f32_out);
     black_box((&i8s, &f32s));
     embedml_firmware::Line::new()
         .str("kernels: linked without a panic path")
@@ -473,6 +474,138 @@ fn conversions(i8_in: &[i8], i8_out: &mut [i8], f32_in: &[f32], f32_out: &mut [f
         black_box(&mut i16s[..]),
     );
     black_box((&u8s, &i16s, &i32s));
+}
+
+/// The kernels that keep state: SVDF, UNIDIRECTIONAL_SEQUENCE_LSTM, READ/ASSIGN_VARIABLE, with
+/// parameters, slices and state the optimiser cannot see (a ring position outside the memory
+/// too).
+#[inline(never)]
+fn stateful(i8_in: &[i8], i8_out: &mut [i8], f32_in: &[f32], f32_out: &mut [f32]) {
+    let shape = SvdfShape { batches: 1, input_size: 2, filters: 2, rank: 1, memory: 2 };
+    let mut state8 = [0i8; 4];
+    let mut state16 = [0i16; 4];
+    let mut statef = [0f32; 4];
+    let mut ring = [3i32];
+    svdf_i8(
+        opaque(&SvdfI8 {
+            shape,
+            weights_feature: &[1, 2, 3, 4],
+            weights_time: &[1i8, 2, 3, 4],
+            bias: Some(&[1, 2]),
+            feature_offsets: &[0, 0],
+            time_offsets: &[0, 0],
+            state_zero_point: -3,
+            output_zero_point: 1,
+            feature_scale: [1 << 30, -2],
+            output_scale: [1 << 30, 3],
+        }),
+        black_box(i8_in),
+        black_box(&mut *i8_out),
+        black_box(&mut state8[..]),
+        black_box(&mut ring[..]),
+    );
+    svdf_i8_state_i16(
+        opaque(&SvdfI8 {
+            shape,
+            weights_feature: &[1, 2, 3, 4],
+            weights_time: &[1i16, 2, 3, 4],
+            bias: None,
+            feature_offsets: &[0, 0],
+            time_offsets: &[0, 0],
+            state_zero_point: 0,
+            output_zero_point: 1,
+            feature_scale: [1 << 30, 0],
+            output_scale: [1 << 30, -1],
+        }),
+        black_box(i8_in),
+        black_box(&mut *i8_out),
+        black_box(&mut state16[..]),
+        black_box(&mut ring[..]),
+    );
+    svdf_f32(
+        opaque(&SvdfF32 {
+            shape,
+            weights_feature: &[1.0; 4],
+            weights_time: &[0.5; 4],
+            bias: None,
+            output_min: -1.0,
+            output_max: 1.0,
+        }),
+        black_box(f32_in),
+        black_box(&mut *f32_out),
+        black_box(&mut statef[..]),
+    );
+    let lstm_shape = LstmShape { batches: 1, time_steps: 2, input_size: 2, units: 2, time_major: false };
+    let gate = LstmGateI8 {
+        input_weights: &[1, 2, 3, 4],
+        input_bias: &[1, 2],
+        input_multiplier: 1 << 30,
+        input_shift: -3,
+        recurrent_weights: &[1, 2, 3, 4],
+        recurrent_bias: &[0, 0],
+        recurrent_multiplier: 1 << 30,
+        recurrent_shift: 2,
+    };
+    let mut out_state = [0i8; 2];
+    let mut cell = [0i16; 2];
+    lstm_i8(
+        opaque(&LstmI8 {
+            shape: lstm_shape,
+            input_gate: gate,
+            forget_gate: gate,
+            cell_gate: gate,
+            output_gate: gate,
+            forget_cell_multiplier: 1 << 30,
+            forget_cell_shift: -14,
+            input_cell_multiplier: 1 << 30,
+            input_cell_shift: -3,
+            hidden_multiplier: 1 << 30,
+            hidden_shift: -20,
+            hidden_zero_point: 3,
+            cell_tanh_multiplier: 3,
+            cell_tanh_shift: 1,
+            cell_clip: Some(100),
+        }),
+        black_box(i8_in),
+        black_box(&mut *i8_out),
+        black_box(&mut out_state[..]),
+        black_box(&mut cell[..]),
+    );
+    let gate_f = LstmGateF32 {
+        input_weights: &[0.5; 4],
+        bias: &[0.1; 2],
+        recurrent_weights: &[0.25; 4],
+    };
+    let mut out_state_f = [0f32; 2];
+    let mut cell_f = [0f32; 2];
+    lstm_f32(
+        opaque(&LstmF32 {
+            shape: lstm_shape,
+            input_gate: gate_f,
+            forget_gate: gate_f,
+            cell_gate: gate_f,
+            output_gate: gate_f,
+            cell_clip: None,
+        }),
+        black_box(f32_in),
+        black_box(&mut *f32_out),
+        black_box(&mut out_state_f[..]),
+        black_box(&mut cell_f[..]),
+    );
+    let mut variable = [0i8; 4];
+    let mut value = [1i8; 4];
+    assign_variable_i8(opaque(&NoParams), black_box(&mut value[..]), black_box(&mut variable[..]));
+    read_variable_i8(opaque(&NoParams), black_box(&mut *i8_out), black_box(&mut variable[..]));
+    let mut variable16 = [0i16; 2];
+    read_variable_i16(opaque(&NoParams), black_box(&mut [0i16; 2][..]), black_box(&mut variable16[..]));
+    assign_variable_i16(opaque(&NoParams), black_box(&mut [1i16; 2][..]), black_box(&mut variable16[..]));
+    let mut variable32 = [0i32; 2];
+    read_variable_i32(opaque(&NoParams), black_box(&mut [0i32; 2][..]), black_box(&mut variable32[..]));
+    assign_variable_i32(opaque(&NoParams), black_box(&mut [1i32; 2][..]), black_box(&mut variable32[..]));
+    let mut variablef = [0f32; 2];
+    read_variable_f32(opaque(&NoParams), black_box(&mut *f32_out), black_box(&mut variablef[..]));
+    assign_variable_f32(opaque(&NoParams), black_box(&mut [1.0f32; 2][..]), black_box(&mut variablef[..]));
+    black_box((&state8, &state16, &statef, &ring, &out_state, &cell, &out_state_f, &cell_f, &variable, &variable16, &variable32, &variablef));
 }
 
 /// TRANSPOSE / STRIDED_SLICE (gather), PAD, CONCATENATION and MEAN.
