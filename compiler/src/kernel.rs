@@ -701,8 +701,8 @@ pub mod kernels {
     use super::*;
 
     kernels! {
-        svdf_i8(SvdfI8State8; I8) -> I8, state (I8, I32);
-        svdf_i8_state_i16(SvdfI8State16; I8) -> I8, state (I16, I32);
+        svdf_i8(SvdfI8State8; I8) -> I8, state (I8);
+        svdf_i8_state_i16(SvdfI8State16; I8) -> I8, state (I16);
         svdf_f32(SvdfF32; F32) -> F32, state (F32);
         read_variable_i8(NoParams; -) -> I8, state (I8);
         read_variable_i16(NoParams; -) -> I16, state (I16);

@@ -206,9 +206,6 @@ impl Operator for Svdf {
         let slot = cx.state_slot(self.state)?;
         match self.precision {
             Precision::Int8 => {
-                let ring = cx.state.op_slot(cx.op.index).ok_or_else(|| {
-                    cx.error("the SVDF has no ring position slot (a bug in embedml)")
-                })?;
                 // TFLM multiplies the float scales in float, then quantizes in double.
                 let scale = |t: usize| cx.tensor(t).scale();
                 let feature = f64::from(scale(self.input) * scale(self.weights_feature) / scale(self.state));
@@ -255,7 +252,7 @@ impl Operator for Svdf {
                         feature_scale: [m1, s1],
                         output_scale: [m2, s2],
                     };
-                    cx.call_with_state(&kernels::svdf_i8_state_i16, params, &[self.input], self.output, &[slot, ring])
+                    cx.call_with_state(&kernels::svdf_i8_state_i16, params, &[self.input], self.output, &[slot])
                 } else {
                     let params = kernel::SvdfI8State8 {
                         shape,
@@ -269,7 +266,7 @@ impl Operator for Svdf {
                         feature_scale: [m1, s1],
                         output_scale: [m2, s2],
                     };
-                    cx.call_with_state(&kernels::svdf_i8, params, &[self.input], self.output, &[slot, ring])
+                    cx.call_with_state(&kernels::svdf_i8, params, &[self.input], self.output, &[slot])
                 }
             }
             Precision::Float32 => {

@@ -72,6 +72,49 @@ pub fn dot2_i8(acc: (i32, i32), xs: &[i8], ws0: &[i8], ws1: &[i8]) -> (i32, i32)
     (a0, a1)
 }
 
+/// [`portable::rotate_dot_i8`](super::portable::rotate_dot_i8) for a row of whole words (other
+/// rows, and weights shorter than the row, take the portable loop): each word of the rotated
+/// row is one unaligned `LDR` one byte further on, stored one byte back and dotted as it
+/// passes (`SXTB16`, `SMLAD`); the last is the row's last word shifted right by one byte with
+/// the first value in its top byte. One pass over the row, and no copy call.
+#[inline(always)]
+pub fn rotate_dot_i8(acc: i32, row: &mut [i8], ws: &[i8]) -> i32 {
+    let len = row.len();
+    if len == 0 || !len.is_multiple_of(4) || ws.len() < len {
+        return super::portable::rotate_dot_i8(acc, row, ws);
+    }
+    let first = row.first().map_or(0, |&v| v as u8);
+    let (at, weights) = (row.as_mut_ptr(), ws.as_ptr());
+    let dot_word = |acc: i32, x: u32, w: u32| {
+        let acc = dsp::smlad(dsp::sxtb16(x), dsp::sxtb16(w), acc);
+        dsp::smlad(dsp::sxtb16_ror8(x), dsp::sxtb16_ror8(w), acc)
+    };
+    let mut acc = acc;
+    let last = len - 4;
+    let mut k = 0;
+    while k < last {
+        // SAFETY: `k + 5 <= last + 4 = len`: bytes `k + 1 .. k + 5` of the row and `k .. k + 4`
+        // of the row and of the weights (`ws.len() >= len`) are in bounds; alignment 1. The
+        // store writes bytes the loop has read and reads no more (later loads start at
+        // `k + 5`).
+        unsafe {
+            let x = u32::from_le(at.add(k + 1).cast::<u32>().read_unaligned());
+            at.add(k).cast::<u32>().write_unaligned(x.to_le());
+            let w = u32::from_le(weights.add(k).cast::<u32>().read_unaligned());
+            acc = dot_word(acc, x, w);
+        }
+        k += 4;
+    }
+    // SAFETY: `last + 4 = len`: bytes `last .. len` of the row and of the weights.
+    unsafe {
+        let x =
+            u32::from_le(at.add(last).cast::<u32>().read_unaligned()) >> 8 | u32::from(first) << 24;
+        at.add(last).cast::<u32>().write_unaligned(x.to_le());
+        let w = u32::from_le(weights.add(last).cast::<u32>().read_unaligned());
+        dot_word(acc, x, w)
+    }
+}
+
 /// `acc[j] + x[j] * w[j]` for four adjacent channels: one word of inputs and one of weights,
 /// `SXTB16` (bytes 0 and 2, then rotated, 1 and 3), and `SMLABB` / `SMLATT` for the low and high
 /// halfword products.
@@ -1724,6 +1767,27 @@ mod tests {
                     assert_eq!(dot_i8(acc, &xs, &ws0), want);
                     let want2 = portable::dot2_i8((acc, acc ^ 7), &xs, &ws0, &ws1);
                     assert_eq!(dot2_i8((acc, acc ^ 7), &xs, &ws0, &ws1), want2);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn rotate_dot_matches_portable() {
+        let mut bytes = Bytes::new(0x7137_4491_2365_ac1f);
+        // Whole words (the word loop) and not (the portable fallback), weights longer and
+        // shorter than the row.
+        for len in 0..41 {
+            for extreme in [false, true] {
+                let row = bytes.vec(len, extreme);
+                for ws_len in [len, len + 5, len.saturating_sub(1)] {
+                    let ws = bytes.vec(ws_len, extreme);
+                    for acc in ACCS {
+                        let (mut got, mut want) = (row.clone(), row.clone());
+                        let a = rotate_dot_i8(acc, &mut got, &ws);
+                        let b = portable::rotate_dot_i8(acc, &mut want, &ws);
+                        assert_eq!((a, &got), (b, &want), "{len} {ws_len}");
+                    }
                 }
             }
         }
