@@ -287,6 +287,19 @@ fn svdf_scaled<T: StateValue, S: Scale>(
         let mut rows = (&mut memories)
             .zip(p.weights_time.chunks_exact(memory))
             .zip(p.time_offsets);
+        if rank == 1 {
+            // One filter per unit (the usual SVDF): one loop, no inner count.
+            if let Some(bias) = p.bias {
+                for ((((row, weights), &offset), &b), o) in
+                    (&mut rows).zip(bias).zip(out.iter_mut())
+                {
+                    let sum = T::rotate_dot(b.wrapping_add(offset), row, weights);
+                    let y = output_scale.apply(sum).wrapping_add(p.output_zero_point);
+                    *o = y.clamp(-128, 127) as i8;
+                }
+                continue;
+            }
+        }
         for (u, o) in out.iter_mut().enumerate() {
             let mut sum = bias(u);
             for ((row, weights), &offset) in rows.by_ref().take(rank) {
