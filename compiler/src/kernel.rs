@@ -563,14 +563,14 @@ params! {
     /// `embedml::kernels::SvdfI8State8`.
     SvdfI8State8 {
         shape: SvdfShape, weights_feature: Constant<i8>, weights_time: Constant<i8>,
-        bias: Option<Constant<i32>>, feature_offsets: Slice<i32>, time_offsets: Slice<i32>,
+        feature_offsets: Slice<i32>, time_offsets: Slice<i32>,
         state_zero_point: i32,
         output_zero_point: i32, feature_scale: [i32; 2], output_scale: [i32; 2],
     }
     /// `embedml::kernels::SvdfI8State16`.
     SvdfI8State16 {
         shape: SvdfShape, weights_feature: Constant<i8>, weights_time: Constant<i16>,
-        bias: Option<Constant<i32>>, feature_offsets: Slice<i32>, time_offsets: Slice<i32>,
+        feature_offsets: Slice<i32>, time_offsets: Slice<i32>,
         state_zero_point: i32,
         output_zero_point: i32, feature_scale: [i32; 2], output_scale: [i32; 2],
     }

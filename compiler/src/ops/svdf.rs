@@ -236,15 +236,24 @@ impl Operator for Svdf {
                 };
                 let feature_offsets =
                     offsets(wide(self.weights_feature), self.shape.input_size, input_zero_point);
-                let time_offsets = offsets(wide(self.weights_time), self.shape.memory, state_zero_point);
-                let bias = self.bias.map(Constant::new);
+                let mut time_offsets =
+                    offsets(wide(self.weights_time), self.shape.memory, state_zero_point);
+                // The bias folded into each unit's first filter (the kernel has no bias of its
+                // own; wrapping, as its sums are).
+                if let Some(bias) = self.bias {
+                    let rank = self.shape.rank.max(1);
+                    for (u, b) in cx.tensor(bias).i32s().into_iter().enumerate() {
+                        if let Some(offset) = time_offsets.0.get_mut(u * rank) {
+                            *offset = offset.wrapping_add(b);
+                        }
+                    }
+                }
                 let shape = self.shape.clone();
                 if cx.tensor(self.weights_time).element_type == ElementType::Int16 {
                     let params = kernel::SvdfI8State16 {
                         shape,
                         weights_feature: Constant::new(self.weights_feature),
                         weights_time: Constant::new(self.weights_time),
-                        bias,
                         feature_offsets: feature_offsets.clone(),
                         time_offsets: time_offsets.clone(),
                         state_zero_point,
@@ -258,7 +267,6 @@ impl Operator for Svdf {
                         shape,
                         weights_feature: Constant::new(self.weights_feature),
                         weights_time: Constant::new(self.weights_time),
-                        bias,
                         feature_offsets: feature_offsets.clone(),
                         time_offsets: time_offsets.clone(),
                         state_zero_point,

@@ -40,13 +40,12 @@ pub struct SvdfI8<'a, T> {
     pub weights_feature: &'a [i8],
     /// Time weights, `[filters][memory]`.
     pub weights_time: &'a [T],
-    /// One bias per unit (`filters / rank`), or none.
-    pub bias: Option<&'a [i32]>,
     /// Per filter, `-input_zero_point * Σ weights_feature[filter]`, folded at build time: the
     /// feature is then a plain dot product plus this (the same value modulo 2^32 as TFLM's
     /// `Σ w * (x - zero_point)`).
     pub feature_offsets: &'a [i32],
-    /// Per filter, `-state_zero_point * Σ weights_time[filter]`, folded the same way.
+    /// Per filter, `-state_zero_point * Σ weights_time[filter]`, folded the same way, plus, for
+    /// the first filter of each unit, the unit's bias (wrapping: the same sum modulo 2^32).
     pub time_offsets: &'a [i32],
     /// The activation state's zero point.
     pub state_zero_point: i32,
@@ -233,7 +232,6 @@ fn svdf_scaled<T: StateValue, S: Scale>(
     let units = filters / rank;
     // Sizes of whole tensors: below 2^31 (checked by the compiler), so the products are exact.
     let per_batch = filters.wrapping_mul(memory);
-    let bias = |u: usize| p.bias.and_then(|bias| bias.get(u).copied()).unwrap_or(0);
     for b in 0..batches {
         let Some(x) = input
             .get(b.wrapping_mul(input_size)..)
@@ -281,7 +279,7 @@ fn svdf_scaled<T: StateValue, S: Scale>(
                 }
             }
         }
-        // Each unit: its bias plus its `rank` filters' time dot products, each row rotated to
+        // Each unit: its `rank` filters' time dot products (the offsets hold the bias), each row rotated to
         // put the newest value last.
         let mut memories = state.chunks_exact_mut(memory);
         let mut rows = (&mut memories)
@@ -289,19 +287,15 @@ fn svdf_scaled<T: StateValue, S: Scale>(
             .zip(p.time_offsets);
         if rank == 1 {
             // One filter per unit (the usual SVDF): one loop, no inner count.
-            if let Some(bias) = p.bias {
-                for ((((row, weights), &offset), &b), o) in
-                    (&mut rows).zip(bias).zip(out.iter_mut())
-                {
-                    let sum = T::rotate_dot(b.wrapping_add(offset), row, weights);
-                    let y = output_scale.apply(sum).wrapping_add(p.output_zero_point);
-                    *o = y.clamp(-128, 127) as i8;
-                }
-                continue;
+            for (((row, weights), &offset), o) in (&mut rows).zip(out.iter_mut()) {
+                let sum = T::rotate_dot(offset, row, weights);
+                let y = output_scale.apply(sum).wrapping_add(p.output_zero_point);
+                *o = y.clamp(-128, 127) as i8;
             }
+            continue;
         }
-        for (u, o) in out.iter_mut().enumerate() {
-            let mut sum = bias(u);
+        for o in out.iter_mut() {
+            let mut sum = 0i32;
             for ((row, weights), &offset) in rows.by_ref().take(rank) {
                 sum = T::rotate_dot(sum.wrapping_add(offset), row, weights);
             }
@@ -427,7 +421,6 @@ mod tests {
             },
             weights_feature: &[1, 2],
             weights_time: &[1i8, 1, 1, 0, 0, 1],
-            bias: None,
             feature_offsets: &[0, 0],
             time_offsets: &[0, 0],
             state_zero_point: 0,
@@ -461,7 +454,6 @@ mod tests {
             },
             weights_feature: &[1; 16],
             weights_time: &[1i16; 32],
-            bias: Some(&[1, 2]),
             feature_offsets: &[-12; 4],
             time_offsets: &[0; 4],
             state_zero_point: 0,
@@ -479,7 +471,6 @@ mod tests {
             shape: p.shape,
             weights_time: &[1i8; 32][..29],
             weights_feature: &[1; 15],
-            bias: p.bias,
             feature_offsets: &[0; 3],
             time_offsets: p.time_offsets,
             state_zero_point: 0,
@@ -666,12 +657,14 @@ mod tests {
                 -(4 + (next() % 8) as i32),
             ];
             let feature_offsets = offsets(&weights_feature, input_size, zps[0]);
-            let time_offsets = offsets(&weights_time, memory, zps[1]);
+            let mut time_offsets = offsets(&weights_time, memory, zps[1]);
+            for (u, &b) in bias.iter().enumerate() {
+                time_offsets[u * rank] = time_offsets[u * rank].wrapping_add(b);
+            }
             let p = SvdfI8 {
                 shape,
                 weights_feature: &weights_feature,
                 weights_time: &weights_time,
-                bias: Some(&bias),
                 feature_offsets: &feature_offsets,
                 time_offsets: &time_offsets,
                 state_zero_point: zps[1],
