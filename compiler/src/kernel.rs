@@ -563,14 +563,14 @@ params! {
     /// `embedml::kernels::SvdfI8State8`.
     SvdfI8State8 {
         shape: SvdfShape, weights_feature: Constant<i8>, weights_time: Constant<i8>,
-        bias: Option<Constant<i32>>, feature_offsets: Slice<i32>, time_offsets: Slice<i32>,
+        feature_offsets: Slice<i32>, time_offsets: Slice<i32>,
         state_zero_point: i32,
         output_zero_point: i32, feature_scale: [i32; 2], output_scale: [i32; 2],
     }
     /// `embedml::kernels::SvdfI8State16`.
     SvdfI8State16 {
         shape: SvdfShape, weights_feature: Constant<i8>, weights_time: Constant<i16>,
-        bias: Option<Constant<i32>>, feature_offsets: Slice<i32>, time_offsets: Slice<i32>,
+        feature_offsets: Slice<i32>, time_offsets: Slice<i32>,
         state_zero_point: i32,
         output_zero_point: i32, feature_scale: [i32; 2], output_scale: [i32; 2],
     }
@@ -729,8 +729,8 @@ pub mod kernels {
     use super::*;
 
     kernels! {
-        svdf_i8(SvdfI8State8; I8) -> I8, state (I8, I32);
-        svdf_i8_state_i16(SvdfI8State16; I8) -> I8, state (I16, I32);
+        svdf_i8(SvdfI8State8; I8) -> I8, state (I8);
+        svdf_i8_state_i16(SvdfI8State16; I8) -> I8, state (I16);
         svdf_f32(SvdfF32; F32) -> F32, state (F32);
         lstm_i8(LstmI8; I8) -> I8, state (I8, I16);
         lstm_f32(LstmF32; F32) -> F32, state (F32, F32);

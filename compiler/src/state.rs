@@ -45,9 +45,6 @@ options_table!(
 pub enum SlotOwner {
     /// A variable tensor of subgraph 0.
     Tensor(usize),
-    /// The ring position of an int8 SVDF operator's activation state (its kernel keeps the
-    /// state as a ring instead of shifting it: see `embedml::kernels::svdf_i8`), by op index.
-    RingPosition(usize),
     /// A resource variable, by its container and shared name.
     Variable {
         /// `VarHandleOptions.container`.
@@ -82,7 +79,6 @@ impl Slot {
     pub fn describe(&self) -> String {
         match &self.owner {
             SlotOwner::Tensor(t) => format!("variable tensor #{t}"),
-            SlotOwner::RingPosition(op) => format!("the ring position of operator #{op}'s state"),
             SlotOwner::Variable {
                 container,
                 shared_name,
@@ -103,20 +99,12 @@ pub struct State {
     /// By tensor of subgraph 0: the slot of a variable tensor, or of the resource variable a
     /// handle tensor (VAR_HANDLE's output) refers to.
     pub of_tensor: Vec<Option<usize>>,
-    /// By operator of subgraph 0: a slot its kernel keeps for itself (an int8 SVDF's ring
-    /// position).
-    pub of_op: Vec<Option<usize>>,
 }
 
 impl State {
     /// Bytes of state in all.
     pub fn bytes(&self) -> usize {
         self.slots.iter().map(Slot::bytes).sum()
-    }
-
-    /// The slot operator `op` keeps for itself, if any.
-    pub fn op_slot(&self, op: usize) -> Option<usize> {
-        self.of_op.get(op).copied().flatten()
     }
 
     /// The slot tensor `t` refers to, if any.
@@ -330,7 +318,6 @@ pub fn resolve(main: &Graph, others: &[Graph]) -> Result<State, Errors> {
     let mut state = State {
         slots: Vec::new(),
         of_tensor: vec![None; main.tensors.len()],
-        of_op: vec![None; main.ops.len()],
     };
     let mut slot_of_variable: Vec<Option<usize>> = vec![None; order.len()];
     for op in main.ops.iter().filter(|op| is(op, "READ_VARIABLE")) {
@@ -417,24 +404,6 @@ pub fn resolve(main: &Graph, others: &[Graph]) -> Result<State, Errors> {
             reset,
         });
         state.of_tensor[t] = Some(state.slots.len() - 1);
-    }
-    // An int8 SVDF keeps its state as a ring: one position, 0 at the start and after reset()
-    // (when every value is the zero point, any position gives TFLM's state).
-    for op in main.ops.iter().filter(|op| is(op, "SVDF")) {
-        let int8 = op
-            .input(0)
-            .is_some_and(|t| main.tensors[t].element_type == ElementType::Int8);
-        let stateful = op.input(4).is_some_and(|t| state.of_tensor[t].is_some());
-        if int8 && stateful {
-            state.slots.push(Slot {
-                owner: SlotOwner::RingPosition(op.index),
-                element: ElementType::Int32,
-                len: 1,
-                initial: vec![0; 4],
-                reset: vec![0; 4],
-            });
-            state.of_op[op.index] = Some(state.slots.len() - 1);
-        }
     }
     errors.finish(state)
 }

@@ -206,9 +206,6 @@ impl Operator for Svdf {
         let slot = cx.state_slot(self.state)?;
         match self.precision {
             Precision::Int8 => {
-                let ring = cx.state.op_slot(cx.op.index).ok_or_else(|| {
-                    cx.error("the SVDF has no ring position slot (a bug in embedml)")
-                })?;
                 // TFLM multiplies the float scales in float, then quantizes in double.
                 let scale = |t: usize| cx.tensor(t).scale();
                 let feature = f64::from(scale(self.input) * scale(self.weights_feature) / scale(self.state));
@@ -239,15 +236,24 @@ impl Operator for Svdf {
                 };
                 let feature_offsets =
                     offsets(wide(self.weights_feature), self.shape.input_size, input_zero_point);
-                let time_offsets = offsets(wide(self.weights_time), self.shape.memory, state_zero_point);
-                let bias = self.bias.map(Constant::new);
+                let mut time_offsets =
+                    offsets(wide(self.weights_time), self.shape.memory, state_zero_point);
+                // The bias folded into each unit's first filter (the kernel has no bias of its
+                // own; wrapping, as its sums are).
+                if let Some(bias) = self.bias {
+                    let rank = self.shape.rank.max(1);
+                    for (u, b) in cx.tensor(bias).i32s().into_iter().enumerate() {
+                        if let Some(offset) = time_offsets.0.get_mut(u * rank) {
+                            *offset = offset.wrapping_add(b);
+                        }
+                    }
+                }
                 let shape = self.shape.clone();
                 if cx.tensor(self.weights_time).element_type == ElementType::Int16 {
                     let params = kernel::SvdfI8State16 {
                         shape,
                         weights_feature: Constant::new(self.weights_feature),
                         weights_time: Constant::new(self.weights_time),
-                        bias,
                         feature_offsets: feature_offsets.clone(),
                         time_offsets: time_offsets.clone(),
                         state_zero_point,
@@ -255,13 +261,12 @@ impl Operator for Svdf {
                         feature_scale: [m1, s1],
                         output_scale: [m2, s2],
                     };
-                    cx.call_with_state(&kernels::svdf_i8_state_i16, params, &[self.input], self.output, &[slot, ring])
+                    cx.call_with_state(&kernels::svdf_i8_state_i16, params, &[self.input], self.output, &[slot])
                 } else {
                     let params = kernel::SvdfI8State8 {
                         shape,
                         weights_feature: Constant::new(self.weights_feature),
                         weights_time: Constant::new(self.weights_time),
-                        bias,
                         feature_offsets: feature_offsets.clone(),
                         time_offsets: time_offsets.clone(),
                         state_zero_point,
@@ -269,7 +274,7 @@ impl Operator for Svdf {
                         feature_scale: [m1, s1],
                         output_scale: [m2, s2],
                     };
-                    cx.call_with_state(&kernels::svdf_i8, params, &[self.input], self.output, &[slot, ring])
+                    cx.call_with_state(&kernels::svdf_i8, params, &[self.input], self.output, &[slot])
                 }
             }
             Precision::Float32 => {

@@ -72,6 +72,50 @@ pub fn dot2_i8(acc: (i32, i32), xs: &[i8], ws0: &[i8], ws1: &[i8]) -> (i32, i32)
     (a0, a1)
 }
 
+/// [`portable::rotate_dot_i8`](super::portable::rotate_dot_i8) for a row of whole words (other
+/// rows, and weights shorter than the row, take the portable loop): each word of the rotated
+/// row is one unaligned `LDR` one byte further on, stored one byte back and dotted as it
+/// passes (`SXTB16`, `SMLAD`); the last is the row's last word shifted right by one byte with
+/// the first value in its top byte. One pass over the row, and no copy call.
+#[inline(always)]
+pub fn rotate_dot_i8(acc: i32, row: &mut [i8], ws: &[i8]) -> i32 {
+    let len = row.len();
+    if len == 0 || !len.is_multiple_of(4) || ws.len() < len {
+        return super::portable::rotate_dot_i8(acc, row, ws);
+    }
+    let first = row.first().map_or(0, |&v| v as u8);
+    let (at, weights) = (row.as_mut_ptr(), ws.as_ptr());
+    let dot_word = |acc: i32, x: u32, w: u32| {
+        let acc = dsp::smlad(dsp::sxtb16(x), dsp::sxtb16(w), acc);
+        dsp::smlad(dsp::sxtb16_ror8(x), dsp::sxtb16_ror8(w), acc)
+    };
+    let mut acc = acc;
+    // Wrapping, as every index here: exact (`len >= 4`), and no overflow check in a debug build.
+    let last = len.wrapping_sub(4);
+    let mut k = 0;
+    while k < last {
+        // SAFETY: `k + 5 <= last + 4 = len`: bytes `k + 1 .. k + 5` of the row and `k .. k + 4`
+        // of the row and of the weights (`ws.len() >= len`) are in bounds; alignment 1. The
+        // store writes bytes the loop has read and reads no more (later loads start at
+        // `k + 5`).
+        unsafe {
+            let x = dsp::load_word(at.wrapping_add(k.wrapping_add(1)));
+            dsp::store_word(at.wrapping_add(k), x);
+            let w = dsp::load_word(weights.wrapping_add(k));
+            acc = dot_word(acc, x, w);
+        }
+        k = k.wrapping_add(4);
+    }
+    // SAFETY: `last + 4 = len`: bytes `last .. len` of the row and of the weights.
+    unsafe {
+        let x =
+            dsp::load_word(at.wrapping_add(last)) >> 8 | u32::from(first) << 24;
+        dsp::store_word(at.wrapping_add(last), x);
+        let w = dsp::load_word(weights.wrapping_add(last));
+        dot_word(acc, x, w)
+    }
+}
+
 /// `acc[j] + x[j] * w[j]` for four adjacent channels: one word of inputs and one of weights,
 /// `SXTB16` (bytes 0 and 2, then rotated, 1 and 3), and `SMLABB` / `SMLATT` for the low and high
 /// halfword products.
@@ -293,6 +337,50 @@ pub fn widen_rows_i8(
 /// `asm!` block.
 #[cfg(embedml_backend = "armv7em")]
 mod insn {
+    /// Four bytes at `p`, any alignment (`LDR` takes unaligned addresses on Cortex-M4).
+    /// `read_unaligned` in an optimised build, which LLVM schedules with the loop (5 % fewer
+    /// instructions on keyword_scrambled_8bit than an `asm!` load); with debug assertions an
+    /// `asm!` `LDR`, since `read_unaligned`'s precondition check would be a panic path there.
+    ///
+    /// # Safety
+    /// `p .. p + 4` must be readable.
+    #[inline(always)]
+    pub unsafe fn load_word(p: *const i8) -> u32 {
+        #[cfg(not(debug_assertions))]
+        // SAFETY: the caller's.
+        return u32::from_le(unsafe { p.cast::<u32>().read_unaligned() });
+        #[cfg(debug_assertions)]
+        {
+            let x: u32;
+            // SAFETY: the caller's.
+            unsafe {
+                asm!("ldr {x}, [{p}]", x = out(reg) x, p = in(reg) p,
+                    options(pure, readonly, nostack, preserves_flags));
+            }
+            x
+        }
+    }
+
+    /// Stores four bytes at `p`, any alignment (`STR`); as [`load_word`], `write_unaligned`
+    /// in an optimised build and `asm!` with debug assertions.
+    ///
+    /// # Safety
+    /// `p .. p + 4` must be writable.
+    #[inline(always)]
+    pub unsafe fn store_word(p: *mut i8, x: u32) {
+        #[cfg(not(debug_assertions))]
+        // SAFETY: the caller's.
+        unsafe {
+            p.cast::<u32>().write_unaligned(x.to_le())
+        }
+        #[cfg(debug_assertions)]
+        // SAFETY: the caller's.
+        unsafe {
+            asm!("str {x}, [{p}]", x = in(reg) x, p = in(reg) p,
+                options(nostack, preserves_flags));
+        }
+    }
+
     use core::arch::asm;
 
     /// One group of the 2x2 block (`mac2x2_blocks`, `conv_pairs`): two weight words split by
@@ -1054,6 +1142,16 @@ mod insn {
 /// run this backend's code.
 #[cfg(not(embedml_backend = "armv7em"))]
 mod emulated {
+    pub unsafe fn load_word(p: *const i8) -> u32 {
+        // SAFETY: the caller's.
+        u32::from_le(unsafe { p.cast::<u32>().read_unaligned() })
+    }
+
+    pub unsafe fn store_word(p: *mut i8, x: u32) {
+        // SAFETY: the caller's.
+        unsafe { p.cast::<u32>().write_unaligned(x.to_le()) }
+    }
+
     fn halves(x: u32) -> (i32, i32) {
         (
             i32::from(x as u16 as i16),
@@ -1724,6 +1822,27 @@ mod tests {
                     assert_eq!(dot_i8(acc, &xs, &ws0), want);
                     let want2 = portable::dot2_i8((acc, acc ^ 7), &xs, &ws0, &ws1);
                     assert_eq!(dot2_i8((acc, acc ^ 7), &xs, &ws0, &ws1), want2);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn rotate_dot_matches_portable() {
+        let mut bytes = Bytes::new(0x7137_4491_2365_ac1f);
+        // Whole words (the word loop) and not (the portable fallback), weights longer and
+        // shorter than the row.
+        for len in 0..41 {
+            for extreme in [false, true] {
+                let row = bytes.vec(len, extreme);
+                for ws_len in [len, len + 5, len.saturating_sub(1)] {
+                    let ws = bytes.vec(ws_len, extreme);
+                    for acc in ACCS {
+                        let (mut got, mut want) = (row.clone(), row.clone());
+                        let a = rotate_dot_i8(acc, &mut got, &ws);
+                        let b = portable::rotate_dot_i8(acc, &mut want, &ws);
+                        assert_eq!((a, &got), (b, &want), "{len} {ws_len}");
+                    }
                 }
             }
         }

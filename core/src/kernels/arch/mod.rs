@@ -20,6 +20,9 @@
 //!   CONV_2D);
 //! - `dot2_i8((acc0, acc1), xs, ws0, ws1)`: two such dot products sharing the inputs, each input
 //!   loaded once for both (CONV_2D, two output channels at a time);
+//! - `rotate_dot_i8(acc, row, ws)`: one step of an SVDF filter's memory: the row rotated left
+//!   by one value (its first, which the kernel has set to the newest, goes last), and its dot
+//!   product with the time weights;
 //! - `mac4_i8(acc, x, w)`: `acc[j] + x[j] * w[j]` for four adjacent channels (DEPTHWISE_CONV_2D,
 //!   depth multiplier 1);
 //! - `mac4_broadcast_i8(acc, [x], w)`: `acc[j] + x * w[j]` for four channels sharing one input
@@ -59,7 +62,8 @@ use portable as backend;
 
 pub(super) use backend::{
     blocked_loop_takes, conv_pairs_i8, dot_i8, dot2_i8, fc_blocks_i8, mac_high, mac1x2_i8,
-    mac2x2_i8, mac4_broadcast_i8, mac4_i8, mac4x1_i8, requantize2, widen_rows_i8, widen4_i8,
+    mac2x2_i8, mac4_broadcast_i8, mac4_i8, mac4x1_i8, requantize2, rotate_dot_i8, widen_rows_i8,
+    widen4_i8,
 };
 
 // DEPTHWISE_CONV_2D 3x3, depth multiplier 1:

@@ -35,6 +35,17 @@ pub fn dot2_i8(acc: (i32, i32), xs: &[i8], ws0: &[i8], ws1: &[i8]) -> (i32, i32)
     (dot_i8(acc.0, xs, ws0), dot_i8(acc.1, xs, ws1))
 }
 
+/// Rotates `row` left by one value (its first value goes last) and returns `acc + Σ row[i] *
+/// ws[i]` over the rotated row (over the common length, wrapping): one step of an SVDF filter's
+/// memory, whose oldest value the caller has replaced by the newest, and its time dot product.
+#[inline(always)]
+pub fn rotate_dot_i8(acc: i32, row: &mut [i8], ws: &[i8]) -> i32 {
+    if !row.is_empty() {
+        crate::kernels::slices::rotate_left_one(row);
+    }
+    dot_i8(acc, row, ws)
+}
+
 /// `acc[j] + x[j] * w[j]` for four adjacent channels, wrapping.
 #[inline(always)]
 pub fn mac4_i8(acc: [i32; 4], x: &[i8; 4], w: &[i8; 4]) -> [i32; 4] {
@@ -397,6 +408,21 @@ pub(super) mod tests {
                         (want, definition(acc ^ 7, &xs, &ws1))
                     );
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn rotate_dot_matches_the_definition() {
+        let mut bytes = Bytes::new(0x428a_2f98_d728_ae22);
+        for len in 0..20 {
+            let row = bytes.vec(len, false);
+            let ws = bytes.vec(len + 2, len % 3 == 0);
+            for acc in ACCS {
+                let mut got = row.clone();
+                let dot = rotate_dot_i8(acc, &mut got, &ws);
+                let want: Vec<i8> = row.iter().skip(1).chain(row.first()).copied().collect();
+                assert_eq!((dot, &got), (definition(acc, &want, &ws), &want));
             }
         }
     }

@@ -485,13 +485,11 @@ fn stateful(i8_in: &[i8], i8_out: &mut [i8], f32_in: &[f32], f32_out: &mut [f32]
     let mut state8 = [0i8; 4];
     let mut state16 = [0i16; 4];
     let mut statef = [0f32; 4];
-    let mut ring = [3i32];
     svdf_i8(
         opaque(&SvdfI8 {
             shape,
             weights_feature: &[1, 2, 3, 4],
             weights_time: &[1i8, 2, 3, 4],
-            bias: Some(&[1, 2]),
             feature_offsets: &[0, 0],
             time_offsets: &[0, 0],
             state_zero_point: -3,
@@ -502,14 +500,12 @@ fn stateful(i8_in: &[i8], i8_out: &mut [i8], f32_in: &[f32], f32_out: &mut [f32]
         black_box(i8_in),
         black_box(&mut *i8_out),
         black_box(&mut state8[..]),
-        black_box(&mut ring[..]),
     );
     svdf_i8_state_i16(
         opaque(&SvdfI8 {
             shape,
             weights_feature: &[1, 2, 3, 4],
             weights_time: &[1i16, 2, 3, 4],
-            bias: None,
             feature_offsets: &[0, 0],
             time_offsets: &[0, 0],
             state_zero_point: 0,
@@ -520,7 +516,6 @@ fn stateful(i8_in: &[i8], i8_out: &mut [i8], f32_in: &[f32], f32_out: &mut [f32]
         black_box(i8_in),
         black_box(&mut *i8_out),
         black_box(&mut state16[..]),
-        black_box(&mut ring[..]),
     );
     svdf_f32(
         opaque(&SvdfF32 {
@@ -605,7 +600,7 @@ fn stateful(i8_in: &[i8], i8_out: &mut [i8], f32_in: &[f32], f32_out: &mut [f32]
     let mut variablef = [0f32; 2];
     read_variable_f32(opaque(&NoParams), black_box(&mut *f32_out), black_box(&mut variablef[..]));
     assign_variable_f32(opaque(&NoParams), black_box(&mut [1.0f32; 2][..]), black_box(&mut variablef[..]));
-    black_box((&state8, &state16, &statef, &ring, &out_state, &cell, &out_state_f, &cell_f, &variable, &variable16, &variable32, &variablef));
+    black_box((&state8, &state16, &statef, &out_state, &cell, &out_state_f, &cell_f, &variable, &variable16, &variable32, &variablef));
 }
 
 /// TRANSPOSE / STRIDED_SLICE (gather), PAD, CONCATENATION and MEAN.
