@@ -276,7 +276,7 @@ def stateful_section(p, models, profiles, w, anchors_text):
             cmsis = anchors.get(model, {}).get("CMSIS-NN")
             vs = (f"{ram / cmsis['arena_used']:.2f}x | {r['insns'] / cmsis['insns']:.2f}x"
                   if cmsis else "- | -")
-            p(f"| {model} | embedml ({PROFILE_NAMES.get(profile, profile)}) | {n(r['arena'])} | {n(state)} "
+            p(f"| {model} | {PROFILE_NAMES.get(profile, profile)} | {n(r['arena'])} | {n(state)} "
               f"| {n(ram)} | {n(r['stack'])} | {n(r['insns'])} | {vs} |")
         for kernels, t in anchors.get(model, {}).items():
             p(f"| {model} | TFLM, {kernels} kernels | - | - | {n(t['arena_used'])} (used) | - | {n(t['insns'])} | | |")
