@@ -38,7 +38,8 @@ fn main() {
                 continue;
             }
         };
-        let (steps, validated) = timed(|| ops::check(&graph, &Default::default(), Default::default()));
+        let (steps, validated) =
+            timed(|| ops::check(&graph, &Default::default(), Default::default()));
         let steps = match steps {
             Ok(steps) => steps,
             Err(e) => {

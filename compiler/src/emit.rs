@@ -185,9 +185,11 @@ pub fn emit(compiled: &Compiled, target: &Target) -> Result<TokenStream, Error> 
     } else {
         quote!()
     };
-    let model_reset = stateful.then(|| quote! {
-        fn reset(&mut self) {
-            #name::reset(self)
+    let model_reset = stateful.then(|| {
+        quote! {
+            fn reset(&mut self) {
+                #name::reset(self)
+            }
         }
     });
     let reexport = if stateful {
@@ -348,14 +350,26 @@ fn slot_field(slot: usize) -> Ident {
 fn slot_values(slot: &crate::state::Slot, bytes: &[u8]) -> Result<Vec<TokenStream>, String> {
     use crate::ir::ElementType as E;
     let values = match slot.element {
-        E::Int8 => bytes.iter().map(|&b| { let l = Literal::i8_unsuffixed(b as i8); quote!(#l) }).collect(),
+        E::Int8 => bytes
+            .iter()
+            .map(|&b| {
+                let l = Literal::i8_unsuffixed(b as i8);
+                quote!(#l)
+            })
+            .collect(),
         E::Int16 => bytes
             .chunks_exact(2)
-            .map(|c| { let l = Literal::i16_unsuffixed(i16::from_le_bytes([c[0], c[1]])); quote!(#l) })
+            .map(|c| {
+                let l = Literal::i16_unsuffixed(i16::from_le_bytes([c[0], c[1]]));
+                quote!(#l)
+            })
             .collect(),
         E::Int32 => bytes
             .chunks_exact(4)
-            .map(|c| { let l = Literal::i32_unsuffixed(i32::from_le_bytes([c[0], c[1], c[2], c[3]])); quote!(#l) })
+            .map(|c| {
+                let l = Literal::i32_unsuffixed(i32::from_le_bytes([c[0], c[1], c[2], c[3]]));
+                quote!(#l)
+            })
             .collect(),
         E::Float32 => bytes
             .chunks_exact(4)
@@ -392,7 +406,13 @@ fn state_type(compiled: &Compiled, state_name: &Ident, name: &Ident) -> TokenStr
             _ => quote!(i8),
         };
         let len = number(slot.len);
-        let doc = format!("{}: {} {} ({} bytes).", slot.describe(), slot.len, slot.element.name(), slot.bytes());
+        let doc = format!(
+            "{}: {} {} ({} bytes).",
+            slot.describe(),
+            slot.len,
+            slot.element.name(),
+            slot.bytes()
+        );
         docs.push(format!("- `{field}`: {doc}"));
         fields.push(quote! { #[doc = #doc] #field: [#element; #len], });
         // The compiler produced these bytes for this slot's type, so they convert.
@@ -1085,7 +1105,14 @@ fn type_doc(compiled: &Compiled) -> String {
             compiled.state.bytes()
         );
         for slot in &compiled.state.slots {
-            let _ = writeln!(doc, "- {}: {} {} ({} bytes)", slot.describe(), slot.len, slot.element.name(), slot.bytes());
+            let _ = writeln!(
+                doc,
+                "- {}: {} {} ({} bytes)",
+                slot.describe(),
+                slot.len,
+                slot.element.name(),
+                slot.bytes()
+            );
         }
     }
     memory_table(compiled, &mut doc);

@@ -148,10 +148,16 @@ fn handles(
         };
         let key = (
             options.and_then(|o| o.container()).unwrap_or("").to_owned(),
-            options.and_then(|o| o.shared_name()).unwrap_or("").to_owned(),
+            options
+                .and_then(|o| o.shared_name())
+                .unwrap_or("")
+                .to_owned(),
         );
         let [output] = op.outputs[..] else {
-            errors.push(Error::model(format!("{at}: has {} outputs; VAR_HANDLE has one", op.outputs.len())));
+            errors.push(Error::model(format!(
+                "{at}: has {} outputs; VAR_HANDLE has one",
+                op.outputs.len()
+            )));
             continue;
         };
         if graph.tensors[output].element_type != ElementType::Resource {
@@ -256,11 +262,11 @@ pub fn resolve(main: &Graph, others: &[Graph]) -> Result<State, Errors> {
     // others' in subgraph order.
     let mut variables: Vec<Option<Variable>> = Vec::new();
     let assign = |graph: &Graph,
-                      subgraph: usize,
-                      handles: &[Option<usize>],
-                      variables: &mut Vec<Option<Variable>>,
-                      errors: &mut Collector,
-                      init: bool| {
+                  subgraph: usize,
+                  handles: &[Option<usize>],
+                  variables: &mut Vec<Option<Variable>>,
+                  errors: &mut Collector,
+                  init: bool| {
         for op in graph.ops.iter().filter(|op| is(op, "ASSIGN_VARIABLE")) {
             let at = where_(subgraph, op);
             let (Some(handle), Some(value)) = (op.input(0), op.input(1)) else {
@@ -274,7 +280,10 @@ pub fn resolve(main: &Graph, others: &[Graph]) -> Result<State, Errors> {
                 continue;
             };
             let tensor = &graph.tensors[value];
-            let Some(bytes) = tensor.byte_len().filter(|_| tensor.element_type != ElementType::Resource) else {
+            let Some(bytes) = tensor
+                .byte_len()
+                .filter(|_| tensor.element_type != ElementType::Resource)
+            else {
                 errors.push(Error::model(format!(
                     "{at}: its value has type {}, which embedml cannot store",
                     tensor.element_type.name()
@@ -312,7 +321,14 @@ pub fn resolve(main: &Graph, others: &[Graph]) -> Result<State, Errors> {
     };
     assign(main, 0, &main_handles, &mut variables, &mut errors, false);
     for (subgraph, handles) in &inits {
-        assign(&others[subgraph - 1], *subgraph, handles, &mut variables, &mut errors, true);
+        assign(
+            &others[subgraph - 1],
+            *subgraph,
+            handles,
+            &mut variables,
+            &mut errors,
+            true,
+        );
     }
 
     let mut state = State {
@@ -334,7 +350,11 @@ pub fn resolve(main: &Graph, others: &[Graph]) -> Result<State, Errors> {
         };
         let Some(variable) = variables.get(id).cloned().flatten() else {
             let (container, name) = &order[id];
-            let name = if container.is_empty() { name.clone() } else { format!("{container}/{name}") };
+            let name = if container.is_empty() {
+                name.clone()
+            } else {
+                format!("{container}/{name}")
+            };
             errors.push(Error::model(format!(
                 "{at}: reads variable \"{name}\", which no ASSIGN_VARIABLE ever assigns: TFLM allocates a variable at its first assignment, so the model fails there too; assign it an initial value (a tf.Variable's initializer gives the converter's CALL_ONCE init subgraph)"
             )));

@@ -273,8 +273,16 @@ pub fn check_sequence_against_tflm_within<M: Model + Default>(model: &str, abs: 
     let (inputs, outputs) = (read("inputs"), read("outputs"));
     let in_bytes: usize = M::INPUTS.iter().map(|t| t.byte_len()).sum();
     let out_bytes: usize = M::OUTPUTS.iter().map(|t| t.byte_len()).sum();
-    assert_eq!(inputs.len(), steps * in_bytes, "{model}: the inputs do not fit the model");
-    assert_eq!(outputs.len(), steps * out_bytes, "{model}: the outputs do not fit the model");
+    assert_eq!(
+        inputs.len(),
+        steps * in_bytes,
+        "{model}: the inputs do not fit the model"
+    );
+    assert_eq!(
+        outputs.len(),
+        steps * out_bytes,
+        "{model}: the outputs do not fit the model"
+    );
     let mut m = Box::new(M::default());
     let mut report = String::new();
     let (mut mismatches, mut worst_float) = (0usize, 0.0f32);

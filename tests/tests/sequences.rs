@@ -8,7 +8,10 @@ use embedml_tests::check_sequence_against_tflm;
 // TFLM's keyword benchmark cut to its SVDF/FULLY_CONNECTED stack (int8 state), and one SVDF
 // layer with int16 state (tests/tools/make_svdf_models.py).
 embedml::include_model!(SvdfStack, "../models/streaming/svdf_stack_int8.tflite");
-embedml::include_model!(SvdfInt16State, "../models/streaming/svdf_int16_state.tflite");
+embedml::include_model!(
+    SvdfInt16State,
+    "../models/streaming/svdf_int16_state.tflite"
+);
 
 #[test]
 fn svdf_stack_int8_is_bit_exact_over_a_sequence() {
@@ -32,11 +35,20 @@ fn state_lives_outside_the_arena() {
 // tests/tools/make_sequence_goldens.py): resource variables with a CALL_ONCE init subgraph, an
 // int8 input and a uint8 output, as ESPHome's microWakeWord models are.
 embedml::include_model!(StreamingConv, "../models/streaming/streaming_conv.tflite");
-embedml::include_model!(StreamingMixConv, "../models/streaming/streaming_mixconv.tflite");
-embedml::include_model!(VariableInitProbe, "../models/streaming/variable_init_probe.tflite");
+embedml::include_model!(
+    StreamingMixConv,
+    "../models/streaming/streaming_mixconv.tflite"
+);
+embedml::include_model!(
+    VariableInitProbe,
+    "../models/streaming/variable_init_probe.tflite"
+);
 embedml::include_model!(SvdfInt8, "../models/streaming/svdf_int8.tflite");
 embedml::include_model!(SvdfFloat, "../models/streaming/svdf_float.tflite");
-embedml::include_model!(SplitPackUnpack, "../models/streaming/split_pack_unpack.tflite");
+embedml::include_model!(
+    SplitPackUnpack,
+    "../models/streaming/split_pack_unpack.tflite"
+);
 embedml::include_model!(KeywordScrambled, "../models/keyword_scrambled_8bit.tflite");
 
 #[test]
@@ -82,10 +94,19 @@ fn keyword_scrambled_is_bit_exact_over_a_sequence() {
 // right; each one TFLM interpreter over 130 invokes with two resets.
 embedml::include_model!(LstmMnistInt8, "../models/lstm/mnist_int8.tflite");
 embedml::include_model!(LstmSyntheticInt8, "../models/lstm/synthetic_int8.tflite");
-embedml::include_model!(LstmTimeMajorInt8, "../models/lstm/synthetic_int8_time_major.tflite");
-embedml::include_model!(LstmWideCellInt8, "../models/lstm/synthetic_int8_wide_cell.tflite");
+embedml::include_model!(
+    LstmTimeMajorInt8,
+    "../models/lstm/synthetic_int8_time_major.tflite"
+);
+embedml::include_model!(
+    LstmWideCellInt8,
+    "../models/lstm/synthetic_int8_wide_cell.tflite"
+);
 embedml::include_model!(LstmMnistFloat, "../models/lstm/mnist_float.tflite");
-embedml::include_model!(LstmTimeMajorFloat, "../models/lstm/synthetic_float_time_major.tflite");
+embedml::include_model!(
+    LstmTimeMajorFloat,
+    "../models/lstm/synthetic_float_time_major.tflite"
+);
 // The whole mnist_lstm example: LSTM, RESHAPE, FULLY_CONNECTED, SOFTMAX.
 embedml::include_model!(TrainedLstm, "../models/trained_lstm_int8.tflite");
 

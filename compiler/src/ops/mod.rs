@@ -31,9 +31,9 @@ pub mod quantize;
 pub mod reduce;
 pub mod reshape;
 pub mod softmax;
+pub mod split;
 pub mod svdf;
 pub mod variable;
-pub mod split;
 
 pub use check::{Check, Precision};
 pub use lower::Lower;

@@ -80,7 +80,9 @@ impl Operator for Svdf {
         let [state_batches, state_len] = shape2(cx, state, "activation state")?;
         let [output_batches, units] = shape2(cx, output, "output")?;
         if !filters.is_multiple_of(rank) {
-            return Err(cx.error(format!("{filters} filters are not a multiple of rank {rank}")));
+            return Err(cx.error(format!(
+                "{filters} filters are not a multiple of rank {rank}"
+            )));
         }
         let fits = feature_inputs == input_size
             && time_filters == filters
@@ -113,7 +115,10 @@ impl Operator for Svdf {
                 if !matches!(time_type, ElementType::Int8 | ElementType::Int16) {
                     return Err(cx.tensor_error(
                         cx.tensor(weights_time),
-                        format!("the time weights have type {}; expected INT8 or INT16", time_type.name()),
+                        format!(
+                            "the time weights have type {}; expected INT8 or INT16",
+                            time_type.name()
+                        ),
                     ));
                 }
                 cx.constant(weights_time, time_type, "time weights")?;
@@ -128,13 +133,18 @@ impl Operator for Svdf {
                     ));
                 }
                 let Some(bias) = bias else {
-                    return Err(cx.error("an int8 SVDF needs a bias (TFLM's Prepare reads its scale)"));
+                    return Err(
+                        cx.error("an int8 SVDF needs a bias (TFLM's Prepare reads its scale)")
+                    );
                 };
                 cx.constant(bias, ElementType::Int32, "bias")?;
                 if cx.tensor(bias).len() != units {
                     return Err(cx.tensor_error(
                         cx.tensor(bias),
-                        format!("the bias has {} elements; expected {units}", cx.tensor(bias).len()),
+                        format!(
+                            "the bias has {} elements; expected {units}",
+                            cx.tensor(bias).len()
+                        ),
                     ));
                 }
                 for t in [weights_feature, weights_time, state, bias] {
@@ -166,14 +176,19 @@ impl Operator for Svdf {
                 cx.constant(weights_feature, ElementType::Float32, "feature weights")?;
                 cx.constant(weights_time, ElementType::Float32, "time weights")?;
                 if state_tensor.element_type != ElementType::Float32 {
-                    return Err(cx.tensor_error(state_tensor, "the activation state must be FLOAT32"));
+                    return Err(
+                        cx.tensor_error(state_tensor, "the activation state must be FLOAT32")
+                    );
                 }
                 if let Some(bias) = bias {
                     cx.constant(bias, ElementType::Float32, "bias")?;
                     if cx.tensor(bias).len() != units {
                         return Err(cx.tensor_error(
                             cx.tensor(bias),
-                            format!("the bias has {} elements; expected {units}", cx.tensor(bias).len()),
+                            format!(
+                                "the bias has {} elements; expected {units}",
+                                cx.tensor(bias).len()
+                            ),
                         ));
                     }
                 }
@@ -208,8 +223,10 @@ impl Operator for Svdf {
             Precision::Int8 => {
                 // TFLM multiplies the float scales in float, then quantizes in double.
                 let scale = |t: usize| cx.tensor(t).scale();
-                let feature = f64::from(scale(self.input) * scale(self.weights_feature) / scale(self.state));
-                let out = f64::from(scale(self.state) * scale(self.weights_time) / scale(self.output));
+                let feature =
+                    f64::from(scale(self.input) * scale(self.weights_feature) / scale(self.state));
+                let out =
+                    f64::from(scale(self.state) * scale(self.weights_time) / scale(self.output));
                 let (m1, s1) = quant::quantize_multiplier(feature);
                 let (m2, s2) = quant::quantize_multiplier(out);
                 let zero = |t: usize| cx.tensor(t).zero_point();
@@ -230,12 +247,17 @@ impl Operator for Svdf {
                 };
                 let wide = |t: usize| -> Vec<i32> {
                     match cx.tensor(t).element_type {
-                        ElementType::Int16 => cx.tensor(t).i16s().into_iter().map(i32::from).collect(),
+                        ElementType::Int16 => {
+                            cx.tensor(t).i16s().into_iter().map(i32::from).collect()
+                        }
                         _ => cx.tensor(t).i8s().into_iter().map(i32::from).collect(),
                     }
                 };
-                let feature_offsets =
-                    offsets(wide(self.weights_feature), self.shape.input_size, input_zero_point);
+                let feature_offsets = offsets(
+                    wide(self.weights_feature),
+                    self.shape.input_size,
+                    input_zero_point,
+                );
                 let mut time_offsets =
                     offsets(wide(self.weights_time), self.shape.memory, state_zero_point);
                 // The bias folded into each unit's first filter (the kernel has no bias of its
@@ -261,7 +283,13 @@ impl Operator for Svdf {
                         feature_scale: [m1, s1],
                         output_scale: [m2, s2],
                     };
-                    cx.call_with_state(&kernels::svdf_i8_state_i16, params, &[self.input], self.output, &[slot])
+                    cx.call_with_state(
+                        &kernels::svdf_i8_state_i16,
+                        params,
+                        &[self.input],
+                        self.output,
+                        &[slot],
+                    )
                 } else {
                     let params = kernel::SvdfI8State8 {
                         shape,
@@ -274,7 +302,13 @@ impl Operator for Svdf {
                         feature_scale: [m1, s1],
                         output_scale: [m2, s2],
                     };
-                    cx.call_with_state(&kernels::svdf_i8, params, &[self.input], self.output, &[slot])
+                    cx.call_with_state(
+                        &kernels::svdf_i8,
+                        params,
+                        &[self.input],
+                        self.output,
+                        &[slot],
+                    )
                 }
             }
             Precision::Float32 => {
@@ -287,7 +321,13 @@ impl Operator for Svdf {
                     output_min,
                     output_max,
                 };
-                cx.call_with_state(&kernels::svdf_f32, params, &[self.input], self.output, &[slot])
+                cx.call_with_state(
+                    &kernels::svdf_f32,
+                    params,
+                    &[self.input],
+                    self.output,
+                    &[slot],
+                )
             }
         }
     }

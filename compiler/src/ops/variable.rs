@@ -69,7 +69,9 @@ impl Operator for Copy {
         let value = cx.tensor(tensor);
         if value.data.is_some() {
             // A constant would need its own copy source; converters assign computed values.
-            return Err(cx.tensor_error(value, "assigning a constant in subgraph 0 is not supported"));
+            return Err(
+                cx.tensor_error(value, "assigning a constant in subgraph 0 is not supported")
+            );
         }
         if !matches!(
             value.element_type,
@@ -77,7 +79,10 @@ impl Operator for Copy {
         ) {
             return Err(cx.tensor_error(
                 value,
-                format!("variables of {} are not supported (INT8, INT16, INT32, FLOAT32)", value.element_type.name()),
+                format!(
+                    "variables of {} are not supported (INT8, INT16, INT32, FLOAT32)",
+                    value.element_type.name()
+                ),
             ));
         }
         let bytes = cx.state.slots[slot].bytes();

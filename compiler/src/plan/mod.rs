@@ -458,7 +458,10 @@ fn plan_with(
 
     let owners: Vec<usize> = (0..count)
         .filter(|&t| {
-            root[t] == t && first[t] != usize::MAX && !is_constant(t) && !graph.tensors[t].is_variable
+            root[t] == t
+                && first[t] != usize::MAX
+                && !is_constant(t)
+                && !graph.tensors[t].is_variable
         })
         .collect();
     let mut buffers: Vec<Buffer> = owners

@@ -70,7 +70,9 @@ fn softmax_quantized<T: Copy>(
         // From Q0.31 down to units of 2^-output_bits.
         // Exact for the 8 or 16 output bits the kernels pass; wrapping keeps a debug build free
         // of an overflow check the optimiser cannot remove for a parameter.
-        let exponent = num_bits_over_unit.wrapping_add(31).wrapping_sub(output_bits);
+        let exponent = num_bits_over_unit
+            .wrapping_add(31)
+            .wrapping_sub(output_bits);
         for (o, &x) in out.iter_mut().zip(row) {
             *o = store(match exp(x) {
                 Some(e) => rounding_divide_by_pot(

@@ -18,8 +18,14 @@ const FEATURES: usize = 40;
 const FRAMES: usize = 49;
 
 const CLIPS: [(&str, &[u8; FEATURES * FRAMES]); 2] = [
-    ("yes", include_bytes!("../../micro_speech/samples/yes.features")),
-    ("no", include_bytes!("../../micro_speech/samples/no.features")),
+    (
+        "yes",
+        include_bytes!("../../micro_speech/samples/yes.features"),
+    ),
+    (
+        "no",
+        include_bytes!("../../micro_speech/samples/no.features"),
+    ),
 ];
 
 /// Runs one clip through `model` frame by frame; the per-frame outputs as probabilities.
@@ -50,7 +56,10 @@ fn main() {
         let outputs = run_clip(&mut model, clip);
         println!("\n{name}: frame  output (uint8 scores as probabilities)");
         for (frame, y) in outputs.iter().enumerate().step_by(6) {
-            println!("{name}: {frame:>5}  {:.3} {:.3} {:.3} {:.3}", y[0], y[1], y[2], y[3]);
+            println!(
+                "{name}: {frame:>5}  {:.3} {:.3} {:.3} {:.3}",
+                y[0], y[1], y[2], y[3]
+            );
         }
     }
 }

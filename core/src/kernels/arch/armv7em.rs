@@ -108,8 +108,7 @@ pub fn rotate_dot_i8(acc: i32, row: &mut [i8], ws: &[i8]) -> i32 {
     }
     // SAFETY: `last + 4 = len`: bytes `last .. len` of the row and of the weights.
     unsafe {
-        let x =
-            dsp::load_word(at.wrapping_add(last)) >> 8 | u32::from(first) << 24;
+        let x = dsp::load_word(at.wrapping_add(last)) >> 8 | u32::from(first) << 24;
         dsp::store_word(at.wrapping_add(last), x);
         let w = dsp::load_word(weights.wrapping_add(last));
         dot_word(acc, x, w)
