@@ -21,6 +21,13 @@ echo "README first model (fresh crate, host): $got"
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p embedml -p embedml-macros -p embedml-compiler -p embedml-cli
 # The four crates package and build as published (their dependencies on each other through a
 # local registry); nothing is uploaded.
+# Cargo extracts the packages of that local registry under CARGO_HOME, named by the registry's
+# path, and reuses an extraction of the same name and version without checking it: the sources
+# a dry run of an earlier commit left there would stand in for this commit's. So they go first.
+version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+for crate in embedml embedml-macros embedml-compiler embedml-cli; do
+    rm -rf "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/"$crate-$version"
+done
 cargo publish --dry-run --workspace --allow-dirty
 scripts/package-test.sh
 scripts/firmware-test.sh
