@@ -12,7 +12,7 @@ use embedml_compiler::program::AddressSpace;
 
 /// The real models of `tests/models`, in a fixed order (the structure-aware target picks one by
 /// its first input byte).
-pub const REAL_MODELS: [(&str, &[u8]); 8] = [
+pub const REAL_MODELS: [(&str, &[u8]); 11] = [
     (
         "hello_world_float",
         include_bytes!("../../tests/models/hello_world_float.tflite"),
@@ -44,6 +44,19 @@ pub const REAL_MODELS: [(&str, &[u8]); 8] = [
     (
         "trained_lstm_int8",
         include_bytes!("../../tests/models/trained_lstm_int8.tflite"),
+    ),
+    // Two subgraphs: resource variables with a CALL_ONCE init subgraph, SPLIT_V, uint8 output.
+    (
+        "streaming_conv",
+        include_bytes!("../../tests/models/streaming/streaming_conv.tflite"),
+    ),
+    (
+        "streaming_mixconv",
+        include_bytes!("../../tests/models/streaming/streaming_mixconv.tflite"),
+    ),
+    (
+        "variable_init_probe",
+        include_bytes!("../../tests/models/streaming/variable_init_probe.tflite"),
     ),
 ];
 
