@@ -614,6 +614,10 @@ params! {
         outer: usize, reduced: usize, inner: usize, sum_offset: i32, multiplier: i32,
         shift: i32, output_offset: i32,
     }
+    /// `embedml::kernels::GatherAxis` (GATHER).
+    GatherAxis { batches: usize, outer: usize, axis_size: usize, coords: usize, inner: usize }
+    /// `embedml::kernels::Gather4Table` (MIRROR_PAD).
+    Gather4Table { output_shape: [usize; 4], offsets: Slice<usize> }
 }
 
 /// The inputs a kernel reads.
@@ -802,6 +806,11 @@ pub mod kernels {
         gather4_f32(Gather4; F32) -> F32;
         mean_i8(MeanI8; I8) -> I8;
         mean_f32(MeanF32; F32) -> F32;
+        gather4_i32(Gather4; I32) -> I32;
+        gather_i8(GatherAxis; I8, I32) -> I8;
+        gather_f32(GatherAxis; F32, I32) -> F32;
+        gather4_table_i8(Gather4Table; I8) -> I8;
+        gather4_table_f32(Gather4Table; F32) -> F32;
     }
 
     table_functions! {

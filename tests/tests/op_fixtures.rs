@@ -1431,3 +1431,157 @@ embedml::include_model!(KwsTailCut, "../fixtures/kws_tail_cut.tflite");
 fn kws_tail_cut() {
     embedml_tests::check_fixture::<KwsTailCut>("kws_tail_cut");
 }
+
+// int8: SLICE(input1=[0, 1, 0, 1] input2=[1, 2, -1, 2])
+embedml::include_model!(SliceInt8, "../fixtures/slice_int8.tflite");
+
+#[test]
+fn slice_int8() {
+    embedml_tests::check_fixture::<SliceInt8>("slice_int8");
+}
+
+// float32: SLICE(input1=[0, 1, 0, 1] input2=[1, 2, -1, 2])
+embedml::include_model!(SliceFloat, "../fixtures/slice_float.tflite");
+
+#[test]
+fn slice_float() {
+    embedml_tests::check_fixture::<SliceFloat>("slice_float");
+}
+
+// int32: SLICE(input1=[0, 1, 0, 1] input2=[1, 2, -1, 2])
+embedml::include_model!(SliceInt32, "../fixtures/slice_int32.tflite");
+
+#[test]
+fn slice_int32() {
+    embedml_tests::check_fixture::<SliceInt32>("slice_int32");
+}
+
+// int8: GATHER(axis=1 input1=[2, 0, 3, 3])
+embedml::include_model!(GatherAxis1Int8, "../fixtures/gather_axis1_int8.tflite");
+
+#[test]
+fn gather_axis1_int8() {
+    embedml_tests::check_fixture::<GatherAxis1Int8>("gather_axis1_int8");
+}
+
+// float32: GATHER(axis=1 input1=[2, 0, 3, 3])
+embedml::include_model!(GatherAxis1Float, "../fixtures/gather_axis1_float.tflite");
+
+#[test]
+fn gather_axis1_float() {
+    embedml_tests::check_fixture::<GatherAxis1Float>("gather_axis1_float");
+}
+
+// int8: GATHER(axis=2 batchDims=1 input1=[[4, 0, 2]])
+embedml::include_model!(
+    GatherBatchDimsInt8,
+    "../fixtures/gather_batch_dims_int8.tflite"
+);
+
+#[test]
+fn gather_batch_dims_int8() {
+    embedml_tests::check_fixture::<GatherBatchDimsInt8>("gather_batch_dims_int8");
+}
+
+// float32: GATHER(axis=2 batchDims=1 input1=[[4, 0, 2]])
+embedml::include_model!(
+    GatherBatchDimsFloat,
+    "../fixtures/gather_batch_dims_float.tflite"
+);
+
+#[test]
+fn gather_batch_dims_float() {
+    embedml_tests::check_fixture::<GatherBatchDimsFloat>("gather_batch_dims_float");
+}
+
+// int8: DEPTH_TO_SPACE(blockSize=2)
+embedml::include_model!(DepthToSpaceInt8, "../fixtures/depth_to_space_int8.tflite");
+
+#[test]
+fn depth_to_space_int8() {
+    embedml_tests::check_fixture::<DepthToSpaceInt8>("depth_to_space_int8");
+}
+
+// float32: DEPTH_TO_SPACE(blockSize=2)
+embedml::include_model!(DepthToSpaceFloat, "../fixtures/depth_to_space_float.tflite");
+
+#[test]
+fn depth_to_space_float() {
+    embedml_tests::check_fixture::<DepthToSpaceFloat>("depth_to_space_float");
+}
+
+// int8: SPACE_TO_DEPTH(blockSize=2)
+embedml::include_model!(SpaceToDepthInt8, "../fixtures/space_to_depth_int8.tflite");
+
+#[test]
+fn space_to_depth_int8() {
+    embedml_tests::check_fixture::<SpaceToDepthInt8>("space_to_depth_int8");
+}
+
+// float32: SPACE_TO_DEPTH(blockSize=2)
+embedml::include_model!(SpaceToDepthFloat, "../fixtures/space_to_depth_float.tflite");
+
+#[test]
+fn space_to_depth_float() {
+    embedml_tests::check_fixture::<SpaceToDepthFloat>("space_to_depth_float");
+}
+
+// int8: MIRROR_PAD(mode=REFLECT)
+embedml::include_model!(
+    MirrorPadReflectInt8,
+    "../fixtures/mirror_pad_reflect_int8.tflite"
+);
+
+#[test]
+fn mirror_pad_reflect_int8() {
+    embedml_tests::check_fixture::<MirrorPadReflectInt8>("mirror_pad_reflect_int8");
+}
+
+// float32: MIRROR_PAD(mode=REFLECT)
+embedml::include_model!(
+    MirrorPadReflectFloat,
+    "../fixtures/mirror_pad_reflect_float.tflite"
+);
+
+#[test]
+fn mirror_pad_reflect_float() {
+    embedml_tests::check_fixture::<MirrorPadReflectFloat>("mirror_pad_reflect_float");
+}
+
+// int8: MIRROR_PAD(mode=SYMMETRIC)
+embedml::include_model!(
+    MirrorPadSymmetricInt8,
+    "../fixtures/mirror_pad_symmetric_int8.tflite"
+);
+
+#[test]
+fn mirror_pad_symmetric_int8() {
+    embedml_tests::check_fixture::<MirrorPadSymmetricInt8>("mirror_pad_symmetric_int8");
+}
+
+// float32: MIRROR_PAD(mode=SYMMETRIC)
+embedml::include_model!(
+    MirrorPadSymmetricFloat,
+    "../fixtures/mirror_pad_symmetric_float.tflite"
+);
+
+#[test]
+fn mirror_pad_symmetric_float() {
+    embedml_tests::check_fixture::<MirrorPadSymmetricFloat>("mirror_pad_symmetric_float");
+}
+
+// int8: PADV2(input1=[[0, 0], [1, 2], [0, 1], [0, 0]])
+embedml::include_model!(Padv2Int8, "../fixtures/padv2_int8.tflite");
+
+#[test]
+fn padv2_int8() {
+    embedml_tests::check_fixture::<Padv2Int8>("padv2_int8");
+}
+
+// float32: PADV2(input1=[[0, 0], [1, 2], [0, 1], [0, 0]])
+embedml::include_model!(Padv2Float, "../fixtures/padv2_float.tflite");
+
+#[test]
+fn padv2_float() {
+    embedml_tests::check_fixture::<Padv2Float>("padv2_float");
+}

@@ -94,6 +94,7 @@ TENSOR_TYPES = enum_names(SCHEMA.TensorType)
 OPTION_ENUMS = {
     "fusedActivationFunction": enum_names(SCHEMA.ActivationFunctionType),
     "padding": enum_names(SCHEMA.Padding),
+    "mode": enum_names(SCHEMA.MirrorPadMode),
 }
 OPTION_PAIRS = {
     "stride": ("strideH", "strideW"),
@@ -938,6 +939,87 @@ def boundary_specs() -> list[Spec]:
     ]
 
 
+# --- Data movement: SLICE, GATHER, DEPTH_TO_SPACE, SPACE_TO_DEPTH, MIRROR_PAD, PADV2 ---
+
+# Not quantized: a model of int32 activations (its inputs are int32 too).
+INT32 = Conversion("int32", "int32", quantized=False)
+# Distinct dimensions, so that a misplaced axis shows.
+DATA_MOVEMENT_SHAPE = (1, 4, 5, 3)
+
+
+def lambda_model(body: Callable, shape: tuple[int, ...], dtype: str = "float32") -> Callable:
+    """A builder of a one-input model applying a TensorFlow function in a Lambda layer."""
+
+    def build() -> keras.Model:
+        x = keras.Input(shape=shape[1:], batch_size=shape[0], dtype=dtype, name="input_0")
+        return keras.Model(x, layers.Lambda(body)(x))
+
+    return build
+
+
+def data_movement_specs() -> list[Spec]:
+    def slice_body(x):
+        return tf.slice(x, [0, 1, 0, 1], [1, 2, -1, 2])
+
+    slice_expect = (op("SLICE", input1=[0, 1, 0, 1], input2=[1, 2, -1, 2]),)
+    return [
+        Spec("slice", lambda_model(slice_body, DATA_MOVEMENT_SHAPE), slice_expect),
+        Spec(
+            "slice",
+            lambda_model(slice_body, DATA_MOVEMENT_SHAPE, "int32"),
+            slice_expect,
+            conversions=(INT32,),
+        ),
+        Spec(
+            "gather_axis1",
+            lambda_model(lambda x: tf.gather(x, [2, 0, 3, 3], axis=1), DATA_MOVEMENT_SHAPE),
+            (op("GATHER", axis=1, input1=[2, 0, 3, 3]),),
+        ),
+        Spec(
+            "gather_batch_dims",
+            lambda_model(
+                lambda x: tf.gather(x, [[4, 0, 2]], axis=2, batch_dims=1),
+                DATA_MOVEMENT_SHAPE,
+            ),
+            (op("GATHER", axis=2, batchDims=1, input1=[[4, 0, 2]]),),
+        ),
+        Spec(
+            "depth_to_space",
+            lambda_model(lambda x: tf.nn.depth_to_space(x, 2), (1, 3, 4, 8)),
+            (op("DEPTH_TO_SPACE", blockSize=2),),
+        ),
+        Spec(
+            "space_to_depth",
+            lambda_model(lambda x: tf.nn.space_to_depth(x, 2), (1, 4, 6, 3)),
+            (op("SPACE_TO_DEPTH", blockSize=2),),
+        ),
+        Spec(
+            "mirror_pad_reflect",
+            lambda_model(
+                lambda x: tf.pad(x, [[0, 0], [1, 2], [3, 0], [0, 0]], mode="REFLECT"),
+                DATA_MOVEMENT_SHAPE,
+            ),
+            (op("MIRROR_PAD", mode="REFLECT"),),
+        ),
+        Spec(
+            "mirror_pad_symmetric",
+            lambda_model(
+                lambda x: tf.pad(x, [[0, 0], [4, 1], [0, 5], [1, 2]], mode="SYMMETRIC"),
+                DATA_MOVEMENT_SHAPE,
+            ),
+            (op("MIRROR_PAD", mode="SYMMETRIC"),),
+        ),
+        Spec(
+            "padv2",
+            lambda_model(
+                lambda x: tf.pad(x, [[0, 0], [1, 2], [0, 1], [0, 0]], constant_values=1.5),
+                DATA_MOVEMENT_SHAPE,
+            ),
+            (op("PADV2", input1=[[0, 0], [1, 2], [0, 1], [0, 0]]),),
+        ),
+    ]
+
+
 def all_fixtures() -> list[Fixture]:
     specs = (
         conv_specs()
@@ -954,6 +1036,7 @@ def all_fixtures() -> list[Fixture]:
         + squared_difference_specs()
         + split_specs()
         + boundary_specs()
+        + data_movement_specs()
     )
     return [
         Fixture(spec, conversion) for spec in specs for conversion in spec.conversions

@@ -24,13 +24,17 @@ pub mod conv;
 pub mod elementwise;
 pub mod fully_connected;
 pub mod gather;
+pub mod gather_axis;
 pub mod lstm;
+pub mod mirror_pad;
 pub mod pad;
 pub mod pool;
 pub mod quantize;
 pub mod reduce;
 pub mod reshape;
+pub mod slice;
 pub mod softmax;
+pub mod space_depth;
 pub mod split;
 pub mod svdf;
 pub mod variable;
@@ -160,6 +164,10 @@ operators! {
     Lstm(lstm::Lstm),
     Resolved(variable::Resolved),
     VariableCopy(variable::Copy),
+    Slice(slice::Slice),
+    GatherAxis(gather_axis::GatherAxis),
+    SpaceDepth(space_depth::SpaceDepth),
+    MirrorPad(mirror_pad::MirrorPad),
 }
 
 /// Checks every operator (and the model's inputs and outputs), reporting every problem found.

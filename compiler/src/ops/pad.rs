@@ -1,4 +1,5 @@
-//! PAD: zeros around the input (the zero point for int8), shapes up to rank 4.
+//! PAD and PADV2: a constant around the input, shapes up to rank 4. PAD's is zero (the zero
+//! point for int8); PADV2's is its third input, which embedml needs constant.
 
 use crate::error::Error;
 use crate::kernel::{self, kernels};
@@ -23,10 +24,12 @@ pub struct Pad {
     pub output_shape: [usize; 4],
     /// Elements added before the input in each dimension.
     pub before: [usize; 4],
+    /// The padding value's constant tensor (PADV2's third input), if there is one.
+    pub constant: Option<usize>,
 }
 
 impl Operator for Pad {
-    const NAMES: &'static [&'static str] = &["PAD"];
+    const NAMES: &'static [&'static str] = &["PAD", "PADV2"];
 
     fn check(cx: &Check) -> Result<Self, Error> {
         let (input, output, precision) = cx.data_movement()?;
@@ -51,6 +54,10 @@ impl Operator for Pad {
                 cx.tensor(output).shape
             )));
         }
+        let constant = match cx.op.input(2) {
+            Some(t) => Some(padding_value(cx, t, input, output, precision)?),
+            None => None,
+        };
         Ok(Pad {
             precision,
             input,
@@ -58,6 +65,7 @@ impl Operator for Pad {
             input_shape: pad4(shape, 1),
             output_shape: pad4(&out, 1),
             before: pad4(&before, 0),
+            constant,
         })
     }
 
@@ -80,8 +88,12 @@ impl Operator for Pad {
                     input_shape,
                     output_strides,
                     start,
-                    // TFLM pads int8 with the output's zero point: a real zero.
-                    value: cx.zero_point(output) as i8,
+                    // TFLM pads int8 with the constant's raw value (same quantization as the
+                    // output), or without one the output's zero point: a real zero.
+                    value: match self.constant {
+                        Some(t) => cx.tensor(t).i8s().first().copied().unwrap_or(0),
+                        None => cx.zero_point(output) as i8,
+                    },
                 };
                 cx.call(&kernels::pad4_i8, params, &[input], output)
             }
@@ -90,10 +102,53 @@ impl Operator for Pad {
                     input_shape,
                     output_strides,
                     start,
-                    value: 0.0,
+                    value: match self.constant {
+                        Some(t) => cx.tensor(t).f32s().first().copied().unwrap_or(0.0),
+                        None => 0.0,
+                    },
                 };
                 cx.call(&kernels::pad4_f32, params, &[input], output)
             }
         }
     }
+}
+
+/// PADV2's padding value: a constant scalar of the input's type, for int8 quantized like the
+/// output (TFLM checks both zero point and scale) so that its raw value is copied. TFLM also
+/// reads a computed one at run time; embedml needs it at build time.
+fn padding_value(
+    cx: &Check,
+    t: usize,
+    input: usize,
+    output: usize,
+    precision: Precision,
+) -> Result<usize, Error> {
+    cx.constant(t, cx.tensor(input).element_type, "padding value")?;
+    let value = cx.tensor(t);
+    if value.len() != 1 {
+        return Err(cx.tensor_error(
+            value,
+            format!(
+                "the padding value has shape {:?}; TFLM needs one element",
+                value.shape
+            ),
+        ));
+    }
+    if precision == Precision::Int8 {
+        let (v, o) = (
+            value.scale_and_zero_point(),
+            cx.tensor(output).scale_and_zero_point(),
+        );
+        if v != o {
+            return Err(cx.tensor_error(
+                value,
+                format!(
+                    "the padding value's {} differ from the output's {}; TFLM needs them equal",
+                    super::check::describe_quantization(value),
+                    super::check::describe_quantization(cx.tensor(output))
+                ),
+            ));
+        }
+    }
+    Ok(t)
 }

@@ -33,6 +33,11 @@ pub fn gather4_f32(p: &Gather4, input: &[f32], output: &mut [f32]) {
     gather4(p, input, output);
 }
 
+/// int32 [`Gather4`] (SLICE of int32 tensors).
+pub fn gather4_i32(p: &Gather4, input: &[i32], output: &mut [i32]) {
+    gather4(p, input, output);
+}
+
 fn gather4<T: Copy>(p: &Gather4, input: &[T], output: &mut [T]) {
     let [d0, d1, d2, d3] = p.output_shape;
     let [s0, s1, s2, s3] = p.strides;

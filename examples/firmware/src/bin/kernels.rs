@@ -256,6 +256,7 @@ fn main() -> ! {
     elementwise(i8_in, i8_out, f32_in, f32_out);
     activations(i8_in, i8_out, f32_in, f32_out);
     data_movement(i8_in, i8_out, f32_in, f32_out);
+    indexed_data_movement(i8_in, i8_out, f32_in, f32_out);
     stateful(i8_in, i8_out, f32_in, f32_out);
     black_box((&i8s, &f32s));
     embedml_firmware::Line::new()
@@ -671,4 +672,33 @@ fn data_movement(i8_in: &[i8], i8_out: &mut [i8], f32_in: &[f32], f32_out: &mut 
         black_box(f32_in),
         black_box(&mut *f32_out),
     );
+}
+
+/// SLICE of int32 (gather), GATHER and MIRROR_PAD (table gather).
+#[inline(never)]
+fn indexed_data_movement(i8_in: &[i8], i8_out: &mut [i8], f32_in: &[f32], f32_out: &mut [f32]) {
+    let gather = Gather4 {
+        output_shape: [1, 1, 2, 2],
+        start: 0,
+        strides: [4, 4, 1, 2],
+    };
+    let mut i32_out = [0i32; 4];
+    gather4_i32(opaque(&gather), black_box(&[1, 2, 3, 4]), black_box(&mut i32_out[..]));
+    let axis = GatherAxis {
+        batches: 1,
+        outer: 1,
+        axis_size: 4,
+        coords: 2,
+        inner: 1,
+    };
+    let indices = [3i32, 1];
+    gather_i8(opaque(&axis), black_box(i8_in), black_box(&indices[..]), black_box(&mut *i8_out));
+    gather_f32(opaque(&axis), black_box(f32_in), black_box(&indices[..]), black_box(&mut *f32_out));
+    let table = Gather4Table {
+        output_shape: [1, 1, 1, 4],
+        offsets: &[0, 0, 0, 1, 0, 1, 2],
+    };
+    gather4_table_i8(opaque(&table), black_box(i8_in), black_box(&mut *i8_out));
+    gather4_table_f32(opaque(&table), black_box(f32_in), black_box(&mut *f32_out));
+    black_box(&i32_out);
 }
