@@ -802,6 +802,15 @@ pub mod kernels {
         gather4_f32(Gather4; F32) -> F32;
         mean_i8(MeanI8; I8) -> I8;
         mean_f32(MeanF32; F32) -> F32;
+        exp_f32(NoParams; F32) -> F32, in_place exp_f32_in_place;
+        log_f32(NoParams; F32) -> F32, in_place log_f32_in_place;
+        sqrt_f32(NoParams; F32) -> F32, in_place sqrt_f32_in_place;
+        rsqrt_f32(NoParams; F32) -> F32, in_place rsqrt_f32_in_place;
+        square_f32(NoParams; F32) -> F32, in_place square_f32_in_place;
+        floor_f32(NoParams; F32) -> F32, in_place floor_f32_in_place;
+        ceil_f32(NoParams; F32) -> F32, in_place ceil_f32_in_place;
+        round_f32(NoParams; F32) -> F32, in_place round_f32_in_place;
+        elu_f32(NoParams; F32) -> F32, in_place elu_f32_in_place;
     }
 
     table_functions! {
@@ -811,6 +820,7 @@ pub mod kernels {
         tanh_table(4),
         hard_swish_table(6),
         abs_table(4),
+        rsqrt_table(4),
     }
 }
 

@@ -33,6 +33,7 @@ pub mod reshape;
 pub mod softmax;
 pub mod split;
 pub mod svdf;
+pub mod unary_math;
 pub mod variable;
 
 pub use check::{Check, Precision};
@@ -160,6 +161,7 @@ operators! {
     Lstm(lstm::Lstm),
     Resolved(variable::Resolved),
     VariableCopy(variable::Copy),
+    Math(unary_math::Math),
 }
 
 /// Checks every operator (and the model's inputs and outputs), reporting every problem found.
