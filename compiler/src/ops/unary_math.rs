@@ -136,6 +136,13 @@ impl Operator for Math {
         let input = cx.input(0, "input")?;
         let output = cx.output()?;
         let input_type = cx.tensor(input).element_type;
+        if input_type == ElementType::Int8 && kind == MathKind::Elu {
+            // TFLM has one: a table of float32 `exp(x) - 1` rounded to the output, which needs
+            // TFLM's host `expf` bit for bit at build time.
+            return Err(cx.error(
+                "INT8 ELU is not supported yet (embedml runs ELU in FLOAT32; keep it in float32, e.g. let the converter leave it between DEQUANTIZE and QUANTIZE)",
+            ));
+        }
         if input_type != ElementType::Float32 && !kind.has_int8_kernel() {
             return Err(cx.error(format!(
                 "{} {name} is not supported (TFLM's {name} kernel takes FLOAT32 only; keep this op in float32, e.g. let the converter leave it between DEQUANTIZE and QUANTIZE)",
