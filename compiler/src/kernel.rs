@@ -811,6 +811,15 @@ pub mod kernels {
         gather_f32(GatherAxis; F32, I32) -> F32;
         gather4_table_i8(Gather4Table; I8) -> I8;
         gather4_table_f32(Gather4Table; F32) -> F32;
+        exp_f32(NoParams; F32) -> F32, in_place exp_f32_in_place;
+        log_f32(NoParams; F32) -> F32, in_place log_f32_in_place;
+        sqrt_f32(NoParams; F32) -> F32, in_place sqrt_f32_in_place;
+        rsqrt_f32(NoParams; F32) -> F32, in_place rsqrt_f32_in_place;
+        square_f32(NoParams; F32) -> F32, in_place square_f32_in_place;
+        floor_f32(NoParams; F32) -> F32, in_place floor_f32_in_place;
+        ceil_f32(NoParams; F32) -> F32, in_place ceil_f32_in_place;
+        round_f32(NoParams; F32) -> F32, in_place round_f32_in_place;
+        elu_f32(NoParams; F32) -> F32, in_place elu_f32_in_place;
     }
 
     table_functions! {
@@ -820,6 +829,7 @@ pub mod kernels {
         tanh_table(4),
         hard_swish_table(6),
         abs_table(4),
+        rsqrt_table(4),
     }
 }
 

@@ -79,12 +79,14 @@ pub const fn multiply_by_quantized_multiplier(x: i32, multiplier: i32, shift: i3
         // an exponent of 0, which then returns `x`), without its range checks.
         let x = saturating_rounding_doubling_high_mul(x, multiplier);
         let exponent = -shift;
-        let mask = ((1u32 << exponent) - 1) as i32;
+        let mask = 1u32.wrapping_shl(exponent as u32).wrapping_sub(1) as i32;
         let remainder = x & mask;
         let threshold = (mask >> 1) + (x < 0) as i32;
         // Cannot overflow (for an exponent of 0 the remainder is 0, never above the threshold),
         // but the optimiser cannot see it: wrapping keeps a debug build free of a panic path.
-        return (x >> exponent).wrapping_add((remainder > threshold) as i32);
+        return x
+            .wrapping_shr(exponent as u32)
+            .wrapping_add((remainder > threshold) as i32);
     }
     let left_shift = if shift > 0 { shift } else { 0 };
     let right_shift = if shift > 0 { 0 } else { shift.saturating_neg() };

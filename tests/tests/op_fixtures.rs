@@ -1585,3 +1585,83 @@ embedml::include_model!(Padv2Float, "../fixtures/padv2_float.tflite");
 fn padv2_float() {
     embedml_tests::check_fixture::<Padv2Float>("padv2_float");
 }
+
+// float32: EXP
+embedml::include_model!(ExpFloat, "../fixtures/exp_float.tflite");
+
+#[test]
+fn exp_float() {
+    embedml_tests::check_fixture::<ExpFloat>("exp_float");
+}
+
+// float32: ABS -> LOG
+embedml::include_model!(LogFloat, "../fixtures/log_float.tflite");
+
+#[test]
+fn log_float() {
+    embedml_tests::check_fixture::<LogFloat>("log_float");
+}
+
+// float32: ABS -> SQRT
+embedml::include_model!(SqrtFloat, "../fixtures/sqrt_float.tflite");
+
+#[test]
+fn sqrt_float() {
+    embedml_tests::check_fixture::<SqrtFloat>("sqrt_float");
+}
+
+// int8: ABS -> ADD -> RSQRT
+embedml::include_model!(RsqrtInt8, "../fixtures/rsqrt_int8.tflite");
+
+#[test]
+fn rsqrt_int8() {
+    embedml_tests::check_fixture::<RsqrtInt8>("rsqrt_int8");
+}
+
+// float32: ABS -> ADD -> RSQRT
+embedml::include_model!(RsqrtFloat, "../fixtures/rsqrt_float.tflite");
+
+#[test]
+fn rsqrt_float() {
+    embedml_tests::check_fixture::<RsqrtFloat>("rsqrt_float");
+}
+
+// float32: SQUARE
+embedml::include_model!(SquareFloat, "../fixtures/square_float.tflite");
+
+#[test]
+fn square_float() {
+    embedml_tests::check_fixture::<SquareFloat>("square_float");
+}
+
+// float32: FLOOR
+embedml::include_model!(FloorFloat, "../fixtures/floor_float.tflite");
+
+#[test]
+fn floor_float() {
+    embedml_tests::check_fixture::<FloorFloat>("floor_float");
+}
+
+// float32: CEIL
+embedml::include_model!(CeilFloat, "../fixtures/ceil_float.tflite");
+
+#[test]
+fn ceil_float() {
+    embedml_tests::check_fixture::<CeilFloat>("ceil_float");
+}
+
+// float32: ROUND
+embedml::include_model!(RoundFloat, "../fixtures/round_float.tflite");
+
+#[test]
+fn round_float() {
+    embedml_tests::check_fixture::<RoundFloat>("round_float");
+}
+
+// float32: ELU
+embedml::include_model!(EluFloat, "../fixtures/elu_float.tflite");
+
+#[test]
+fn elu_float() {
+    embedml_tests::check_fixture::<EluFloat>("elu_float");
+}

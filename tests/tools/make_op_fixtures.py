@@ -1017,6 +1017,32 @@ def data_movement_specs() -> list[Spec]:
             ),
             (op("PADV2", input1=[[0, 0], [1, 2], [0, 1], [0, 0]]),),
         ),
+def elementwise_math_specs() -> list[Spec]:
+    """EXP, LOG, SQRT, RSQRT, SQUARE, FLOOR, CEIL, ROUND and ELU in float32 (TFLM's only type for
+    all but RSQRT and ELU), and RSQRT in int8. LOG, SQRT and RSQRT take |x| (plus 1/4 for RSQRT,
+    away from its pole), so that every golden is finite."""
+    shape = (1, 4, 4, 4)
+    rsqrt = unary(lambda x: tf.math.rsqrt(tf.abs(x) + 0.25), shape)
+    return [
+        Spec("exp", unary(tf.exp, shape), (op("EXP"),), (FLOAT,)),
+        Spec(
+            "log",
+            unary(lambda x: tf.math.log(tf.abs(x)), shape),
+            (op("ABS"), op("LOG")),
+            (FLOAT,),
+        ),
+        Spec(
+            "sqrt",
+            unary(lambda x: tf.sqrt(tf.abs(x)), shape),
+            (op("ABS"), op("SQRT")),
+            (FLOAT,),
+        ),
+        Spec("rsqrt", rsqrt, (op("ABS"), op("ADD"), op("RSQRT"))),
+        Spec("square", unary(tf.square, shape), (op("SQUARE"),), (FLOAT,)),
+        Spec("floor", unary(tf.floor, shape), (op("FLOOR"),), (FLOAT,)),
+        Spec("ceil", unary(tf.math.ceil, shape), (op("CEIL"),), (FLOAT,)),
+        Spec("round", unary(tf.round, shape), (op("ROUND"),), (FLOAT,)),
+        Spec("elu", unary(tf.nn.elu, shape), (op("ELU"),), (FLOAT,)),
     ]
 
 
@@ -1037,6 +1063,7 @@ def all_fixtures() -> list[Fixture]:
         + split_specs()
         + boundary_specs()
         + data_movement_specs()
+        + elementwise_math_specs()
     )
     return [
         Fixture(spec, conversion) for spec in specs for conversion in spec.conversions

@@ -37,6 +37,7 @@ pub mod softmax;
 pub mod space_depth;
 pub mod split;
 pub mod svdf;
+pub mod unary_math;
 pub mod variable;
 
 pub use check::{Check, Precision};
@@ -168,6 +169,7 @@ operators! {
     GatherAxis(gather_axis::GatherAxis),
     SpaceDepth(space_depth::SpaceDepth),
     MirrorPad(mirror_pad::MirrorPad),
+    Math(unary_math::Math),
 }
 
 /// Checks every operator (and the model's inputs and outputs), reporting every problem found.

@@ -73,6 +73,7 @@ mod shape;
 mod slices;
 mod softmax;
 mod svdf;
+mod unary_math;
 mod variable;
 mod window;
 
@@ -103,6 +104,7 @@ pub use svdf::{
     StateValue, SvdfF32, SvdfI8, SvdfI8State8, SvdfI8State16, SvdfShape, svdf_f32, svdf_i8,
     svdf_i8_state_i16,
 };
+pub use unary_math::*;
 pub use variable::*;
 
 /// The shape arithmetic of a 2-D convolution or depthwise convolution (NHWC tensors).

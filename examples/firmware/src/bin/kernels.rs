@@ -257,6 +257,7 @@ fn main() -> ! {
     activations(i8_in, i8_out, f32_in, f32_out);
     data_movement(i8_in, i8_out, f32_in, f32_out);
     indexed_data_movement(i8_in, i8_out, f32_in, f32_out);
+    unary_math(i8_in, i8_out, f32_in, f32_out);
     stateful(i8_in, i8_out, f32_in, f32_out);
     black_box((&i8s, &f32s));
     embedml_firmware::Line::new()
@@ -701,4 +702,27 @@ fn indexed_data_movement(i8_in: &[i8], i8_out: &mut [i8], f32_in: &[f32], f32_ou
     gather4_table_i8(opaque(&table), black_box(i8_in), black_box(&mut *i8_out));
     gather4_table_f32(opaque(&table), black_box(f32_in), black_box(&mut *f32_out));
     black_box(&i32_out);
+}
+
+/// EXP, LOG, SQRT, RSQRT, SQUARE, FLOOR, CEIL, ROUND, ELU (float32) and the int8 RSQRT table.
+#[inline(never)]
+fn unary_math(i8_in: &[i8], i8_out: &mut [i8], f32_in: &[f32], f32_out: &mut [f32]) {
+    let a = |x: i32| black_box(x);
+    let table = rsqrt_table(a(-128), a(1 << 30), a(8), a(-128));
+    unary!(
+        lookup_i8,
+        lookup_i8_in_place,
+        LookupI8 { table: &table },
+        i8_in,
+        i8_out
+    );
+    unary!(exp_f32, exp_f32_in_place, NoParams, f32_in, f32_out);
+    unary!(log_f32, log_f32_in_place, NoParams, f32_in, f32_out);
+    unary!(sqrt_f32, sqrt_f32_in_place, NoParams, f32_in, f32_out);
+    unary!(rsqrt_f32, rsqrt_f32_in_place, NoParams, f32_in, f32_out);
+    unary!(square_f32, square_f32_in_place, NoParams, f32_in, f32_out);
+    unary!(floor_f32, floor_f32_in_place, NoParams, f32_in, f32_out);
+    unary!(ceil_f32, ceil_f32_in_place, NoParams, f32_in, f32_out);
+    unary!(round_f32, round_f32_in_place, NoParams, f32_in, f32_out);
+    unary!(elu_f32, elu_f32_in_place, NoParams, f32_in, f32_out);
 }
