@@ -19,6 +19,8 @@ mod shape;
 mod window;
 
 pub mod activation;
+pub mod arg_min_max;
+pub mod compare;
 pub mod concatenation;
 pub mod conv;
 pub mod elementwise;
@@ -30,6 +32,7 @@ pub mod pool;
 pub mod quantize;
 pub mod reduce;
 pub mod reshape;
+pub mod select;
 pub mod softmax;
 pub mod split;
 pub mod svdf;
@@ -160,6 +163,10 @@ operators! {
     Lstm(lstm::Lstm),
     Resolved(variable::Resolved),
     VariableCopy(variable::Copy),
+    Comparison(compare::Comparison),
+    Logical(compare::Logical),
+    SelectV2(select::SelectV2),
+    ArgMinMax(arg_min_max::ArgMinMax),
 }
 
 /// Checks every operator (and the model's inputs and outputs), reporting every problem found.
