@@ -658,6 +658,16 @@ fn operand_set(
                 quote!((#l, #m, __output)),
             )
         }
+        (Reads::Each(_), false, [(l, v), (m, w), (n, x)]) => {
+            let (a, b, c) = (v.element.tokens(), w.element.tokens(), x.element.tokens());
+            let (s, t, u) = (span(*v), span(*w), span(*x));
+            set(
+                quote!(#private::Op3<{ #arena }, #a, #b, #c, #write_type>),
+                quote!(#private::Op3::new(#label, #s, #t, #u, #write)),
+                "op3",
+                quote!((#l, #m, #n, __output)),
+            )
+        }
         _ => {
             return Err(Error::op(
                 call.op_index,
@@ -956,6 +966,8 @@ fn tensor_infos(graph: &Graph, list: &[usize], views: &[View]) -> Vec<TokenStrea
                 Element::I32 => quote!(Int32),
                 Element::F32 => quote!(Float32),
                 Element::U8 => quote!(UInt8),
+                // Never a model input or output: `check_boundary` refuses BOOL ones.
+                Element::Bool => quote!(UInt8),
             };
             let shape = tensor.shape.iter().map(|&d| number(d));
             let (scale, zero_point) = quantization(tensor);

@@ -27,13 +27,15 @@ pub enum Element {
     F32,
     /// `u8`.
     U8,
+    /// A BOOL tensor's bytes, as `u8` (0 false, any other value true; kernels write 1).
+    Bool,
 }
 
 impl Element {
     /// Bytes per element (also its alignment).
     pub fn size(self) -> usize {
         match self {
-            Element::I8 | Element::U8 => 1,
+            Element::I8 | Element::U8 | Element::Bool => 1,
             Element::I16 => 2,
             Element::I32 | Element::F32 => 4,
         }
@@ -46,7 +48,7 @@ impl Element {
             Element::I16 => quote!(i16),
             Element::I32 => quote!(i32),
             Element::F32 => quote!(f32),
-            Element::U8 => quote!(u8),
+            Element::U8 | Element::Bool => quote!(u8),
         }
     }
 }
@@ -618,6 +620,23 @@ params! {
     GatherAxis { batches: usize, outer: usize, axis_size: usize, coords: usize, inner: usize }
     /// `embedml::kernels::Gather4Table` (MIRROR_PAD).
     Gather4Table { output_shape: [usize; 4], offsets: Slice<usize> }
+    /// `embedml::kernels::CompareI8`.
+    CompareI8 {
+        input1_offset: i32, input1_multiplier: i32, input1_shift: i32,
+        input2_offset: i32, input2_multiplier: i32, input2_shift: i32,
+        left_shift: i32, broadcast: Option<Broadcast4>,
+    }
+    /// `embedml::kernels::Compare` (int32 and float32 comparisons, LOGICAL_AND, LOGICAL_OR).
+    Compare { broadcast: Option<Broadcast4> }
+    /// `embedml::kernels::Select4`.
+    Select4 {
+        output_shape: [usize; 4], condition_strides: [usize; 4], x_strides: [usize; 4],
+        y_strides: [usize; 4],
+    }
+    /// `embedml::kernels::Select`.
+    Select { broadcast: Option<Select4> }
+    /// `embedml::kernels::ArgMinMax`.
+    ArgMinMax { outer: usize, axis: usize, inner: usize }
 }
 
 /// The inputs a kernel reads.
@@ -820,6 +839,33 @@ pub mod kernels {
         ceil_f32(NoParams; F32) -> F32, in_place ceil_f32_in_place;
         round_f32(NoParams; F32) -> F32, in_place round_f32_in_place;
         elu_f32(NoParams; F32) -> F32, in_place elu_f32_in_place;
+        equal_i8(CompareI8; I8, I8) -> Bool;
+        equal_i32(Compare; I32, I32) -> Bool;
+        equal_f32(Compare; F32, F32) -> Bool;
+        not_equal_i8(CompareI8; I8, I8) -> Bool;
+        not_equal_i32(Compare; I32, I32) -> Bool;
+        not_equal_f32(Compare; F32, F32) -> Bool;
+        greater_i8(CompareI8; I8, I8) -> Bool;
+        greater_i32(Compare; I32, I32) -> Bool;
+        greater_f32(Compare; F32, F32) -> Bool;
+        greater_equal_i8(CompareI8; I8, I8) -> Bool;
+        greater_equal_i32(Compare; I32, I32) -> Bool;
+        greater_equal_f32(Compare; F32, F32) -> Bool;
+        less_i8(CompareI8; I8, I8) -> Bool;
+        less_i32(Compare; I32, I32) -> Bool;
+        less_f32(Compare; F32, F32) -> Bool;
+        less_equal_i8(CompareI8; I8, I8) -> Bool;
+        less_equal_i32(Compare; I32, I32) -> Bool;
+        less_equal_f32(Compare; F32, F32) -> Bool;
+        logical_and(Compare; Bool, Bool) -> Bool;
+        logical_or(Compare; Bool, Bool) -> Bool;
+        logical_not(NoParams; Bool) -> Bool;
+        select_i8(Select; Bool, I8, I8) -> I8;
+        select_f32(Select; Bool, F32, F32) -> F32;
+        arg_max_i8(ArgMinMax; I8) -> I32;
+        arg_min_i8(ArgMinMax; I8) -> I32;
+        arg_max_f32(ArgMinMax; F32) -> I32;
+        arg_min_f32(ArgMinMax; F32) -> I32;
     }
 
     table_functions! {

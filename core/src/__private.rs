@@ -330,6 +330,34 @@ impl<const N: usize, A: Element, B: Element, O: Element> Op2<N, A, B, O> {
     }
 }
 
+/// Operands of a call that reads three arena tensors (SELECT_V2: a condition and two value
+/// tensors).
+pub struct Op3<const N: usize, A, B, C, O> {
+    read1: Proven<A>,
+    read2: Proven<B>,
+    read3: Proven<C>,
+    write: Proven<O>,
+}
+
+impl<const N: usize, A: Element, B: Element, C: Element, O: Element> Op3<N, A, B, C, O> {
+    /// Proves all four inside the arena and the output apart from every input.
+    pub const fn new(
+        op: &str,
+        read1: Span<A>,
+        read2: Span<B>,
+        read3: Span<C>,
+        write: Span<O>,
+    ) -> Self {
+        let write = write.prove(op, N);
+        Op3 {
+            read1: read1.prove(op, N).apart_from(op, write),
+            read2: read2.prove(op, N).apart_from(op, write),
+            read3: read3.prove(op, N).apart_from(op, write),
+            write,
+        }
+    }
+}
+
 /// Operands of a call that reads `K` tensors of one type from the arena (CONCATENATION).
 pub struct OpMany<const N: usize, T, O, const K: usize> {
     reads: [Proven<T>; K],
@@ -581,6 +609,26 @@ impl<const N: usize> Arena<N> {
             (
                 slice(base, operands.read1),
                 slice(base, operands.read2),
+                slice_mut(base, operands.write),
+            )
+        }
+    }
+
+    /// The inputs and output of a call reading three arena tensors.
+    #[doc(hidden)]
+    #[inline(always)]
+    pub fn op3<A: Element, B: Element, C: Element, O: Element>(
+        &mut self,
+        operands: &Op3<N, A, B, C, O>,
+    ) -> (&[A], &[B], &[C], &mut [O]) {
+        let base = self.0.as_mut_ptr();
+        // SAFETY: `Op3::new` proved every span inside the arena and aligned, and the output apart
+        // from every input (which only share bytes with each other, all shared).
+        unsafe {
+            (
+                slice(base, operands.read1),
+                slice(base, operands.read2),
+                slice(base, operands.read3),
                 slice_mut(base, operands.write),
             )
         }

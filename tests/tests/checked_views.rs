@@ -12,7 +12,12 @@ use std::process::Command;
 use embedml_compiler::program::Program;
 
 fn expansion(break_plan: impl FnOnce(&mut Program)) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/hello_world_int8.tflite");
+    expansion_of("models/hello_world_int8.tflite", break_plan)
+}
+
+/// [`expansion`] of the model at `model` (relative to the tests crate).
+fn expansion_of(model: &str, break_plan: impl FnOnce(&mut Program)) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(model);
     let bytes = std::fs::read(&path).expect("model file");
     let mut compiled = embedml_compiler::analyze(&bytes).expect("the model compiles");
     break_plan(&mut compiled.program);
@@ -85,6 +90,20 @@ fn planner_bugs_fail_the_users_build_naming_the_operator() {
     let error = check(&outside).expect_err("an operand past the arena must not build");
     assert!(
         error.contains("operator #2 (FULLY_CONNECTED): an operand lies outside the arena"),
+        "{error}"
+    );
+
+    // Three arena inputs (SELECT_V2's `Op3`): the output written over the third.
+    let select = expansion_of("fixtures/where_greater_int8.tflite", |p| {
+        let call = &mut p.calls[1];
+        let embedml_compiler::program::Operand::Arena(input) = call.reads[2] else {
+            panic!("op 1 reads the arena");
+        };
+        call.write.offset = input.offset;
+    });
+    let error = check(&select).expect_err("an overlapping output must not build");
+    assert!(
+        error.contains("operator #1 (SELECT_V2): its output overlaps an operand it reads"),
         "{error}"
     );
 }

@@ -1665,3 +1665,283 @@ embedml::include_model!(EluFloat, "../fixtures/elu_float.tflite");
 fn elu_float() {
     embedml_tests::check_fixture::<EluFloat>("elu_float");
 }
+
+// int8: GREATER(shapes=[(1, 3, 4, 5), (1, 3, 4, 5)] out=BOOL) -> SELECT_V2
+embedml::include_model!(WhereGreaterInt8, "../fixtures/where_greater_int8.tflite");
+
+#[test]
+fn where_greater_int8() {
+    embedml_tests::check_fixture::<WhereGreaterInt8>("where_greater_int8");
+}
+
+// float32: GREATER(shapes=[(1, 3, 4, 5), (1, 3, 4, 5)] out=BOOL) -> SELECT_V2
+embedml::include_model!(WhereGreaterFloat, "../fixtures/where_greater_float.tflite");
+
+#[test]
+fn where_greater_float() {
+    embedml_tests::check_fixture::<WhereGreaterFloat>("where_greater_float");
+}
+
+// int8: EQUAL(shapes=[(1, 3, 4, 5), (1, 1, 1, 5)]) -> SELECT_V2
+embedml::include_model!(
+    WhereEqualBroadcastInt8,
+    "../fixtures/where_equal_broadcast_int8.tflite"
+);
+
+#[test]
+fn where_equal_broadcast_int8() {
+    embedml_tests::check_fixture::<WhereEqualBroadcastInt8>("where_equal_broadcast_int8");
+}
+
+// float32: EQUAL(shapes=[(1, 3, 4, 5), (1, 1, 1, 5)]) -> SELECT_V2
+embedml::include_model!(
+    WhereEqualBroadcastFloat,
+    "../fixtures/where_equal_broadcast_float.tflite"
+);
+
+#[test]
+fn where_equal_broadcast_float() {
+    embedml_tests::check_fixture::<WhereEqualBroadcastFloat>("where_equal_broadcast_float");
+}
+
+// float32: NOT_EQUAL(shapes=[(1, 3, 4, 5), (1, 1, 1, 5)]) -> SELECT_V2
+embedml::include_model!(
+    WhereNotEqualBroadcastFloat,
+    "../fixtures/where_not_equal_broadcast_float.tflite"
+);
+
+#[test]
+fn where_not_equal_broadcast_float() {
+    embedml_tests::check_fixture::<WhereNotEqualBroadcastFloat>("where_not_equal_broadcast_float");
+}
+
+// int8: DEQUANTIZE -> DEQUANTIZE -> NOT_EQUAL(in=FLOAT32) -> SELECT_V2
+embedml::include_model!(
+    WhereNotEqualInInt8Int8,
+    "../fixtures/where_not_equal_in_int8_int8.tflite"
+);
+
+#[test]
+fn where_not_equal_in_int8_int8() {
+    embedml_tests::check_fixture::<WhereNotEqualInInt8Int8>("where_not_equal_in_int8_int8");
+}
+
+// int8: GREATER(shapes=[(1, 3, 4, 5), (1, 1, 1, 5)]) -> SELECT_V2
+embedml::include_model!(
+    WhereGreaterBroadcastInt8,
+    "../fixtures/where_greater_broadcast_int8.tflite"
+);
+
+#[test]
+fn where_greater_broadcast_int8() {
+    embedml_tests::check_fixture::<WhereGreaterBroadcastInt8>("where_greater_broadcast_int8");
+}
+
+// float32: GREATER(shapes=[(1, 3, 4, 5), (1, 1, 1, 5)]) -> SELECT_V2
+embedml::include_model!(
+    WhereGreaterBroadcastFloat,
+    "../fixtures/where_greater_broadcast_float.tflite"
+);
+
+#[test]
+fn where_greater_broadcast_float() {
+    embedml_tests::check_fixture::<WhereGreaterBroadcastFloat>("where_greater_broadcast_float");
+}
+
+// int8: GREATER_EQUAL(shapes=[(1, 3, 4, 5), (1, 1, 1, 5)]) -> SELECT_V2
+embedml::include_model!(
+    WhereGreaterEqualBroadcastInt8,
+    "../fixtures/where_greater_equal_broadcast_int8.tflite"
+);
+
+#[test]
+fn where_greater_equal_broadcast_int8() {
+    embedml_tests::check_fixture::<WhereGreaterEqualBroadcastInt8>(
+        "where_greater_equal_broadcast_int8",
+    );
+}
+
+// float32: GREATER_EQUAL(shapes=[(1, 3, 4, 5), (1, 1, 1, 5)]) -> SELECT_V2
+embedml::include_model!(
+    WhereGreaterEqualBroadcastFloat,
+    "../fixtures/where_greater_equal_broadcast_float.tflite"
+);
+
+#[test]
+fn where_greater_equal_broadcast_float() {
+    embedml_tests::check_fixture::<WhereGreaterEqualBroadcastFloat>(
+        "where_greater_equal_broadcast_float",
+    );
+}
+
+// int8: LESS(shapes=[(1, 3, 4, 5), (1, 1, 1, 5)]) -> SELECT_V2
+embedml::include_model!(
+    WhereLessBroadcastInt8,
+    "../fixtures/where_less_broadcast_int8.tflite"
+);
+
+#[test]
+fn where_less_broadcast_int8() {
+    embedml_tests::check_fixture::<WhereLessBroadcastInt8>("where_less_broadcast_int8");
+}
+
+// float32: LESS(shapes=[(1, 3, 4, 5), (1, 1, 1, 5)]) -> SELECT_V2
+embedml::include_model!(
+    WhereLessBroadcastFloat,
+    "../fixtures/where_less_broadcast_float.tflite"
+);
+
+#[test]
+fn where_less_broadcast_float() {
+    embedml_tests::check_fixture::<WhereLessBroadcastFloat>("where_less_broadcast_float");
+}
+
+// int8: LESS_EQUAL(shapes=[(1, 3, 4, 5), (1, 1, 1, 5)]) -> SELECT_V2
+embedml::include_model!(
+    WhereLessEqualBroadcastInt8,
+    "../fixtures/where_less_equal_broadcast_int8.tflite"
+);
+
+#[test]
+fn where_less_equal_broadcast_int8() {
+    embedml_tests::check_fixture::<WhereLessEqualBroadcastInt8>("where_less_equal_broadcast_int8");
+}
+
+// float32: LESS_EQUAL(shapes=[(1, 3, 4, 5), (1, 1, 1, 5)]) -> SELECT_V2
+embedml::include_model!(
+    WhereLessEqualBroadcastFloat,
+    "../fixtures/where_less_equal_broadcast_float.tflite"
+);
+
+#[test]
+fn where_less_equal_broadcast_float() {
+    embedml_tests::check_fixture::<WhereLessEqualBroadcastFloat>(
+        "where_less_equal_broadcast_float",
+    );
+}
+
+// int8: LESS(constants=[1]) -> SELECT_V2(constants=[2])
+embedml::include_model!(
+    WhereLessConstantInt8,
+    "../fixtures/where_less_constant_int8.tflite"
+);
+
+#[test]
+fn where_less_constant_int8() {
+    embedml_tests::check_fixture::<WhereLessConstantInt8>("where_less_constant_int8");
+}
+
+// float32: LESS(constants=[1]) -> SELECT_V2(constants=[2])
+embedml::include_model!(
+    WhereLessConstantFloat,
+    "../fixtures/where_less_constant_float.tflite"
+);
+
+#[test]
+fn where_less_constant_float() {
+    embedml_tests::check_fixture::<WhereLessConstantFloat>("where_less_constant_float");
+}
+
+// int8: GREATER -> LESS -> LOGICAL_AND(shapes=[(1, 3, 4, 5), (1, 1, 1, 5)]) -> SELECT_V2
+embedml::include_model!(
+    WhereLogicalAndInt8,
+    "../fixtures/where_logical_and_int8.tflite"
+);
+
+#[test]
+fn where_logical_and_int8() {
+    embedml_tests::check_fixture::<WhereLogicalAndInt8>("where_logical_and_int8");
+}
+
+// float32: GREATER -> LESS -> LOGICAL_AND(shapes=[(1, 3, 4, 5), (1, 1, 1, 5)]) -> SELECT_V2
+embedml::include_model!(
+    WhereLogicalAndFloat,
+    "../fixtures/where_logical_and_float.tflite"
+);
+
+#[test]
+fn where_logical_and_float() {
+    embedml_tests::check_fixture::<WhereLogicalAndFloat>("where_logical_and_float");
+}
+
+// int8: GREATER -> GREATER -> GREATER -> LOGICAL_OR -> LOGICAL_NOT -> LOGICAL_AND -> SELECT_V2
+embedml::include_model!(
+    WhereLogicalOrNotInt8,
+    "../fixtures/where_logical_or_not_int8.tflite"
+);
+
+#[test]
+fn where_logical_or_not_int8() {
+    embedml_tests::check_fixture::<WhereLogicalOrNotInt8>("where_logical_or_not_int8");
+}
+
+// float32: GREATER -> GREATER -> GREATER -> LOGICAL_OR -> LOGICAL_NOT -> LOGICAL_AND -> SELECT_V2
+embedml::include_model!(
+    WhereLogicalOrNotFloat,
+    "../fixtures/where_logical_or_not_float.tflite"
+);
+
+#[test]
+fn where_logical_or_not_float() {
+    embedml_tests::check_fixture::<WhereLogicalOrNotFloat>("where_logical_or_not_float");
+}
+
+// int8: ARG_MAX(input1=-1 out=INT32)
+embedml::include_model!(
+    ArgMaxChannelsInt8,
+    "../fixtures/arg_max_channels_int8.tflite"
+);
+
+#[test]
+fn arg_max_channels_int8() {
+    embedml_tests::check_fixture::<ArgMaxChannelsInt8>("arg_max_channels_int8");
+}
+
+// float32: ARG_MAX(input1=-1 out=INT32)
+embedml::include_model!(
+    ArgMaxChannelsFloat,
+    "../fixtures/arg_max_channels_float.tflite"
+);
+
+#[test]
+fn arg_max_channels_float() {
+    embedml_tests::check_fixture::<ArgMaxChannelsFloat>("arg_max_channels_float");
+}
+
+// int8: ARG_MIN(input1=1 out=INT32)
+embedml::include_model!(ArgMinRowsInt8, "../fixtures/arg_min_rows_int8.tflite");
+
+#[test]
+fn arg_min_rows_int8() {
+    embedml_tests::check_fixture::<ArgMinRowsInt8>("arg_min_rows_int8");
+}
+
+// float32: ARG_MIN(input1=1 out=INT32)
+embedml::include_model!(ArgMinRowsFloat, "../fixtures/arg_min_rows_float.tflite");
+
+#[test]
+fn arg_min_rows_float() {
+    embedml_tests::check_fixture::<ArgMinRowsFloat>("arg_min_rows_float");
+}
+
+// int8: ARG_MAX -> ARG_MAX -> EQUAL(in=INT32) -> SELECT_V2
+embedml::include_model!(
+    WhereSameArgMaxInt8,
+    "../fixtures/where_same_arg_max_int8.tflite"
+);
+
+#[test]
+fn where_same_arg_max_int8() {
+    embedml_tests::check_fixture::<WhereSameArgMaxInt8>("where_same_arg_max_int8");
+}
+
+// float32: ARG_MAX -> ARG_MAX -> EQUAL(in=INT32) -> SELECT_V2
+embedml::include_model!(
+    WhereSameArgMaxFloat,
+    "../fixtures/where_same_arg_max_float.tflite"
+);
+
+#[test]
+fn where_same_arg_max_float() {
+    embedml_tests::check_fixture::<WhereSameArgMaxFloat>("where_same_arg_max_float");
+}

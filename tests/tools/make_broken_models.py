@@ -996,6 +996,36 @@ def strided_slice_output_shape(m: Model):
     strided_slice(m, [0, 0], [2, 6], [1, 2], [2, 6])
 
 
+# --- Comparisons, SELECT_V2, ARG_MAX --------------------------------------------------------
+
+BOOL, INT64 = tfl.TensorType.BOOL, tfl.TensorType.INT64
+
+
+@case("operator #3 (GREATER), tensor #10 \"a\": an int8 comparison needs input scales in (0, 1)")
+def compare_int8_scale(m: Model):
+    """An int8 GREATER of an input with scale 2 (TFLM's Prepare aborts on it)."""
+    a = m.input("a", [1, 4], quant=(2.0, 0))
+    b = m.input("b", [1, 4])
+    m.op(OP.GREATER, [a, b], [m.tensor("greater", [1, 4], BOOL)])
+
+
+@case("operator #3 (SELECT_V2): the condition has type INT8; TFLM requires BOOL")
+def select_condition_type(m: Model):
+    """A SELECT_V2 whose condition is an int8 tensor."""
+    condition = m.input("condition", [1, 4])
+    x = m.input("x", [1, 4], FLOAT32)
+    y = m.input("y", [1, 4], FLOAT32)
+    m.op(OP.SELECT_V2, [condition, x, y], [m.tensor("selected", [1, 4], FLOAT32)])
+
+
+@case("operator #3 (ARG_MAX): INT64 output is not supported (TFLM writes INT32 only")
+def arg_max_output_type(m: Model):
+    """An ARG_MAX writing int64 indices (tf.argmax's default, which TFLM does not run)."""
+    x = m.input("x", [1, 4, 3], FLOAT32)
+    axis = m.tensor("axis", [], INT32, data=[2])
+    m.op(OP.ARG_MAX, [x, axis], [m.tensor("indices", [1, 4], INT64)])
+
+
 # --- Driver ---------------------------------------------------------------------------------
 
 

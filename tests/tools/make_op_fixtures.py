@@ -1044,6 +1044,141 @@ def elementwise_math_specs() -> list[Spec]:
         Spec("round", unary(tf.round, shape), (op("ROUND"),), (FLOAT,)),
         Spec("elu", unary(tf.nn.elu, shape), (op("ELU"),), (FLOAT,)),
     ]
+def where(condition: Callable) -> Callable:
+    """A body choosing between its two inputs by condition(a, b): tf.where(condition, a, b)."""
+    return lambda a, b: layers.Lambda(lambda ab: tf.where(condition(*ab), *ab))([a, b])
+
+
+def select_as_select_v2(model_bytes: bytes) -> bytes:
+    """The model with its SELECT operators made SELECT_V2, which TFLM runs (it has no SELECT):
+    the converter writes SELECT where no input is broadcast, SELECT_V2's element-wise case."""
+    model = read_model(model_bytes)
+    select_v2 = schema_py.BuiltinOperator.SELECT_V2
+    for code in model.operatorCodes:
+        if code.builtinCode == schema_py.BuiltinOperator.SELECT:
+            code.builtinCode = select_v2
+            code.deprecatedBuiltinCode = min(select_v2, 127)
+            code.version = 1
+    for operator in model.subgraphs[0].operators:
+        if operator.builtinOptionsType == schema_py.BuiltinOptions.SelectOptions:
+            operator.builtinOptionsType = schema_py.BuiltinOptions.SelectV2Options
+            operator.builtinOptions = schema_py.SelectV2OptionsT()
+    return write_model(model)
+
+
+def compare_specs() -> list[Spec]:
+    """Comparisons feeding SELECT_V2 as tf.where converts, logical ops between comparisons,
+    ARG_MAX and ARG_MIN (int32 out), and int32 comparisons of their results."""
+    full, channels = ELEMENTWISE_SHAPE, (1, 1, 1, 5)
+    select = op("SELECT_V2")
+    specs = [
+        # x > y ? x : y over one shape: GREATER then SELECT_V2.
+        Spec(
+            "where_greater",
+            lambda: functional(where(tf.greater), full, full),
+            (op("GREATER", shapes=[full, full], out="BOOL"), select),
+            edit=select_as_select_v2,
+        ),
+    ]
+    # Each comparison against a broadcast second input, which SELECT_V2 broadcasts too.
+    for name, compare in (
+        ("equal", tf.equal),
+        ("not_equal", tf.not_equal),
+        ("greater", tf.greater),
+        ("greater_equal", tf.greater_equal),
+        ("less", tf.less),
+        ("less_equal", tf.less_equal),
+    ):
+        build = lambda compare=compare: functional(where(compare), full, channels)  # noqa: E731
+        expected = (op(name.upper(), shapes=[full, channels]), select)
+        if name == "not_equal":
+            # The converter leaves an int8 model's NOT_EQUAL in float32 (not EQUAL).
+            float_inputs = (op("DEQUANTIZE"), op("DEQUANTIZE"))
+            in_float = op(name.upper(), **{"in": "FLOAT32"})
+            specs += [
+                Spec(f"where_{name}_broadcast", build, expected, (FLOAT,)),
+                Spec(f"where_{name}_in_int8", build, (*float_inputs, in_float, select), (INT8,)),
+            ]
+        else:
+            specs.append(Spec(f"where_{name}_broadcast", build, expected))
+    # A constant threshold per channel: in int8, inputs of different scales, rescaled to a
+    # common one before they are compared.
+    threshold = np.linspace(-1.5, 2.0, full[3], dtype=np.float32).reshape(1, 1, 1, -1)
+    specs.append(
+        Spec(
+            "where_less_constant",
+            single(
+                lambda: layers.Lambda(lambda x: tf.where(x < threshold, x, threshold)),
+                full,
+            ),
+            (op("LESS", constants=[1]), op("SELECT_V2", constants=[2])),
+        )
+    )
+    specs += [
+        Spec(
+            "where_logical_and",
+            lambda: functional(
+                where(lambda a, b: tf.logical_and(a > 0.0, b < 0.5)), full, channels
+            ),
+            # TFLM has no SELECT, which the converter makes of a SELECT_V2 without
+            # broadcasting: the second input is broadcast.
+            (
+                op("GREATER"),
+                op("LESS"),
+                op("LOGICAL_AND", shapes=[full, channels]),
+                select,
+            ),
+        ),
+        Spec(
+            "where_logical_or_not",
+            lambda: functional(
+                where(
+                    lambda a, b: tf.logical_and(
+                        tf.logical_not(tf.logical_or(a > b, b > 1.0)), a > -1.0
+                    )
+                ),
+                full,
+                channels,
+            ),
+            # The converter folds a LOGICAL_NOT of a comparison into the opposite comparison,
+            # and one that is the condition into SELECT_V2 (swapping its values).
+            (
+                op("GREATER"),
+                op("GREATER"),
+                op("GREATER"),
+                op("LOGICAL_OR"),
+                op("LOGICAL_NOT"),
+                op("LOGICAL_AND"),
+                select,
+            ),
+        ),
+        Spec(
+            "arg_max_channels",
+            unary(lambda x: tf.argmax(x, axis=-1, output_type=tf.int32), full),
+            (op("ARG_MAX", input1=-1, out="INT32"),),
+        ),
+        Spec(
+            "arg_min_rows",
+            unary(lambda x: tf.argmin(x, axis=1, output_type=tf.int32), full),
+            (op("ARG_MIN", input1=1, out="INT32"),),
+        ),
+        # Where two inputs agree on the row of their largest value, the first, else the second.
+        Spec(
+            "where_same_arg_max",
+            lambda: functional(
+                where(
+                    lambda a, b: tf.equal(
+                        tf.argmax(a, axis=1, output_type=tf.int32),
+                        tf.argmax(b, axis=1, output_type=tf.int32),
+                    )
+                ),
+                full,
+                full,
+            ),
+            (op("ARG_MAX"), op("ARG_MAX"), op("EQUAL", **{"in": "INT32"}), select),
+        ),
+    ]
+    return specs
 
 
 def all_fixtures() -> list[Fixture]:
@@ -1064,6 +1199,7 @@ def all_fixtures() -> list[Fixture]:
         + boundary_specs()
         + data_movement_specs()
         + elementwise_math_specs()
+        + compare_specs()
     )
     return [
         Fixture(spec, conversion) for spec in specs for conversion in spec.conversions

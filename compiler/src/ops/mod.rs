@@ -19,6 +19,8 @@ mod shape;
 mod window;
 
 pub mod activation;
+pub mod arg_min_max;
+pub mod compare;
 pub mod concatenation;
 pub mod conv;
 pub mod elementwise;
@@ -33,6 +35,7 @@ pub mod quantize;
 pub mod reduce;
 pub mod reshape;
 pub mod slice;
+pub mod select;
 pub mod softmax;
 pub mod space_depth;
 pub mod split;
@@ -170,6 +173,10 @@ operators! {
     SpaceDepth(space_depth::SpaceDepth),
     MirrorPad(mirror_pad::MirrorPad),
     Math(unary_math::Math),
+    Comparison(compare::Comparison),
+    Logical(compare::Logical),
+    SelectV2(select::SelectV2),
+    ArgMinMax(arg_min_max::ArgMinMax),
 }
 
 /// Checks every operator (and the model's inputs and outputs), reporting every problem found.

@@ -121,7 +121,7 @@ fn strided(i: [usize; 3], i3: usize, s: &[usize; 4]) -> usize {
 /// output is walked in row-major order over `output_shape` (up to its end), reading the inputs
 /// through their strides; an input index past the end of its slice (never the case for the
 /// compiler's parameters) leaves that output unchanged.
-fn for_each_element<T: Copy, U>(
+pub(super) fn for_each_element<T: Copy, U>(
     broadcast: Option<&Broadcast4>,
     input1: &[T],
     input2: &[T],

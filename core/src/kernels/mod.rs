@@ -59,6 +59,7 @@ macro_rules! binary_kernel {
 
 mod activation;
 mod arch;
+mod compare;
 mod conv;
 mod convert;
 mod depthwise;
@@ -85,6 +86,7 @@ pub use pool::*;
 pub use requantize::Requantize;
 pub use shape::*;
 
+pub use compare::*;
 pub use conv::{
     conv2d_f32, conv2d_i8, conv2d_i8_blocked, conv2d_i8_blocked_shared, conv2d_i8_overlap_gap,
     conv2d_i8_pointwise, conv2d_i8_pointwise_shared, conv2d_i8_staged, conv2d_i8_staged_shared,

@@ -259,6 +259,7 @@ fn main() -> ! {
     indexed_data_movement(i8_in, i8_out, f32_in, f32_out);
     unary_math(i8_in, i8_out, f32_in, f32_out);
     stateful(i8_in, i8_out, f32_in, f32_out);
+    comparisons(i8_in, f32_in);
     black_box((&i8s, &f32s));
     embedml_firmware::Line::new()
         .str("kernels: linked without a panic path")
@@ -725,4 +726,94 @@ fn unary_math(i8_in: &[i8], i8_out: &mut [i8], f32_in: &[f32], f32_out: &mut [f3
     unary!(ceil_f32, ceil_f32_in_place, NoParams, f32_in, f32_out);
     unary!(round_f32, round_f32_in_place, NoParams, f32_in, f32_out);
     unary!(elu_f32, elu_f32_in_place, NoParams, f32_in, f32_out);
+}
+
+/// Comparisons, logical ops, SELECT_V2, ARG_MAX and ARG_MIN (BOOL tensors as bytes).
+#[inline(never)]
+fn comparisons(i8_in: &[i8], f32_in: &[f32]) {
+    let mut bools = [0u8; 8];
+    let (bool_in, bool_out) = bools.split_at_mut(4);
+    let bool_in: &[u8] = bool_in;
+    let mut i8_out = [0i8; 4];
+    let mut f32_out = [0f32; 4];
+    let mut i32s = [0i32; 8];
+    let (i32_in, i32_out) = i32s.split_at_mut(4);
+    let i32_in: &[i32] = i32_in;
+    let compare_i8 = CompareI8 {
+        input1_offset: 1,
+        input1_multiplier: 1 << 30,
+        input1_shift: -1,
+        input2_offset: -1,
+        input2_multiplier: 1 << 30,
+        input2_shift: 0,
+        left_shift: 8,
+        broadcast: BROADCAST,
+    };
+    let compare = Compare {
+        broadcast: BROADCAST,
+    };
+    macro_rules! comparison {
+        ($($i8:ident, $i32:ident, $f32:ident;)*) => {$(
+            $i8(opaque(&compare_i8), black_box(i8_in), black_box(i8_in), black_box(&mut *bool_out));
+            $i32(opaque(&compare), black_box(i32_in), black_box(i32_in), black_box(&mut *bool_out));
+            $f32(opaque(&compare), black_box(f32_in), black_box(f32_in), black_box(&mut *bool_out));
+        )*};
+    }
+    comparison!(
+        equal_i8, equal_i32, equal_f32;
+        not_equal_i8, not_equal_i32, not_equal_f32;
+        greater_i8, greater_i32, greater_f32;
+        greater_equal_i8, greater_equal_i32, greater_equal_f32;
+        less_i8, less_i32, less_f32;
+        less_equal_i8, less_equal_i32, less_equal_f32;
+    );
+    logical_and(
+        opaque(&compare),
+        black_box(bool_in),
+        black_box(bool_in),
+        black_box(&mut *bool_out),
+    );
+    logical_or(
+        opaque(&compare),
+        black_box(bool_in),
+        black_box(bool_in),
+        black_box(&mut *bool_out),
+    );
+    logical_not(
+        opaque(&NoParams),
+        black_box(bool_in),
+        black_box(&mut *bool_out),
+    );
+    let select = Select {
+        broadcast: Some(Select4 {
+            output_shape: [1, 1, 2, 2],
+            condition_strides: [0, 0, 1, 0],
+            x_strides: [4, 4, 2, 1],
+            y_strides: [0, 0, 0, 1],
+        }),
+    };
+    select_i8(
+        opaque(&select),
+        black_box(bool_in),
+        black_box(i8_in),
+        black_box(i8_in),
+        black_box(&mut i8_out),
+    );
+    select_f32(
+        opaque(&select),
+        black_box(bool_in),
+        black_box(f32_in),
+        black_box(f32_in),
+        black_box(&mut f32_out),
+    );
+    let arg = ArgMinMax {
+        outer: 1,
+        axis: 2,
+        inner: 2,
+    };
+    arg_max_i8(opaque(&arg), black_box(i8_in), black_box(&mut *i32_out));
+    arg_min_i8(opaque(&arg), black_box(i8_in), black_box(&mut *i32_out));
+    arg_max_f32(opaque(&arg), black_box(f32_in), black_box(&mut *i32_out));
+    arg_min_f32(opaque(&arg), black_box(f32_in), black_box(&mut *i32_out));
+    black_box((&bools, &i8_out, &f32_out, &i32s));
 }
