@@ -1017,6 +1017,9 @@ def data_movement_specs() -> list[Spec]:
             ),
             (op("PADV2", input1=[[0, 0], [1, 2], [0, 1], [0, 0]]),),
         ),
+    ]
+
+
 def elementwise_math_specs() -> list[Spec]:
     """EXP, LOG, SQRT, RSQRT, SQUARE, FLOOR, CEIL, ROUND and ELU in float32 (TFLM's only type for
     all but RSQRT and ELU), and RSQRT in int8. LOG, SQRT and RSQRT take |x| (plus 1/4 for RSQRT,
