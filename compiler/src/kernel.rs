@@ -637,6 +637,8 @@ params! {
     Select { broadcast: Option<Select4> }
     /// `embedml::kernels::ArgMinMax`.
     ArgMinMax { outer: usize, axis: usize, inner: usize }
+    /// `embedml::kernels::ReduceShape` (REDUCE_MAX, REDUCE_MIN, float32 SUM).
+    ReduceShape { outer: usize, reduced: usize, inner: usize }
 }
 
 /// The inputs a kernel reads.
@@ -866,6 +868,11 @@ pub mod kernels {
         arg_min_i8(ArgMinMax; I8) -> I32;
         arg_max_f32(ArgMinMax; F32) -> I32;
         arg_min_f32(ArgMinMax; F32) -> I32;
+        reduce_max_i8(ReduceShape; I8) -> I8;
+        reduce_min_i8(ReduceShape; I8) -> I8;
+        reduce_max_f32(ReduceShape; F32) -> F32;
+        reduce_min_f32(ReduceShape; F32) -> F32;
+        sum_f32(ReduceShape; F32) -> F32;
     }
 
     table_functions! {

@@ -1945,3 +1945,135 @@ embedml::include_model!(
 fn where_same_arg_max_float() {
     embedml_tests::check_fixture::<WhereSameArgMaxFloat>("where_same_arg_max_float");
 }
+
+// int8: REDUCE_MAX(keepDims=True input1=[1, 2])
+embedml::include_model!(
+    ReduceMaxImageKeepdimsInt8,
+    "../fixtures/reduce_max_image_keepdims_int8.tflite"
+);
+
+#[test]
+fn reduce_max_image_keepdims_int8() {
+    embedml_tests::check_fixture::<ReduceMaxImageKeepdimsInt8>("reduce_max_image_keepdims_int8");
+}
+
+// float32: REDUCE_MAX(keepDims=True input1=[1, 2])
+embedml::include_model!(
+    ReduceMaxImageKeepdimsFloat,
+    "../fixtures/reduce_max_image_keepdims_float.tflite"
+);
+
+#[test]
+fn reduce_max_image_keepdims_float() {
+    embedml_tests::check_fixture::<ReduceMaxImageKeepdimsFloat>("reduce_max_image_keepdims_float");
+}
+
+// int8: REDUCE_MAX(keepDims=False input1=-1)
+embedml::include_model!(
+    ReduceMaxChannelsInt8,
+    "../fixtures/reduce_max_channels_int8.tflite"
+);
+
+#[test]
+fn reduce_max_channels_int8() {
+    embedml_tests::check_fixture::<ReduceMaxChannelsInt8>("reduce_max_channels_int8");
+}
+
+// float32: REDUCE_MAX(keepDims=False input1=-1)
+embedml::include_model!(
+    ReduceMaxChannelsFloat,
+    "../fixtures/reduce_max_channels_float.tflite"
+);
+
+#[test]
+fn reduce_max_channels_float() {
+    embedml_tests::check_fixture::<ReduceMaxChannelsFloat>("reduce_max_channels_float");
+}
+
+// int8: REDUCE_MIN(keepDims=True input1=[1, 2])
+embedml::include_model!(
+    ReduceMinImageKeepdimsInt8,
+    "../fixtures/reduce_min_image_keepdims_int8.tflite"
+);
+
+#[test]
+fn reduce_min_image_keepdims_int8() {
+    embedml_tests::check_fixture::<ReduceMinImageKeepdimsInt8>("reduce_min_image_keepdims_int8");
+}
+
+// float32: REDUCE_MIN(keepDims=True input1=[1, 2])
+embedml::include_model!(
+    ReduceMinImageKeepdimsFloat,
+    "../fixtures/reduce_min_image_keepdims_float.tflite"
+);
+
+#[test]
+fn reduce_min_image_keepdims_float() {
+    embedml_tests::check_fixture::<ReduceMinImageKeepdimsFloat>("reduce_min_image_keepdims_float");
+}
+
+// int8: REDUCE_MIN(keepDims=False input1=-1)
+embedml::include_model!(
+    ReduceMinChannelsInt8,
+    "../fixtures/reduce_min_channels_int8.tflite"
+);
+
+#[test]
+fn reduce_min_channels_int8() {
+    embedml_tests::check_fixture::<ReduceMinChannelsInt8>("reduce_min_channels_int8");
+}
+
+// float32: REDUCE_MIN(keepDims=False input1=-1)
+embedml::include_model!(
+    ReduceMinChannelsFloat,
+    "../fixtures/reduce_min_channels_float.tflite"
+);
+
+#[test]
+fn reduce_min_channels_float() {
+    embedml_tests::check_fixture::<ReduceMinChannelsFloat>("reduce_min_channels_float");
+}
+
+// int8: SUM(keepDims=True input1=[1, 2])
+embedml::include_model!(
+    ReduceSumImageKeepdimsInt8,
+    "../fixtures/reduce_sum_image_keepdims_int8.tflite"
+);
+
+#[test]
+fn reduce_sum_image_keepdims_int8() {
+    embedml_tests::check_fixture::<ReduceSumImageKeepdimsInt8>("reduce_sum_image_keepdims_int8");
+}
+
+// float32: SUM(keepDims=True input1=[1, 2])
+embedml::include_model!(
+    ReduceSumImageKeepdimsFloat,
+    "../fixtures/reduce_sum_image_keepdims_float.tflite"
+);
+
+#[test]
+fn reduce_sum_image_keepdims_float() {
+    embedml_tests::check_fixture::<ReduceSumImageKeepdimsFloat>("reduce_sum_image_keepdims_float");
+}
+
+// int8: SUM(keepDims=False input1=-1)
+embedml::include_model!(
+    ReduceSumChannelsInt8,
+    "../fixtures/reduce_sum_channels_int8.tflite"
+);
+
+#[test]
+fn reduce_sum_channels_int8() {
+    embedml_tests::check_fixture::<ReduceSumChannelsInt8>("reduce_sum_channels_int8");
+}
+
+// float32: SUM(keepDims=False input1=-1)
+embedml::include_model!(
+    ReduceSumChannelsFloat,
+    "../fixtures/reduce_sum_channels_float.tflite"
+);
+
+#[test]
+fn reduce_sum_channels_float() {
+    embedml_tests::check_fixture::<ReduceSumChannelsFloat>("reduce_sum_channels_float");
+}

@@ -1184,6 +1184,32 @@ def compare_specs() -> list[Spec]:
     return specs
 
 
+def reduce_specs() -> list[Spec]:
+    """REDUCE_MAX, REDUCE_MIN and SUM over adjacent axes, keeping the reduced dimensions and not:
+    the image (axes 1 and 2) and the channels (the last axis)."""
+    shape = (1, 4, 5, 6)
+    specs = []
+    for name, reduce in (
+        ("REDUCE_MAX", tf.reduce_max),
+        ("REDUCE_MIN", tf.reduce_min),
+        ("SUM", tf.reduce_sum),
+    ):
+        base = "reduce_" + name.lower().removeprefix("reduce_")
+        specs += [
+            Spec(
+                f"{base}_image_keepdims",
+                unary(lambda x, r=reduce: r(x, axis=[1, 2], keepdims=True), shape),
+                (op(name, keepDims=True, input1=[1, 2]),),
+            ),
+            Spec(
+                f"{base}_channels",
+                unary(lambda x, r=reduce: r(x, axis=-1), shape),
+                (op(name, keepDims=False, input1=-1),),
+            ),
+        ]
+    return specs
+
+
 def all_fixtures() -> list[Fixture]:
     specs = (
         conv_specs()
@@ -1203,6 +1229,7 @@ def all_fixtures() -> list[Fixture]:
         + data_movement_specs()
         + elementwise_math_specs()
         + compare_specs()
+        + reduce_specs()
     )
     return [
         Fixture(spec, conversion) for spec in specs for conversion in spec.conversions

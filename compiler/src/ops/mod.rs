@@ -159,7 +159,7 @@ operators! {
     Dequantize(quantize::Dequantize),
     Pad(pad::Pad),
     Concatenation(concatenation::Concatenation),
-    Mean(reduce::Mean),
+    Reduce(reduce::Reduce),
     Gather(gather::Gather),
     Split(split::Split),
     Pack(split::Pack),

@@ -1,10 +1,12 @@
-//! MEAN over adjacent axes: int8 (TFLM's integer algorithm) and float32.
+//! The reductions over adjacent axes, int8 and float32: MEAN and SUM (int8 through TFLM's
+//! integer `QuantizedMeanOrSum`), REDUCE_MAX and REDUCE_MIN (TFLM's `ReduceGeneric`).
 
 use crate::error::Error;
+use crate::ir::ElementType;
 use crate::kernel::{self, kernels};
 use crate::plan::Access;
 use crate::program::KernelCall;
-use crate::quant::reduce::{MeanI8Params, mean_i8_params};
+use crate::quant::reduce::{MeanI8Params, mean_i8_params, sum_i8_params};
 
 use crate::tflite::options_table;
 
@@ -19,10 +21,25 @@ options_table!(
     }
 );
 
-/// A checked MEAN over the middle of `[outer, reduced, inner]`. `keep_dims` (in the options)
-/// only changes the output's shape, which the checks compare with the reduction.
+/// What a reduction computes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reduction {
+    /// MEAN.
+    Mean,
+    /// SUM.
+    Sum,
+    /// REDUCE_MAX.
+    Max,
+    /// REDUCE_MIN.
+    Min,
+}
+
+/// A checked reduction over the middle of `[outer, reduced, inner]`. `keep_dims` (in the
+/// options) only changes the output's shape, which the checks compare with the reduction.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Mean {
+pub struct Reduce {
+    /// What it computes.
+    pub reduction: Reduction,
     /// Number type.
     pub precision: Precision,
     /// Input.
@@ -35,23 +52,34 @@ pub struct Mean {
     pub reduced: usize,
     /// Product of the dimensions after them.
     pub inner: usize,
-    /// int8's constants, computed when checked.
+    /// int8 MEAN's and SUM's constants, computed when checked.
     pub int8: Option<MeanI8Params>,
 }
 
-impl Operator for Mean {
-    const NAMES: &'static [&'static str] = &["MEAN"];
+impl Operator for Reduce {
+    const NAMES: &'static [&'static str] = &["MEAN", "SUM", "REDUCE_MAX", "REDUCE_MIN"];
 
     fn check(cx: &Check) -> Result<Self, Error> {
+        let reduction = match cx.op.name.as_str() {
+            "SUM" => Reduction::Sum,
+            "REDUCE_MAX" => Reduction::Max,
+            "REDUCE_MIN" => Reduction::Min,
+            _ => Reduction::Mean,
+        };
         // Read (and so verified) even though the output's shape already says what it states.
         cx.options::<ReducerOptions>()?;
         let input = cx.input(0, "input")?;
         let output = cx.output()?;
         let precision = cx.precision(input, output)?;
         let shape = &cx.tensor(input).shape;
+        if reduction != Reduction::Mean {
+            // TFLM's `PrepareSimple` takes INT32 axes only (MEAN keeps its older, wider check).
+            let axes_tensor = cx.input(1, "axes")?;
+            cx.constant(axes_tensor, ElementType::Int32, "axes")?;
+        }
         let raw_axes = cx.indices(1, "axes")?;
         // TFLM copies every entry into its 4-entry `MeanParams::axis`: more would overflow it.
-        if raw_axes.len() > 4 {
+        if reduction == Reduction::Mean && raw_axes.len() > 4 {
             return Err(cx.error(format!(
                 "the axes tensor has {} entries; TFLM's MEAN holds at most 4",
                 raw_axes.len()
@@ -83,21 +111,47 @@ impl Operator for Mean {
                 cx.tensor(output).shape
             )));
         }
-        let int8 = match precision {
-            Precision::Int8 => {
-                let p = mean_i8_params(
-                    cx.scale(input),
-                    cx.zero_point(input),
-                    cx.scale(output),
-                    cx.zero_point(output),
+        let quantization = (
+            cx.scale(input),
+            cx.zero_point(input),
+            cx.scale(output),
+            cx.zero_point(output),
+        );
+        let int8 = match (precision, reduction) {
+            (Precision::Float32, _) => None,
+            (Precision::Int8, Reduction::Mean | Reduction::Sum) => {
+                let (input_scale, input_zero_point, output_scale, output_zero_point) = quantization;
+                let derive = if reduction == Reduction::Sum {
+                    sum_i8_params
+                } else {
+                    mean_i8_params
+                };
+                let p = derive(
+                    input_scale,
+                    input_zero_point,
+                    output_scale,
+                    output_zero_point,
                     reduced,
                 );
                 cx.check_shift(p.shift, "output requantization")?;
                 Some(p)
             }
-            Precision::Float32 => None,
+            (Precision::Int8, Reduction::Max | Reduction::Min) => {
+                // TFLM's `EvalMinMaxHelper` compares raw values and so insists on one
+                // quantization (scales compared as doubles, zero points as integers).
+                let (input_scale, input_zero_point, output_scale, output_zero_point) = quantization;
+                if f64::from(input_scale) != f64::from(output_scale)
+                    || input_zero_point != output_zero_point
+                {
+                    return Err(cx.error(format!(
+                        "int8 output quantization (scale {output_scale}, zero point {output_zero_point}) differs from the input's (scale {input_scale}, zero point {input_zero_point}); TFLM requires them equal: requantize after the reduction instead"
+                    )));
+                }
+                None
+            }
         };
-        Ok(Mean {
+        Ok(Reduce {
+            reduction,
             precision,
             input,
             output,
@@ -114,6 +168,31 @@ impl Operator for Mean {
 
     fn lower(&self, cx: &Lower) -> Result<Option<KernelCall>, Error> {
         let (outer, reduced, inner) = (self.outer, self.reduced, self.inner);
+        let shape = kernel::ReduceShape {
+            outer,
+            reduced,
+            inner,
+        };
+        let io = (&[self.input][..], self.output);
+        match (self.reduction, self.precision) {
+            (Reduction::Max, Precision::Int8) => {
+                return cx.call(&kernels::reduce_max_i8, shape, io.0, io.1);
+            }
+            (Reduction::Min, Precision::Int8) => {
+                return cx.call(&kernels::reduce_min_i8, shape, io.0, io.1);
+            }
+            (Reduction::Max, Precision::Float32) => {
+                return cx.call(&kernels::reduce_max_f32, shape, io.0, io.1);
+            }
+            (Reduction::Min, Precision::Float32) => {
+                return cx.call(&kernels::reduce_min_f32, shape, io.0, io.1);
+            }
+            (Reduction::Sum, Precision::Float32) => {
+                return cx.call(&kernels::sum_f32, shape, io.0, io.1);
+            }
+            // int8 SUM runs MEAN's kernel with its own constants.
+            (Reduction::Mean, _) | (Reduction::Sum, Precision::Int8) => {}
+        }
         match self.int8 {
             Some(p) => {
                 let params = kernel::MeanI8 {

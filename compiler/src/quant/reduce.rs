@@ -1,4 +1,4 @@
-//! Constants of the int8 reduction kernels (MEAN).
+//! Constants of the int8 reduction kernels (MEAN, and SUM through the same kernel).
 //!
 //! TensorFlow Lite Micro's int8 MEAN (`EvalMeanHelper` in `micro/kernels/reduce_common.cc`)
 //! always calls the integer `reference_ops::QuantizedMeanOrSum` of
@@ -63,6 +63,28 @@ pub fn mean_i8_params(
     }
 }
 
+/// int8 SUM's constants, exactly as TFLite Micro derives them: the same `QuantizedMeanOrSum`
+/// as MEAN with `compute_sum`, which keeps `Prepare`'s `(m, s)` for `input_scale /
+/// output_scale` without folding in a division by the count.
+pub fn sum_i8_params(
+    input_scale: f32,
+    input_zero_point: i32,
+    output_scale: f32,
+    output_zero_point: i32,
+    reduced: usize,
+) -> MeanI8Params {
+    let (multiplier, shift) = quantize_multiplier(f64::from(input_scale) / f64::from(output_scale));
+    let count = i64::try_from(reduced).unwrap_or(i64::MAX);
+    MeanI8Params {
+        sum_offset: i64::from(input_zero_point)
+            .wrapping_mul(count)
+            .wrapping_neg() as i32,
+        multiplier,
+        shift,
+        output_offset: output_zero_point,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,6 +96,17 @@ mod tests {
             shift,
             output_offset,
         }
+    }
+
+    #[test]
+    fn sum_keeps_the_scale_ratio_unfolded() {
+        // 1.0 is (2^30, 1) whatever the count; only the zero-point offset scales with it.
+        assert_eq!(sum_i8_params(0.1, -5, 0.1, 7, 4), params(1 << 30, 1, 20, 7));
+        // 0.25 is (2^30, -1).
+        assert_eq!(
+            sum_i8_params(0.1, 2, 0.4, 0, 49),
+            params(1 << 30, -1, -98, 0)
+        );
     }
 
     #[test]

@@ -69,6 +69,7 @@ mod fully_connected;
 mod gather;
 mod lstm;
 mod pool;
+mod reduce;
 mod requantize;
 mod shape;
 mod slices;
@@ -83,6 +84,7 @@ pub use convert::*;
 pub use elementwise::*;
 pub use gather::*;
 pub use pool::*;
+pub use reduce::*;
 pub use requantize::Requantize;
 pub use shape::*;
 

@@ -260,6 +260,7 @@ fn main() -> ! {
     unary_math(i8_in, i8_out, f32_in, f32_out);
     stateful(i8_in, i8_out, f32_in, f32_out);
     comparisons(i8_in, f32_in);
+    reductions(i8_in, i8_out, f32_in, f32_out);
     black_box((&i8s, &f32s));
     embedml_firmware::Line::new()
         .str("kernels: linked without a panic path")
@@ -816,4 +817,19 @@ fn comparisons(i8_in: &[i8], f32_in: &[f32]) {
     arg_max_f32(opaque(&arg), black_box(f32_in), black_box(&mut *i32_out));
     arg_min_f32(opaque(&arg), black_box(f32_in), black_box(&mut *i32_out));
     black_box((&bools, &i8_out, &f32_out, &i32s));
+}
+
+/// REDUCE_MAX, REDUCE_MIN and float32 SUM (int8 SUM is `mean_i8`).
+#[inline(never)]
+fn reductions(i8_in: &[i8], i8_out: &mut [i8], f32_in: &[f32], f32_out: &mut [f32]) {
+    let shape = ReduceShape {
+        outer: 1,
+        reduced: 2,
+        inner: 2,
+    };
+    reduce_max_i8(opaque(&shape), black_box(i8_in), black_box(&mut *i8_out));
+    reduce_min_i8(opaque(&shape), black_box(i8_in), black_box(&mut *i8_out));
+    reduce_max_f32(opaque(&shape), black_box(f32_in), black_box(&mut *f32_out));
+    reduce_min_f32(opaque(&shape), black_box(f32_in), black_box(&mut *f32_out));
+    sum_f32(opaque(&shape), black_box(f32_in), black_box(&mut *f32_out));
 }
