@@ -637,6 +637,8 @@ params! {
     Select { broadcast: Option<Select4> }
     /// `embedml::kernels::ArgMinMax`.
     ArgMinMax { outer: usize, axis: usize, inner: usize }
+    /// `embedml::kernels::ConstantI32` (SHAPE).
+    ConstantI32 { values: Slice<i32> }
 }
 
 /// The inputs a kernel reads.
@@ -866,6 +868,10 @@ pub mod kernels {
         arg_min_i8(ArgMinMax; I8) -> I32;
         arg_max_f32(ArgMinMax; F32) -> I32;
         arg_min_f32(ArgMinMax; F32) -> I32;
+        zeros_i8(NoParams; -) -> I8;
+        zeros_i32(NoParams; -) -> I32;
+        zeros_f32(NoParams; -) -> F32;
+        constant_i32(ConstantI32; -) -> I32;
     }
 
     table_functions! {
