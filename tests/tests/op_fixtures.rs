@@ -2002,6 +2002,14 @@ fn zeros_like_float() {
     embedml_tests::check_fixture::<ZerosLikeFloat>("zeros_like_float");
 }
 
+// int32: ZEROS_LIKE(in=INT32)
+embedml::include_model!(ZerosLikeInt32, "../fixtures/zeros_like_int32.tflite");
+
+#[test]
+fn zeros_like_int32() {
+    embedml_tests::check_fixture::<ZerosLikeInt32>("zeros_like_int32");
+}
+
 // int8: SHAPE(out=INT32)
 embedml::include_model!(ShapeInt8, "../fixtures/shape_int8.tflite");
 

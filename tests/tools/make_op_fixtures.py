@@ -1250,6 +1250,13 @@ def fill_specs() -> list[Spec]:
             edit=abs_as("ZEROS_LIKE"),
         ),
         Spec(
+            "zeros_like",
+            lambda_model(tf.abs, DATA_MOVEMENT_SHAPE, "int32"),
+            (op("ZEROS_LIKE", **{"in": "INT32"}),),
+            conversions=(INT32,),
+            edit=abs_as("ZEROS_LIKE"),
+        ),
+        Spec(
             "shape",
             lambda_model(tf.abs, DATA_MOVEMENT_SHAPE),
             (op("SHAPE", out="INT32"),),
