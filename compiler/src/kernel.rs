@@ -639,6 +639,8 @@ params! {
     ArgMinMax { outer: usize, axis: usize, inner: usize }
     /// `embedml::kernels::ReduceShape` (REDUCE_MAX, REDUCE_MIN, float32 SUM).
     ReduceShape { outer: usize, reduced: usize, inner: usize }
+    /// `embedml::kernels::ConstantI32` (SHAPE).
+    ConstantI32 { values: Slice<i32> }
 }
 
 /// The inputs a kernel reads.
@@ -873,6 +875,10 @@ pub mod kernels {
         reduce_max_f32(ReduceShape; F32) -> F32;
         reduce_min_f32(ReduceShape; F32) -> F32;
         sum_f32(ReduceShape; F32) -> F32;
+        zeros_i8(NoParams; -) -> I8;
+        zeros_i32(NoParams; -) -> I32;
+        zeros_f32(NoParams; -) -> F32;
+        constant_i32(ConstantI32; -) -> I32;
     }
 
     table_functions! {

@@ -2077,3 +2077,83 @@ embedml::include_model!(
 fn reduce_sum_channels_float() {
     embedml_tests::check_fixture::<ReduceSumChannelsFloat>("reduce_sum_channels_float");
 }
+
+// int8: STRIDED_SLICE -> FILL(input0=[2, 3, 4])
+embedml::include_model!(FillValueInt8, "../fixtures/fill_value_int8.tflite");
+
+#[test]
+fn fill_value_int8() {
+    embedml_tests::check_fixture::<FillValueInt8>("fill_value_int8");
+}
+
+// float32: STRIDED_SLICE -> FILL(input0=[2, 3, 4])
+embedml::include_model!(FillValueFloat, "../fixtures/fill_value_float.tflite");
+
+#[test]
+fn fill_value_float() {
+    embedml_tests::check_fixture::<FillValueFloat>("fill_value_float");
+}
+
+// float32: ARG_MAX(out=INT32) -> FILL(input0=[2, 3] in=INT32)
+embedml::include_model!(FillArgMaxFloat, "../fixtures/fill_arg_max_float.tflite");
+
+#[test]
+fn fill_arg_max_float() {
+    embedml_tests::check_fixture::<FillArgMaxFloat>("fill_arg_max_float");
+}
+
+// int8: BROADCAST_TO(input1=[2, 4, 5, 3])
+embedml::include_model!(BroadcastToInt8, "../fixtures/broadcast_to_int8.tflite");
+
+#[test]
+fn broadcast_to_int8() {
+    embedml_tests::check_fixture::<BroadcastToInt8>("broadcast_to_int8");
+}
+
+// float32: BROADCAST_TO(input1=[2, 4, 5, 3])
+embedml::include_model!(BroadcastToFloat, "../fixtures/broadcast_to_float.tflite");
+
+#[test]
+fn broadcast_to_float() {
+    embedml_tests::check_fixture::<BroadcastToFloat>("broadcast_to_float");
+}
+
+// int8: ZEROS_LIKE
+embedml::include_model!(ZerosLikeInt8, "../fixtures/zeros_like_int8.tflite");
+
+#[test]
+fn zeros_like_int8() {
+    embedml_tests::check_fixture::<ZerosLikeInt8>("zeros_like_int8");
+}
+
+// float32: ZEROS_LIKE
+embedml::include_model!(ZerosLikeFloat, "../fixtures/zeros_like_float.tflite");
+
+#[test]
+fn zeros_like_float() {
+    embedml_tests::check_fixture::<ZerosLikeFloat>("zeros_like_float");
+}
+
+// int32: ZEROS_LIKE(in=INT32)
+embedml::include_model!(ZerosLikeInt32, "../fixtures/zeros_like_int32.tflite");
+
+#[test]
+fn zeros_like_int32() {
+    embedml_tests::check_fixture::<ZerosLikeInt32>("zeros_like_int32");
+}
+
+// int8: SHAPE(out=INT32)
+embedml::include_model!(ShapeInt8, "../fixtures/shape_int8.tflite");
+
+#[test]
+fn shape_int8() {
+    embedml_tests::check_fixture::<ShapeInt8>("shape_int8");
+}
+
+// float32: SHAPE(out=INT32)
+embedml::include_model!(ShapeFloat, "../fixtures/shape_float.tflite");
+
+#[test]
+fn shape_float() {
+    embedml_tests::check_fixture::<ShapeFloat>("shape_float");
+}

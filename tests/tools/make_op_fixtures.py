@@ -1210,6 +1210,87 @@ def reduce_specs() -> list[Spec]:
     return specs
 
 
+def abs_as(name: str, output_shape: list[int] | None = None) -> Callable[[bytes], bytes]:
+    """An edit making a model's ABS operator `name` (ZEROS_LIKE, SHAPE), which the converter
+    folds into a constant when the input's shape is static. With `output_shape`, the output
+    becomes an unquantized INT32 tensor of that shape (SHAPE's)."""
+
+    def edit(model_bytes: bytes) -> bytes:
+        model = read_model(model_bytes)
+        code_value = getattr(schema_py.BuiltinOperator, name)
+        for code in model.operatorCodes:
+            if code.builtinCode == schema_py.BuiltinOperator.ABS:
+                code.builtinCode = code_value
+                code.deprecatedBuiltinCode = min(code_value, 127)
+                code.version = 1
+        subgraph = model.subgraphs[0]
+        for operator in subgraph.operators:
+            operator.builtinOptionsType = schema_py.BuiltinOptions.NONE
+            operator.builtinOptions = None
+            if output_shape is not None:
+                output = subgraph.tensors[operator.outputs[0]]
+                output.type = schema_py.TensorType.INT32
+                output.shape = np.array(output_shape, dtype=np.int32)
+                output.shapeSignature = None
+                output.quantization = None
+        return write_model(model)
+
+    return edit
+
+
+def fill_specs() -> list[Spec]:
+    """FILL with a run-time value, ZEROS_LIKE, BROADCAST_TO and SHAPE."""
+
+    def fill_body(x):
+        # The value is computed from the input, so the converter cannot fold the FILL away.
+        return tf.fill([2, 3, 4], x[0, 1, 2, 1])
+
+    fill_expect = (op("STRIDED_SLICE"), op("FILL", input0=[2, 3, 4]))
+    broadcast_shape = (1, 4, 1, 3)
+
+    def broadcast_body(x):
+        return tf.broadcast_to(x, [2, 4, 5, 3])
+
+    broadcast_expect = (op("BROADCAST_TO", input1=[2, 4, 5, 3]),)
+    return [
+        Spec("fill_value", lambda_model(fill_body, DATA_MOVEMENT_SHAPE), fill_expect),
+        # An int32 value: the position of a vector's largest element (STRIDED_SLICE and SLICE
+        # do not make an int32 scalar embedml runs).
+        Spec(
+            "fill_arg_max",
+            lambda_model(
+                lambda x: tf.fill([2, 3], tf.argmax(x, axis=0, output_type=tf.int32)), (6,)
+            ),
+            (op("ARG_MAX", out="INT32"), op("FILL", input0=[2, 3], **{"in": "INT32"})),
+            conversions=(FLOAT,),
+        ),
+        Spec(
+            "broadcast_to",
+            lambda_model(broadcast_body, broadcast_shape),
+            broadcast_expect,
+        ),
+        Spec(
+            "zeros_like",
+            lambda_model(tf.abs, DATA_MOVEMENT_SHAPE),
+            (op("ZEROS_LIKE"),),
+            edit=abs_as("ZEROS_LIKE"),
+        ),
+        Spec(
+            "zeros_like",
+            lambda_model(tf.abs, DATA_MOVEMENT_SHAPE, "int32"),
+            (op("ZEROS_LIKE", **{"in": "INT32"}),),
+            conversions=(INT32,),
+            edit=abs_as("ZEROS_LIKE"),
+        ),
+        Spec(
+            "shape",
+            lambda_model(tf.abs, DATA_MOVEMENT_SHAPE),
+            (op("SHAPE", out="INT32"),),
+            edit=abs_as("SHAPE", [len(DATA_MOVEMENT_SHAPE)]),
+        ),
+    ]
+
+
 def all_fixtures() -> list[Fixture]:
     specs = (
         conv_specs()
@@ -1230,6 +1311,7 @@ def all_fixtures() -> list[Fixture]:
         + elementwise_math_specs()
         + compare_specs()
         + reduce_specs()
+        + fill_specs()
     )
     return [
         Fixture(spec, conversion) for spec in specs for conversion in spec.conversions

@@ -24,6 +24,7 @@ pub mod compare;
 pub mod concatenation;
 pub mod conv;
 pub mod elementwise;
+pub mod fill;
 pub mod fully_connected;
 pub mod gather;
 pub mod gather_axis;
@@ -177,6 +178,9 @@ operators! {
     Logical(compare::Logical),
     SelectV2(select::SelectV2),
     ArgMinMax(arg_min_max::ArgMinMax),
+    Broadcast(fill::Broadcast),
+    ZerosLike(fill::ZerosLike),
+    Shape(fill::Shape),
 }
 
 /// Checks every operator (and the model's inputs and outputs), reporting every problem found.

@@ -350,3 +350,6 @@ pub struct SoftmaxF32 {
     /// Elements per row (the innermost dimension).
     pub depth: usize,
 }
+
+mod fill;
+pub use fill::*;

@@ -816,6 +816,11 @@ fn comparisons(i8_in: &[i8], f32_in: &[f32]) {
     arg_min_i8(opaque(&arg), black_box(i8_in), black_box(&mut *i32_out));
     arg_max_f32(opaque(&arg), black_box(f32_in), black_box(&mut *i32_out));
     arg_min_f32(opaque(&arg), black_box(f32_in), black_box(&mut *i32_out));
+    zeros_i8(opaque(&NoParams), black_box(&mut i8_out));
+    zeros_i32(opaque(&NoParams), black_box(&mut *i32_out));
+    zeros_f32(opaque(&NoParams), black_box(&mut f32_out));
+    let dims = ConstantI32 { values: &[1, 2, 3] };
+    constant_i32(opaque(&dims), black_box(&mut *i32_out));
     black_box((&bools, &i8_out, &f32_out, &i32s));
 }
 
