@@ -309,14 +309,12 @@ pub fn lstm_i8(
     let tanh_shift = p.cell_tanh_shift as u32;
     let tanh_round = tanh_round(tanh_shift);
     shape.for_each_step(|row, batch| {
-        let state_at = batch.wrapping_mul(units);
-        let (Some(x), Some(out), Some(h), Some(c)) = (
-            input
-                .get(row.wrapping_mul(input_size)..)
-                .and_then(|rest| rest.get(..input_size)),
-            span_mut(output, row.wrapping_mul(units), units),
-            span_mut(output_state, state_at, units),
-            span_mut(cell_state, state_at, units),
+        let Some((x, out, h, c)) = step_slices(
+            input,
+            output,
+            output_state,
+            cell_state,
+            [row, batch, input_size, units],
         ) else {
             return;
         };
@@ -368,6 +366,27 @@ pub fn lstm_i8(
         }
         copy(h, out);
     });
+}
+
+/// One step's slices, for input row `row` of batch `batch`: its input row, its output row, and
+/// the batch's output and cell state; `None` where the slices do not hold them.
+#[inline(always)]
+fn step_slices<'a, T, C>(
+    input: &'a [T],
+    output: &'a mut [T],
+    output_state: &'a mut [T],
+    cell_state: &'a mut [C],
+    [row, batch, input_size, units]: [usize; 4],
+) -> Option<(&'a [T], &'a mut [T], &'a mut [T], &'a mut [C])> {
+    let state_at = batch.wrapping_mul(units);
+    Some((
+        input
+            .get(row.wrapping_mul(input_size)..)?
+            .get(..input_size)?,
+        span_mut(output, row.wrapping_mul(units), units)?,
+        span_mut(output_state, state_at, units)?,
+        span_mut(cell_state, state_at, units)?,
+    ))
 }
 
 /// `slice[start..start + len]` mutably, or `None` where that is out of bounds.
@@ -457,14 +476,12 @@ pub fn lstm_f32(
     }
     let clip = p.cell_clip;
     shape.for_each_step(|row, batch| {
-        let state_at = batch.wrapping_mul(units);
-        let (Some(x), Some(out), Some(h), Some(c)) = (
-            input
-                .get(row.wrapping_mul(input_size)..)
-                .and_then(|rest| rest.get(..input_size)),
-            span_mut(output, row.wrapping_mul(units), units),
-            span_mut(output_state, state_at, units),
-            span_mut(cell_state, state_at, units),
+        let Some((x, out, h, c)) = step_slices(
+            input,
+            output,
+            output_state,
+            cell_state,
+            [row, batch, input_size, units],
         ) else {
             return;
         };
