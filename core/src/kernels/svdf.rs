@@ -126,6 +126,22 @@ impl StateValue for i16 {
     }
 }
 
+/// Batch `b`'s input row, state and output row; `None` where the slices do not hold them.
+#[inline(always)]
+fn batch_slices<'a, X, S, O>(
+    input: &'a [X],
+    state: &'a mut [S],
+    output: &'a mut [O],
+    b: usize,
+    [input_size, per_batch, units]: [usize; 3],
+) -> Option<(&'a [X], &'a mut [S], &'a mut [O])> {
+    Some((
+        input.get(b.wrapping_mul(input_size)..)?.get(..input_size)?,
+        state.get_mut(b.wrapping_mul(per_batch)..)?.get_mut(..per_batch)?,
+        output.get_mut(b.wrapping_mul(units)..)?.get_mut(..units)?,
+    ))
+}
+
 /// Shifts `state` left by one value (the newest of each filter is then written by the caller).
 #[inline(always)]
 fn shift_left<T: Copy>(state: &mut [T]) {
@@ -243,21 +259,8 @@ fn svdf_scaled<T: StateValue, S: Scale>(
     // Sizes of whole tensors: below 2^31 (checked by the compiler), so the products are exact.
     let per_batch = filters.wrapping_mul(memory);
     for b in 0..batches {
-        let Some(x) = input
-            .get(b.wrapping_mul(input_size)..)
-            .and_then(|x| x.get(..input_size))
-        else {
-            return;
-        };
-        let Some(state) = state
-            .get_mut(b.wrapping_mul(per_batch)..)
-            .and_then(|s| s.get_mut(..per_batch))
-        else {
-            return;
-        };
-        let Some(out) = output
-            .get_mut(b.wrapping_mul(units)..)
-            .and_then(|o| o.get_mut(..units))
+        let Some((x, state, out)) =
+            batch_slices(input, &mut *state, &mut *output, b, [input_size, per_batch, units])
         else {
             return;
         };
@@ -366,15 +369,8 @@ pub fn svdf_f32(p: &SvdfF32<'_>, input: &[f32], output: &mut [f32], state: &mut 
     let per_batch = filters.wrapping_mul(memory);
     shift_left(state);
     for b in 0..batches {
-        let Some(x) = input
-            .get(b.wrapping_mul(input_size)..)
-            .and_then(|x| x.get(..input_size))
-        else {
-            return;
-        };
-        let Some(state) = state
-            .get_mut(b.wrapping_mul(per_batch)..)
-            .and_then(|s| s.get_mut(..per_batch))
+        let Some((x, state, out)) =
+            batch_slices(input, &mut *state, &mut *output, b, [input_size, per_batch, units])
         else {
             return;
         };
@@ -389,12 +385,6 @@ pub fn svdf_f32(p: &SvdfF32<'_>, input: &[f32], output: &mut [f32], state: &mut 
                 *newest = dot;
             }
         }
-        let Some(out) = output
-            .get_mut(b.wrapping_mul(units)..)
-            .and_then(|o| o.get_mut(..units))
-        else {
-            return;
-        };
         let mut rows = chunks(state, memory).zip(chunks(p.weights_time, memory));
         for (u, o) in enumerate(out.iter_mut()) {
             let mut sum = p.bias.and_then(|bias| bias.get(u).copied()).unwrap_or(0.0);
