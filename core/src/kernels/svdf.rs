@@ -137,7 +137,9 @@ fn batch_slices<'a, X, S, O>(
 ) -> Option<(&'a [X], &'a mut [S], &'a mut [O])> {
     Some((
         input.get(b.wrapping_mul(input_size)..)?.get(..input_size)?,
-        state.get_mut(b.wrapping_mul(per_batch)..)?.get_mut(..per_batch)?,
+        state
+            .get_mut(b.wrapping_mul(per_batch)..)?
+            .get_mut(..per_batch)?,
         output.get_mut(b.wrapping_mul(units)..)?.get_mut(..units)?,
     ))
 }
@@ -259,9 +261,13 @@ fn svdf_scaled<T: StateValue, S: Scale>(
     // Sizes of whole tensors: below 2^31 (checked by the compiler), so the products are exact.
     let per_batch = filters.wrapping_mul(memory);
     for b in 0..batches {
-        let Some((x, state, out)) =
-            batch_slices(input, &mut *state, &mut *output, b, [input_size, per_batch, units])
-        else {
+        let Some((x, state, out)) = batch_slices(
+            input,
+            &mut *state,
+            &mut *output,
+            b,
+            [input_size, per_batch, units],
+        ) else {
             return;
         };
         // Each filter's newest value, its feature rescaled into the state's type, over its
@@ -369,9 +375,13 @@ pub fn svdf_f32(p: &SvdfF32<'_>, input: &[f32], output: &mut [f32], state: &mut 
     let per_batch = filters.wrapping_mul(memory);
     shift_left(state);
     for b in 0..batches {
-        let Some((x, state, out)) =
-            batch_slices(input, &mut *state, &mut *output, b, [input_size, per_batch, units])
-        else {
+        let Some((x, state, out)) = batch_slices(
+            input,
+            &mut *state,
+            &mut *output,
+            b,
+            [input_size, per_batch, units],
+        ) else {
             return;
         };
         for (memory_row, weights) in
