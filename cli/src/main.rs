@@ -122,7 +122,13 @@ fn main() -> ExitCode {
     } else {
         Memory::Fast
     };
-    let compiled = match embedml_compiler::analyze_with(&bytes, Options { memory }) {
+    let compiled = match embedml_compiler::analyze_with(
+        &bytes,
+        Options {
+            memory,
+            ..Options::default()
+        },
+    ) {
         Ok(compiled) => compiled,
         Err(errors) => {
             if model.json {

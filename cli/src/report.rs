@@ -342,6 +342,7 @@ pub fn expand(path: &std::path::Path, min_memory: bool) -> std::process::ExitCod
         } else {
             embedml_compiler::Memory::Fast
         },
+        ..embedml_compiler::Options::default()
     };
     let target = embedml_compiler::emit::Target {
         visibility: quote::quote!(pub),
@@ -394,6 +395,7 @@ pub fn folders(folders: &[std::path::PathBuf]) -> std::process::ExitCode {
             };
             let min = embedml_compiler::Options {
                 memory: embedml_compiler::Memory::Min,
+                ..embedml_compiler::Options::default()
             };
             match (
                 embedml_compiler::analyze(&bytes),

@@ -124,14 +124,27 @@ pub fn emit(compiled: &Compiled, target: &Target) -> Result<TokenStream, Error> 
             #params_item
             pub(super) const #operands: #ty = #value;
         });
-        let function = format_ident!(
-            "{}",
-            match (call.in_place, call.overlap, call.kernel.shared) {
-                (true, _, _) => call.kernel.in_place.unwrap_or(call.kernel.function),
-                (false, Some(_), Some(shared)) => shared.function,
-                _ => call.kernel.function,
+        let function = match &call.user_function {
+            // The user's path as they wrote it in `custom = { .. }`: rustc type-checks the call.
+            Some(path) => user_function(path).map_err(|e| {
+                Error::op(
+                    call.op_index,
+                    &label,
+                    format!("the user kernel `{path}` is not a Rust path: {e}"),
+                )
+            })?,
+            None => {
+                let function = format_ident!(
+                    "{}",
+                    match (call.in_place, call.overlap, call.kernel.shared) {
+                        (true, _, _) => call.kernel.in_place.unwrap_or(call.kernel.function),
+                        (false, Some(_), Some(shared)) => shared.function,
+                        _ => call.kernel.function,
+                    }
+                );
+                quote!(::embedml::kernels::#function)
             }
-        );
+        };
         // A block per layer: sibling scopes, not one nested `let` scope per layer (10k nested
         // scopes overflow LLVM's stack when it writes debug info).
         let (index, op_name) = (
@@ -145,7 +158,7 @@ pub fn emit(compiled: &Compiled, target: &Target) -> Result<TokenStream, Error> 
                 #doc
                 let #bind = arena.#method(&#module::#operands);
                 #begin
-                ::embedml::kernels::#function(&#module::#params, #(#args),*);
+                #function(&#module::#params, #(#args),*);
                 #end
             }
         });
@@ -455,6 +468,29 @@ fn state_type(compiled: &Compiled, state_name: &Ident, name: &Ident) -> TokenStr
             }
         }
     }
+}
+
+/// A user kernel's path, written for the invocation site, as the generated code (one module
+/// further in) must spell it: `crate::` and `::` paths as they are, `self::` and `super::` one
+/// level up, and other relative paths (an extern crate, or an item of the invoking module)
+/// resolved with the invoking module's names glob-imported into the call's block.
+fn user_function(path: &str) -> Result<TokenStream, proc_macro2::LexError> {
+    let tokens: TokenStream = path.parse()?;
+    let text = tokens.to_string();
+    let rest = |prefix: &str| text.strip_prefix(prefix).map(str::to_owned);
+    Ok(if text.starts_with("crate ::") || text.starts_with("::") {
+        tokens
+    } else if let Some(rest) = rest("self ::") {
+        format!("super ::{rest}").parse()?
+    } else if text.starts_with("super ::") {
+        format!("super :: {text}").parse()?
+    } else {
+        quote!(({
+            #[allow(unused_imports)]
+            use super::*;
+            #tokens
+        }))
+    })
 }
 
 /// The name of a call's parameter `static`: `OP_<index>`, and `OP_<index>_<part>` for the
@@ -1207,5 +1243,26 @@ mod name_tests {
         ] {
             assert_eq!(tensor_ident(name), None, "{name}");
         }
+    }
+}
+
+#[cfg(test)]
+mod user_function_tests {
+    use super::user_function;
+
+    fn spelled(path: &str) -> String {
+        user_function(path).unwrap().to_string()
+    }
+
+    #[test]
+    fn user_kernel_paths_are_spelled_from_inside_the_model_module() {
+        assert_eq!(spelled("crate :: k :: f"), "crate :: k :: f");
+        assert_eq!(spelled(":: other :: f"), ":: other :: f");
+        assert_eq!(spelled("self :: f"), "super :: f");
+        assert_eq!(spelled("super :: f"), "super :: super :: f");
+        // An extern crate or an item of the invoking module: the invoking module's names.
+        let relative = spelled("my_crate :: f");
+        assert!(relative.contains("use super :: * ;"), "{relative}");
+        assert!(relative.ends_with("my_crate :: f })"), "{relative}");
     }
 }

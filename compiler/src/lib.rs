@@ -55,10 +55,25 @@ pub fn analyze(bytes: &[u8]) -> Result<Compiled<'_>, Errors> {
 }
 
 /// How a model is compiled (`include_model!`'s optional arguments).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Options {
     /// What the compiler trades when a kernel choice costs RAM for speed.
     pub memory: Memory,
+    /// Kernels the user supplies for operators embedml lacks (or runs otherwise):
+    /// `include_model!(.., custom = { "MyOp" => my_crate::my_op })`.
+    pub user_kernels: Vec<UserKernel>,
+}
+
+/// A user-supplied kernel: which operator it runs and the Rust function that runs it (see
+/// `embedml::CustomOp` for the function's signature).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserKernel {
+    /// The custom operator's custom code (`"MyOp"`), or a builtin operator's name (`"CUMSUM"`).
+    pub operator: String,
+    /// The function's path as the user wrote it (`my_crate::kernels::my_op`); the generated
+    /// code calls it from inside the model's module, so it must resolve from the crate root or
+    /// an extern crate.
+    pub function: String,
 }
 
 /// The size/speed switch of `include_model!(.., memory = "..")`.
@@ -77,7 +92,7 @@ pub enum Memory {
 pub fn analyze_with(bytes: &[u8], options: Options) -> Result<Compiled<'_>, Errors> {
     let (graph, subgraphs) = tflite::read_subgraphs(bytes)?;
     let state = state::resolve(&graph, &subgraphs)?;
-    let steps = ops::check(&graph, &state, options)?;
+    let steps = ops::check(&graph, &state, &options)?;
     let access: Vec<plan::Access> = steps.iter().map(ops::Step::access).collect();
     let scratch: Vec<usize> = steps.iter().map(ops::Step::scratch_bytes).collect();
     let mut overlaps: Vec<Option<plan::Overlap>> = steps.iter().map(ops::Step::overlap).collect();

@@ -79,6 +79,9 @@ pub struct KernelCall {
     /// The state slots ([`crate::state::Slot`]) it takes after everything else, as the
     /// kernel's `state` declares them.
     pub state: Vec<usize>,
+    /// The path of the user-supplied function it calls instead of `kernel.function` of
+    /// `embedml::kernels` (an operator of `include_model!`'s `custom = { .. }`).
+    pub user_function: Option<String>,
 }
 
 impl KernelCall {
@@ -101,6 +104,7 @@ impl KernelCall {
             scratch: None,
             overlap: None,
             state: Vec::new(),
+            user_function: None,
         }
     }
 }

@@ -15,6 +15,7 @@ pub mod quant;
 
 pub use __private::{Arena, arena_bytes_for};
 pub use embedml_macros::include_model;
+pub use kernels::CustomOp;
 pub use model::{ElementType, Model, TensorInfo};
 pub use profiler::Profiler;
 

@@ -13,7 +13,9 @@ use syn::{Ident, LitStr, Token, Visibility};
 /// `include_model!(pub Name, "path/to/model.tflite")`: compiles a TensorFlow Lite model into a
 /// static `no_std` Rust type. `include_model!(Name, out_dir = "model.tflite")` reads a model a
 /// build script wrote to `OUT_DIR`; `include_model!(Name, "model.tflite", memory = "min")`
-/// trades speed for the smallest arena. See the `embedml` crate documentation.
+/// trades speed for the smallest arena; `custom = { "MyOp" => crate::my_op }` runs an operator
+/// embedml lacks with a kernel of yours (see `embedml::CustomOp`). See the `embedml` crate
+/// documentation.
 #[proc_macro]
 pub fn include_model(input: TokenStream) -> TokenStream {
     let args = syn::parse_macro_input!(input as Args);
@@ -57,6 +59,12 @@ impl Parse for Args {
         while input.parse::<Option<Token![,]>>()?.is_some() && !input.is_empty() {
             let key: Ident = input.parse()?;
             input.parse::<Token![=]>()?;
+            if key == "custom" {
+                options
+                    .user_kernels
+                    .extend(user_kernels(input, &options.user_kernels)?);
+                continue;
+            }
             let value: LitStr = input.parse()?;
             match (key.to_string().as_str(), value.value().as_str()) {
                 ("memory", "fast") => options.memory = embedml_compiler::Memory::Fast,
@@ -71,7 +79,7 @@ impl Parse for Args {
                     return Err(syn::Error::new(
                         key.span(),
                         format!(
-                            "unknown argument `{other}`: include_model! takes `memory = \"fast\" | \"min\"`"
+                            "unknown argument `{other}`: include_model! takes `memory = \"fast\" | \"min\"` and `custom = {{ \"Op\" => path::to::kernel, .. }}`"
                         ),
                     ));
                 }
@@ -85,6 +93,46 @@ impl Parse for Args {
             options,
         })
     }
+}
+
+/// The braced list of `custom = { "Op" => path::to::kernel, .. }`: a user-supplied kernel per
+/// operator (custom code or builtin name), each named once.
+fn user_kernels(
+    input: ParseStream,
+    earlier: &[embedml_compiler::UserKernel],
+) -> syn::Result<Vec<embedml_compiler::UserKernel>> {
+    let content;
+    syn::braced!(content in input);
+    let mut kernels: Vec<embedml_compiler::UserKernel> = Vec::new();
+    while !content.is_empty() {
+        let operator: LitStr = content.parse()?;
+        content.parse::<Token![=>]>()?;
+        let function: syn::Path = content.parse()?;
+        let name = operator.value();
+        if earlier.iter().chain(&kernels).any(|k| k.operator == name) {
+            return Err(syn::Error::new(
+                operator.span(),
+                format!("operator {name:?} is given a kernel twice"),
+            ));
+        }
+        if name.is_empty() {
+            return Err(syn::Error::new(
+                operator.span(),
+                "the operator name is empty: give a custom operator's custom code or a builtin operator's name",
+            ));
+        }
+        kernels.push(embedml_compiler::UserKernel {
+            operator: name,
+            function: quote::ToTokens::to_token_stream(&function).to_string(),
+        });
+        if content.parse::<Option<Token![,]>>()?.is_none() {
+            break;
+        }
+    }
+    if !content.is_empty() {
+        return Err(content.error("expected `,` between kernels: `\"Op\" => path::to::kernel, ..`"));
+    }
+    Ok(kernels)
 }
 
 fn expand(args: &Args) -> syn::Result<proc_macro2::TokenStream> {
@@ -133,7 +181,7 @@ fn expand(args: &Args) -> syn::Result<proc_macro2::TokenStream> {
         model_path: Some(path_text),
         instance: instance(&args.name, path_text),
     };
-    embedml_compiler::compile_with(&bytes, &target, args.options).map_err(|errors| {
+    embedml_compiler::compile_with(&bytes, &target, args.options.clone()).map_err(|errors| {
         let problems: Vec<String> = errors.iter().map(ToString::to_string).collect();
         let message = match problems.as_slice() {
             [one] => format!("embedml cannot compile this model: {one}"),

@@ -138,6 +138,12 @@ pub fn check_against_tflm<M: Model + Default>(model: &str) {
     check::<M>("golden", model);
 }
 
+/// Runs `M` on every golden case of `model` in the golden directory `dir` (relative to this
+/// crate, like `"golden/user_kernels"`).
+pub fn check_golden_in<M: Model + Default>(dir: &str, model: &str) {
+    check::<M>(dir, model);
+}
+
 /// Runs `M` on every golden case of the single-op fixture `name` (in `fixtures/`).
 pub fn check_fixture<M: Model + Default>(name: &str) {
     check::<M>("fixtures", name);

@@ -157,7 +157,7 @@ pub struct Check<'g, 'a> {
     /// The operator.
     pub op: &'g Op<'a>,
     /// How the model is compiled.
-    pub options: crate::Options,
+    pub options: &'g crate::Options,
 }
 
 impl<'g, 'a> Check<'g, 'a> {

@@ -42,6 +42,7 @@ pub mod space_depth;
 pub mod split;
 pub mod svdf;
 pub mod unary_math;
+pub mod user;
 pub mod variable;
 
 pub use check::{Check, Precision};
@@ -181,13 +182,14 @@ operators! {
     Broadcast(fill::Broadcast),
     ZerosLike(fill::ZerosLike),
     Shape(fill::Shape),
+    User(user::UserOp),
 }
 
 /// Checks every operator (and the model's inputs and outputs), reporting every problem found.
 pub fn check(
     graph: &Graph,
     state: &crate::state::State,
-    options: crate::Options,
+    options: &crate::Options,
 ) -> Result<Vec<Step>, Errors> {
     let mut errors = Collector::default();
     check::check_boundary(graph, &mut errors);
@@ -202,22 +204,57 @@ pub fn check(
                 op,
                 options,
             };
-            let step = Step::check(&cx).unwrap_or_else(|| {
+            // A user-supplied kernel runs the operator it names, builtin or custom, in place of
+            // embedml's own.
+            let by_user = user::operator_key(&op.code)
+                .is_some_and(|key| options.user_kernels.iter().any(|k| k.operator == key));
+            let user_step = || {
+                cx.tensors_fit()
+                    .and_then(|()| <user::UserOp as Operator>::check(&cx))
+                    .map(Step::User)
+            };
+            let step = if by_user { Some(user_step()) } else { Step::check(&cx) };
+            let step = step.unwrap_or_else(|| {
                 Err(cx.error(match &op.code {
-                    OpCode::Custom(_) => "embedml has no kernel for this custom operator",
+                    OpCode::Custom(code) => format!(
+                        "embedml has no kernel for this custom operator; supply your own with `include_model!(.., custom = {{ {code:?} => path::to::kernel }})` (see embedml::CustomOp)"
+                    ),
                     OpCode::UnknownBuiltin(_) => {
-                        "embedml has no kernel for this operator (its code is newer than the schema embedml knows)"
+                        "embedml has no kernel for this operator (its code is newer than the schema embedml knows)".to_owned()
                     }
                     OpCode::Builtin("IF" | "WHILE") => {
-                        "control flow is not supported: embedml compiles straight-line models (CALL_ONCE init subgraphs are the one kind of subgraph call it runs)"
+                        "control flow is not supported: embedml compiles straight-line models (CALL_ONCE init subgraphs are the one kind of subgraph call it runs)".to_owned()
                     }
-                    OpCode::Builtin(_) => "embedml has no kernel for this operator",
+                    OpCode::Builtin(name) => format!(
+                        "embedml has no kernel for this operator; supply your own with `include_model!(.., custom = {{ {name:?} => path::to::kernel }})` (see embedml::CustomOp)"
+                    ),
                 }))
             });
             errors.ok(step)
         })
         .collect();
     check::check_outputs_computed(graph, &steps, &mut errors);
+    // A kernel for an operator the model lacks is a typo or a model other than the one meant.
+    for kernel in &options.user_kernels {
+        let used = graph
+            .ops
+            .iter()
+            .any(|op| user::operator_key(&op.code) == Some(kernel.operator.as_str()));
+        if !used {
+            let mut names: Vec<&str> = graph
+                .ops
+                .iter()
+                .filter_map(|op| user::operator_key(&op.code))
+                .collect();
+            names.sort_unstable();
+            names.dedup();
+            errors.push(Error::model(format!(
+                "`custom = {{ {:?} => .. }}` names no operator of this model (its operators: {})",
+                kernel.operator,
+                names.join(", ")
+            )));
+        }
+    }
     errors.finish(steps)
 }
 

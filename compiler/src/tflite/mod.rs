@@ -56,6 +56,14 @@ impl<'a> Options<'a> {
         }
     }
 
+    /// A custom operator's options as the file holds them (`custom_options`, usually a
+    /// FlexBuffer map), empty if it has none. The file-level verification checked the vector.
+    pub fn custom_bytes(&self) -> &'a [u8] {
+        self.0
+            .and_then(|op| op.custom_options())
+            .map_or(&[][..], |bytes| bytes.bytes())
+    }
+
     /// The options table `T`, which the operator must have.
     pub(crate) fn required<T: OptionsTable<'a>>(&self) -> Result<T, String> {
         self.get()?

@@ -62,6 +62,7 @@ mod arch;
 mod compare;
 mod conv;
 mod convert;
+mod custom;
 mod depthwise;
 mod elementwise;
 mod epilogue;
@@ -81,6 +82,7 @@ mod window;
 
 pub use activation::*;
 pub use convert::*;
+pub use custom::CustomOp;
 pub use elementwise::*;
 pub use gather::*;
 pub use pool::*;
