@@ -39,7 +39,7 @@ fn main() {
             }
         };
         let (steps, validated) =
-            timed(|| ops::check(&graph, &Default::default(), Default::default()));
+            timed(|| ops::check(&graph, &Default::default(), &Default::default()));
         let steps = match steps {
             Ok(steps) => steps,
             Err(e) => {

@@ -12,6 +12,7 @@ pub mod kernels;
 mod model;
 mod profiler;
 pub mod quant;
+pub mod recognize;
 
 pub use __private::{Arena, arena_bytes_for};
 pub use embedml_macros::include_model;
