@@ -1,19 +1,42 @@
 # Shared by scripts/firmware-test.sh and scripts/bench.sh (sourced, not run): the tools the
 # Cortex-M firmware in examples/firmware needs, and how to build and run it.
 #
-# Toolchain: Debian's rustc/cargo (rustc-web, cargo-web) with the standard library source
-# (rust-web-src), so that `-Zbuild-std=core` builds `core` for thumbv7em-none-eabihf without
-# rustup; ld.lld links, QEMU's mps2-an386 board (Cortex-M4F) runs it, binutils-arm-none-eabi
-# inspects it. Missing tools are installed with apt-get when running as root or with CI=true;
-# otherwise the script stops with the command to run. It never skips silently.
+# Toolchain: `-Zbuild-std=core` builds `core` for thumbv7em-none-eabihf from the standard
+# library's source, so no target needs downloading. The compiler must be at least the
+# workspace's rust-version (the proc macro, i.e. the model compiler, is built by it too). Used,
+# in order: FIRMWARE_RUSTC/FIRMWARE_CARGO if set; Debian's rustc/cargo (rustc-web, cargo-web,
+# with rust-web-src) if new enough; else rustup's default toolchain, whose rust-src component is
+# added if missing. ld.lld links, QEMU's mps2-an386 board (Cortex-M4F) runs it,
+# binutils-arm-none-eabi inspects it. Missing tools are installed (apt-get, rustup component)
+# when running as root or with CI=true; otherwise the script stops with the command to run. It
+# never skips silently.
 #
-# Environment: FIRMWARE_RUSTC, FIRMWARE_CARGO (default /usr/bin/rustc, /usr/bin/cargo).
+# Environment: FIRMWARE_RUSTC, FIRMWARE_CARGO.
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 FW_DIR=$ROOT/examples/firmware
 FW_TARGET=thumbv7em-none-eabihf
-FW_RUSTC=${FIRMWARE_RUSTC:-/usr/bin/rustc}
-FW_CARGO=${FIRMWARE_CARGO:-/usr/bin/cargo}
+# The workspace's rust-version (Cargo.toml), which the firmware's compiler must meet.
+FW_RUST_VERSION=$(sed -n 's/^rust-version = "\(.*\)"/\1/p' "$ROOT/Cargo.toml" | head -1)
+
+# Whether rustc at $1 is at least $FW_RUST_VERSION.
+rustc_new_enough() {
+    local version
+    version=$("$1" --version 2>/dev/null | awk '{print $2}') || return 1
+    [ -n "$version" ] || return 1
+    [ "$(printf '%s\n%s\n' "$FW_RUST_VERSION" "${version%%-*}" | sort -V | head -1)" = "$FW_RUST_VERSION" ]
+}
+
+if [ -n "${FIRMWARE_RUSTC:-}" ]; then
+    FW_RUSTC=$FIRMWARE_RUSTC
+    FW_CARGO=${FIRMWARE_CARGO:-cargo}
+elif rustc_new_enough /usr/bin/rustc || ! command -v rustup >/dev/null 2>&1; then
+    FW_RUSTC=/usr/bin/rustc
+    FW_CARGO=${FIRMWARE_CARGO:-/usr/bin/cargo}
+else
+    FW_RUSTC=$(rustup which rustc)
+    FW_CARGO=${FIRMWARE_CARGO:-$(rustup which cargo)}
+fi
 APT_PACKAGES="rustc-web cargo-web rust-web-src lld qemu-system-arm binutils-arm-none-eabi gcc"
 QEMU_TIMEOUT=${QEMU_TIMEOUT:-600}
 
@@ -51,6 +74,15 @@ missing_tools() {
 # (root, or CI=true with sudo), else fails with instructions.
 ensure_tools() {
     local missing sudo=""
+    if [ -x "$FW_RUSTC" ] && ! rustc_new_enough "$FW_RUSTC"; then
+        die "$FW_RUSTC is $("$FW_RUSTC" --version); the workspace needs rustc $FW_RUST_VERSION or newer (set FIRMWARE_RUSTC and FIRMWARE_CARGO, or install rustup)"
+    fi
+    # rustup's toolchain: its standard library source is a component.
+    if [ -x "$FW_RUSTC" ] && ! rust_src_present && [ "$FW_RUSTC" != /usr/bin/rustc ] &&
+        command -v rustup >/dev/null 2>&1; then
+        note "adding rustup's rust-src component (for build-std)"
+        rustup component add rust-src || die "rustup component add rust-src failed"
+    fi
     missing=$(missing_tools "$@")
     [ -z "$missing" ] && return 0
     note "missing: $(echo $missing)"
