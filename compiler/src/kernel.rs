@@ -641,6 +641,35 @@ params! {
     ReduceShape { outer: usize, reduced: usize, inner: usize }
     /// `embedml::kernels::ConstantI32` (SHAPE).
     ConstantI32 { values: Slice<i32> }
+    /// `embedml::kernels::ResizeBilinearI8`.
+    ResizeBilinearI8 {
+        input_image: usize, depth: usize, row_offsets: Slice<[usize; 2]>,
+        row_fractions: Slice<i32>, column_offsets: Slice<[usize; 2]>,
+        column_fractions: Slice<i32>,
+    }
+    /// `embedml::kernels::ResizeBilinearF32`.
+    ResizeBilinearF32 {
+        input_image: usize, depth: usize, row_offsets: Slice<[usize; 2]>,
+        row_fractions: Slice<f32>, column_offsets: Slice<[usize; 2]>,
+        column_fractions: Slice<f32>,
+    }
+    /// `embedml::kernels::SpaceToBatch` (SPACE_TO_BATCH_ND).
+    SpaceToBatch {
+        batches: usize, input_height: usize, input_width: usize, depth: usize,
+        output_height: usize, output_width: usize, block_height: usize, block_width: usize,
+        pad_top: usize, pad_left: usize,
+    }
+    /// `embedml::kernels::TransposeConvI8`.
+    TransposeConvI8 {
+        geometry: Conv2dGeometry, weights: Constant<i8>, bias: Option<Constant<i32>>,
+        input_offset: i32, requantize: Requantize, output_offset: i32, output_min: i32,
+        output_max: i32,
+    }
+    /// `embedml::kernels::TransposeConvF32`.
+    TransposeConvF32 {
+        geometry: Conv2dGeometry, weights: Constant<f32>, bias: Option<Constant<f32>>,
+        output_min: f32, output_max: f32,
+    }
 }
 
 /// The inputs a kernel reads.
@@ -879,6 +908,12 @@ pub mod kernels {
         zeros_i32(NoParams; -) -> I32;
         zeros_f32(NoParams; -) -> F32;
         constant_i32(ConstantI32; -) -> I32;
+        resize_bilinear_i8(ResizeBilinearI8; I8) -> I8;
+        resize_bilinear_f32(ResizeBilinearF32; F32) -> F32;
+        space_to_batch_i8(SpaceToBatch; I8) -> I8;
+        space_to_batch_f32(SpaceToBatch; F32) -> F32;
+        transpose_conv_i8(TransposeConvI8; I8) -> I8;
+        transpose_conv_f32(TransposeConvF32; F32) -> F32;
     }
 
     table_functions! {

@@ -2157,3 +2157,506 @@ embedml::include_model!(ShapeFloat, "../fixtures/shape_float.tflite");
 fn shape_float() {
     embedml_tests::check_fixture::<ShapeFloat>("shape_float");
 }
+
+// int8: RESIZE_NEAREST_NEIGHBOR(input1=[6, 8] alignCorners=False halfPixelCenters=False)
+embedml::include_model!(
+    ResizeNearest2xInt8,
+    "../fixtures/resize_nearest_2x_int8.tflite"
+);
+
+#[test]
+fn resize_nearest_2x_int8() {
+    embedml_tests::check_fixture::<ResizeNearest2xInt8>("resize_nearest_2x_int8");
+}
+
+// float32: RESIZE_NEAREST_NEIGHBOR(input1=[6, 8] alignCorners=False halfPixelCenters=False)
+embedml::include_model!(
+    ResizeNearest2xFloat,
+    "../fixtures/resize_nearest_2x_float.tflite"
+);
+
+#[test]
+fn resize_nearest_2x_float() {
+    embedml_tests::check_fixture::<ResizeNearest2xFloat>("resize_nearest_2x_float");
+}
+
+// int8: RESIZE_NEAREST_NEIGHBOR(input1=[5, 7] alignCorners=False halfPixelCenters=True)
+embedml::include_model!(
+    ResizeNearestHalfPixelInt8,
+    "../fixtures/resize_nearest_half_pixel_int8.tflite"
+);
+
+#[test]
+fn resize_nearest_half_pixel_int8() {
+    embedml_tests::check_fixture::<ResizeNearestHalfPixelInt8>("resize_nearest_half_pixel_int8");
+}
+
+// float32: RESIZE_NEAREST_NEIGHBOR(input1=[5, 7] alignCorners=False halfPixelCenters=True)
+embedml::include_model!(
+    ResizeNearestHalfPixelFloat,
+    "../fixtures/resize_nearest_half_pixel_float.tflite"
+);
+
+#[test]
+fn resize_nearest_half_pixel_float() {
+    embedml_tests::check_fixture::<ResizeNearestHalfPixelFloat>("resize_nearest_half_pixel_float");
+}
+
+// int8: RESIZE_NEAREST_NEIGHBOR(input1=[5, 7] alignCorners=True halfPixelCenters=False)
+embedml::include_model!(
+    ResizeNearestAlignCornersInt8,
+    "../fixtures/resize_nearest_align_corners_int8.tflite"
+);
+
+#[test]
+fn resize_nearest_align_corners_int8() {
+    embedml_tests::check_fixture::<ResizeNearestAlignCornersInt8>(
+        "resize_nearest_align_corners_int8",
+    );
+}
+
+// float32: RESIZE_NEAREST_NEIGHBOR(input1=[5, 7] alignCorners=True halfPixelCenters=False)
+embedml::include_model!(
+    ResizeNearestAlignCornersFloat,
+    "../fixtures/resize_nearest_align_corners_float.tflite"
+);
+
+#[test]
+fn resize_nearest_align_corners_float() {
+    embedml_tests::check_fixture::<ResizeNearestAlignCornersFloat>(
+        "resize_nearest_align_corners_float",
+    );
+}
+
+// int8: RESIZE_NEAREST_NEIGHBOR(input1=[2, 3] alignCorners=False halfPixelCenters=False)
+embedml::include_model!(
+    ResizeNearestDownsampleInt8,
+    "../fixtures/resize_nearest_downsample_int8.tflite"
+);
+
+#[test]
+fn resize_nearest_downsample_int8() {
+    embedml_tests::check_fixture::<ResizeNearestDownsampleInt8>("resize_nearest_downsample_int8");
+}
+
+// float32: RESIZE_NEAREST_NEIGHBOR(input1=[2, 3] alignCorners=False halfPixelCenters=False)
+embedml::include_model!(
+    ResizeNearestDownsampleFloat,
+    "../fixtures/resize_nearest_downsample_float.tflite"
+);
+
+#[test]
+fn resize_nearest_downsample_float() {
+    embedml_tests::check_fixture::<ResizeNearestDownsampleFloat>("resize_nearest_downsample_float");
+}
+
+// int8: RESIZE_NEAREST_NEIGHBOR(input1=[5, 7] alignCorners=True halfPixelCenters=True)
+embedml::include_model!(
+    ResizeNearestAlignHalfPixelInt8,
+    "../fixtures/resize_nearest_align_half_pixel_int8.tflite"
+);
+
+#[test]
+fn resize_nearest_align_half_pixel_int8() {
+    embedml_tests::check_fixture::<ResizeNearestAlignHalfPixelInt8>(
+        "resize_nearest_align_half_pixel_int8",
+    );
+}
+
+// float32: RESIZE_NEAREST_NEIGHBOR(input1=[5, 7] alignCorners=True halfPixelCenters=True)
+embedml::include_model!(
+    ResizeNearestAlignHalfPixelFloat,
+    "../fixtures/resize_nearest_align_half_pixel_float.tflite"
+);
+
+#[test]
+fn resize_nearest_align_half_pixel_float() {
+    embedml_tests::check_fixture::<ResizeNearestAlignHalfPixelFloat>(
+        "resize_nearest_align_half_pixel_float",
+    );
+}
+
+// int8: RESIZE_BILINEAR(input1=[5, 7] alignCorners=False halfPixelCenters=True)
+embedml::include_model!(
+    ResizeBilinearHalfPixelInt8,
+    "../fixtures/resize_bilinear_half_pixel_int8.tflite"
+);
+
+#[test]
+fn resize_bilinear_half_pixel_int8() {
+    embedml_tests::check_fixture::<ResizeBilinearHalfPixelInt8>("resize_bilinear_half_pixel_int8");
+}
+
+// float32: RESIZE_BILINEAR(input1=[5, 7] alignCorners=False halfPixelCenters=True)
+embedml::include_model!(
+    ResizeBilinearHalfPixelFloat,
+    "../fixtures/resize_bilinear_half_pixel_float.tflite"
+);
+
+#[test]
+fn resize_bilinear_half_pixel_float() {
+    embedml_tests::check_fixture::<ResizeBilinearHalfPixelFloat>(
+        "resize_bilinear_half_pixel_float",
+    );
+}
+
+// int8: RESIZE_BILINEAR(input1=[5, 7] alignCorners=True halfPixelCenters=False)
+embedml::include_model!(
+    ResizeBilinearAlignCornersInt8,
+    "../fixtures/resize_bilinear_align_corners_int8.tflite"
+);
+
+#[test]
+fn resize_bilinear_align_corners_int8() {
+    embedml_tests::check_fixture::<ResizeBilinearAlignCornersInt8>(
+        "resize_bilinear_align_corners_int8",
+    );
+}
+
+// float32: RESIZE_BILINEAR(input1=[5, 7] alignCorners=True halfPixelCenters=False)
+embedml::include_model!(
+    ResizeBilinearAlignCornersFloat,
+    "../fixtures/resize_bilinear_align_corners_float.tflite"
+);
+
+#[test]
+fn resize_bilinear_align_corners_float() {
+    embedml_tests::check_fixture::<ResizeBilinearAlignCornersFloat>(
+        "resize_bilinear_align_corners_float",
+    );
+}
+
+// int8: RESIZE_BILINEAR(input1=[5, 7] alignCorners=False halfPixelCenters=False)
+embedml::include_model!(
+    ResizeBilinearPlainInt8,
+    "../fixtures/resize_bilinear_plain_int8.tflite"
+);
+
+#[test]
+fn resize_bilinear_plain_int8() {
+    embedml_tests::check_fixture::<ResizeBilinearPlainInt8>("resize_bilinear_plain_int8");
+}
+
+// float32: RESIZE_BILINEAR(input1=[5, 7] alignCorners=False halfPixelCenters=False)
+embedml::include_model!(
+    ResizeBilinearPlainFloat,
+    "../fixtures/resize_bilinear_plain_float.tflite"
+);
+
+#[test]
+fn resize_bilinear_plain_float() {
+    embedml_tests::check_fixture::<ResizeBilinearPlainFloat>("resize_bilinear_plain_float");
+}
+
+// int8: RESIZE_BILINEAR(input1=[8, 8])
+embedml::include_model!(
+    ResizeBilinearUpsampling2dInt8,
+    "../fixtures/resize_bilinear_upsampling2d_int8.tflite"
+);
+
+#[test]
+fn resize_bilinear_upsampling2d_int8() {
+    embedml_tests::check_fixture::<ResizeBilinearUpsampling2dInt8>(
+        "resize_bilinear_upsampling2d_int8",
+    );
+}
+
+// float32: RESIZE_BILINEAR(input1=[8, 8])
+embedml::include_model!(
+    ResizeBilinearUpsampling2dFloat,
+    "../fixtures/resize_bilinear_upsampling2d_float.tflite"
+);
+
+#[test]
+fn resize_bilinear_upsampling2d_float() {
+    embedml_tests::check_fixture::<ResizeBilinearUpsampling2dFloat>(
+        "resize_bilinear_upsampling2d_float",
+    );
+}
+
+// int8: RESIZE_BILINEAR(input1=[3, 2] alignCorners=False halfPixelCenters=True)
+embedml::include_model!(
+    ResizeBilinearDownsampleInt8,
+    "../fixtures/resize_bilinear_downsample_int8.tflite"
+);
+
+#[test]
+fn resize_bilinear_downsample_int8() {
+    embedml_tests::check_fixture::<ResizeBilinearDownsampleInt8>("resize_bilinear_downsample_int8");
+}
+
+// float32: RESIZE_BILINEAR(input1=[3, 2] alignCorners=False halfPixelCenters=True)
+embedml::include_model!(
+    ResizeBilinearDownsampleFloat,
+    "../fixtures/resize_bilinear_downsample_float.tflite"
+);
+
+#[test]
+fn resize_bilinear_downsample_float() {
+    embedml_tests::check_fixture::<ResizeBilinearDownsampleFloat>(
+        "resize_bilinear_downsample_float",
+    );
+}
+
+// int8: TRANSPOSE_CONV(stride=(2, 2) padding=SAME bias=True shapes=[(4,), (4, 3, 3, 3), (1, 3, 4,
+//     3), (4,)])
+embedml::include_model!(TconvS2SameInt8, "../fixtures/tconv_s2_same_int8.tflite");
+
+#[test]
+fn tconv_s2_same_int8() {
+    embedml_tests::check_fixture::<TconvS2SameInt8>("tconv_s2_same_int8");
+}
+
+// float32: TRANSPOSE_CONV(stride=(2, 2) padding=SAME bias=True shapes=[(4,), (4, 3, 3, 3), (1, 3,
+//     4, 3), (4,)])
+embedml::include_model!(TconvS2SameFloat, "../fixtures/tconv_s2_same_float.tflite");
+
+#[test]
+fn tconv_s2_same_float() {
+    embedml_tests::check_fixture::<TconvS2SameFloat>("tconv_s2_same_float");
+}
+
+// int8: TRANSPOSE_CONV(stride=(2, 2) padding=VALID bias=False)
+embedml::include_model!(
+    TconvS2ValidNoBiasInt8,
+    "../fixtures/tconv_s2_valid_no_bias_int8.tflite"
+);
+
+#[test]
+fn tconv_s2_valid_no_bias_int8() {
+    embedml_tests::check_fixture::<TconvS2ValidNoBiasInt8>("tconv_s2_valid_no_bias_int8");
+}
+
+// float32: TRANSPOSE_CONV(stride=(2, 2) padding=VALID bias=False)
+embedml::include_model!(
+    TconvS2ValidNoBiasFloat,
+    "../fixtures/tconv_s2_valid_no_bias_float.tflite"
+);
+
+#[test]
+fn tconv_s2_valid_no_bias_float() {
+    embedml_tests::check_fixture::<TconvS2ValidNoBiasFloat>("tconv_s2_valid_no_bias_float");
+}
+
+// int8: TRANSPOSE_CONV(stride=(1, 1) padding=SAME bias=True)
+embedml::include_model!(TconvS1SameInt8, "../fixtures/tconv_s1_same_int8.tflite");
+
+#[test]
+fn tconv_s1_same_int8() {
+    embedml_tests::check_fixture::<TconvS1SameInt8>("tconv_s1_same_int8");
+}
+
+// float32: TRANSPOSE_CONV(stride=(1, 1) padding=SAME bias=True)
+embedml::include_model!(TconvS1SameFloat, "../fixtures/tconv_s1_same_float.tflite");
+
+#[test]
+fn tconv_s1_same_float() {
+    embedml_tests::check_fixture::<TconvS1SameFloat>("tconv_s1_same_float");
+}
+
+// int8: TRANSPOSE_CONV(stride=(3, 2) padding=VALID bias=True)
+embedml::include_model!(
+    TconvS3x2ValidInt8,
+    "../fixtures/tconv_s3x2_valid_int8.tflite"
+);
+
+#[test]
+fn tconv_s3x2_valid_int8() {
+    embedml_tests::check_fixture::<TconvS3x2ValidInt8>("tconv_s3x2_valid_int8");
+}
+
+// float32: TRANSPOSE_CONV(stride=(3, 2) padding=VALID bias=True)
+embedml::include_model!(
+    TconvS3x2ValidFloat,
+    "../fixtures/tconv_s3x2_valid_float.tflite"
+);
+
+#[test]
+fn tconv_s3x2_valid_float() {
+    embedml_tests::check_fixture::<TconvS3x2ValidFloat>("tconv_s3x2_valid_float");
+}
+
+// int8, per-tensor weights: TRANSPOSE_CONV(per_channel=False)
+embedml::include_model!(
+    TconvPerTensorInt8,
+    "../fixtures/tconv_per_tensor_int8.tflite"
+);
+
+#[test]
+fn tconv_per_tensor_int8() {
+    embedml_tests::check_fixture::<TconvPerTensorInt8>("tconv_per_tensor_int8");
+}
+
+// int8: SPACE_TO_BATCH_ND(input1=[2, 2] input2=[[1, 1], [2, 0]])
+embedml::include_model!(SpaceToBatchInt8, "../fixtures/space_to_batch_int8.tflite");
+
+#[test]
+fn space_to_batch_int8() {
+    embedml_tests::check_fixture::<SpaceToBatchInt8>("space_to_batch_int8");
+}
+
+// float32: SPACE_TO_BATCH_ND(input1=[2, 2] input2=[[1, 1], [2, 0]])
+embedml::include_model!(SpaceToBatchFloat, "../fixtures/space_to_batch_float.tflite");
+
+#[test]
+fn space_to_batch_float() {
+    embedml_tests::check_fixture::<SpaceToBatchFloat>("space_to_batch_float");
+}
+
+// int8: RELU -> SPACE_TO_BATCH_ND(input1=[2, 3] input2=[[0, 2], [1, 1]])
+embedml::include_model!(
+    SpaceToBatchAfterReluInt8,
+    "../fixtures/space_to_batch_after_relu_int8.tflite"
+);
+
+#[test]
+fn space_to_batch_after_relu_int8() {
+    embedml_tests::check_fixture::<SpaceToBatchAfterReluInt8>("space_to_batch_after_relu_int8");
+}
+
+// float32: RELU -> SPACE_TO_BATCH_ND(input1=[2, 3] input2=[[0, 2], [1, 1]])
+embedml::include_model!(
+    SpaceToBatchAfterReluFloat,
+    "../fixtures/space_to_batch_after_relu_float.tflite"
+);
+
+#[test]
+fn space_to_batch_after_relu_float() {
+    embedml_tests::check_fixture::<SpaceToBatchAfterReluFloat>("space_to_batch_after_relu_float");
+}
+
+// int8: SPACE_TO_BATCH_ND(input1=[3] input2=[[1, 2]])
+embedml::include_model!(
+    SpaceToBatchNhcInt8,
+    "../fixtures/space_to_batch_nhc_int8.tflite"
+);
+
+#[test]
+fn space_to_batch_nhc_int8() {
+    embedml_tests::check_fixture::<SpaceToBatchNhcInt8>("space_to_batch_nhc_int8");
+}
+
+// float32: SPACE_TO_BATCH_ND(input1=[3] input2=[[1, 2]])
+embedml::include_model!(
+    SpaceToBatchNhcFloat,
+    "../fixtures/space_to_batch_nhc_float.tflite"
+);
+
+#[test]
+fn space_to_batch_nhc_float() {
+    embedml_tests::check_fixture::<SpaceToBatchNhcFloat>("space_to_batch_nhc_float");
+}
+
+// int8: BATCH_TO_SPACE_ND(input1=[2, 2] input2=[[1, 0], [0, 1]])
+embedml::include_model!(BatchToSpaceInt8, "../fixtures/batch_to_space_int8.tflite");
+
+#[test]
+fn batch_to_space_int8() {
+    embedml_tests::check_fixture::<BatchToSpaceInt8>("batch_to_space_int8");
+}
+
+// float32: BATCH_TO_SPACE_ND(input1=[2, 2] input2=[[1, 0], [0, 1]])
+embedml::include_model!(BatchToSpaceFloat, "../fixtures/batch_to_space_float.tflite");
+
+#[test]
+fn batch_to_space_float() {
+    embedml_tests::check_fixture::<BatchToSpaceFloat>("batch_to_space_float");
+}
+
+// int8: BATCH_TO_SPACE_ND(input1=[2] input2=[[0, 1]])
+embedml::include_model!(
+    BatchToSpaceNhcInt8,
+    "../fixtures/batch_to_space_nhc_int8.tflite"
+);
+
+#[test]
+fn batch_to_space_nhc_int8() {
+    embedml_tests::check_fixture::<BatchToSpaceNhcInt8>("batch_to_space_nhc_int8");
+}
+
+// float32: BATCH_TO_SPACE_ND(input1=[2] input2=[[0, 1]])
+embedml::include_model!(
+    BatchToSpaceNhcFloat,
+    "../fixtures/batch_to_space_nhc_float.tflite"
+);
+
+#[test]
+fn batch_to_space_nhc_float() {
+    embedml_tests::check_fixture::<BatchToSpaceNhcFloat>("batch_to_space_nhc_float");
+}
+
+// int8: CONV_2D(activation=RELU) -> CONV_2D(stride=(2, 2) activation=RELU) ->
+//     TRANSPOSE_CONV(stride=(2, 2) padding=SAME) -> CONCATENATION(axis=-1) -> CONV_2D ->
+//     RESIZE_BILINEAR(input1=[16, 16])
+embedml::include_model!(UnetTinyInt8, "../fixtures/unet_tiny_int8.tflite");
+
+#[test]
+fn unet_tiny_int8() {
+    embedml_tests::check_fixture::<UnetTinyInt8>("unet_tiny_int8");
+}
+
+// float32: CONV_2D(activation=RELU) -> CONV_2D(stride=(2, 2) activation=RELU) ->
+//     TRANSPOSE_CONV(stride=(2, 2) padding=SAME) -> CONCATENATION(axis=-1) -> CONV_2D ->
+//     RESIZE_BILINEAR(input1=[16, 16])
+embedml::include_model!(UnetTinyFloat, "../fixtures/unet_tiny_float.tflite");
+
+#[test]
+fn unet_tiny_float() {
+    embedml_tests::check_fixture::<UnetTinyFloat>("unet_tiny_float");
+}
+
+// int8: CONV_2D(stride=(2, 2) activation=RELU) -> RESIZE_NEAREST_NEIGHBOR(input1=[8, 8]) ->
+//     CONV_2D(activation=RELU) -> CONCATENATION(axis=-1) -> CONV_2D -> SPLIT(numSplits=3) ->
+//     LOGISTIC -> QUANTIZE -> LOGISTIC -> QUANTIZE -> CONCATENATION(axis=-1)
+embedml::include_model!(YoloHeadInt8, "../fixtures/yolo_head_int8.tflite");
+
+#[test]
+fn yolo_head_int8() {
+    embedml_tests::check_fixture::<YoloHeadInt8>("yolo_head_int8");
+}
+
+// float32: CONV_2D(stride=(2, 2) activation=RELU) -> RESIZE_NEAREST_NEIGHBOR(input1=[8, 8]) ->
+//     CONV_2D(activation=RELU) -> CONCATENATION(axis=-1) -> CONV_2D -> SPLIT(numSplits=3) ->
+//     LOGISTIC -> LOGISTIC -> CONCATENATION(axis=-1)
+embedml::include_model!(YoloHeadFloat, "../fixtures/yolo_head_float.tflite");
+
+#[test]
+fn yolo_head_float() {
+    embedml_tests::check_fixture::<YoloHeadFloat>("yolo_head_float");
+}
+
+// int8: SPACE_TO_BATCH_ND(input1=[2, 2]) -> CONV_2D(activation=RELU) ->
+//     BATCH_TO_SPACE_ND(input1=[2, 2]) -> CONV_2D
+embedml::include_model!(DilatedBlockInt8, "../fixtures/dilated_block_int8.tflite");
+
+#[test]
+fn dilated_block_int8() {
+    embedml_tests::check_fixture::<DilatedBlockInt8>("dilated_block_int8");
+}
+
+// float32: SPACE_TO_BATCH_ND(input1=[2, 2]) -> CONV_2D(activation=RELU) ->
+//     BATCH_TO_SPACE_ND(input1=[2, 2]) -> CONV_2D
+embedml::include_model!(DilatedBlockFloat, "../fixtures/dilated_block_float.tflite");
+
+#[test]
+fn dilated_block_float() {
+    embedml_tests::check_fixture::<DilatedBlockFloat>("dilated_block_float");
+}
+
+// int8: MEAN -> DEQUANTIZE -> NEG -> QUANTIZE -> SQUARED_DIFFERENCE -> MEAN -> ADD -> RSQRT -> MUL
+//     -> MUL -> ADD -> MUL -> ADD
+embedml::include_model!(LayerNormInt8, "../fixtures/layer_norm_int8.tflite");
+
+#[test]
+fn layer_norm_int8() {
+    embedml_tests::check_fixture::<LayerNormInt8>("layer_norm_int8");
+}
+
+// float32: MEAN -> NEG -> SQUARED_DIFFERENCE -> MEAN -> ADD -> RSQRT -> MUL -> MUL -> ADD -> MUL ->
+//     ADD
+embedml::include_model!(LayerNormFloat, "../fixtures/layer_norm_float.tflite");
+
+#[test]
+fn layer_norm_float() {
+    embedml_tests::check_fixture::<LayerNormFloat>("layer_norm_float");
+}

@@ -677,6 +677,114 @@ def mean_five_axes(m: Net):
     m.output(y)
 
 
+# --- Resizing, transpose convolution, space and batch ------------------------------------
+
+
+def float_resize(m: Net, builtin, input_hw, size, output_hw, size_data=True, **fields):
+    """A float32 RESIZE_BILINEAR or RESIZE_NEAREST_NEIGHBOR of one channel, the model's only op;
+    the size a constant unless `size_data` is False (then a model input)."""
+    x = m.input("x", [1, *input_hw, 1], FLOAT32)
+    if size_data:
+        s = m.tensor("size", [2], INT32, data=size)
+    else:
+        s = m.input("size", [2], INT32)
+    y = m.tensor("y", [1, *output_hw, 1], FLOAT32)
+    cls = (tfl.ResizeBilinearOptionsT if builtin == OP.RESIZE_BILINEAR
+           else tfl.ResizeNearestNeighborOptionsT)
+    m.op(builtin, [x, s], [y], options(cls, **fields))
+    m.output(y)
+
+
+@case(error("align_corners and half_pixel_centers are both set; TFLM takes at most one"))
+def resize_bilinear_align_and_half_pixel(m: Net):
+    """A RESIZE_BILINEAR with align_corners and half_pixel_centers: TFLM's Prepare fails."""
+    float_resize(m, OP.RESIZE_BILINEAR, (2, 2), [4, 4], (4, 4),
+                 alignCorners=True, halfPixelCenters=True)
+
+
+@case("ok")
+def resize_nearest_align_and_half_pixel(m: Net):
+    """A RESIZE_NEAREST_NEIGHBOR with both options: TFLM takes it (it rounds the half-pixel
+    sample point)."""
+    float_resize(m, OP.RESIZE_NEAREST_NEIGHBOR, (2, 2), [4, 4], (4, 4),
+                 alignCorners=True, halfPixelCenters=True)
+
+
+@case(error("the size must be constant"))
+def resize_size_computed(m: Net):
+    """A RESIZE_NEAREST_NEIGHBOR whose size is a model input: TFLM needs a constant size."""
+    float_resize(m, OP.RESIZE_NEAREST_NEIGHBOR, (2, 2), [4, 4], (4, 4), size_data=False)
+
+
+@case(error("is not [1, 4, 4, 1]"))
+def resize_output_not_size(m: Net):
+    """A RESIZE_BILINEAR whose output shape is not the size it states."""
+    float_resize(m, OP.RESIZE_BILINEAR, (2, 2), [4, 4], (4, 5))
+
+
+@case(error("overflows TFLM's 32-bit fixed-point arithmetic"))
+def resize_bilinear_int8_2m_rows(m: Net):
+    """An int8 RESIZE_BILINEAR from 2^21 rows: TFLM's 1024 * input_height overflows int32."""
+    x = m.input("x", [1, 1 << 21, 1, 1])
+    s = m.tensor("size", [2], INT32, data=[1, 1])
+    y = m.tensor("y", [1, 1, 1, 1])
+    m.op(OP.RESIZE_BILINEAR, [x, s], [y], options(tfl.ResizeBilinearOptionsT))
+    m.output(y)
+
+
+def float_transpose_conv(m: Net, input_c=1, filter_in=1, stride=(1, 1)):
+    """A float32 TRANSPOSE_CONV of a 2x2 image to 3x3 with a 2x2 filter, one output channel."""
+    shape = m.tensor("output_shape", [4], INT32, data=[1, 3, 3, 1])
+    w = m.tensor("filter", [1, 2, 2, filter_in], FLOAT32, data=np.ones(4 * filter_in))
+    x = m.input("x", [1, 2, 2, input_c], FLOAT32)
+    y = m.tensor("y", [1, 3, 3, 1], FLOAT32)
+    m.op(OP.TRANSPOSE_CONV, [shape, w, x], [y], options(
+        tfl.TransposeConvOptionsT, padding=1, strideH=stride[0], strideW=stride[1]))
+    m.output(y)
+
+
+@case(error("does not fit input [1, 2, 2, 2]"))
+def transpose_conv_channels_mismatch(m: Net):
+    """A TRANSPOSE_CONV whose filter takes 1 input channel of an input with 2."""
+    float_transpose_conv(m, input_c=2)
+
+
+@case(tflm_i16("stride_h", 40000))
+def transpose_conv_stride_h_40000(m: Net):
+    """A TRANSPOSE_CONV with stride_h 40000: TFLM's ConvParams::stride_height is int16_t."""
+    float_transpose_conv(m, stride=(40000, 1))
+
+
+def float_space_batch(m: Net, builtin, input_shape, block, pads, output_shape):
+    x = m.input("x", input_shape, FLOAT32)
+    b = m.tensor("block_shape", [len(block)], INT32, data=block)
+    p = m.tensor("pads", [len(block), 2], INT32, data=pads)
+    y = m.tensor("y", output_shape, FLOAT32)
+    m.op(builtin, [x, b, p], [y])
+    m.output(y)
+
+
+@case(error("does not match the input, block shape and paddings"))
+def space_to_batch_output_mismatch(m: Net):
+    """A SPACE_TO_BATCH_ND whose output has 2 batches where blocks of 2x2 make 4."""
+    float_space_batch(m, OP.SPACE_TO_BATCH_ND, [1, 4, 4, 1], [2, 2], [0, 0, 0, 0],
+                      [2, 2, 2, 1])
+
+
+@case(error("pairs of sizes of at least 0"))
+def batch_to_space_negative_crop(m: Net):
+    """A BATCH_TO_SPACE_ND with a crop of -1."""
+    float_space_batch(m, OP.BATCH_TO_SPACE_ND, [4, 2, 2, 1], [2, 2], [0, -1, 0, 0],
+                      [1, 5, 4, 1])
+
+
+@case(error("TFLM takes rank 3 (NHC) or 4 (NHWC)"))
+def space_to_batch_rank_5(m: Net):
+    """A SPACE_TO_BATCH_ND of a rank-5 tensor: TFLM takes rank 3 or 4."""
+    float_space_batch(m, OP.SPACE_TO_BATCH_ND, [1, 2, 2, 2, 1], [2, 2, 2], [0] * 6,
+                      [8, 1, 1, 1, 1])
+
+
 # --- Big: generated on demand (--big) -------------------------------------------------------
 
 

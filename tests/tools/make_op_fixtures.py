@@ -101,7 +101,13 @@ OPTION_PAIRS = {
     "dilation": ("dilationHFactor", "dilationWFactor"),
     "filter": ("filterHeight", "filterWidth"),
 }
-WEIGHTED_OPS = ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED")
+# Weighted operators: the operand indices of their filter and bias.
+WEIGHTED_OPS = {
+    "CONV_2D": (1, 2),
+    "DEPTHWISE_CONV_2D": (1, 2),
+    "FULLY_CONNECTED": (1, 2),
+    "TRANSPOSE_CONV": (1, 3),
+}
 CONSTANT_OPERAND_TYPES = {"INT32": np.int32, "INT64": np.int64}
 
 
@@ -1291,6 +1297,299 @@ def fill_specs() -> list[Spec]:
     ]
 
 
+# --- Resizing, transpose convolution, space/batch, and networks of them ---
+
+RESIZE_SHAPE = (1, 3, 4, 2)
+
+
+def resize_specs() -> list[Spec]:
+    """RESIZE_NEAREST_NEIGHBOR and RESIZE_BILINEAR in each corner mode the converter emits,
+    upsampling and downsampling."""
+    nearest, bilinear = "RESIZE_NEAREST_NEIGHBOR", "RESIZE_BILINEAR"
+    v1 = tf.compat.v1.image
+
+    def modes(align: bool, half: bool) -> dict[str, object]:
+        return {"alignCorners": align, "halfPixelCenters": half}
+
+    return [
+        # (Keras 3's UpSampling2D converts to RESHAPE and TILE, not to a resize.)
+        Spec(
+            "resize_nearest_2x",
+            lambda_model(lambda x: v1.resize_nearest_neighbor(x, (6, 8)), (1, 3, 4, 3)),
+            (op(nearest, input1=[6, 8], **modes(False, False)),),
+        ),
+        Spec(
+            "resize_nearest_half_pixel",
+            lambda_model(lambda x: tf.image.resize(x, (5, 7), method="nearest"), RESIZE_SHAPE),
+            (op(nearest, input1=[5, 7], **modes(False, True)),),
+        ),
+        Spec(
+            "resize_nearest_align_corners",
+            lambda_model(
+                lambda x: v1.resize_nearest_neighbor(x, (5, 7), align_corners=True),
+                RESIZE_SHAPE,
+            ),
+            (op(nearest, input1=[5, 7], **modes(True, False)),),
+        ),
+        Spec(
+            "resize_nearest_downsample",
+            lambda_model(lambda x: v1.resize_nearest_neighbor(x, (2, 3)), (1, 5, 7, 2)),
+            (op(nearest, input1=[2, 3], **modes(False, False)),),
+        ),
+        # TensorFlow rejects both options at once; TFLM takes them (rounding the half-pixel
+        # sample point): set half_pixel_centers in an align_corners model.
+        Spec(
+            "resize_nearest_align_half_pixel",
+            lambda_model(
+                lambda x: v1.resize_nearest_neighbor(x, (5, 7), align_corners=True),
+                RESIZE_SHAPE,
+            ),
+            (op(nearest, input1=[5, 7], **modes(True, True)),),
+            edit=set_half_pixel_centers,
+        ),
+        Spec(
+            "resize_bilinear_half_pixel",
+            lambda_model(lambda x: tf.image.resize(x, (5, 7)), RESIZE_SHAPE),
+            (op(bilinear, input1=[5, 7], **modes(False, True)),),
+        ),
+        Spec(
+            "resize_bilinear_align_corners",
+            lambda_model(
+                lambda x: v1.resize_bilinear(x, (5, 7), align_corners=True), RESIZE_SHAPE
+            ),
+            (op(bilinear, input1=[5, 7], **modes(True, False)),),
+        ),
+        Spec(
+            "resize_bilinear_plain",
+            lambda_model(lambda x: v1.resize_bilinear(x, (5, 7)), RESIZE_SHAPE),
+            (op(bilinear, input1=[5, 7], **modes(False, False)),),
+        ),
+        Spec(
+            "resize_bilinear_upsampling2d",
+            single(lambda: layers.UpSampling2D(2, interpolation="bilinear"), (1, 4, 4, 3)),
+            (op(bilinear, input1=[8, 8]),),
+        ),
+        Spec(
+            "resize_bilinear_downsample",
+            lambda_model(lambda x: tf.image.resize(x, (3, 2)), (1, 6, 5, 2)),
+            (op(bilinear, input1=[3, 2], **modes(False, True)),),
+        ),
+    ]
+
+
+def set_half_pixel_centers(model_bytes: bytes) -> bytes:
+    """Set half_pixel_centers in every RESIZE_NEAREST_NEIGHBOR's options."""
+    model = read_model(model_bytes)
+    for operator in model.subgraphs[0].operators:
+        if isinstance(operator.builtinOptions, schema_py.ResizeNearestNeighborOptionsT):
+            operator.builtinOptions.halfPixelCenters = True
+    return write_model(model)
+
+
+# Output shape, filter, input, bias.
+TCONV_S2_SAME = [(4,), (4, 3, 3, 3), (1, 3, 4, 3), (4,)]
+
+
+def transpose_conv_specs() -> list[Spec]:
+    """TRANSPOSE_CONV with and without a bias, SAME and VALID, several strides."""
+    tconv, transpose = "TRANSPOSE_CONV", layers.Conv2DTranspose
+    return [
+        Spec(
+            "tconv_s2_same",
+            single(lambda: transpose(4, 3, strides=2, padding="same"), (1, 3, 4, 3)),
+            (op(tconv, stride=(2, 2), padding="SAME", bias=True, shapes=TCONV_S2_SAME),),
+        ),
+        Spec(
+            "tconv_s2_valid_no_bias",
+            single(lambda: transpose(3, 3, strides=2, use_bias=False), (1, 3, 4, 2)),
+            (op(tconv, stride=(2, 2), padding="VALID", bias=False),),
+        ),
+        Spec(
+            "tconv_s1_same",
+            single(lambda: transpose(3, (2, 3), padding="same"), (1, 4, 5, 2)),
+            (op(tconv, stride=(1, 1), padding="SAME", bias=True),),
+        ),
+        Spec(
+            "tconv_s3x2_valid",
+            single(lambda: transpose(2, (4, 3), strides=(3, 2)), (1, 2, 3, 3)),
+            (op(tconv, stride=(3, 2), padding="VALID", bias=True),),
+        ),
+        Spec(
+            "tconv_per_tensor",
+            single(lambda: transpose(4, 3, strides=2, padding="same"), (1, 3, 3, 2)),
+            (op(tconv, per_channel=False),),
+            (INT8_PER_TENSOR,),
+        ),
+    ]
+
+
+def batch_space_specs() -> list[Spec]:
+    """SPACE_TO_BATCH_ND and BATCH_TO_SPACE_ND, NHWC and NHC, with paddings and crops."""
+    s2b, b2s = "SPACE_TO_BATCH_ND", "BATCH_TO_SPACE_ND"
+    return [
+        Spec(
+            "space_to_batch",
+            lambda_model(
+                lambda x: tf.space_to_batch_nd(x, [2, 2], [[1, 1], [2, 0]]), (1, 4, 4, 3)
+            ),
+            (op(s2b, input1=[2, 2], input2=[[1, 1], [2, 0]]),),
+        ),
+        # After RELU the int8 zero point is -128: TFLM still pads with 0 bits.
+        Spec(
+            "space_to_batch_after_relu",
+            lambda_model(
+                lambda x: tf.space_to_batch_nd(tf.nn.relu(x), [2, 3], [[0, 2], [1, 1]]),
+                (2, 4, 4, 2),
+            ),
+            (op("RELU"), op(s2b, input1=[2, 3], input2=[[0, 2], [1, 1]])),
+        ),
+        Spec(
+            "space_to_batch_nhc",
+            lambda_model(lambda x: tf.space_to_batch_nd(x, [3], [[1, 2]]), (1, 6, 4)),
+            (op(s2b, input1=[3], input2=[[1, 2]]),),
+        ),
+        Spec(
+            "batch_to_space",
+            lambda_model(lambda x: tf.batch_to_space(x, [2, 2], [[1, 0], [0, 1]]), (4, 2, 3, 3)),
+            (op(b2s, input1=[2, 2], input2=[[1, 0], [0, 1]]),),
+        ),
+        Spec(
+            "batch_to_space_nhc",
+            lambda_model(lambda x: tf.batch_to_space(x, [2], [[0, 1]]), (4, 3, 2)),
+            (op(b2s, input1=[2], input2=[[0, 1]]),),
+        ),
+    ]
+
+
+def unet_tiny() -> keras.Model:
+    """conv -> stride-2 conv -> transpose conv -> concatenation with the skip -> resize."""
+
+    def body(x):
+        skip = layers.Conv2D(4, 3, padding="same", activation="relu")(x)
+        down = layers.Conv2D(8, 3, strides=2, padding="same", activation="relu")(skip)
+        up = layers.Conv2DTranspose(4, 3, strides=2, padding="same")(down)
+        merged = layers.Concatenate()([up, skip])
+        y = layers.Conv2D(2, 1)(merged)
+        return layers.UpSampling2D(2, interpolation="bilinear")(y)
+
+    return functional(body, (1, 8, 8, 3))
+
+
+def yolo_head() -> keras.Model:
+    """conv -> 2x nearest upsampling -> concatenation -> 1x1 conv -> split -> logistic."""
+
+    def body(x):
+        coarse = layers.Conv2D(6, 3, strides=2, padding="same", activation="relu")(x)
+        # Keras 3's UpSampling2D converts to TILE: TensorFlow's resize, as Keras 2 spelled it.
+        up = layers.Lambda(lambda t: tf.compat.v1.image.resize_nearest_neighbor(t, (8, 8)))(
+            coarse
+        )
+        fine = layers.Conv2D(4, 1, activation="relu")(x)
+        head = layers.Conv2D(6, 1)(layers.Concatenate()([up, fine]))
+        xy, wh, score = layers.Lambda(lambda t: tf.split(t, 3, axis=3))(head)
+        return layers.Concatenate()([ops.sigmoid(xy), wh, ops.sigmoid(score)])
+
+    return functional(body, (1, 8, 8, 3))
+
+
+def dilated_block() -> keras.Model:
+    """A dilated 3x3 convolution spelled as the converter keeps it: SPACE_TO_BATCH_ND ->
+    CONV_2D (with a fused RELU) -> BATCH_TO_SPACE_ND (a plain dilated Conv2D becomes one
+    dilated CONV_2D), then a 1x1 convolution."""
+    rng = np.random.default_rng(goldens.fnv1a64(b"dilated_block"))
+    weights = rng.uniform(-WEIGHT_RANGE, WEIGHT_RANGE, (3, 3, 3, 4)).astype(np.float32)
+
+    def dilated(x):
+        y = tf.space_to_batch_nd(x, [2, 2], [[2, 2], [2, 2]])
+        y = tf.nn.relu(tf.nn.conv2d(y, weights, 1, "VALID"))
+        return tf.batch_to_space(y, [2, 2], [[0, 0], [0, 0]])
+
+    def body(x):
+        return layers.Conv2D(2, 1)(layers.Lambda(dilated)(x))
+
+    return functional(body, (1, 8, 8, 3))
+
+
+CONCAT = op("CONCATENATION", axis=-1)
+# Up to the split.
+YOLO_HEAD = (
+    op("CONV_2D", stride=(2, 2), activation="RELU"),
+    op("RESIZE_NEAREST_NEIGHBOR", input1=[8, 8]),
+    op("CONV_2D", activation="RELU"),
+    CONCAT,
+    op("CONV_2D"),
+    op("SPLIT", numSplits=3),
+)
+
+
+def network_resize_specs() -> list[Spec]:
+    return [
+        Spec(
+            "unet_tiny",
+            unet_tiny,
+            (
+                op("CONV_2D", activation="RELU"),
+                op("CONV_2D", stride=(2, 2), activation="RELU"),
+                op("TRANSPOSE_CONV", stride=(2, 2), padding="SAME"),
+                op("CONCATENATION", axis=-1),
+                op("CONV_2D"),
+                op("RESIZE_BILINEAR", input1=[16, 16]),
+            ),
+        ),
+        # int8: LOGISTIC's output scale is fixed (1/256), so the converter requantizes it
+        # for the concatenation.
+        Spec(
+            "yolo_head",
+            yolo_head,
+            (*YOLO_HEAD, op("LOGISTIC"), op("QUANTIZE"), op("LOGISTIC"), op("QUANTIZE"), CONCAT),
+            (INT8,),
+        ),
+        Spec(
+            "yolo_head",
+            yolo_head,
+            (*YOLO_HEAD, op("LOGISTIC"), op("LOGISTIC"), CONCAT),
+            (FLOAT,),
+        ),
+        Spec(
+            "dilated_block",
+            dilated_block,
+            (
+                op("SPACE_TO_BATCH_ND", input1=[2, 2]),
+                op("CONV_2D", activation="RELU"),
+                op("BATCH_TO_SPACE_ND", input1=[2, 2]),
+                op("CONV_2D"),
+            ),
+        ),
+        # Keras' LayerNormalization: the int8 model negates the mean in float32.
+        Spec(
+            "layer_norm",
+            single(lambda: layers.LayerNormalization(), (1, 4, 8)),
+            (
+                op("MEAN"),
+                op("DEQUANTIZE"),
+                op("NEG"),
+                op("QUANTIZE"),
+                *LAYER_NORM_TAIL,
+            ),
+            (INT8,),
+        ),
+        Spec(
+            "layer_norm",
+            single(lambda: layers.LayerNormalization(), (1, 4, 8)),
+            (op("MEAN"), op("NEG"), *LAYER_NORM_TAIL),
+            (FLOAT,),
+        ),
+    ]
+
+
+# After the mean (and its negation): the variance, its reciprocal square root, the scale and
+# the offset.
+LAYER_NORM_TAIL = tuple(
+    op(name)
+    for name in ("SQUARED_DIFFERENCE", "MEAN", "ADD", "RSQRT", "MUL", "MUL", "ADD", "MUL", "ADD")
+)
+
+
 def all_fixtures() -> list[Fixture]:
     specs = (
         conv_specs()
@@ -1312,6 +1611,10 @@ def all_fixtures() -> list[Fixture]:
         + compare_specs()
         + reduce_specs()
         + fill_specs()
+        + resize_specs()
+        + transpose_conv_specs()
+        + batch_space_specs()
+        + network_resize_specs()
     )
     return [
         Fixture(spec, conversion) for spec in specs for conversion in spec.conversions
@@ -1466,8 +1769,9 @@ def summarize(model, subgraph, operator) -> OpSummary:
         **builtin_options(operator),
     }
     if name in WEIGHTED_OPS:
-        options["bias"] = 2 in operands
-        scales = operands[1].quantization.scale
+        filter_index, bias_index = WEIGHTED_OPS[name]
+        options["bias"] = bias_index in operands
+        scales = operands[filter_index].quantization.scale
         if scales is not None and len(scales) > 0:
             options["per_channel"] = len(scales) > 1
     else:

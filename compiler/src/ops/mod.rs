@@ -20,6 +20,7 @@ mod window;
 
 pub mod activation;
 pub mod arg_min_max;
+pub mod batch_space;
 pub mod compare;
 pub mod concatenation;
 pub mod conv;
@@ -35,12 +36,14 @@ pub mod pool;
 pub mod quantize;
 pub mod reduce;
 pub mod reshape;
+pub mod resize;
 pub mod select;
 pub mod slice;
 pub mod softmax;
 pub mod space_depth;
 pub mod split;
 pub mod svdf;
+pub mod transpose_conv;
 pub mod unary_math;
 pub mod user;
 pub mod variable;
@@ -183,6 +186,11 @@ operators! {
     ZerosLike(fill::ZerosLike),
     Shape(fill::Shape),
     User(user::UserOp),
+    ResizeNearestNeighbor(resize::ResizeNearestNeighbor),
+    ResizeBilinear(resize::ResizeBilinear),
+    SpaceToBatchNd(batch_space::SpaceToBatchNd),
+    BatchToSpaceNd(batch_space::BatchToSpaceNd),
+    TransposeConv(transpose_conv::TransposeConv),
 }
 
 /// Checks every operator (and the model's inputs and outputs), reporting every problem found.

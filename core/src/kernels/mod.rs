@@ -72,10 +72,13 @@ mod lstm;
 mod pool;
 mod reduce;
 mod requantize;
+mod resize;
 mod shape;
 mod slices;
 mod softmax;
+mod space_to_batch;
 mod svdf;
+mod transpose_conv;
 mod unary_math;
 mod variable;
 mod window;
@@ -88,6 +91,7 @@ pub use gather::*;
 pub use pool::*;
 pub use reduce::*;
 pub use requantize::Requantize;
+pub use resize::{ResizeBilinearF32, ResizeBilinearI8, resize_bilinear_f32, resize_bilinear_i8};
 pub use shape::*;
 
 pub use compare::*;
@@ -106,9 +110,13 @@ pub use fully_connected::{
 };
 pub use lstm::{LstmF32, LstmGateF32, LstmGateI8, LstmI8, LstmShape, lstm_f32, lstm_i8};
 pub use softmax::{softmax_f32, softmax_i8, softmax_i8_i16};
+pub use space_to_batch::{SpaceToBatch, space_to_batch_f32, space_to_batch_i8};
 pub use svdf::{
     StateValue, SvdfF32, SvdfI8, SvdfI8State8, SvdfI8State16, SvdfShape, svdf_f32, svdf_i8,
     svdf_i8_state_i16,
+};
+pub use transpose_conv::{
+    TransposeConvF32, TransposeConvI8, transpose_conv_f32, transpose_conv_i8,
 };
 pub use unary_math::*;
 pub use variable::*;

@@ -261,6 +261,7 @@ fn main() -> ! {
     stateful(i8_in, i8_out, f32_in, f32_out);
     comparisons(i8_in, f32_in);
     reductions(i8_in, i8_out, f32_in, f32_out);
+    resizing(i8_in, i8_out, f32_in, f32_out);
     black_box((&i8s, &f32s));
     embedml_firmware::Line::new()
         .str("kernels: linked without a panic path")
@@ -837,4 +838,60 @@ fn reductions(i8_in: &[i8], i8_out: &mut [i8], f32_in: &[f32], f32_out: &mut [f3
     reduce_max_f32(opaque(&shape), black_box(f32_in), black_box(&mut *f32_out));
     reduce_min_f32(opaque(&shape), black_box(f32_in), black_box(&mut *f32_out));
     sum_f32(opaque(&shape), black_box(f32_in), black_box(&mut *f32_out));
+}
+
+/// RESIZE_BILINEAR, SPACE_TO_BATCH_ND and TRANSPOSE_CONV.
+#[inline(never)]
+fn resizing(i8_in: &[i8], i8_out: &mut [i8], f32_in: &[f32], f32_out: &mut [f32]) {
+    let bilinear = ResizeBilinearI8 {
+        input_image: 4,
+        depth: 1,
+        row_offsets: &[[0, 2], [0, 2]],
+        row_fractions: &[0, 512],
+        column_offsets: &[[0, 1], [0, 1]],
+        column_fractions: &[-256, 768],
+    };
+    resize_bilinear_i8(opaque(&bilinear), black_box(i8_in), black_box(&mut *i8_out));
+    let bilinear = ResizeBilinearF32 {
+        input_image: 4,
+        depth: 1,
+        row_offsets: &[[0, 2], [0, 2]],
+        row_fractions: &[0.0, 0.5],
+        column_offsets: &[[0, 1], [0, 1]],
+        column_fractions: &[-0.25, 0.75],
+    };
+    resize_bilinear_f32(opaque(&bilinear), black_box(f32_in), black_box(&mut *f32_out));
+    let space_to_batch = SpaceToBatch {
+        batches: 1,
+        input_height: 2,
+        input_width: 2,
+        depth: 1,
+        output_height: 1,
+        output_width: 1,
+        block_height: 2,
+        block_width: 2,
+        pad_top: 0,
+        pad_left: 0,
+    };
+    space_to_batch_i8(opaque(&space_to_batch), black_box(i8_in), black_box(&mut *i8_out));
+    space_to_batch_f32(opaque(&space_to_batch), black_box(f32_in), black_box(&mut *f32_out));
+    let transpose = TransposeConvI8 {
+        geometry: GEOMETRY,
+        weights: &[1],
+        bias: Some(&[0]),
+        input_offset: 0,
+        requantize: REQUANTIZE,
+        output_offset: 0,
+        output_min: -128,
+        output_max: 127,
+    };
+    transpose_conv_i8(opaque(&transpose), black_box(i8_in), black_box(&mut *i8_out));
+    let transpose = TransposeConvF32 {
+        geometry: GEOMETRY,
+        weights: &[1.0],
+        bias: None,
+        output_min: f32::MIN,
+        output_max: f32::MAX,
+    };
+    transpose_conv_f32(opaque(&transpose), black_box(f32_in), black_box(&mut *f32_out));
 }
