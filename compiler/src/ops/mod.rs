@@ -13,6 +13,7 @@ use crate::plan::{Access, MemoryPlan, Overlap};
 use crate::program::{KernelCall, Program};
 
 mod check;
+mod copy;
 mod lower;
 mod options;
 mod shape;
@@ -20,6 +21,8 @@ mod window;
 
 pub mod activation;
 pub mod arg_min_max;
+pub mod arith32;
+pub mod cast;
 pub mod compare;
 pub mod concatenation;
 pub mod conv;
@@ -154,7 +157,7 @@ operators! {
     DepthwiseConv2d(conv::DepthwiseConv2d),
     Pool(pool::Pool),
     Softmax(softmax::Softmax),
-    Binary(elementwise::Binary),
+    Binary(arith32::Elementwise),
     Unary(activation::Unary),
     Quantize(quantize::Quantize),
     Dequantize(quantize::Dequantize),
@@ -181,6 +184,7 @@ operators! {
     Broadcast(fill::Broadcast),
     ZerosLike(fill::ZerosLike),
     Shape(fill::Shape),
+    Cast(cast::Cast),
 }
 
 /// Checks every operator (and the model's inputs and outputs), reporting every problem found.
