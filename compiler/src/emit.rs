@@ -1002,8 +1002,9 @@ fn tensor_infos(graph: &Graph, list: &[usize], views: &[View]) -> Vec<TokenStrea
                 Element::I32 => quote!(Int32),
                 Element::F32 => quote!(Float32),
                 Element::U8 => quote!(UInt8),
-                // Never a model input or output: `check_boundary` refuses BOOL ones.
-                Element::Bool => quote!(UInt8),
+                // Never a model input or output: `check_boundary` refuses BOOL, UINT32 and
+                // UINT64 ones.
+                Element::Bool | Element::U32 | Element::U64 => quote!(UInt8),
             };
             let shape = tensor.shape.iter().map(|&d| number(d));
             let (scale, zero_point) = quantization(tensor);

@@ -27,6 +27,10 @@ pub enum Element {
     F32,
     /// `u8`.
     U8,
+    /// `u32`.
+    U32,
+    /// `u64`.
+    U64,
     /// A BOOL tensor's bytes, as `u8` (0 false, any other value true; kernels write 1).
     Bool,
 }
@@ -37,7 +41,8 @@ impl Element {
         match self {
             Element::I8 | Element::U8 | Element::Bool => 1,
             Element::I16 => 2,
-            Element::I32 | Element::F32 => 4,
+            Element::I32 | Element::F32 | Element::U32 => 4,
+            Element::U64 => 8,
         }
     }
 
@@ -49,6 +54,8 @@ impl Element {
             Element::I32 => quote!(i32),
             Element::F32 => quote!(f32),
             Element::U8 | Element::Bool => quote!(u8),
+            Element::U32 => quote!(u32),
+            Element::U64 => quote!(u64),
         }
     }
 }
@@ -536,6 +543,8 @@ params! {
     ArithmeticF32 { output_min: f32, output_max: f32, broadcast: Option<Broadcast4> }
     /// `embedml::kernels::MinMax`.
     MinMax { broadcast: Option<Broadcast4> }
+    /// `embedml::kernels::ArithmeticI32`.
+    ArithmeticI32 { output_min: i32, output_max: i32, broadcast: Option<Broadcast4> }
     /// `embedml::kernels::SquaredDifferenceF32`.
     SquaredDifferenceF32 { broadcast: Option<Broadcast4> }
     /// `embedml::kernels::LookupI8`.
@@ -556,6 +565,10 @@ params! {
     Pad4I8 { input_shape: [usize; 4], output_strides: [usize; 4], start: usize, value: i8 }
     /// `embedml::kernels::Pad4F32`.
     Pad4F32 { input_shape: [usize; 4], output_strides: [usize; 4], start: usize, value: f32 }
+    /// `embedml::kernels::Pad4I16`.
+    Pad4I16 { input_shape: [usize; 4], output_strides: [usize; 4], start: usize, value: i16 }
+    /// `embedml::kernels::Pad4I32`.
+    Pad4I32 { input_shape: [usize; 4], output_strides: [usize; 4], start: usize, value: i32 }
     /// `embedml::kernels::Concatenation`.
     Concatenation { outer: usize, sizes: Slice<usize> }
     /// `embedml::kernels::Gather4` (TRANSPOSE and STRIDED_SLICE).
@@ -832,6 +845,43 @@ pub mod kernels {
         minimum_i8(MinMax; I8, I8) -> I8, in_place minimum_i8_in_place;
         maximum_f32(MinMax; F32, F32) -> F32, in_place maximum_f32_in_place;
         minimum_f32(MinMax; F32, F32) -> F32, in_place minimum_f32_in_place;
+        add_i32(ArithmeticI32; I32, I32) -> I32, in_place add_i32_in_place;
+        sub_i32(ArithmeticI32; I32, I32) -> I32, in_place sub_i32_in_place;
+        mul_i32(ArithmeticI32; I32, I32) -> I32, in_place mul_i32_in_place;
+        div_i32(ArithmeticI32; I32, I32) -> I32, in_place div_i32_in_place;
+        maximum_i32(MinMax; I32, I32) -> I32, in_place maximum_i32_in_place;
+        minimum_i32(MinMax; I32, I32) -> I32, in_place minimum_i32_in_place;
+        div_f32(ArithmeticF32; F32, F32) -> F32, in_place div_f32_in_place;
+        cast_i8_i8(NoParams; I8) -> I8;
+        cast_i8_i16(NoParams; I8) -> I16;
+        cast_i8_i32(NoParams; I8) -> I32;
+        cast_i8_u32(NoParams; I8) -> U32;
+        cast_i8_f32(NoParams; I8) -> F32;
+        cast_i16_i8(NoParams; I16) -> I8;
+        cast_i16_i16(NoParams; I16) -> I16;
+        cast_i16_i32(NoParams; I16) -> I32;
+        cast_i16_u32(NoParams; I16) -> U32;
+        cast_i16_f32(NoParams; I16) -> F32;
+        cast_i32_i8(NoParams; I32) -> I8;
+        cast_i32_i16(NoParams; I32) -> I16;
+        cast_i32_i32(NoParams; I32) -> I32;
+        cast_i32_u32(NoParams; I32) -> U32;
+        cast_i32_f32(NoParams; I32) -> F32;
+        cast_u32_i8(NoParams; U32) -> I8;
+        cast_u32_i16(NoParams; U32) -> I16;
+        cast_u32_i32(NoParams; U32) -> I32;
+        cast_u32_u32(NoParams; U32) -> U32;
+        cast_u32_f32(NoParams; U32) -> F32;
+        cast_f32_i8(NoParams; F32) -> I8;
+        cast_f32_i16(NoParams; F32) -> I16;
+        cast_f32_i32(NoParams; F32) -> I32;
+        cast_f32_u32(NoParams; F32) -> U32;
+        cast_f32_f32(NoParams; F32) -> F32;
+        cast_bool_i8(NoParams; Bool) -> I8;
+        cast_bool_i16(NoParams; Bool) -> I16;
+        cast_bool_i32(NoParams; Bool) -> I32;
+        cast_bool_u32(NoParams; Bool) -> U32;
+        cast_bool_f32(NoParams; Bool) -> F32;
         squared_difference_i8(AddI8; I8, I8) -> I8, in_place squared_difference_i8_in_place;
         squared_difference_f32(SquaredDifferenceF32; F32, F32) -> F32,
             in_place squared_difference_f32_in_place;
@@ -852,8 +902,15 @@ pub mod kernels {
         requantize_i16_i32(Rescale; I16) -> I32;
         pad4_i8(Pad4I8; I8) -> I8;
         pad4_f32(Pad4F32; F32) -> F32;
+        pad4_i16(Pad4I16; I16) -> I16;
+        pad4_i32(Pad4I32; I32) -> I32;
         concatenation_i8(Concatenation; [I8]) -> I8;
         concatenation_f32(Concatenation; [F32]) -> F32;
+        concatenation_i16(Concatenation; [I16]) -> I16;
+        concatenation_i32(Concatenation; [I32]) -> I32;
+        concatenation_bool(Concatenation; [Bool]) -> Bool;
+        gather4_i16(Gather4; I16) -> I16;
+        gather4_bool(Gather4; Bool) -> Bool;
         gather4_i8(Gather4; I8) -> I8;
         gather4_f32(Gather4; F32) -> F32;
         mean_i8(MeanI8; I8) -> I8;

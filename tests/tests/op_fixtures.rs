@@ -2659,4 +2659,451 @@ embedml::include_model!(LayerNormFloat, "../fixtures/layer_norm_float.tflite");
 #[test]
 fn layer_norm_float() {
     embedml_tests::check_fixture::<LayerNormFloat>("layer_norm_float");
+// int32: STRIDED_SLICE(in=INT32)
+embedml::include_model!(
+    TypedStridedSliceInt32,
+    "../fixtures/typed_strided_slice_int32.tflite"
+);
+
+#[test]
+fn typed_strided_slice_int32() {
+    embedml_tests::check_fixture::<TypedStridedSliceInt32>("typed_strided_slice_int32");
+}
+
+// int16 (an int32 model retyped): STRIDED_SLICE(in=INT16)
+embedml::include_model!(
+    TypedStridedSliceInt16,
+    "../fixtures/typed_strided_slice_int16.tflite"
+);
+
+#[test]
+fn typed_strided_slice_int16() {
+    embedml_tests::check_fixture::<TypedStridedSliceInt16>("typed_strided_slice_int16");
+}
+
+// int16 (an int32 model retyped): TRANSPOSE(input1=[0, 3, 1, 2] in=INT16)
+embedml::include_model!(
+    TypedTransposeInt16,
+    "../fixtures/typed_transpose_int16.tflite"
+);
+
+#[test]
+fn typed_transpose_int16() {
+    embedml_tests::check_fixture::<TypedTransposeInt16>("typed_transpose_int16");
+}
+
+// int32: PAD(in=INT32 input1=[[0, 0], [1, 0], [0, 2], [1, 1]])
+embedml::include_model!(TypedPadInt32, "../fixtures/typed_pad_int32.tflite");
+
+#[test]
+fn typed_pad_int32() {
+    embedml_tests::check_fixture::<TypedPadInt32>("typed_pad_int32");
+}
+
+// int16 (an int32 model retyped): PAD(in=INT16 input1=[[0, 0], [1, 0], [0, 2], [1, 1]])
+embedml::include_model!(TypedPadInt16, "../fixtures/typed_pad_int16.tflite");
+
+#[test]
+fn typed_pad_int16() {
+    embedml_tests::check_fixture::<TypedPadInt16>("typed_pad_int16");
+}
+
+// int32: PADV2(in=INT32 input2=-7)
+embedml::include_model!(TypedPadv2Int32, "../fixtures/typed_padv2_int32.tflite");
+
+#[test]
+fn typed_padv2_int32() {
+    embedml_tests::check_fixture::<TypedPadv2Int32>("typed_padv2_int32");
+}
+
+// int32: CONCATENATION(in=INT32 axis=2)
+embedml::include_model!(TypedConcatInt32, "../fixtures/typed_concat_int32.tflite");
+
+#[test]
+fn typed_concat_int32() {
+    embedml_tests::check_fixture::<TypedConcatInt32>("typed_concat_int32");
+}
+
+// int16 (an int32 model retyped): CONCATENATION(in=INT16 axis=2)
+embedml::include_model!(TypedConcatInt16, "../fixtures/typed_concat_int16.tflite");
+
+#[test]
+fn typed_concat_int16() {
+    embedml_tests::check_fixture::<TypedConcatInt16>("typed_concat_int16");
+}
+
+// int16 (an int32 model retyped): SLICE(in=INT16)
+embedml::include_model!(TypedSliceInt16, "../fixtures/typed_slice_int16.tflite");
+
+#[test]
+fn typed_slice_int16() {
+    embedml_tests::check_fixture::<TypedSliceInt16>("typed_slice_int16");
+}
+
+// int32: SPLIT_V(in=INT32 input1=[2, 3] input2=2)
+embedml::include_model!(TypedSplitInt32, "../fixtures/typed_split_int32.tflite");
+
+#[test]
+fn typed_split_int32() {
+    embedml_tests::check_fixture::<TypedSplitInt32>("typed_split_int32");
+}
+
+// int16 (an int32 model retyped): SPLIT_V(in=INT16 input1=[2, 3] input2=2)
+embedml::include_model!(TypedSplitInt16, "../fixtures/typed_split_int16.tflite");
+
+#[test]
+fn typed_split_int16() {
+    embedml_tests::check_fixture::<TypedSplitInt16>("typed_split_int16");
+}
+
+// int32: SPLIT(in=INT32 numSplits=2)
+embedml::include_model!(
+    TypedSplitEqualInt32,
+    "../fixtures/typed_split_equal_int32.tflite"
+);
+
+#[test]
+fn typed_split_equal_int32() {
+    embedml_tests::check_fixture::<TypedSplitEqualInt32>("typed_split_equal_int32");
+}
+
+// int32: UNPACK(in=INT32 num=3 axis=3)
+embedml::include_model!(TypedUnpackInt32, "../fixtures/typed_unpack_int32.tflite");
+
+#[test]
+fn typed_unpack_int32() {
+    embedml_tests::check_fixture::<TypedUnpackInt32>("typed_unpack_int32");
+}
+
+// int16 (an int32 model retyped): UNPACK(in=INT16 num=3 axis=3)
+embedml::include_model!(TypedUnpackInt16, "../fixtures/typed_unpack_int16.tflite");
+
+#[test]
+fn typed_unpack_int16() {
+    embedml_tests::check_fixture::<TypedUnpackInt16>("typed_unpack_int16");
+}
+
+// int32: PACK(in=INT32 valuesCount=2 axis=2)
+embedml::include_model!(TypedPackInt32, "../fixtures/typed_pack_int32.tflite");
+
+#[test]
+fn typed_pack_int32() {
+    embedml_tests::check_fixture::<TypedPackInt32>("typed_pack_int32");
+}
+
+// int16 (an int32 model retyped): PACK(in=INT16 valuesCount=2 axis=2)
+embedml::include_model!(TypedPackInt16, "../fixtures/typed_pack_int16.tflite");
+
+#[test]
+fn typed_pack_int16() {
+    embedml_tests::check_fixture::<TypedPackInt16>("typed_pack_int16");
+}
+
+// not quantized: GREATER -> LESS -> CONCATENATION(axis=2 in=BOOL) -> CAST(in=BOOL out=INT32)
+embedml::include_model!(BoolConcatPlain, "../fixtures/bool_concat_plain.tflite");
+
+#[test]
+fn bool_concat_plain() {
+    embedml_tests::check_fixture::<BoolConcatPlain>("bool_concat_plain");
+}
+
+// not quantized: GREATER -> STRIDED_SLICE(in=BOOL) -> CAST(in=BOOL out=FLOAT32)
+embedml::include_model!(
+    BoolStridedSlicePlain,
+    "../fixtures/bool_strided_slice_plain.tflite"
+);
+
+#[test]
+fn bool_strided_slice_plain() {
+    embedml_tests::check_fixture::<BoolStridedSlicePlain>("bool_strided_slice_plain");
+}
+
+// not quantized: LESS -> SLICE(in=BOOL) -> CAST(in=BOOL out=INT32)
+embedml::include_model!(BoolSlicePlain, "../fixtures/bool_slice_plain.tflite");
+
+#[test]
+fn bool_slice_plain() {
+    embedml_tests::check_fixture::<BoolSlicePlain>("bool_slice_plain");
+}
+
+// not quantized: CAST(in=FLOAT32 out=INT32)
+embedml::include_model!(
+    CastFloatInt32Plain,
+    "../fixtures/cast_float_int32_plain.tflite"
+);
+
+#[test]
+fn cast_float_int32_plain() {
+    embedml_tests::check_fixture::<CastFloatInt32Plain>("cast_float_int32_plain");
+}
+
+// not quantized: CAST(in=INT32 out=FLOAT32)
+embedml::include_model!(
+    CastInt32FloatPlain,
+    "../fixtures/cast_int32_float_plain.tflite"
+);
+
+#[test]
+fn cast_int32_float_plain() {
+    embedml_tests::check_fixture::<CastInt32FloatPlain>("cast_int32_float_plain");
+}
+
+// not quantized: CAST(in=INT32 out=INT16)
+embedml::include_model!(
+    CastInt32Int16Plain,
+    "../fixtures/cast_int32_int16_plain.tflite"
+);
+
+#[test]
+fn cast_int32_int16_plain() {
+    embedml_tests::check_fixture::<CastInt32Int16Plain>("cast_int32_int16_plain");
+}
+
+// not quantized: CAST(in=INT32 out=INT8)
+embedml::include_model!(
+    CastInt32Int8Plain,
+    "../fixtures/cast_int32_int8_plain.tflite"
+);
+
+#[test]
+fn cast_int32_int8_plain() {
+    embedml_tests::check_fixture::<CastInt32Int8Plain>("cast_int32_int8_plain");
+}
+
+// not quantized: CAST(in=INT16 out=INT32)
+embedml::include_model!(
+    CastInt16Int32Plain,
+    "../fixtures/cast_int16_int32_plain.tflite"
+);
+
+#[test]
+fn cast_int16_int32_plain() {
+    embedml_tests::check_fixture::<CastInt16Int32Plain>("cast_int16_int32_plain");
+}
+
+// not quantized: CAST(in=INT16 out=FLOAT32)
+embedml::include_model!(
+    CastInt16FloatPlain,
+    "../fixtures/cast_int16_float_plain.tflite"
+);
+
+#[test]
+fn cast_int16_float_plain() {
+    embedml_tests::check_fixture::<CastInt16FloatPlain>("cast_int16_float_plain");
+}
+
+// not quantized: CAST(in=INT8 out=INT32)
+embedml::include_model!(
+    CastInt8Int32Plain,
+    "../fixtures/cast_int8_int32_plain.tflite"
+);
+
+#[test]
+fn cast_int8_int32_plain() {
+    embedml_tests::check_fixture::<CastInt8Int32Plain>("cast_int8_int32_plain");
+}
+
+// not quantized: CAST(in=INT8 out=FLOAT32)
+embedml::include_model!(
+    CastInt8FloatPlain,
+    "../fixtures/cast_int8_float_plain.tflite"
+);
+
+#[test]
+fn cast_int8_float_plain() {
+    embedml_tests::check_fixture::<CastInt8FloatPlain>("cast_int8_float_plain");
+}
+
+// not quantized: MUL -> CAST(in=FLOAT32 out=INT8)
+embedml::include_model!(
+    CastFloatInt8Plain,
+    "../fixtures/cast_float_int8_plain.tflite"
+);
+
+#[test]
+fn cast_float_int8_plain() {
+    embedml_tests::check_fixture::<CastFloatInt8Plain>("cast_float_int8_plain");
+}
+
+// not quantized: MUL -> CAST(in=FLOAT32 out=INT16)
+embedml::include_model!(
+    CastFloatInt16Plain,
+    "../fixtures/cast_float_int16_plain.tflite"
+);
+
+#[test]
+fn cast_float_int16_plain() {
+    embedml_tests::check_fixture::<CastFloatInt16Plain>("cast_float_int16_plain");
+}
+
+// not quantized: CAST(in=INT32 out=UINT32) -> CAST(in=UINT32 out=INT32)
+embedml::include_model!(
+    CastUint32Int32Plain,
+    "../fixtures/cast_uint32_int32_plain.tflite"
+);
+
+#[test]
+fn cast_uint32_int32_plain() {
+    embedml_tests::check_fixture::<CastUint32Int32Plain>("cast_uint32_int32_plain");
+}
+
+// not quantized: ABS -> MUL -> CAST(in=FLOAT32 out=UINT32) -> CAST(in=UINT32 out=FLOAT32)
+embedml::include_model!(
+    CastUint32FloatPlain,
+    "../fixtures/cast_uint32_float_plain.tflite"
+);
+
+#[test]
+fn cast_uint32_float_plain() {
+    embedml_tests::check_fixture::<CastUint32FloatPlain>("cast_uint32_float_plain");
+}
+
+// not quantized: GREATER(in=INT32) -> CAST(in=BOOL out=FLOAT32)
+embedml::include_model!(
+    CastBoolFloatPlain,
+    "../fixtures/cast_bool_float_plain.tflite"
+);
+
+#[test]
+fn cast_bool_float_plain() {
+    embedml_tests::check_fixture::<CastBoolFloatPlain>("cast_bool_float_plain");
+}
+
+// int32: ADD(shapes=[(1, 3, 4, 5), (1, 1, 1, 5)] in=INT32)
+embedml::include_model!(AddBroadcastInt32, "../fixtures/add_broadcast_int32.tflite");
+
+#[test]
+fn add_broadcast_int32() {
+    embedml_tests::check_fixture::<AddBroadcastInt32>("add_broadcast_int32");
+}
+
+// int32: SUB(shapes=[(1, 3, 4, 5), (1, 1, 1, 5)] in=INT32)
+embedml::include_model!(SubBroadcastInt32, "../fixtures/sub_broadcast_int32.tflite");
+
+#[test]
+fn sub_broadcast_int32() {
+    embedml_tests::check_fixture::<SubBroadcastInt32>("sub_broadcast_int32");
+}
+
+// int32: MUL(shapes=[(1, 3, 4, 5), (1, 1, 1, 5)] in=INT32)
+embedml::include_model!(MulBroadcastInt32, "../fixtures/mul_broadcast_int32.tflite");
+
+#[test]
+fn mul_broadcast_int32() {
+    embedml_tests::check_fixture::<MulBroadcastInt32>("mul_broadcast_int32");
+}
+
+// int32: DIV(shapes=[(1, 3, 4, 5), (1, 1, 1, 5)] in=INT32)
+embedml::include_model!(DivBroadcastInt32, "../fixtures/div_broadcast_int32.tflite");
+
+#[test]
+fn div_broadcast_int32() {
+    embedml_tests::check_fixture::<DivBroadcastInt32>("div_broadcast_int32");
+}
+
+// int32: MAXIMUM(shapes=[(1, 3, 4, 5), (1, 1, 1, 5)] in=INT32)
+embedml::include_model!(
+    MaximumBroadcastInt32,
+    "../fixtures/maximum_broadcast_int32.tflite"
+);
+
+#[test]
+fn maximum_broadcast_int32() {
+    embedml_tests::check_fixture::<MaximumBroadcastInt32>("maximum_broadcast_int32");
+}
+
+// int32: MINIMUM(shapes=[(1, 3, 4, 5), (1, 1, 1, 5)] in=INT32)
+embedml::include_model!(
+    MinimumBroadcastInt32,
+    "../fixtures/minimum_broadcast_int32.tflite"
+);
+
+#[test]
+fn minimum_broadcast_int32() {
+    embedml_tests::check_fixture::<MinimumBroadcastInt32>("minimum_broadcast_int32");
+}
+
+// int32: ADD(activation=RELU in=INT32)
+embedml::include_model!(AddReluInt32, "../fixtures/add_relu_int32.tflite");
+
+#[test]
+fn add_relu_int32() {
+    embedml_tests::check_fixture::<AddReluInt32>("add_relu_int32");
+}
+
+// int32: SUB(activation=RELU_N1_TO_1 in=INT32)
+embedml::include_model!(
+    SubReluN1To1Int32,
+    "../fixtures/sub_relu_n1_to_1_int32.tflite"
+);
+
+#[test]
+fn sub_relu_n1_to_1_int32() {
+    embedml_tests::check_fixture::<SubReluN1To1Int32>("sub_relu_n1_to_1_int32");
+}
+
+// int32: MUL(activation=RELU6 in=INT32)
+embedml::include_model!(MulRelu6Int32, "../fixtures/mul_relu6_int32.tflite");
+
+#[test]
+fn mul_relu6_int32() {
+    embedml_tests::check_fixture::<MulRelu6Int32>("mul_relu6_int32");
+}
+
+// int32: DIV(activation=RELU in=INT32)
+embedml::include_model!(DivReluInt32, "../fixtures/div_relu_int32.tflite");
+
+#[test]
+fn div_relu_int32() {
+    embedml_tests::check_fixture::<DivReluInt32>("div_relu_int32");
+}
+
+// float32: DIV(shapes=[(1, 3, 4, 5), (1, 1, 1, 5)])
+embedml::include_model!(DivBroadcastFloat, "../fixtures/div_broadcast_float.tflite");
+
+#[test]
+fn div_broadcast_float() {
+    embedml_tests::check_fixture::<DivBroadcastFloat>("div_broadcast_float");
+}
+
+// float32: DIV(activation=RELU6)
+embedml::include_model!(DivRelu6Float, "../fixtures/div_relu6_float.tflite");
+
+#[test]
+fn div_relu6_float() {
+    embedml_tests::check_fixture::<DivRelu6Float>("div_relu6_float");
+}
+
+// cut from audio_preprocessor_int8: STRIDED_SLICE(input1=[5] input2=[241] input3=[1] in=INT32) ->
+//     CONCATENATION(axis=0 constants=[0, 2] in=INT32)
+embedml::include_model!(
+    AudioSpectrumWindowCut,
+    "../fixtures/audio_spectrum_window_cut.tflite"
+);
+
+#[test]
+fn audio_spectrum_window_cut() {
+    embedml_tests::check_fixture::<AudioSpectrumWindowCut>("audio_spectrum_window_cut");
+}
+
+// cut from audio_preprocessor_int8: CAST(in=INT16 out=INT32) -> MUL(input1=256) -> ADD(input1=333)
+//     -> DIV(input1=666) -> ADD(input1=-128) -> MINIMUM(input1=127) -> MAXIMUM(input1=-128) ->
+//     CAST(in=INT32 out=INT8)
+embedml::include_model!(AudioLogScaleCut, "../fixtures/audio_log_scale_cut.tflite");
+
+#[test]
+fn audio_log_scale_cut() {
+    embedml_tests::check_fixture::<AudioLogScaleCut>("audio_log_scale_cut");
+}
+
+// not quantized: CAST(in=INT16 out=INT32) -> MUL(input1=256) -> ADD(input1=333) -> DIV(input1=666)
+//     -> ADD(input1=-128) -> MINIMUM(input1=127) -> MAXIMUM(input1=-128) -> CAST(in=INT32 out=INT8)
+embedml::include_model!(
+    AudioLogScalePlain,
+    "../fixtures/audio_log_scale_plain.tflite"
+);
+
+#[test]
+fn audio_log_scale_plain() {
+    embedml_tests::check_fixture::<AudioLogScalePlain>("audio_log_scale_plain");
 }

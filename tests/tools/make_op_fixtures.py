@@ -1582,12 +1582,356 @@ def network_resize_specs() -> list[Spec]:
     ]
 
 
+# --- Other element types: int16/int32/bool data movement, CAST, int32 arithmetic, DIV ---
+
+# Not quantized int16: the int32 model with its activations retyped (the converter has no
+# unquantized int16 TRANSPOSE, PAD, ...; TFLM's kernels copy int16 like int32).
+INT16_RETYPED = Conversion("int16", "int16 (an int32 model retyped)", quantized=False)
+# Distinct dimensions, as DATA_MOVEMENT_SHAPE; a second input broadcast along the channels.
+TYPED_SHAPE, TYPED_CHANNELS = (1, 3, 4, 5), (1, 1, 1, 5)
+
+
+def typed_model(body: Callable, dtype: str, *shapes: tuple[int, ...], output_shape=None) -> Callable:
+    """A builder of a model of `dtype` inputs (one per shape, batch first) applying a TensorFlow
+    function of them in a Lambda layer (`output_shape` where Keras cannot infer it)."""
+
+    def build() -> keras.Model:
+        inputs = [
+            keras.Input(shape=shape[1:], batch_size=shape[0], dtype=dtype, name=f"input_{i}")
+            for i, shape in enumerate(shapes)
+        ]
+        single_input = len(inputs) == 1
+        apply = (lambda x: body(x)) if single_input else (lambda xs: body(*xs))
+        lam = layers.Lambda(apply, output_shape=output_shape)
+        return keras.Model(inputs[0] if single_input else inputs, lam(inputs[0] if single_input else inputs))
+
+    return build
+
+
+def retyped_int16(model_bytes: bytes) -> bytes:
+    """The model with every INT32 tensor computed at run time (the activations) made INT16;
+    constant operands (indices, axes, paddings) stay INT32."""
+    model = read_model(model_bytes)
+    subgraph = model.subgraphs[0]
+    for tensor in subgraph.tensors:
+        if tensor.type == schema_py.TensorType.INT32 and not has_data(model, tensor):
+            tensor.type = schema_py.TensorType.INT16
+    return write_model(model)
+
+
+def fused_activation(name: str) -> Callable[[bytes], bytes]:
+    """An edit giving the model's one operator the fused activation `name` (the converter fuses
+    none into int32 arithmetic)."""
+
+    def edit(model_bytes: bytes) -> bytes:
+        model = read_model(model_bytes)
+        value = getattr(schema_py.ActivationFunctionType, name)
+        for operator in model.subgraphs[0].operators:
+            operator.builtinOptions.fusedActivationFunction = value
+        return write_model(model)
+
+    return edit
+
+
+def int_specs(base: str, build: Callable, expected: list[tuple[str, dict]], int16: bool = True) -> list[Spec]:
+    """One spec of an int32 model, and with `int16` one of it retyped to int16."""
+
+    def expect(element: str) -> tuple[Expect, ...]:
+        return tuple(op(name, **{"in": element, **options}) for name, options in expected)
+
+    specs = [Spec(base, build, expect("INT32"), conversions=(INT32,))]
+    if int16:
+        specs.append(
+            Spec(base, build, expect("INT16"), conversions=(INT16_RETYPED,), edit=retyped_int16)
+        )
+    return specs
+
+
+def typed_data_movement_specs() -> list[Spec]:
+    """The data-movement ops on int32, int16 and BOOL tensors (TFLM's types for each)."""
+    shape = DATA_MOVEMENT_SHAPE
+    specs = []
+    specs += int_specs(
+        "typed_strided_slice",
+        typed_model(lambda x: x[:, 3:0:-2, 1:, ::2], "int32", shape),
+        [("STRIDED_SLICE", {})],
+    )
+    # TFLM's TRANSPOSE takes int16 but not int32.
+    specs.append(
+        Spec(
+            "typed_transpose",
+            typed_model(lambda x: tf.transpose(x, [0, 3, 1, 2]), "int32", shape),
+            (op("TRANSPOSE", input1=[0, 3, 1, 2], **{"in": "INT16"}),),
+            conversions=(INT16_RETYPED,),
+            edit=retyped_int16,
+        )
+    )
+    specs += int_specs(
+        "typed_pad",
+        typed_model(lambda x: tf.pad(x, [[0, 0], [1, 0], [0, 2], [1, 1]]), "int32", shape),
+        [("PAD", {"input1": [[0, 0], [1, 0], [0, 2], [1, 1]]})],
+    )
+    specs += int_specs(
+        "typed_padv2",
+        typed_model(
+            lambda x: tf.pad(x, [[0, 0], [1, 2], [0, 1], [0, 0]], constant_values=-7),
+            "int32",
+            shape,
+        ),
+        [("PADV2", {"input2": -7})],
+        int16=False,
+    )
+    specs += int_specs(
+        "typed_concat",
+        typed_model(lambda a, b: tf.concat([a, b], 2), "int32", shape, (1, 4, 2, 3)),
+        [("CONCATENATION", {"axis": 2})],
+    )
+    specs += int_specs(
+        "typed_slice",
+        typed_model(lambda x: tf.slice(x, [0, 1, 2, 0], [1, 3, -1, 2]), "int32", shape),
+        [("SLICE", {})],
+        int16=True,
+    )[1:]  # slice_int32 exists (data_movement_specs)
+    specs += int_specs(
+        "typed_split",
+        typed_model(lambda x: tf.split(x, [2, 3], axis=2), "int32", shape),
+        [("SPLIT_V", {"input1": [2, 3], "input2": 2})],
+    )
+    specs += int_specs(
+        "typed_split_equal",
+        typed_model(lambda x: tf.split(x, 2, axis=1), "int32", shape),
+        [("SPLIT", {"numSplits": 2})],
+        int16=False,
+    )
+    specs += int_specs(
+        "typed_unpack",
+        typed_model(lambda x: tf.unstack(x, axis=3), "int32", shape),
+        [("UNPACK", {"num": 3, "axis": 3})],
+    )
+    specs += int_specs(
+        "typed_pack",
+        typed_model(lambda a, b: tf.stack([a, b], axis=2), "int32", (1, 3, 4), (1, 3, 4)),
+        [("PACK", {"valuesCount": 2, "axis": 2})],
+    )
+    # BOOL: comparisons make it, CAST takes it back to a type a model can output.
+    specs += [
+        Spec(
+            "bool_concat",
+            typed_model(
+                lambda a: tf.cast(tf.concat([a > 0.0, a < -1.0], 2), tf.int32), "float32", shape
+            ),
+            (
+                op("GREATER"),
+                op("LESS"),
+                op("CONCATENATION", axis=2, **{"in": "BOOL"}),
+                op("CAST", **{"in": "BOOL", "out": "INT32"}),
+            ),
+            conversions=(PLAIN,),
+        ),
+        Spec(
+            "bool_strided_slice",
+            typed_model(lambda a: tf.cast((a > 0.5)[:, 1:, ::2, :2], tf.float32), "float32", shape),
+            (
+                op("GREATER"),
+                op("STRIDED_SLICE", **{"in": "BOOL"}),
+                op("CAST", **{"in": "BOOL", "out": "FLOAT32"}),
+            ),
+            conversions=(PLAIN,),
+        ),
+        Spec(
+            "bool_slice",
+            typed_model(
+                lambda a: tf.cast(tf.slice(a < 0.0, [0, 1, 0, 1], [1, 2, 4, 2]), tf.int32),
+                "float32",
+                shape,
+            ),
+            (
+                op("LESS"),
+                op("SLICE", **{"in": "BOOL"}),
+                op("CAST", **{"in": "BOOL", "out": "INT32"}),
+            ),
+            conversions=(PLAIN,),
+        ),
+    ]
+    return specs
+
+
+def cast_specs() -> list[Spec]:
+    """CAST between the types TFLM casts; float inputs stay where C++ defines the cast."""
+    shape = (1, 2, 3, 4)
+
+    def cast(dtype_in: str, *steps) -> Callable:
+        def body(x):
+            for step in steps:
+                x = step(x)
+            return x
+
+        return typed_model(body, dtype_in, shape)
+
+    def to(dtype):
+        return lambda x: tf.cast(x, dtype)
+
+    def cast_op(a: str, b: str) -> Expect:
+        return op("CAST", **{"in": a, "out": b})
+
+    float_model = (PLAIN,)
+    return [
+        Spec("cast_float_int32", cast("float32", to(tf.int32)), (cast_op("FLOAT32", "INT32"),), float_model),
+        Spec("cast_int32_float", cast("int32", to(tf.float32)), (cast_op("INT32", "FLOAT32"),), float_model),
+        Spec("cast_int32_int16", cast("int32", to(tf.int16)), (cast_op("INT32", "INT16"),), float_model),
+        Spec("cast_int32_int8", cast("int32", to(tf.int8)), (cast_op("INT32", "INT8"),), float_model),
+        Spec("cast_int16_int32", cast("int16", to(tf.int32)), (cast_op("INT16", "INT32"),), float_model),
+        Spec("cast_int16_float", cast("int16", to(tf.float32)), (cast_op("INT16", "FLOAT32"),), float_model),
+        Spec("cast_int8_int32", cast("int8", to(tf.int32)), (cast_op("INT8", "INT32"),), float_model),
+        Spec("cast_int8_float", cast("int8", to(tf.float32)), (cast_op("INT8", "FLOAT32"),), float_model),
+        Spec(
+            "cast_float_int8",
+            cast("float32", lambda x: x * 30.0, to(tf.int8)),
+            (op("MUL"), cast_op("FLOAT32", "INT8")),
+            float_model,
+        ),
+        Spec(
+            "cast_float_int16",
+            cast("float32", lambda x: x * 8000.0, to(tf.int16)),
+            (op("MUL"), cast_op("FLOAT32", "INT16")),
+            float_model,
+        ),
+        # UINT32 is never a model input or output: there and back (the audio preprocessor's
+        # casts around its filter bank).
+        Spec(
+            "cast_uint32_int32",
+            cast("int32", to(tf.uint32), to(tf.int32)),
+            (cast_op("INT32", "UINT32"), cast_op("UINT32", "INT32")),
+            float_model,
+        ),
+        Spec(
+            "cast_uint32_float",
+            cast("float32", tf.abs, lambda x: x * 1000.0, to(tf.uint32), to(tf.float32)),
+            (op("ABS"), op("MUL"), cast_op("FLOAT32", "UINT32"), cast_op("UINT32", "FLOAT32")),
+            float_model,
+        ),
+        Spec(
+            "cast_bool_float",
+            cast("int32", lambda x: x > 0, to(tf.float32)),
+            (op("GREATER", **{"in": "INT32"}), cast_op("BOOL", "FLOAT32")),
+            float_model,
+        ),
+    ]
+
+
 # After the mean (and its negation): the variance, its reciprocal square root, the scale and
 # the offset.
 LAYER_NORM_TAIL = tuple(
     op(name)
     for name in ("SQUARED_DIFFERENCE", "MEAN", "ADD", "RSQRT", "MUL", "MUL", "ADD", "MUL", "ADD")
 )
+
+
+AUDIO_MODEL = REPO_ROOT / "tests" / "models" / "audio_preprocessor_int8.tflite"
+# Not converted: operators cut out of the audio preprocessor (its int32 arithmetic and copies).
+AUDIO_CUT = Conversion("cut", "cut from audio_preprocessor_int8", quantized=False)
+# A model of integer (or mixed) tensors the converter makes without quantizing.
+PLAIN = Conversion("plain", "not quantized", quantized=False)
+AUDIO_LOG_SCALE = (
+    op("CAST", **{"in": "INT16", "out": "INT32"}),
+    op("MUL", input1=256),
+    op("ADD", input1=333),
+    op("DIV", input1=666),
+    op("ADD", input1=-128),
+    op("MINIMUM", input1=127),
+    op("MAXIMUM", input1=-128),
+    op("CAST", **{"in": "INT32", "out": "INT8"}),
+)
+
+
+def raw_div(a, b):
+    """TensorFlow's Div: truncating for integers (tf.math.divide would make int32 float64)."""
+    return tf.raw_ops.Div(x=a, y=b)
+
+
+def int32_arithmetic_specs() -> list[Spec]:
+    """int32 ADD, SUB, MUL, DIV, MAXIMUM, MINIMUM broadcasting a second input, fused activations
+    as TFLM applies them (int32 ADD ignores its), float32 DIV, and the audio preprocessor's
+    int32 blocks with its shapes."""
+    specs = []
+    for name, body in (
+        ("ADD", tf.add),
+        ("SUB", tf.subtract),
+        ("MUL", tf.multiply),
+        ("DIV", raw_div),
+        ("MAXIMUM", tf.maximum),
+        ("MINIMUM", tf.minimum),
+    ):
+        build = typed_model(body, "int32", TYPED_SHAPE, TYPED_CHANNELS)
+        specs.append(
+            Spec(
+                f"{name.lower()}_broadcast",
+                build,
+                (op(name, shapes=[TYPED_SHAPE, TYPED_CHANNELS], **{"in": "INT32"}),),
+                conversions=(INT32,),
+            )
+        )
+    for name, body, activation in (
+        ("ADD", tf.add, "RELU"),
+        ("SUB", tf.subtract, "RELU_N1_TO_1"),
+        ("MUL", tf.multiply, "RELU6"),
+        ("DIV", raw_div, "RELU"),
+    ):
+        specs.append(
+            Spec(
+                f"{name.lower()}_{activation.lower()}",
+                typed_model(body, "int32", TYPED_SHAPE, TYPED_SHAPE),
+                (op(name, activation=activation, **{"in": "INT32"}),),
+                conversions=(INT32,),
+                edit=fused_activation(activation),
+            )
+        )
+    specs += [
+        Spec(
+            "div_broadcast",
+            typed_model(tf.math.divide, "float32", TYPED_SHAPE, TYPED_CHANNELS),
+            (op("DIV", shapes=[TYPED_SHAPE, TYPED_CHANNELS]),),
+            conversions=(FLOAT,),
+        ),
+        Spec(
+            "div_relu6",
+            typed_model(tf.math.divide, "float32", TYPED_SHAPE, TYPED_SHAPE),
+            (op("DIV", activation="RELU6"),),
+            conversions=(FLOAT,),
+            edit=fused_activation("RELU6"),
+        ),
+        # The audio preprocessor's own int32 blocks, cut from it: its spectrum window (236 of
+        # 257 energies kept between constant zeros) and its output scaling (int16 log energies
+        # to int8 features against scalar constants).
+        Spec("audio_spectrum_window", None, (
+            op("STRIDED_SLICE", input1=[5], input2=[241], input3=[1], **{"in": "INT32"}),
+            op("CONCATENATION", axis=0, constants=[0, 2], **{"in": "INT32"}),
+        ), conversions=(AUDIO_CUT,), make=lambda: cut(AUDIO_MODEL, [6, 7])),
+        Spec("audio_log_scale", None, AUDIO_LOG_SCALE, conversions=(AUDIO_CUT,),
+             make=lambda: cut(AUDIO_MODEL, list(range(14, 22)))),
+        # The same block made by the converter.
+        Spec(
+            "audio_log_scale",
+            typed_model(
+                lambda x: tf.cast(
+                    tf.maximum(
+                        tf.minimum(
+                            tf.add(raw_div(tf.cast(x, tf.int32) * 256 + 333, tf.constant(666)), -128),
+                            127,
+                        ),
+                        -128,
+                    ),
+                    tf.int8,
+                ),
+                "int16",
+                (40,),
+                output_shape=(40,),
+            ),
+            AUDIO_LOG_SCALE,
+            conversions=(PLAIN,),
+        ),
+    ]
+    return specs
 
 
 def all_fixtures() -> list[Fixture]:
@@ -1615,6 +1959,9 @@ def all_fixtures() -> list[Fixture]:
         + transpose_conv_specs()
         + batch_space_specs()
         + network_resize_specs()
+        + typed_data_movement_specs()
+        + cast_specs()
+        + int32_arithmetic_specs()
     )
     return [
         Fixture(spec, conversion) for spec in specs for conversion in spec.conversions

@@ -3,6 +3,7 @@
 
 use crate::error::{Collector, Error, Location};
 use crate::ir::{ElementType, Graph, Op, Tensor};
+use crate::kernel::Element;
 use crate::tflite::OptionsTable;
 
 use super::Step;
@@ -379,7 +380,7 @@ impl<'g, 'a> Check<'g, 'a> {
     /// kernel copies bytes.
     pub fn same_quantization(&self, input: usize, output: usize) -> Result<(), Error> {
         let (i, o) = (self.tensor(input), self.tensor(output));
-        if i.element_type == ElementType::Int8
+        if matches!(i.element_type, ElementType::Int8 | ElementType::Int16)
             && i.scale_and_zero_point() != o.scale_and_zero_point()
         {
             return Err(self.tensor_error(
@@ -403,6 +404,80 @@ impl<'g, 'a> Check<'g, 'a> {
         self.same_quantization(input, output)?;
         self.rank_at_most_4(input)?;
         Ok((input, output, precision))
+    }
+
+    /// The element type of an op that copies elements from `input` (computed at run time) to
+    /// `output`: one type on both sides, one of `allowed` (the types TFLM's kernel takes), and
+    /// for a quantized type one quantization (the kernel copies raw values): an int8 scale and
+    /// zero point, an int16 scale with zero point 0 (TFLM's int16 is symmetric).
+    pub fn copied_element(
+        &self,
+        input: usize,
+        output: usize,
+        allowed: &[Element],
+    ) -> Result<Element, Error> {
+        let (i, o) = (self.tensor(input), self.tensor(output));
+        let element = super::lower::element(i.element_type).ok();
+        let Some(element) =
+            element.filter(|e| i.element_type == o.element_type && allowed.contains(e))
+        else {
+            let names: Vec<&str> = allowed.iter().map(|&e| super::copy::type_name(e)).collect();
+            return Err(self.error(format!(
+                "{} input with {} output is not supported (TFLM's kernel takes {} throughout)",
+                i.element_type.name(),
+                o.element_type.name(),
+                names.join(", ")
+            )));
+        };
+        if i.data.is_some() {
+            return Err(self.tensor_error(i, "a constant activation input is not supported"));
+        }
+        self.copy_quantization(input, output)?;
+        Ok(element)
+    }
+
+    /// For a copy between int8 or int16 tensors, one quantization on both sides (see
+    /// [`Check::copied_element`]); nothing for other types.
+    pub fn copy_quantization(&self, input: usize, output: usize) -> Result<(), Error> {
+        let (i, o) = (self.tensor(input), self.tensor(output));
+        match i.element_type {
+            ElementType::Int8 => {
+                self.per_tensor_quantized(i)?;
+                self.per_tensor_quantized(o)?;
+            }
+            ElementType::Int16 => {
+                for t in [i, o] {
+                    if let Some(q) = &t.quantization {
+                        if q.scales.len() != 1 {
+                            return Err(self.tensor_error(
+                                t,
+                                "per-channel quantization of an activation is not supported",
+                            ));
+                        }
+                        if q.zero_points.first().is_some_and(|&z| z != 0) {
+                            return Err(self.tensor_error(
+                                t,
+                                format!(
+                                    "an INT16 activation has zero point {}; TFLM needs 0",
+                                    q.zero_points[0]
+                                ),
+                            ));
+                        }
+                    }
+                }
+            }
+            _ => return Ok(()),
+        }
+        self.same_quantization(input, output)
+    }
+
+    /// [`Check::data_movement`] for any element type of `allowed`.
+    pub fn data_movement_of(&self, allowed: &[Element]) -> Result<(usize, usize, Element), Error> {
+        let input = self.input(0, "input")?;
+        let output = self.output()?;
+        let element = self.copied_element(input, output, allowed)?;
+        self.rank_at_most_4(input)?;
+        Ok((input, output, element))
     }
 
     /// A constant index vector (int32 or int64) at input `i`.

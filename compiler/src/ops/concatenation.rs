@@ -1,15 +1,15 @@
-//! CONCATENATION along one axis, any number of inputs; int8 (one quantization) and float32.
+//! CONCATENATION along one axis, any number of inputs (constant or computed); every element type
+//! TFLM's kernel takes (see [`super::copy`]), int8 and int16 with one quantization throughout.
 
 use crate::error::Error;
-use crate::ir::ElementType;
-use crate::kernel::{self, Slice, kernels};
+use crate::kernel::{self, Element, Slice};
 use crate::plan::Access;
 use crate::program::KernelCall;
 use crate::quant::Activation;
 use crate::tflite::options_table;
 
 use super::shape::axis;
-use super::{Check, Lower, Operator, Precision, options};
+use super::{Check, Lower, Operator, copy, options};
 
 options_table!(
     /// Options of CONCATENATION.
@@ -24,8 +24,8 @@ options_table!(
 /// A checked CONCATENATION, as `outer` blocks made of `sizes[k]` elements of each input k.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Concatenation {
-    /// Number type.
-    pub precision: Precision,
+    /// Element type.
+    pub element: Element,
     /// Inputs, in order.
     pub inputs: Vec<usize>,
     /// Output.
@@ -53,16 +53,20 @@ impl Operator for Concatenation {
             return Err(cx.error("every input must be present"));
         }
         let out = cx.tensor(output);
-        let precision = match out.element_type {
-            ElementType::Int8 => Precision::Int8,
-            ElementType::Float32 => Precision::Float32,
-            other => {
-                return Err(cx.error(format!(
-                    "{} tensors are not supported (INT8 or FLOAT32)",
-                    other.name()
-                )));
-            }
-        };
+        let element = super::lower::element(out.element_type)
+            .ok()
+            .filter(|e| copy::CONCATENATION.contains(e))
+            .ok_or_else(|| {
+                let names: Vec<&str> = copy::CONCATENATION
+                    .iter()
+                    .map(|&e| copy::type_name(e))
+                    .collect();
+                cx.error(format!(
+                    "{} tensors are not supported (TFLM's kernel takes {})",
+                    out.element_type.name(),
+                    names.join(", ")
+                ))
+            })?;
         let rank = out.shape.len();
         let axis = axis(i64::from(raw_axis), rank)
             .ok_or_else(|| cx.error(format!("axis {raw_axis} is outside rank {rank}")))?;
@@ -86,10 +90,7 @@ impl Operator for Concatenation {
                     ),
                 ));
             }
-            if precision == Precision::Int8 {
-                cx.per_tensor_quantized(tensor)?;
-                cx.same_quantization(t, output)?;
-            }
+            cx.copy_quantization(t, output)?;
             axis_total += tensor.shape[axis];
         }
         if axis_total != out.shape[axis] {
@@ -99,7 +100,7 @@ impl Operator for Concatenation {
             )));
         }
         Ok(Concatenation {
-            precision,
+            element,
             outer: out.shape[..axis].iter().product(),
             sizes: inputs
                 .iter()
@@ -119,10 +120,7 @@ impl Operator for Concatenation {
             outer: self.outer,
             sizes: Slice(self.sizes.clone()),
         };
-        let kernel = match self.precision {
-            Precision::Int8 => &kernels::concatenation_i8,
-            Precision::Float32 => &kernels::concatenation_f32,
-        };
+        let kernel = copy::concatenation(self.element).map_err(|e| cx.error(e))?;
         cx.call(kernel, params, &self.inputs, self.output)
     }
 }

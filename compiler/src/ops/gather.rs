@@ -1,14 +1,14 @@
 //! TRANSPOSE and STRIDED_SLICE: both gather `output[o] = input[start + sum(o[k] * strides[k])]`
-//! over shapes padded to rank 4; int8 and float32.
+//! over shapes padded to rank 4; every element type TFLM's kernels take (see [`super::copy`]).
 
 use crate::error::Error;
-use crate::kernel::{self, kernels};
+use crate::kernel::{self, Element};
 use crate::plan::Access;
 use crate::program::KernelCall;
 use crate::tflite::options_table;
 
 use super::shape::{axis, pad4, strides};
-use super::{Check, Lower, Operator, Precision};
+use super::{Check, Lower, Operator, copy};
 
 options_table!(
     /// Options of STRIDED_SLICE.
@@ -47,8 +47,8 @@ struct Masks {
 /// A checked TRANSPOSE or STRIDED_SLICE.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Gather {
-    /// Number type.
-    pub precision: Precision,
+    /// Element type.
+    pub element: Element,
     /// Input.
     pub input: usize,
     /// Output.
@@ -82,16 +82,13 @@ impl Operator for Gather {
             start: self.start,
             strides: self.strides,
         };
-        let kernel = match self.precision {
-            Precision::Int8 => &kernels::gather4_i8,
-            Precision::Float32 => &kernels::gather4_f32,
-        };
+        let kernel = copy::gather4(self.element).map_err(|e| cx.error(e))?;
         cx.call(kernel, params, &[self.input], self.output)
     }
 }
 
 fn transpose(cx: &Check) -> Result<Gather, Error> {
-    let (input, output, precision) = cx.data_movement()?;
+    let (input, output, element) = cx.data_movement_of(copy::TRANSPOSE)?;
     let shape = &cx.tensor(input).shape;
     let perm = cx.indices(1, "permutation")?;
     let perm_tensor = cx.tensor(cx.input(1, "permutation")?);
@@ -122,7 +119,7 @@ fn transpose(cx: &Check) -> Result<Gather, Error> {
     }
     let out_strides: Vec<isize> = perm.iter().map(|&p| in_strides[p] as isize).collect();
     Ok(Gather {
-        precision,
+        element,
         input,
         output,
         output_shape: pad4(&out_shape, 1),
@@ -142,7 +139,7 @@ fn strided_slice(cx: &Check) -> Result<Gather, Error> {
         shrink_axis: mask(o.shrink_axis_mask()),
         offset: o.offset().unwrap_or(false),
     };
-    let (input, output, precision) = cx.data_movement()?;
+    let (input, output, element) = cx.data_movement_of(copy::SLICE)?;
     if slice.ellipsis != 0 || slice.new_axis != 0 {
         return Err(cx.error("ellipsis and new-axis masks are not supported"));
     }
@@ -217,7 +214,7 @@ fn strided_slice(cx: &Check) -> Result<Gather, Error> {
         )));
     }
     Ok(Gather {
-        precision,
+        element,
         input,
         output,
         output_shape: pad4(&out_shape, 1),

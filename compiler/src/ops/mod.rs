@@ -13,6 +13,7 @@ use crate::plan::{Access, MemoryPlan, Overlap};
 use crate::program::{KernelCall, Program};
 
 mod check;
+mod copy;
 mod lower;
 mod options;
 mod shape;
@@ -20,7 +21,9 @@ mod window;
 
 pub mod activation;
 pub mod arg_min_max;
+pub mod arith32;
 pub mod batch_space;
+pub mod cast;
 pub mod compare;
 pub mod concatenation;
 pub mod conv;
@@ -158,7 +161,7 @@ operators! {
     DepthwiseConv2d(conv::DepthwiseConv2d),
     Pool(pool::Pool),
     Softmax(softmax::Softmax),
-    Binary(elementwise::Binary),
+    Binary(arith32::Elementwise),
     Unary(activation::Unary),
     Quantize(quantize::Quantize),
     Dequantize(quantize::Dequantize),
@@ -191,6 +194,7 @@ operators! {
     SpaceToBatchNd(batch_space::SpaceToBatchNd),
     BatchToSpaceNd(batch_space::BatchToSpaceNd),
     TransposeConv(transpose_conv::TransposeConv),
+    Cast(cast::Cast),
 }
 
 /// Checks every operator (and the model's inputs and outputs), reporting every problem found.

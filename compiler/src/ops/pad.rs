@@ -1,19 +1,20 @@
-//! PAD and PADV2: a constant around the input, shapes up to rank 4. PAD's is zero (the zero
-//! point for int8); PADV2's is its third input, which embedml needs constant.
+//! PAD and PADV2: a constant around the input, shapes up to rank 4, int8, int16, int32 and
+//! float32 (TFLM's types). PAD's is zero (the zero point for int8); PADV2's is its third input,
+//! which embedml needs constant.
 
 use crate::error::Error;
-use crate::kernel::{self, kernels};
+use crate::kernel::{self, Element, kernels};
 use crate::plan::Access;
 use crate::program::KernelCall;
 
 use super::shape::{pad4, strides};
-use super::{Check, Lower, Operator, Precision};
+use super::{Check, Lower, Operator, copy};
 
 /// A checked PAD, shapes padded to rank 4.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Pad {
-    /// Number type.
-    pub precision: Precision,
+    /// Element type.
+    pub element: Element,
     /// Input.
     pub input: usize,
     /// Output.
@@ -32,7 +33,7 @@ impl Operator for Pad {
     const NAMES: &'static [&'static str] = &["PAD", "PADV2"];
 
     fn check(cx: &Check) -> Result<Self, Error> {
-        let (input, output, precision) = cx.data_movement()?;
+        let (input, output, element) = cx.data_movement_of(copy::PAD)?;
         let shape = &cx.tensor(input).shape;
         let paddings = cx.indices(1, "paddings")?;
         if paddings.len() != 2 * shape.len()
@@ -55,11 +56,11 @@ impl Operator for Pad {
             )));
         }
         let constant = match cx.op.input(2) {
-            Some(t) => Some(padding_value(cx, t, input, output, precision)?),
+            Some(t) => Some(padding_value(cx, t, input, output, element)?),
             None => None,
         };
         Ok(Pad {
-            precision,
+            element,
             input,
             output,
             input_shape: pad4(shape, 1),
@@ -82,8 +83,8 @@ impl Operator for Pad {
             .map(|(b, s)| b * s)
             .sum();
         let (input_shape, input, output) = (self.input_shape, self.input, self.output);
-        match self.precision {
-            Precision::Int8 => {
+        match self.element {
+            Element::I8 => {
                 let params = kernel::Pad4I8 {
                     input_shape,
                     output_strides,
@@ -97,7 +98,32 @@ impl Operator for Pad {
                 };
                 cx.call(&kernels::pad4_i8, params, &[input], output)
             }
-            Precision::Float32 => {
+            Element::I16 => {
+                // TFLM pads int16 with the constant's raw value or 0 (int16 zero points are 0).
+                let params = kernel::Pad4I16 {
+                    input_shape,
+                    output_strides,
+                    start,
+                    value: match self.constant {
+                        Some(t) => cx.tensor(t).i16s().first().copied().unwrap_or(0),
+                        None => 0,
+                    },
+                };
+                cx.call(&kernels::pad4_i16, params, &[input], output)
+            }
+            Element::I32 => {
+                let params = kernel::Pad4I32 {
+                    input_shape,
+                    output_strides,
+                    start,
+                    value: match self.constant {
+                        Some(t) => cx.tensor(t).i32s().first().copied().unwrap_or(0),
+                        None => 0,
+                    },
+                };
+                cx.call(&kernels::pad4_i32, params, &[input], output)
+            }
+            Element::F32 => {
                 let params = kernel::Pad4F32 {
                     input_shape,
                     output_strides,
@@ -109,6 +135,10 @@ impl Operator for Pad {
                 };
                 cx.call(&kernels::pad4_f32, params, &[input], output)
             }
+            other => Err(cx.error(format!(
+                "no PAD kernel for {} (a bug in embedml)",
+                copy::type_name(other)
+            ))),
         }
     }
 }
@@ -121,7 +151,7 @@ fn padding_value(
     t: usize,
     input: usize,
     output: usize,
-    precision: Precision,
+    element: Element,
 ) -> Result<usize, Error> {
     cx.constant(t, cx.tensor(input).element_type, "padding value")?;
     let value = cx.tensor(t);
@@ -134,7 +164,7 @@ fn padding_value(
             ),
         ));
     }
-    if precision == Precision::Int8 {
+    if element == Element::I8 {
         let (v, o) = (
             value.scale_and_zero_point(),
             cx.tensor(output).scale_and_zero_point(),

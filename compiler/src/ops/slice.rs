@@ -1,31 +1,20 @@
-//! SLICE: a box of the input (`begin` and `size` per dimension, constant), int8, int32 and
-//! float32, lowered to the strided copy `Gather4` with unit steps.
+//! SLICE: a box of the input (`begin` and `size` per dimension, constant), every element type
+//! TFLM's kernel takes (see [`super::copy`]), lowered to the strided copy `Gather4` with unit
+//! steps.
 
 use crate::error::Error;
-use crate::ir::ElementType;
-use crate::kernel::{self, kernels};
+use crate::kernel::{self, Element};
 use crate::plan::Access;
 use crate::program::KernelCall;
 
 use super::shape::{pad4, strides};
-use super::{Check, Lower, Operator};
-
-/// The element type a copy-only operator moves.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Copied {
-    /// int8, quantization passed through.
-    Int8,
-    /// int32.
-    Int32,
-    /// float32.
-    Float32,
-}
+use super::{Check, Lower, Operator, copy};
 
 /// A checked SLICE.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Slice {
     /// Element type.
-    pub element: Copied,
+    pub element: Element,
     /// Input.
     pub input: usize,
     /// Output.
@@ -44,7 +33,7 @@ impl Operator for Slice {
     fn check(cx: &Check) -> Result<Self, Error> {
         let input = cx.input(0, "input")?;
         let output = cx.output()?;
-        let element = copied_type(cx, input, output)?;
+        let element = cx.copied_element(input, output, copy::SLICE)?;
         cx.rank_at_most_4(input)?;
         let shape = &cx.tensor(input).shape;
         let (begin, size) = (cx.indices(1, "begin")?, cx.indices(2, "size")?);
@@ -110,38 +99,7 @@ impl Operator for Slice {
             start: self.start,
             strides: self.strides,
         };
-        let kernel = match self.element {
-            Copied::Int8 => &kernels::gather4_i8,
-            Copied::Int32 => &kernels::gather4_i32,
-            Copied::Float32 => &kernels::gather4_f32,
-        };
+        let kernel = copy::gather4(self.element).map_err(|e| cx.error(e))?;
         cx.call(kernel, params, &[self.input], self.output)
     }
-}
-
-/// The element type of a copy between `input` and `output`: one type, INT8 (one quantization,
-/// since bytes are copied), INT32 or FLOAT32, and an input computed at run time.
-pub(super) fn copied_type(cx: &Check, input: usize, output: usize) -> Result<Copied, Error> {
-    let (i, o) = (cx.tensor(input), cx.tensor(output));
-    let element = match (i.element_type, o.element_type) {
-        (ElementType::Int8, ElementType::Int8) => Copied::Int8,
-        (ElementType::Int32, ElementType::Int32) => Copied::Int32,
-        (ElementType::Float32, ElementType::Float32) => Copied::Float32,
-        (a, b) => {
-            return Err(cx.error(format!(
-                "{} input with {} output is not supported (INT8, INT32 or FLOAT32 throughout)",
-                a.name(),
-                b.name()
-            )));
-        }
-    };
-    if i.data.is_some() {
-        return Err(cx.tensor_error(i, "a constant activation input is not supported"));
-    }
-    if element == Copied::Int8 {
-        cx.per_tensor_quantized(i)?;
-        cx.per_tensor_quantized(o)?;
-        cx.same_quantization(input, output)?;
-    }
-    Ok(element)
 }

@@ -1,5 +1,6 @@
 //! SPLIT, SPLIT_V and UNPACK (one input, several outputs) and PACK (several inputs, one output),
-//! int8 (one quantization throughout) and float32, along any axis of any rank.
+//! every element type TFLM's kernels take (see [`super::copy`]; one quantization throughout), along
+//! any axis of any rank.
 //!
 //! An input of shape `[..., dim, ...]` is viewed as `[outer, dim, inner]` around the axis. Each
 //! output of SPLIT, SPLIT_V and UNPACK is a block of `size` along it: a strided copy
@@ -12,13 +13,13 @@
 
 use crate::error::Error;
 use crate::ir::ElementType;
-use crate::kernel::{self, Slice, kernels};
+use crate::kernel::{self, Element, Slice};
 use crate::plan::Access;
 use crate::program::KernelCall;
 use crate::tflite::options_table;
 
 use super::shape::axis;
-use super::{Check, Lower, Operator, Precision};
+use super::{Check, Lower, Operator, copy};
 
 options_table!(
     /// Options of SPLIT.
@@ -70,8 +71,8 @@ pub struct Part {
 /// A checked SPLIT, SPLIT_V or UNPACK.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Split {
-    /// Number type.
-    pub precision: Precision,
+    /// Element type.
+    pub element: Element,
     /// The input.
     pub input: usize,
     /// The product of the input's dimensions before the axis.
@@ -87,8 +88,8 @@ pub struct Split {
 /// A checked PACK, as a CONCATENATION: `outer` blocks of `size` elements of each input.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Pack {
-    /// Number type.
-    pub precision: Precision,
+    /// Element type.
+    pub element: Element,
     /// Inputs, in order.
     pub inputs: Vec<usize>,
     /// Output.
@@ -97,14 +98,6 @@ pub struct Pack {
     pub outer: usize,
     /// The product of the input dimensions from the axis on.
     pub size: usize,
-}
-
-/// The number type of a data-movement op from `input` to `output`: int8 or float32 on both
-/// sides, one quantization (the kernels copy elements).
-fn precision(cx: &Check, input: usize, output: usize) -> Result<Precision, Error> {
-    let precision = cx.precision(input, output)?;
-    cx.same_quantization(input, output)?;
-    Ok(precision)
 }
 
 /// A constant axis (INT32, as TFLM reads it) at input `i`, normalized for rank `rank`.
@@ -168,15 +161,15 @@ impl Operator for Split {
             }
         };
         let shape = &cx.tensor(input).shape;
-        let mut precision_all = None;
+        let mut element_all = None;
         let mut parts = Vec::with_capacity(outputs.len());
         let mut offset = 0usize;
         for &output in outputs {
-            let precision = precision(cx, input, output)?;
-            if precision_all.is_some_and(|p| p != precision) {
+            let element = cx.copied_element(input, output, copy::SPLIT)?;
+            if element_all.is_some_and(|e| e != element) {
                 return Err(cx.error("its outputs differ in type"));
             }
-            precision_all = Some(precision);
+            element_all = Some(element);
             let out = cx.tensor(output);
             // TFLM copies each output's own extent along the axis (SPLIT_V's sizes are only
             // checked against it here): every other dimension is the input's.
@@ -216,7 +209,7 @@ impl Operator for Split {
             split_sizes(cx, &parts, shape[axis])?;
         }
         Ok(Split {
-            precision: precision_all.unwrap_or(Precision::Float32),
+            element: element_all.unwrap_or(Element::F32),
             input,
             outer: shape[..axis].iter().product(),
             dim: shape[axis],
@@ -234,10 +227,7 @@ impl Operator for Split {
     }
 
     fn lower_calls(&self, cx: &Lower) -> Result<Vec<KernelCall>, Error> {
-        let kernel = match self.precision {
-            Precision::Int8 => &kernels::gather4_i8,
-            Precision::Float32 => &kernels::gather4_f32,
-        };
+        let kernel = copy::gather4(self.element).map_err(|e| cx.error(e))?;
         let (outer, dim, inner) = (self.outer, self.dim, self.inner);
         let mut calls = Vec::with_capacity(self.parts.len());
         for part in &self.parts {
@@ -303,7 +293,7 @@ impl Operator for Pack {
                 inputs.len()
             )));
         }
-        let mut precision_all = None;
+        let mut element_all = None;
         for &t in &inputs {
             let tensor = cx.tensor(t);
             if tensor.shape != *shape {
@@ -315,14 +305,14 @@ impl Operator for Pack {
                     ),
                 ));
             }
-            let p = precision(cx, t, output)?;
-            if precision_all.is_some_and(|q| q != p) {
+            let e = cx.copied_element(t, output, copy::PACK)?;
+            if element_all.is_some_and(|f| f != e) {
                 return Err(cx.error("its inputs differ in type"));
             }
-            precision_all = Some(p);
+            element_all = Some(e);
         }
         Ok(Pack {
-            precision: precision_all.unwrap_or(Precision::Float32),
+            element: element_all.unwrap_or(Element::F32),
             output,
             outer: shape[..axis].iter().product(),
             size: shape[axis..].iter().product(),
@@ -339,10 +329,7 @@ impl Operator for Pack {
             outer: self.outer,
             sizes: Slice(vec![self.size; self.inputs.len()]),
         };
-        let kernel = match self.precision {
-            Precision::Int8 => &kernels::concatenation_i8,
-            Precision::Float32 => &kernels::concatenation_f32,
-        };
+        let kernel = copy::concatenation(self.element).map_err(|e| cx.error(e))?;
         cx.call(kernel, params, &self.inputs, self.output)
     }
 }

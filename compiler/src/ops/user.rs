@@ -183,6 +183,8 @@ impl TensorInfoValue {
             Element::I16 => quote!(Int16),
             Element::I32 => quote!(Int32),
             Element::F32 => quote!(Float32),
+            Element::U32 => quote!(UInt32),
+            Element::U64 => quote!(UInt64),
             // BOOL tensors are bytes, as `CustomOp` documents.
             Element::U8 | Element::Bool => quote!(UInt8),
         };

@@ -160,7 +160,7 @@ pub(super) fn for_each_element<T: Copy, U>(
 
 /// [`for_each_element`] where input 1 is also the output (so it has the output's shape): each
 /// element is read before it is overwritten, and input 2 is read through its strides.
-fn for_each_element_in_place<T: Copy>(
+pub(super) fn for_each_element_in_place<T: Copy>(
     broadcast: Option<&Broadcast4>,
     data: &mut [T],
     input2: &[T],

@@ -59,6 +59,8 @@ macro_rules! binary_kernel {
 
 mod activation;
 mod arch;
+mod arith32;
+mod cast;
 mod compare;
 mod conv;
 mod convert;
@@ -84,6 +86,8 @@ mod variable;
 mod window;
 
 pub use activation::*;
+pub use arith32::*;
+pub use cast::*;
 pub use convert::*;
 pub use custom::CustomOp;
 pub use elementwise::*;

@@ -1,5 +1,8 @@
 //! Data movement and reduction: TRANSPOSE, STRIDED_SLICE, PAD, CONCATENATION and MEAN.
 //!
+//! The data-movement kernels only copy elements, so each is one generic function with a thin
+//! wrapper per element type the compiler hands it (the types TFLM's kernel for the op takes).
+//!
 //! The compiler lowers every index computation to a few constants (shapes, strides, offsets), so
 //! these kernels only walk the precomputed pattern. Indices that fall outside a slice (which a
 //! validated model never produces) are skipped rather than panicking.
@@ -33,8 +36,18 @@ pub fn gather4_f32(p: &Gather4, input: &[f32], output: &mut [f32]) {
     gather4(p, input, output);
 }
 
-/// int32 [`Gather4`] (SLICE of int32 tensors).
+/// int16 [`Gather4`]: a pure copy, like [`gather4_i8`].
+pub fn gather4_i16(p: &Gather4, input: &[i16], output: &mut [i16]) {
+    gather4(p, input, output);
+}
+
+/// int32 [`Gather4`].
 pub fn gather4_i32(p: &Gather4, input: &[i32], output: &mut [i32]) {
+    gather4(p, input, output);
+}
+
+/// BOOL [`Gather4`]: the bytes are copied as they are.
+pub fn gather4_bool(p: &Gather4, input: &[u8], output: &mut [u8]) {
     gather4(p, input, output);
 }
 
@@ -126,6 +139,32 @@ pub struct Pad4F32 {
     pub value: f32,
 }
 
+/// int16 PAD: as [`Pad4I8`] with an int16 padding value.
+#[derive(Clone, Copy, Debug)]
+pub struct Pad4I16 {
+    /// The input's dimensions, outermost first.
+    pub input_shape: [usize; 4],
+    /// The output's row-major strides.
+    pub output_strides: [usize; 4],
+    /// Output index of `input[0, 0, 0, 0]`: the sum of the leading paddings times the strides.
+    pub start: usize,
+    /// The padding value (PAD's: 0, whatever the zero point, as TFLM; PADV2's: the constant).
+    pub value: i16,
+}
+
+/// int32 PAD: as [`Pad4I8`] with an int32 padding value.
+#[derive(Clone, Copy, Debug)]
+pub struct Pad4I32 {
+    /// The input's dimensions, outermost first.
+    pub input_shape: [usize; 4],
+    /// The output's row-major strides.
+    pub output_strides: [usize; 4],
+    /// Output index of `input[0, 0, 0, 0]`: the sum of the leading paddings times the strides.
+    pub start: usize,
+    /// The padding value (PAD's: 0; PADV2's: the constant operand).
+    pub value: i32,
+}
+
 /// int8 PAD (see [`Pad4I8`]).
 pub fn pad4_i8(p: &Pad4I8, input: &[i8], output: &mut [i8]) {
     pad4(
@@ -140,6 +179,30 @@ pub fn pad4_i8(p: &Pad4I8, input: &[i8], output: &mut [i8]) {
 
 /// float32 PAD (see [`Pad4F32`]).
 pub fn pad4_f32(p: &Pad4F32, input: &[f32], output: &mut [f32]) {
+    pad4(
+        p.input_shape,
+        p.output_strides,
+        p.start,
+        p.value,
+        input,
+        output,
+    );
+}
+
+/// int16 PAD (see [`Pad4I16`]).
+pub fn pad4_i16(p: &Pad4I16, input: &[i16], output: &mut [i16]) {
+    pad4(
+        p.input_shape,
+        p.output_strides,
+        p.start,
+        p.value,
+        input,
+        output,
+    );
+}
+
+/// int32 PAD (see [`Pad4I32`]).
+pub fn pad4_i32(p: &Pad4I32, input: &[i32], output: &mut [i32]) {
     pad4(
         p.input_shape,
         p.output_strides,
@@ -213,6 +276,21 @@ pub fn concatenation_i8(p: &Concatenation, inputs: &[&[i8]], output: &mut [i8]) 
 
 /// float32 CONCATENATION (see [`Concatenation`]).
 pub fn concatenation_f32(p: &Concatenation, inputs: &[&[f32]], output: &mut [f32]) {
+    concatenation(p, inputs, output);
+}
+
+/// int16 CONCATENATION (see [`Concatenation`]).
+pub fn concatenation_i16(p: &Concatenation, inputs: &[&[i16]], output: &mut [i16]) {
+    concatenation(p, inputs, output);
+}
+
+/// int32 CONCATENATION (see [`Concatenation`]).
+pub fn concatenation_i32(p: &Concatenation, inputs: &[&[i32]], output: &mut [i32]) {
+    concatenation(p, inputs, output);
+}
+
+/// BOOL CONCATENATION (see [`Concatenation`]): the bytes are copied as they are.
+pub fn concatenation_bool(p: &Concatenation, inputs: &[&[u8]], output: &mut [u8]) {
     concatenation(p, inputs, output);
 }
 

@@ -262,6 +262,8 @@ fn main() -> ! {
     comparisons(i8_in, f32_in);
     reductions(i8_in, i8_out, f32_in, f32_out);
     resizing(i8_in, i8_out, f32_in, f32_out);
+    int32_and_casts(f32_in, f32_out);
+    typed_data_movement();
     black_box((&i8s, &f32s));
     embedml_firmware::Line::new()
         .str("kernels: linked without a panic path")
@@ -894,4 +896,105 @@ fn resizing(i8_in: &[i8], i8_out: &mut [i8], f32_in: &[f32], f32_out: &mut [f32]
         output_max: f32::MAX,
     };
     transpose_conv_f32(opaque(&transpose), black_box(f32_in), black_box(&mut *f32_out));
+/// int32 ADD, SUB, MUL, DIV, MAXIMUM and MINIMUM, float32 DIV, and every CAST.
+#[inline(never)]
+fn int32_and_casts(f32_in: &[f32], f32_out: &mut [f32]) {
+    let mut i32s = [1i32; 4];
+    let (i32_in, i32_out) = i32s.split_at_mut(2);
+    let i32_in: &[i32] = i32_in;
+    let arithmetic = ArithmeticI32 {
+        output_min: i32::MIN,
+        output_max: i32::MAX,
+        broadcast: BROADCAST,
+    };
+    binary!(add_i32, add_i32_in_place, arithmetic, i32_in, i32_out);
+    binary!(sub_i32, sub_i32_in_place, arithmetic, i32_in, i32_out);
+    binary!(mul_i32, mul_i32_in_place, arithmetic, i32_in, i32_out);
+    binary!(div_i32, div_i32_in_place, arithmetic, i32_in, i32_out);
+    let min_max = MinMax {
+        broadcast: BROADCAST,
+    };
+    binary!(maximum_i32, maximum_i32_in_place, min_max, i32_in, i32_out);
+    binary!(minimum_i32, minimum_i32_in_place, min_max, i32_in, i32_out);
+    let arithmetic = ArithmeticF32 {
+        output_min: f32::MIN,
+        output_max: f32::MAX,
+        broadcast: BROADCAST,
+    };
+    binary!(div_f32, div_f32_in_place, arithmetic, f32_in, f32_out);
+    let mut i8s = [1i8; 4];
+    let mut i16s = [1i16; 4];
+    let mut i32s = [1i32; 4];
+    let mut u32s = [1u32; 4];
+    let mut f32s = [1f32; 4];
+    let bools = [1u8; 4];
+    cast_i8_i8(opaque(&NoParams), black_box(&i8s[..2]), black_box(&mut i8s[2..]));
+    cast_i8_i16(opaque(&NoParams), black_box(&i8s[..2]), black_box(&mut i16s[2..]));
+    cast_i8_i32(opaque(&NoParams), black_box(&i8s[..2]), black_box(&mut i32s[2..]));
+    cast_i8_u32(opaque(&NoParams), black_box(&i8s[..2]), black_box(&mut u32s[2..]));
+    cast_i8_f32(opaque(&NoParams), black_box(&i8s[..2]), black_box(&mut f32s[2..]));
+    cast_i16_i8(opaque(&NoParams), black_box(&i16s[..2]), black_box(&mut i8s[2..]));
+    cast_i16_i16(opaque(&NoParams), black_box(&i16s[..2]), black_box(&mut i16s[2..]));
+    cast_i16_i32(opaque(&NoParams), black_box(&i16s[..2]), black_box(&mut i32s[2..]));
+    cast_i16_u32(opaque(&NoParams), black_box(&i16s[..2]), black_box(&mut u32s[2..]));
+    cast_i16_f32(opaque(&NoParams), black_box(&i16s[..2]), black_box(&mut f32s[2..]));
+    cast_i32_i8(opaque(&NoParams), black_box(&i32s[..2]), black_box(&mut i8s[2..]));
+    cast_i32_i16(opaque(&NoParams), black_box(&i32s[..2]), black_box(&mut i16s[2..]));
+    cast_i32_i32(opaque(&NoParams), black_box(&i32s[..2]), black_box(&mut i32s[2..]));
+    cast_i32_u32(opaque(&NoParams), black_box(&i32s[..2]), black_box(&mut u32s[2..]));
+    cast_i32_f32(opaque(&NoParams), black_box(&i32s[..2]), black_box(&mut f32s[2..]));
+    cast_u32_i8(opaque(&NoParams), black_box(&u32s[..2]), black_box(&mut i8s[2..]));
+    cast_u32_i16(opaque(&NoParams), black_box(&u32s[..2]), black_box(&mut i16s[2..]));
+    cast_u32_i32(opaque(&NoParams), black_box(&u32s[..2]), black_box(&mut i32s[2..]));
+    cast_u32_u32(opaque(&NoParams), black_box(&u32s[..2]), black_box(&mut u32s[2..]));
+    cast_u32_f32(opaque(&NoParams), black_box(&u32s[..2]), black_box(&mut f32s[2..]));
+    cast_f32_i8(opaque(&NoParams), black_box(&f32s[..2]), black_box(&mut i8s[2..]));
+    cast_f32_i16(opaque(&NoParams), black_box(&f32s[..2]), black_box(&mut i16s[2..]));
+    cast_f32_i32(opaque(&NoParams), black_box(&f32s[..2]), black_box(&mut i32s[2..]));
+    cast_f32_u32(opaque(&NoParams), black_box(&f32s[..2]), black_box(&mut u32s[2..]));
+    cast_f32_f32(opaque(&NoParams), black_box(&f32s[..2]), black_box(&mut f32s[2..]));
+    cast_bool_i8(opaque(&NoParams), black_box(&bools[..2]), black_box(&mut i8s[2..]));
+    cast_bool_i16(opaque(&NoParams), black_box(&bools[..2]), black_box(&mut i16s[2..]));
+    cast_bool_i32(opaque(&NoParams), black_box(&bools[..2]), black_box(&mut i32s[2..]));
+    cast_bool_u32(opaque(&NoParams), black_box(&bools[..2]), black_box(&mut u32s[2..]));
+    cast_bool_f32(opaque(&NoParams), black_box(&bools[..2]), black_box(&mut f32s[2..]));
+    black_box((&i8s, &i16s, &i32s, &u32s, &f32s));
+}
+
+/// The int16, int32 and BOOL forms of the strided copy, PAD and CONCATENATION.
+#[inline(never)]
+fn typed_data_movement() {
+    let gather = Gather4 {
+        output_shape: [1, 1, 2, 2],
+        start: 0,
+        strides: [4, 4, 1, 2],
+    };
+    let (mut i16_out, mut i32_out, mut bool_out) = ([0i16; 4], [0i32; 4], [0u8; 4]);
+    gather4_i16(opaque(&gather), black_box(&[1, 2, 3, 4]), black_box(&mut i16_out[..]));
+    gather4_bool(opaque(&gather), black_box(&[1, 0, 1, 0]), black_box(&mut bool_out[..]));
+    let pad16 = Pad4I16 {
+        input_shape: [1, 1, 1, 2],
+        output_strides: [4, 4, 2, 1],
+        start: 1,
+        value: 0,
+    };
+    pad4_i16(opaque(&pad16), black_box(&[1, 2]), black_box(&mut i16_out[..]));
+    let pad32 = Pad4I32 {
+        input_shape: [1, 1, 1, 2],
+        output_strides: [4, 4, 2, 1],
+        start: 1,
+        value: 0,
+    };
+    pad4_i32(opaque(&pad32), black_box(&[1, 2]), black_box(&mut i32_out[..]));
+    let concatenation = Concatenation {
+        outer: 1,
+        sizes: &[2, 2],
+    };
+    let (i16_a, i16_b): (&[i16], &[i16]) = (&[1, 2], &[3, 4]);
+    let (i32_a, i32_b): (&[i32], &[i32]) = (&[1, 2], &[3, 4]);
+    let (bool_a, bool_b): (&[u8], &[u8]) = (&[1, 0], &[0, 1]);
+    concatenation_i16(opaque(&concatenation), black_box(&[i16_a, i16_b]), black_box(&mut i16_out[..]));
+    concatenation_i32(opaque(&concatenation), black_box(&[i32_a, i32_b]), black_box(&mut i32_out[..]));
+    concatenation_bool(opaque(&concatenation), black_box(&[bool_a, bool_b]), black_box(&mut bool_out[..]));
+    black_box((&i16_out, &i32_out, &bool_out));
 }
