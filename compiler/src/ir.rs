@@ -17,6 +17,10 @@ pub enum ElementType {
     Int64,
     /// Unsigned 8-bit integer.
     UInt8,
+    /// Unsigned 32-bit integer (the TFLM signal library's energies and filter-bank channels).
+    UInt32,
+    /// Unsigned 64-bit integer (the TFLM signal library's filter-bank accumulators).
+    UInt64,
     /// Boolean (one byte).
     Bool,
     /// A handle to a resource variable (the output of VAR_HANDLE): no bytes at run time, since
@@ -32,8 +36,8 @@ impl ElementType {
         match self {
             ElementType::Int8 | ElementType::UInt8 | ElementType::Bool => Some(1),
             ElementType::Int16 => Some(2),
-            ElementType::Float32 | ElementType::Int32 => Some(4),
-            ElementType::Int64 => Some(8),
+            ElementType::Float32 | ElementType::Int32 | ElementType::UInt32 => Some(4),
+            ElementType::Int64 | ElementType::UInt64 => Some(8),
             ElementType::Resource => Some(0),
             ElementType::Other(_) => None,
         }
@@ -48,6 +52,8 @@ impl ElementType {
             ElementType::Int32 => "INT32",
             ElementType::Int64 => "INT64",
             ElementType::UInt8 => "UINT8",
+            ElementType::UInt32 => "UINT32",
+            ElementType::UInt64 => "UINT64",
             ElementType::Bool => "BOOL",
             ElementType::Resource => "RESOURCE",
             ElementType::Other(name) => name,

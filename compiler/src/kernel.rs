@@ -27,6 +27,10 @@ pub enum Element {
     F32,
     /// `u8`.
     U8,
+    /// `u32`.
+    U32,
+    /// `u64`.
+    U64,
     /// A BOOL tensor's bytes, as `u8` (0 false, any other value true; kernels write 1).
     Bool,
 }
@@ -37,7 +41,8 @@ impl Element {
         match self {
             Element::I8 | Element::U8 | Element::Bool => 1,
             Element::I16 => 2,
-            Element::I32 | Element::F32 => 4,
+            Element::I32 | Element::F32 | Element::U32 => 4,
+            Element::U64 => 8,
         }
     }
 
@@ -49,6 +54,8 @@ impl Element {
             Element::I32 => quote!(i32),
             Element::F32 => quote!(f32),
             Element::U8 | Element::Bool => quote!(u8),
+            Element::U32 => quote!(u32),
+            Element::U64 => quote!(u64),
         }
     }
 }

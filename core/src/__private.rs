@@ -28,6 +28,10 @@ unsafe impl Element for i16 {}
 unsafe impl Element for i32 {}
 // SAFETY: as above.
 unsafe impl Element for f32 {}
+// SAFETY: as above.
+unsafe impl Element for u32 {}
+// SAFETY: as above.
+unsafe impl Element for u64 {}
 
 /// Fails const evaluation with `"{op}: {problem}"` (a panic at run time, if ever called there).
 const fn fail(op: &str, problem: &str) -> ! {

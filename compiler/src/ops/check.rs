@@ -58,13 +58,15 @@ pub(super) fn check_boundary(graph: &Graph, errors: &mut Collector) {
                     | ElementType::UInt8
                     | ElementType::Int16
                     | ElementType::Int32
+                    | ElementType::UInt32
+                    | ElementType::UInt64
                     | ElementType::Float32
             ) {
                 errors.push(Error::tensor(
                     t,
                     &tensor.name,
                     format!(
-                        "is a model {what} of type {}; embedml supports INT8, UINT8, INT16, INT32 and FLOAT32",
+                        "is a model {what} of type {}; embedml supports INT8, UINT8, INT16, INT32, UINT32, UINT64 and FLOAT32",
                         tensor.element_type.name()
                     ),
                 ));

@@ -30,6 +30,8 @@ pub fn element(element_type: ElementType) -> Result<Element, String> {
         ElementType::Int32 => Ok(Element::I32),
         ElementType::Float32 => Ok(Element::F32),
         ElementType::UInt8 => Ok(Element::U8),
+        ElementType::UInt32 => Ok(Element::U32),
+        ElementType::UInt64 => Ok(Element::U64),
         ElementType::Bool => Ok(Element::Bool),
         other => Err(format!("no kernel takes {} tensors", other.name())),
     }

@@ -321,6 +321,8 @@ impl<'a> Importer<'a> {
             Some("FLOAT32") => ElementType::Float32,
             Some("INT32") => ElementType::Int32,
             Some("UINT8") => ElementType::UInt8,
+            Some("UINT32") => ElementType::UInt32,
+            Some("UINT64") => ElementType::UInt64,
             Some("INT64") => ElementType::Int64,
             Some("BOOL") => ElementType::Bool,
             Some("INT16") => ElementType::Int16,
