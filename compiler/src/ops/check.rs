@@ -218,6 +218,14 @@ impl<'g, 'a> Check<'g, 'a> {
         self.op.options.required::<T>().map_err(|e| self.error(e))
     }
 
+    /// A custom operator's options (a flexbuffer map), read and checked; empty if it has none.
+    pub fn custom_options(&self) -> Result<crate::tflite::CustomOptions, Error> {
+        match self.op.custom_options {
+            None | Some([]) => Ok(crate::tflite::CustomOptions::empty()),
+            Some(bytes) => crate::tflite::CustomOptions::parse(bytes).map_err(|e| self.error(e)),
+        }
+    }
+
     /// Input `i`, which the operator must have.
     pub fn input(&self, i: usize, what: &str) -> Result<usize, Error> {
         self.op

@@ -674,6 +674,7 @@ mod tests {
             name: "RELU".into(),
             code: OpCode::Builtin("RELU"),
             options: Options::none(),
+            custom_options: None,
             inputs: inputs.iter().map(|&t| Some(t)).collect(),
             outputs: vec![output],
         }
@@ -1180,6 +1181,7 @@ mod scratch_tests {
             name: "CONV_2D".into(),
             code: OpCode::Builtin("CONV_2D"),
             options: Options::none(),
+            custom_options: None,
             inputs: vec![Some(input)],
             outputs: vec![output],
         };

@@ -3,6 +3,7 @@
 //! It knows the file format and nothing about kernels. Every index, size and count read from the
 //! file is checked here, so later passes work on a graph that is well formed.
 
+mod custom_options;
 mod names;
 pub(crate) mod schema;
 
@@ -10,6 +11,7 @@ use crate::error::{Collector, Error, Errors};
 use crate::ir::{ElementType, Graph, Op, OpCode, Quantization, Tensor};
 use flatbuffers::{Vector, VerifierOptions};
 
+pub use custom_options::{CustomOptions, Value as CustomValue};
 pub use names::builtin_operator;
 pub(crate) use schema::{OptionsTable, options_table};
 
@@ -572,6 +574,7 @@ impl<'a> Importer<'a> {
             name,
             code,
             options: Options(Some(op)),
+            custom_options: op.custom_options().map(|v| v.bytes()),
             inputs,
             outputs,
         })
