@@ -36,6 +36,7 @@ pub mod quantize;
 pub mod reduce;
 pub mod reshape;
 pub mod select;
+pub mod signal;
 pub mod slice;
 pub mod softmax;
 pub mod space_depth;
@@ -213,6 +214,7 @@ operators! {
     Broadcast(fill::Broadcast),
     ZerosLike(fill::ZerosLike),
     Shape(fill::Shape),
+    Signal(signal::Signal),
 }
 
 /// Checks every operator (and the model's inputs and outputs), reporting every problem found.

@@ -581,6 +581,11 @@ impl<'a> Importer<'a> {
     }
 }
 
+/// The name of TFLite tensor type `code` (a `TensorType` value, as custom options store one).
+pub fn tensor_type_name(code: i32) -> Option<&'static str> {
+    names::tensor_type(i8::try_from(code).ok()?)
+}
+
 /// A model past one of the reader's limits on what a build may cost.
 fn build_limit(what: String, max: usize) -> Error {
     Error::model(format!(

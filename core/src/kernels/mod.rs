@@ -72,6 +72,7 @@ mod pool;
 mod reduce;
 mod requantize;
 mod shape;
+mod signal;
 mod slices;
 mod softmax;
 mod svdf;
@@ -87,6 +88,7 @@ pub use pool::*;
 pub use reduce::*;
 pub use requantize::Requantize;
 pub use shape::*;
+pub use signal::*;
 
 pub use compare::*;
 pub use conv::{
