@@ -384,6 +384,13 @@ fn slot_values(slot: &crate::state::Slot, bytes: &[u8]) -> Result<Vec<TokenStrea
                 quote!(#l)
             })
             .collect(),
+        E::UInt32 => bytes
+            .chunks_exact(4)
+            .map(|c| {
+                let l = Literal::u32_unsuffixed(u32::from_le_bytes([c[0], c[1], c[2], c[3]]));
+                quote!(#l)
+            })
+            .collect(),
         E::Float32 => bytes
             .chunks_exact(4)
             .map(|c| f32_tokens(f32::from_le_bytes([c[0], c[1], c[2], c[3]])))
@@ -415,6 +422,7 @@ fn state_type(compiled: &Compiled, state_name: &Ident, name: &Ident) -> TokenStr
         let element = match slot.element {
             crate::ir::ElementType::Int16 => quote!(i16),
             crate::ir::ElementType::Int32 => quote!(i32),
+            crate::ir::ElementType::UInt32 => quote!(u32),
             crate::ir::ElementType::Float32 => quote!(f32),
             _ => quote!(i8),
         };
@@ -1002,9 +1010,10 @@ fn tensor_infos(graph: &Graph, list: &[usize], views: &[View]) -> Vec<TokenStrea
                 Element::I32 => quote!(Int32),
                 Element::F32 => quote!(Float32),
                 Element::U8 => quote!(UInt8),
-                // Never a model input or output: `check_boundary` refuses BOOL, UINT32 and
-                // UINT64 ones.
-                Element::Bool | Element::U32 | Element::U64 => quote!(UInt8),
+                Element::U32 => quote!(UInt32),
+                Element::U64 => quote!(UInt64),
+                // Never a model input or output: `check_boundary` refuses BOOL ones.
+                Element::Bool => quote!(UInt8),
             };
             let shape = tensor.shape.iter().map(|&d| number(d));
             let (scale, zero_point) = quantization(tensor);

@@ -17,9 +17,9 @@ pub enum ElementType {
     Int64,
     /// Unsigned 8-bit integer.
     UInt8,
-    /// Unsigned 32-bit integer.
+    /// Unsigned 32-bit integer (the TFLM signal library's energies and filter-bank channels).
     UInt32,
-    /// Unsigned 64-bit integer.
+    /// Unsigned 64-bit integer (the TFLM signal library's filter-bank accumulators).
     UInt64,
     /// Boolean (one byte).
     Bool,
@@ -194,6 +194,9 @@ pub struct Op<'a> {
     pub code: OpCode,
     /// Its options table, which the operator family that knows its type reads.
     pub options: Options<'a>,
+    /// A custom operator's options bytes as the file stores them (a flexbuffer map for TFLM's
+    /// own custom operators), read by the family that claims its custom code; `None` if absent.
+    pub custom_options: Option<&'a [u8]>,
     /// Input tensor indices; `None` for an omitted optional input.
     pub inputs: Vec<Option<usize>>,
     /// Output tensor indices.

@@ -142,7 +142,7 @@ macro_rules! scalar_fields {
     )*};
 }
 
-scalar_fields!(usize => usize_unsuffixed, isize => isize_unsuffixed, i8 => i8_unsuffixed, i16 => i16_unsuffixed, i32 => i32_unsuffixed);
+scalar_fields!(usize => usize_unsuffixed, isize => isize_unsuffixed, i8 => i8_unsuffixed, i16 => i16_unsuffixed, i32 => i32_unsuffixed, u16 => u16_unsuffixed, u32 => u32_unsuffixed);
 
 impl Field for bool {
     const BORROWS: bool = false;
@@ -683,6 +683,31 @@ params! {
         geometry: Conv2dGeometry, weights: Constant<f32>, bias: Option<Constant<f32>>,
         output_min: f32, output_max: f32,
     }
+    /// `embedml::kernels::SignalWindow`.
+    SignalWindow { shift: u32 }
+    /// `embedml::kernels::SignalRfftI16`: kissfft's tables, computed at build time.
+    SignalRfftI16 {
+        input_length: usize, output_length: usize, twiddles: Slice<[i16; 2]>,
+        super_twiddles: Slice<[i16; 2]>, stages: Slice<[usize; 2]>, order: Slice<u16>,
+    }
+    /// `embedml::kernels::SignalEnergy`.
+    SignalEnergy { start_index: usize, end_index: usize }
+    /// `embedml::kernels::SignalFilterBank`: the model's channel tables.
+    SignalFilterBank {
+        num_channels: usize, weights: Constant<i16>, unweights: Constant<i16>,
+        channel_frequency_starts: Constant<i16>, channel_weight_starts: Constant<i16>,
+        channel_widths: Constant<i16>,
+    }
+    /// `embedml::kernels::SignalSpectralSubtraction`.
+    SignalSpectralSubtraction {
+        smoothing: u32, one_minus_smoothing: u32, alternate_smoothing: u32,
+        alternate_one_minus_smoothing: u32, min_signal_remaining: u32, smoothing_bits: u32,
+        spectral_subtraction_bits: u32, clamping: bool,
+    }
+    /// `embedml::kernels::SignalPcan`.
+    SignalPcan { snr_shift: u32, gain_lut: Constant<i16> }
+    /// `embedml::kernels::SignalFilterBankLog`.
+    SignalFilterBankLog { input_correction_bits: u32, output_scale: u32 }
 }
 
 /// The inputs a kernel reads.
@@ -807,6 +832,7 @@ pub mod kernels {
         read_variable_i16(NoParams; -) -> I16, state (I16);
         read_variable_i32(NoParams; -) -> I32, state (I32);
         read_variable_f32(NoParams; -) -> F32, state (F32);
+        read_variable_u32(NoParams; -) -> U32, state (U32);
         assign_variable_i8(NoParams; -) -> I8, state (I8);
         assign_variable_i16(NoParams; -) -> I16, state (I16);
         assign_variable_i32(NoParams; -) -> I32, state (I32);
@@ -971,6 +997,16 @@ pub mod kernels {
         space_to_batch_f32(SpaceToBatch; F32) -> F32;
         transpose_conv_i8(TransposeConvI8; I8) -> I8;
         transpose_conv_f32(TransposeConvF32; F32) -> F32;
+        signal_window(SignalWindow; I16, I16) -> I16;
+        signal_fft_auto_scale(NoParams; I16) -> I16;
+        signal_fft_auto_scale_bits(NoParams; I16) -> I32;
+        signal_rfft_i16(SignalRfftI16; I16) -> I16, scratch I16;
+        signal_energy(SignalEnergy; I16) -> U32;
+        signal_filter_bank(SignalFilterBank; U32) -> U64;
+        signal_filter_bank_square_root(NoParams; U64, I32) -> U32;
+        signal_spectral_subtraction(SignalSpectralSubtraction; U32) -> U32, state (U32);
+        signal_pcan(SignalPcan; U32, U32) -> U32;
+        signal_filter_bank_log(SignalFilterBankLog; U32) -> I16;
     }
 
     table_functions! {

@@ -91,8 +91,11 @@ pub enum Memory {
 /// [`analyze`] with `options`.
 pub fn analyze_with(bytes: &[u8], options: Options) -> Result<Compiled<'_>, Errors> {
     let (graph, subgraphs) = tflite::read_subgraphs(bytes)?;
-    let state = state::resolve(&graph, &subgraphs)?;
+    let mut state = state::resolve(&graph, &subgraphs)?;
     let steps = ops::check(&graph, &state, &options)?;
+    for (op, step) in steps.iter().enumerate() {
+        state.add_operator(op, step.state());
+    }
     let access: Vec<plan::Access> = steps.iter().map(ops::Step::access).collect();
     let scratch: Vec<usize> = steps.iter().map(ops::Step::scratch_bytes).collect();
     let mut overlaps: Vec<Option<plan::Overlap>> = steps.iter().map(ops::Step::overlap).collect();

@@ -52,6 +52,30 @@ pub enum SlotOwner {
         /// `VarHandleOptions.shared_name`.
         shared_name: String,
     },
+    /// State an operator's kernel keeps for itself (in TFLM, a persistent buffer its `Init`
+    /// allocates and its `Reset` clears), not in any tensor: the noise estimates of TFLM's
+    /// SignalFilterBankSpectralSubtraction.
+    Operator {
+        /// The operator's index.
+        op: usize,
+        /// What the state is, for docs.
+        what: &'static str,
+    },
+}
+
+/// State an operator keeps inside its kernel ([`SlotOwner::Operator`]), as its family declares
+/// it ([`crate::ops::Operator::state`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct OperatorState {
+    /// What it is, for docs.
+    pub what: &'static str,
+    /// Its element type.
+    pub element: ElementType,
+    /// Its number of elements.
+    pub len: usize,
+    /// Its bytes when the model is created and after `reset()` (TFLM's `Prepare` and `Reset`
+    /// both set them).
+    pub reset: Vec<u8>,
 }
 
 /// One array of the model's state.
@@ -87,6 +111,7 @@ impl Slot {
                 container,
                 shared_name,
             } => format!("resource variable \"{container}/{shared_name}\""),
+            SlotOwner::Operator { op, what } => format!("operator #{op}'s {what}"),
         }
     }
 }
@@ -110,6 +135,33 @@ impl State {
     /// The slot tensor `t` refers to, if any.
     pub fn slot(&self, t: usize) -> Option<usize> {
         self.of_tensor.get(t).copied().flatten()
+    }
+
+    /// Adds the state operator `op` keeps inside its kernel, one slot per array, after the
+    /// slots of tensors and variables.
+    pub fn add_operator(&mut self, op: usize, arrays: Vec<OperatorState>) {
+        for array in arrays {
+            self.slots.push(Slot {
+                owner: SlotOwner::Operator {
+                    op,
+                    what: array.what,
+                },
+                element: array.element,
+                len: array.len,
+                initial: array.reset.clone(),
+                reset: array.reset,
+            });
+        }
+    }
+
+    /// The slots operator `op` keeps inside its kernel, in the order its family declared them.
+    pub fn operator_slots(&self, op: usize) -> Vec<usize> {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| matches!(s.owner, SlotOwner::Operator { op: o, .. } if o == op))
+            .map(|(i, _)| i)
+            .collect()
     }
 }
 

@@ -15,6 +15,10 @@ pub enum ElementType {
     Int32,
     /// Unsigned 8-bit integer (the uint8 quantization some models keep at their boundary).
     UInt8,
+    /// Unsigned 32-bit integer (the TFLM signal library's energies and filter-bank channels).
+    UInt32,
+    /// Unsigned 64-bit integer (the TFLM signal library's filter-bank accumulators).
+    UInt64,
 }
 
 impl ElementType {
@@ -23,7 +27,8 @@ impl ElementType {
         match self {
             ElementType::Int8 | ElementType::UInt8 => 1,
             ElementType::Int16 => 2,
-            ElementType::Float32 | ElementType::Int32 => 4,
+            ElementType::Float32 | ElementType::Int32 | ElementType::UInt32 => 4,
+            ElementType::UInt64 => 8,
         }
     }
 }

@@ -2659,6 +2659,8 @@ embedml::include_model!(LayerNormFloat, "../fixtures/layer_norm_float.tflite");
 #[test]
 fn layer_norm_float() {
     embedml_tests::check_fixture::<LayerNormFloat>("layer_norm_float");
+}
+
 // int32: STRIDED_SLICE(in=INT32)
 embedml::include_model!(
     TypedStridedSliceInt32,

@@ -35,6 +35,27 @@ fn documented(readme: &str) -> BTreeSet<String> {
         .collect()
 }
 
+/// Every custom code in backticks in that section: a name starting with `Signal` (the custom
+/// operators embedml runs are TFLM's signal library's).
+fn documented_custom(readme: &str) -> BTreeSet<String> {
+    let section = readme
+        .split("\n## Supported operators\n")
+        .nth(1)
+        .unwrap_or_default()
+        .split("\n## ")
+        .next()
+        .unwrap_or_default();
+    section
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|word| {
+            word.starts_with("Signal") && word.chars().all(|c| c.is_ascii_alphanumeric())
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
 fn check(path: &str) {
     let readme = std::fs::read_to_string(format!("{}/../{path}", env!("CARGO_MANIFEST_DIR")))
         .unwrap_or_else(|error| panic!("{path}: {error}"));
@@ -49,6 +70,15 @@ fn check(path: &str) {
         undocumented.is_empty() && not_supported.is_empty(),
         "{path}: supported but not in its table: {undocumented:?}; \
          in its table but not supported: {not_supported:?}"
+    );
+    let custom: BTreeSet<String> = embedml_compiler::ops::supported_custom()
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(
+        documented_custom(&readme),
+        custom,
+        "{path}: its table's custom operators are not the ones embedml runs"
     );
 }
 

@@ -59,13 +59,15 @@ pub(super) fn check_boundary(graph: &Graph, errors: &mut Collector) {
                     | ElementType::UInt8
                     | ElementType::Int16
                     | ElementType::Int32
+                    | ElementType::UInt32
+                    | ElementType::UInt64
                     | ElementType::Float32
             ) {
                 errors.push(Error::tensor(
                     t,
                     &tensor.name,
                     format!(
-                        "is a model {what} of type {}; embedml supports INT8, UINT8, INT16, INT32 and FLOAT32",
+                        "is a model {what} of type {}; embedml supports INT8, UINT8, INT16, INT32, UINT32, UINT64 and FLOAT32",
                         tensor.element_type.name()
                     ),
                 ));
@@ -215,6 +217,14 @@ impl<'g, 'a> Check<'g, 'a> {
     /// The options table `T`, which the operator must have.
     pub fn required_options<T: OptionsTable<'a>>(&self) -> Result<T, Error> {
         self.op.options.required::<T>().map_err(|e| self.error(e))
+    }
+
+    /// A custom operator's options (a flexbuffer map), read and checked; empty if it has none.
+    pub fn custom_options(&self) -> Result<crate::tflite::CustomOptions, Error> {
+        match self.op.custom_options {
+            None | Some([]) => Ok(crate::tflite::CustomOptions::empty()),
+            Some(bytes) => crate::tflite::CustomOptions::parse(bytes).map_err(|e| self.error(e)),
+        }
     }
 
     /// Input `i`, which the operator must have.

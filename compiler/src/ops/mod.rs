@@ -41,6 +41,7 @@ pub mod reduce;
 pub mod reshape;
 pub mod resize;
 pub mod select;
+pub mod signal;
 pub mod slice;
 pub mod softmax;
 pub mod space_depth;
@@ -60,6 +61,10 @@ pub trait Operator: Sized {
     /// The builtin operators (TFLite names) it handles.
     const NAMES: &'static [&'static str];
 
+    /// The custom operators (custom codes, as `OperatorCode.custom_code` spells them) it
+    /// handles: TFLM's own custom kernels, such as its signal library's (`SignalWindow`).
+    const CUSTOM_CODES: &'static [&'static str] = &[];
+
     /// Reads the operator's options and checks its tensors: the checked operator, or why
     /// embedml cannot run it.
     fn check(cx: &Check) -> Result<Self, Error>;
@@ -78,6 +83,14 @@ pub trait Operator: Sized {
     /// writes). The planner uses it when the input dies at this operator.
     fn overlap(&self) -> Option<Overlap> {
         None
+    }
+
+    /// The state its kernel keeps for itself across invocations, outside any tensor (TFLM's
+    /// persistent buffers that `Reset` clears): added to the model's state as slots
+    /// ([`crate::state::SlotOwner::Operator`]) that its lowering finds with
+    /// [`crate::state::State::operator_slots`].
+    fn state(&self) -> Vec<crate::state::OperatorState> {
+        Vec::new()
     }
 
     /// The kernel call that runs it (`None` for a view, which runs no code).
@@ -104,11 +117,16 @@ macro_rules! operators {
         }
 
         impl Step {
-            /// Checks an operator with the family that handles its name; `None` if none does.
+            /// Checks an operator with the family that handles its builtin name or its custom
+            /// code; `None` if none does.
             fn check(cx: &Check) -> Option<Result<Step, Error>> {
-                let name = cx.op.name.as_str();
+                let claims = |names: &[&str], codes: &[&str]| match &cx.op.code {
+                    OpCode::Builtin(name) => names.contains(name),
+                    OpCode::Custom(code) => codes.contains(&code.as_str()),
+                    OpCode::UnknownBuiltin(_) => false,
+                };
                 $(
-                    if <$ty as Operator>::NAMES.contains(&name) {
+                    if claims(<$ty as Operator>::NAMES, <$ty as Operator>::CUSTOM_CODES) {
                         // Every family may rely on tensors whose bytes are known.
                         let step = cx.tensors_fit().and_then(|()| <$ty as Operator>::check(cx));
                         return Some(step.map(Step::$variant));
@@ -128,6 +146,13 @@ macro_rules! operators {
             pub fn scratch_bytes(&self) -> usize {
                 match self {
                     $( Step::$variant(op) => op.scratch_bytes(), )*
+                }
+            }
+
+            /// The state its kernel keeps for itself.
+            pub fn state(&self) -> Vec<crate::state::OperatorState> {
+                match self {
+                    $( Step::$variant(op) => op.state(), )*
                 }
             }
 
@@ -151,6 +176,14 @@ macro_rules! operators {
             $( names.extend(<$ty as Operator>::NAMES); )*
             names.sort_unstable();
             names
+        }
+
+        /// Every custom operator embedml runs, by custom code, sorted.
+        pub fn supported_custom() -> Vec<&'static str> {
+            let mut codes: Vec<&'static str> = Vec::new();
+            $( codes.extend(<$ty as Operator>::CUSTOM_CODES); )*
+            codes.sort_unstable();
+            codes
         }
     };
 }
@@ -195,6 +228,7 @@ operators! {
     BatchToSpaceNd(batch_space::BatchToSpaceNd),
     TransposeConv(transpose_conv::TransposeConv),
     Cast(cast::Cast),
+    Signal(signal::Signal),
 }
 
 /// Checks every operator (and the model's inputs and outputs), reporting every problem found.
@@ -321,5 +355,9 @@ mod tests {
                 "{name} is not a TFLite builtin"
             );
         }
+        let codes = supported_custom();
+        let mut unique = codes.clone();
+        unique.dedup();
+        assert_eq!(codes, unique, "a custom operator is in two families");
     }
 }

@@ -34,8 +34,23 @@ pub struct Overlap {
     pub images: usize,
 }
 
-/// Every buffer starts at a multiple of this: enough for any element type and for word loads.
+/// Every buffer starts at a multiple of this: enough for every element type up to 4 bytes and
+/// for word loads. A graph with 8-byte elements (UINT64, INT64) in the arena places every buffer
+/// at a multiple of 8 instead ([`alignment`]), so other models' plans do not change.
 pub const ALIGNMENT: usize = 4;
+
+/// The alignment of a graph's buffers: [`ALIGNMENT`], or the largest element size of an
+/// activation an operator reads or writes if that is more.
+pub fn alignment(graph: &Graph) -> usize {
+    graph
+        .ops
+        .iter()
+        .flat_map(|op| op.inputs.iter().flatten().chain(&op.outputs))
+        .map(|&t| &graph.tensors[t])
+        .filter(|t| t.data.is_none())
+        .filter_map(|t| t.element_type.size())
+        .fold(ALIGNMENT, usize::max)
+}
 
 /// How one operator uses memory, as its operator family declares it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -518,7 +533,7 @@ fn plan_with(
         }
     }
     let rules: Vec<BufferOverlap> = op_overlaps.iter().map(|&(_, _, o)| o).collect();
-    let placement = place(&buffers, &rules, ALIGNMENT);
+    let placement = place(&buffers, &rules, alignment(graph));
     let mut overlap = vec![None; ops];
     for &(at, rule, o) in &op_overlaps {
         let (i, j) = (placement.offsets[o.input], placement.offsets[o.output]);
@@ -659,6 +674,7 @@ mod tests {
             name: "RELU".into(),
             code: OpCode::Builtin("RELU"),
             options: Options::none(),
+            custom_options: None,
             inputs: inputs.iter().map(|&t| Some(t)).collect(),
             outputs: vec![output],
         }
@@ -1165,6 +1181,7 @@ mod scratch_tests {
             name: "CONV_2D".into(),
             code: OpCode::Builtin("CONV_2D"),
             options: Options::none(),
+            custom_options: None,
             inputs: vec![Some(input)],
             outputs: vec![output],
         };

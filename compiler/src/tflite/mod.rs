@@ -3,6 +3,7 @@
 //! It knows the file format and nothing about kernels. Every index, size and count read from the
 //! file is checked here, so later passes work on a graph that is well formed.
 
+mod custom_options;
 mod names;
 pub(crate) mod schema;
 
@@ -10,6 +11,7 @@ use crate::error::{Collector, Error, Errors};
 use crate::ir::{ElementType, Graph, Op, OpCode, Quantization, Tensor};
 use flatbuffers::{Vector, VerifierOptions};
 
+pub use custom_options::{CustomOptions, Value as CustomValue};
 pub use names::builtin_operator;
 pub(crate) use schema::{OptionsTable, options_table};
 
@@ -580,10 +582,16 @@ impl<'a> Importer<'a> {
             name,
             code,
             options: Options(Some(op)),
+            custom_options: op.custom_options().map(|v| v.bytes()),
             inputs,
             outputs,
         })
     }
+}
+
+/// The name of TFLite tensor type `code` (a `TensorType` value, as custom options store one).
+pub fn tensor_type_name(code: i32) -> Option<&'static str> {
+    names::tensor_type(i8::try_from(code).ok()?)
 }
 
 /// A model past one of the reader's limits on what a build may cost.

@@ -76,6 +76,7 @@ mod reduce;
 mod requantize;
 mod resize;
 mod shape;
+mod signal;
 mod slices;
 mod softmax;
 mod space_to_batch;
@@ -97,6 +98,7 @@ pub use reduce::*;
 pub use requantize::Requantize;
 pub use resize::{ResizeBilinearF32, ResizeBilinearI8, resize_bilinear_f32, resize_bilinear_i8};
 pub use shape::*;
+pub use signal::*;
 
 pub use compare::*;
 pub use conv::{

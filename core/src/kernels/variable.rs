@@ -33,6 +33,7 @@ variable_kernels! {
     i8 => read_variable_i8, assign_variable_i8;
     i16 => read_variable_i16, assign_variable_i16;
     i32 => read_variable_i32, assign_variable_i32;
+    u32 => read_variable_u32, assign_variable_u32;
     f32 => read_variable_f32, assign_variable_f32;
 }
 

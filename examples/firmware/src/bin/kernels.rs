@@ -264,6 +264,7 @@ fn main() -> ! {
     resizing(i8_in, i8_out, f32_in, f32_out);
     int32_and_casts(f32_in, f32_out);
     typed_data_movement();
+    signal();
     black_box((&i8s, &f32s));
     embedml_firmware::Line::new()
         .str("kernels: linked without a panic path")
@@ -997,4 +998,100 @@ fn typed_data_movement() {
     concatenation_i32(opaque(&concatenation), black_box(&[i32_a, i32_b]), black_box(&mut i32_out[..]));
     concatenation_bool(opaque(&concatenation), black_box(&[bool_a, bool_b]), black_box(&mut bool_out[..]));
     black_box((&i16_out, &i32_out, &bool_out));
+/// TFLM's signal library: window, FFT auto-scale, RFFT, energy, filter bank, square root,
+/// spectral subtraction (and the copy of its state), PCAN and log.
+#[inline(never)]
+fn signal() {
+    let mut i16s = [0i16; 16];
+    let (i16_in, i16_out) = i16s.split_at_mut(8);
+    let i16_in: &[i16] = i16_in;
+    let mut u32s = [0u32; 8];
+    let (u32_in, u32_out) = u32s.split_at_mut(4);
+    let u32_in: &[u32] = u32_in;
+    let mut u64s = [0u64; 4];
+    let mut i32s = [0i32; 2];
+    let mut scratch = [0i16; 8];
+    let mut noise = [0u32; 4];
+    let table = [1i16; 8];
+    signal_window(
+        opaque(&SignalWindow { shift: 12 }),
+        black_box(i16_in),
+        black_box(&table[..]),
+        black_box(&mut *i16_out),
+    );
+    signal_fft_auto_scale(opaque(&NoParams), black_box(i16_in), black_box(&mut *i16_out));
+    signal_fft_auto_scale_bits(opaque(&NoParams), black_box(i16_in), black_box(&mut i32s[..]));
+    let rfft = SignalRfftI16 {
+        input_length: 6,
+        output_length: 10,
+        twiddles: &[[32767, 0], [0, -32767], [-32767, 0], [0, 32767]],
+        super_twiddles: &[[-23170, -23170], [-32767, 0]],
+        stages: &[[4, 1]],
+        order: &[0, 1, 2, 3],
+    };
+    signal_rfft_i16(
+        opaque(&rfft),
+        black_box(i16_in),
+        black_box(&mut *i16_out),
+        black_box(&mut scratch[..]),
+    );
+    signal_energy(
+        opaque(&SignalEnergy {
+            start_index: 1,
+            end_index: 3,
+        }),
+        black_box(i16_in),
+        black_box(&mut *u32_out),
+    );
+    let bank = SignalFilterBank {
+        num_channels: 2,
+        weights: &table,
+        unweights: &table,
+        channel_frequency_starts: &[0, 1, 2],
+        channel_weight_starts: &[0, 1, 2],
+        channel_widths: &[1, 1, 1],
+    };
+    signal_filter_bank(opaque(&bank), black_box(u32_in), black_box(&mut u64s[..]));
+    signal_filter_bank_square_root(
+        opaque(&NoParams),
+        black_box(&u64s[..]),
+        black_box(&i32s[..]),
+        black_box(&mut *u32_out),
+    );
+    let subtraction = SignalSpectralSubtraction {
+        smoothing: 409,
+        one_minus_smoothing: 15975,
+        alternate_smoothing: 983,
+        alternate_one_minus_smoothing: 15401,
+        min_signal_remaining: 819,
+        smoothing_bits: 10,
+        spectral_subtraction_bits: 14,
+        clamping: false,
+    };
+    signal_spectral_subtraction(
+        opaque(&subtraction),
+        black_box(u32_in),
+        black_box(&mut *u32_out),
+        black_box(&mut noise[..]),
+    );
+    read_variable_u32(opaque(&NoParams), black_box(&mut *u32_out), black_box(&mut noise[..]));
+    assign_variable_u32(opaque(&NoParams), black_box(&mut *u32_out), black_box(&mut noise[..]));
+    signal_pcan(
+        opaque(&SignalPcan {
+            snr_shift: 6,
+            gain_lut: &table,
+        }),
+        black_box(u32_in),
+        black_box(&noise[..]),
+        black_box(&mut *u32_out),
+    );
+    signal_filter_bank_log(
+        opaque(&SignalFilterBankLog {
+            input_correction_bits: 3,
+            output_scale: 64,
+        }),
+        black_box(u32_in),
+        black_box(&mut *i16_out),
+    );
+    black_box((&i16s, &u32s, &u64s, &i32s, &scratch, &noise));
 }

@@ -1,3 +1,0 @@
-embedml::include_model!(pub AudioPreprocessor, "../models/audio_preprocessor_int8.tflite");
-
-fn main() {}
