@@ -19,7 +19,7 @@
 use core::hint::black_box;
 use embedml::recognize::{Config, RecognizeCommands};
 use embedml::{arena_bytes_for, Arena};
-use embedml_firmware::{bench_end, bench_start, exit_code, Line};
+use embedml_firmware::{bench_end, bench_start, exit_code, paint_stack, stack_used, Line};
 
 embedml::include_model!(Preprocessor, "../../../../tests/models/audio_preprocessor_int8.tflite");
 embedml::include_model!(MicroSpeech, "../../../../tests/models/micro_speech_quantized.tflite");
@@ -35,10 +35,18 @@ const FEATURES: usize = 40;
 const CLIP: usize = 16_000;
 const LABELS: [&str; 4] = ["silence", "unknown", "yes", "no"];
 
-static YES: &[u8; 2 * CLIP] = include_bytes!("../../../../tests/audio/yes_1000ms.pcm");
-static NO: &[u8; 2 * CLIP] = include_bytes!("../../../../tests/audio/no_1000ms.pcm");
-static SILENCE: &[u8; 2 * CLIP] = include_bytes!("../../../../tests/audio/silence_1000ms.pcm");
-static NOISE: &[u8; 2 * CLIP] = include_bytes!("../../../../tests/audio/noise_1000ms.pcm");
+#[no_mangle]
+static AUDIO_YES: [u8; 2 * CLIP] = *include_bytes!("../../../../tests/audio/yes_1000ms.pcm");
+static YES: &[u8; 2 * CLIP] = &AUDIO_YES;
+#[no_mangle]
+static AUDIO_NO: [u8; 2 * CLIP] = *include_bytes!("../../../../tests/audio/no_1000ms.pcm");
+static NO: &[u8; 2 * CLIP] = &AUDIO_NO;
+#[no_mangle]
+static AUDIO_SILENCE: [u8; 2 * CLIP] = *include_bytes!("../../../../tests/audio/silence_1000ms.pcm");
+static SILENCE: &[u8; 2 * CLIP] = &AUDIO_SILENCE;
+#[no_mangle]
+static AUDIO_NOISE: [u8; 2 * CLIP] = *include_bytes!("../../../../tests/audio/noise_1000ms.pcm");
+static NOISE: &[u8; 2 * CLIP] = &AUDIO_NOISE;
 /// TFLM's features and scores for the stream (see tests/tools/make_chain_goldens.py).
 #[no_mangle]
 static STREAM_GOLDEN: &[u8] = include_bytes!("../../../../tests/golden/chain/stream.bin");
@@ -168,7 +176,10 @@ fn main() -> ! {
     let mut heard = [0usize; 8];
     let mut heard_count = 0;
     let mut matches = true;
+    let mut stack = 0;
     for step in 0..steps {
+        // The measured second: stack painted first, so its stack use is measured too.
+        let sp = if step == MEASURED_FROM { paint_stack() } else { 0 };
         if step == MEASURED_FROM {
             bench_start();
         }
@@ -206,6 +217,9 @@ fn main() -> ! {
         if step + 1 == MEASURED_FROM + MEASURED_STEPS {
             bench_end();
         }
+        if step == MEASURED_FROM {
+            stack = stack.max(stack_used(sp));
+        }
         black_box(&*chain);
     }
     matches &= golden.is_empty();
@@ -214,16 +228,19 @@ fn main() -> ! {
     Line::new()
         .str("micro_speech_chain: arena ")
         .int(SHARED as i32)
-        .str(" B (preprocessor ")
-        .int(Preprocessor::ARENA_BYTES as i32)
-        .str(" B, micro_speech ")
-        .int(MicroSpeech::ARENA_BYTES as i32)
-        .str(" B), state ")
+        .str(" B, stack ")
+        .int(stack as i32)
+        .str(" B, state ")
         .int(Preprocessor::STATE_BYTES as i32)
         .str(" B, features ")
         .int((FRAMES * FEATURES) as i32)
         .str(" B, steps ")
         .int(steps as i32)
+        .str(" (arenas: preprocessor ")
+        .int(Preprocessor::ARENA_BYTES as i32)
+        .str(" B, micro_speech ")
+        .int(MicroSpeech::ARENA_BYTES as i32)
+        .str(" B)")
         .str(if matches { ", TFLM's features and scores" } else { ", FEATURES OR SCORES DIFFER" })
         .str(if ok { ": match" } else { ": MISMATCH" })
         .print();
