@@ -287,6 +287,68 @@ def stateful_section(p, models, profiles, w, anchors_text):
         p("")
 
 
+def parse_chain(text, where):
+    """micro_speech_chain's line: arena, stack, state and feature bytes, steps."""
+    m = re.search(r"^\[fw\] micro_speech_chain: arena (\d+) B, stack (\d+) B, state (\d+) B, "
+                  r"features (\d+) B, steps (\d+) \(arenas: preprocessor (\d+) B, micro_speech (\d+) B\)"
+                  r", TFLM's features and scores: match$", text, re.M)
+    if not m:
+        die(f"unexpected micro_speech_chain output for {where}:\n{text}")
+    keys = ("arena", "stack", "state", "features", "steps", "preprocessor", "classifier")
+    return dict(zip(keys, map(int, m.groups())))
+
+
+def chain_data_bytes(text):
+    """Bytes of the firmware's test data (the PCM clips and TFLM's golden stream), not flash a
+    product would spend."""
+    total = 0
+    for line in text.splitlines():
+        parts = line.split(None, 3)
+        if len(parts) == 4 and (parts[3].startswith("AUDIO_") or parts[3] == "STREAM_GOLDEN"):
+            total += int(parts[1], 16)
+    return total
+
+
+def chain_section(p, bin_name, profiles, w, anchors_text, empty_text):
+    """Keyword spotting from raw PCM: the whole chain, per second of audio."""
+    host = re.search(r"^\| audio_preprocessor_int8 \| ([\d,]+) \| ([\d,]+) \| ([\d,]+) \| ([\d.]+ M) \|$",
+                     anchors_text, re.M)
+    kws = parse_anchors(anchors_text)[0].get("micro_speech_quantized", {}).get("CMSIS-NN")
+    p("## Keyword spotting from raw audio: the whole chain")
+    p("")
+    p(f"`{bin_name}` (examples/firmware): 16 kHz PCM through `audio_preprocessor_int8` (TFLM's feature")
+    p("extractor, compiled: signal-library custom operators and all) into `micro_speech_quantized`,")
+    p("both in one shared arena, then `embedml::recognize`. It checks every feature frame and score")
+    p("of a five-second stream against TFLM's (`tests/golden/chain/`) and that \"yes\" and \"no\" are")
+    p("heard. Measured: one second of that stream in steady state, i.e. 50 feature frames and 50")
+    p("classifications (a classification of the latest second after every 20 ms frame). RAM is the")
+    p("shared arena, the front end's state and the 49 frames kept between classifications; flash is")
+    p("the firmware's text less the empty firmware's and the embedded test audio and goldens.")
+    p("")
+    p("| engine | RAM: arena + state + features | stack bytes | flash (weights + code) | instructions / second of audio |")
+    p("|---|---:|---:|---:|---:|")
+    for profile in profiles:
+        text = read(w(f"count.{profile}.{bin_name}"))
+        r = parse_count(text, f"{bin_name} ({profile})")
+        c = parse_chain(text, f"{bin_name} ({profile})")
+        data = chain_data_bytes(read(w(f"nm.{profile}.{bin_name}")))
+        flash = r["text"] - empty_text[profile] - data
+        ram = c["arena"] + c["state"] + c["features"]
+        p(f"| embedml, {PROFILE_NAMES.get(profile, profile)} | {n(ram)} ({n(c['arena'])} + {n(c['state'])} "
+          f"+ {n(c['features'])}) | {n(r['stack'])} | {n(flash)} | {n(r['insns'])} |")
+    if kws:
+        p(f"| TFLM, CMSIS-NN: micro_speech_quantized alone | {n(tflm_arena(kws))} (its arena) | - | "
+          f"{n(kws['code'])} (code, without the model) | {n(50 * kws['insns'])} (50 x {n(kws['insns'])}) |")
+    if host:
+        p(f"| TFLM: audio_preprocessor_int8 alone, x86-64 host | {host.group(1)} (arena_used, 64-bit) | - | - | "
+          f"{host.group(4)} x86-64 instructions per frame |")
+    p("")
+    p("The anchors have no Cortex-M figures for TFLM's front end, so TFLM's chain is not measured")
+    p("whole here: its classifier alone is the bar for the instructions, and its front end on the host")
+    p("is given for its arena.")
+    p("")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--work", required=True)
@@ -295,6 +357,7 @@ def main():
     ap.add_argument("--profiles", required=True)
     ap.add_argument("--models", required=True)
     ap.add_argument("--stateful", default="")
+    ap.add_argument("--chain", default="")
     ap.add_argument("--toolchain", default="")
     args = ap.parse_args()
     profiles, models = args.profiles.split(), args.models.split()
@@ -418,6 +481,10 @@ def main():
     stateful = args.stateful.split()
     if stateful:
         stateful_section(p, stateful, profiles, w, read(args.anchors))
+
+    if args.chain:
+        empty_text = {profile: results[(profile, "empty")]["text"] for profile in profiles}
+        chain_section(p, args.chain, profiles, w, read(args.anchors), empty_text)
 
     kernel_class_section(p, args.work, profiles)
 

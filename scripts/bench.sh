@@ -56,6 +56,20 @@ for profile in $PROFILES; do
         { cat "$WORK/count.$profile.kernel_classes" >&2; die "count.sh failed on kernel_classes ($profile)"; }
 done
 
+# Keyword spotting from raw audio: one second of the stream (50 feature frames, 50
+# classifications) between the markers of micro_speech_chain.
+for profile in $PROFILES; do
+    note "build micro_speech_chain ($profile)"
+    fw_build "$profile" micro_speech_chain || die "micro_speech_chain ($profile) does not build"
+    elf=$(fw_elf "$profile" micro_speech_chain)
+    note "count micro_speech_chain ($profile)"
+    "$ARM_HARNESS/count.sh" "$elf" --runs 2 >"$WORK/count.$profile.micro_speech_chain" ||
+        { cat "$WORK/count.$profile.micro_speech_chain" >&2; die "count.sh failed on micro_speech_chain ($profile)"; }
+    grep -q ": match" "$WORK/count.$profile.micro_speech_chain" ||
+        die "micro_speech_chain ($profile): differs from TFLM's chain"
+    arm-none-eabi-nm -C -S "$elf" >"$WORK/nm.$profile.micro_speech_chain"
+done
+
 # cargo bloat: the shipped (release) firmware, and the `bloat` profile (release without LTO) where
 # every kernel stays a function of its own. The latter with `allow-panic`, so that a panic path
 # only LTO removes cannot fail it (the release build above is the proof that there is none).
@@ -72,7 +86,7 @@ done
 
 toolchain="$("$FW_RUSTC" --version), $(qemu-system-arm --version | head -n 1)"
 python3 "$ROOT/scripts/bench.py" --work "$WORK" --root "$ROOT" --anchors "$ANCHORS" \
-    --profiles "$PROFILES" --models "$FW_MODELS" --stateful "$FW_STATEFUL" \
+    --profiles "$PROFILES" --models "$FW_MODELS" --stateful "$FW_STATEFUL" --chain micro_speech_chain \
     --toolchain "$toolchain" >"$WORK/BENCHMARKS.md"
 mv "$WORK/BENCHMARKS.md" "$OUTPUT"
 note "wrote $OUTPUT"

@@ -9,6 +9,9 @@
 #     with parameters the optimiser cannot see, proving them panic-free for any input (with and
 #     without LTO, and in a debug build: see below);
 #   - two models run in turn in one shared arena (`shared_arena`) not both bit-exact;
+#   - the keyword-spotting chain from raw PCM (`micro_speech_chain`: audio_preprocessor_int8,
+#     micro_speech_quantized, embedml::recognize) not giving TFLM's features, scores and labels,
+#     or not hearing "yes" then "no";
 #   - the README's "Your first firmware" crate, written out as a reader would, not printing in
 #     QEMU what the README says;
 #   - examples/nrf52840 (a real board: embassy, a sensor, defmt) not building;
@@ -103,6 +106,9 @@ done
 check_firmware micro_speech_quantized_min ": match"
 # Two models run in turn in one shared arena (embedml::Arena), both bit-exact.
 check_firmware shared_arena ": both match"
+# Keyword spotting from raw PCM: TFLM's audio front end and micro_speech in one shared arena,
+# every feature and score TFLM's, "yes" and "no" heard in the stream.
+check_firmware micro_speech_chain ": match"
 # The README's "Your first firmware" crate, written out as a reader would (outside the
 # workspace), built and run under QEMU: it must print what the README says.
 note "README: your first firmware, in QEMU"

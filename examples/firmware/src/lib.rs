@@ -188,7 +188,7 @@ const STACK_PAINT: u32 = 0x5AFE_C0DE;
 /// Fills `STACK_PAINT_BYTES` of free stack below the current stack pointer with a pattern;
 /// returns the stack pointer. Nothing else runs meanwhile (no interrupts are enabled).
 #[inline(never)]
-fn paint_stack() -> usize {
+pub fn paint_stack() -> usize {
     let sp = cortex_m::register::msp::read() as usize;
     let mut at = sp.wrapping_sub(STACK_PAINT_BYTES);
     while at < sp.wrapping_sub(STACK_PAINT_MARGIN) {
@@ -204,7 +204,7 @@ fn paint_stack() -> usize {
 /// lowest word that lost the pattern (`STACK_PAINT_BYTES` if all did, `STACK_PAINT_MARGIN` if
 /// none did).
 #[inline(never)]
-fn stack_used(sp: usize) -> usize {
+pub fn stack_used(sp: usize) -> usize {
     let mut at = sp.wrapping_sub(STACK_PAINT_BYTES);
     // SAFETY: the words `paint_stack` painted.
     while at < sp.wrapping_sub(STACK_PAINT_MARGIN)
