@@ -70,7 +70,11 @@ fn each_clip_gives_tflms_features_and_scores() {
             .collect();
         let (want_features, want_scores) = want.split_at(FRAMES * FEATURES);
         assert_eq!(frames.concat(), as_i8(want_features), "{clip}: features");
-        assert_eq!(classify(&mut kws, &frames).to_vec(), as_i8(want_scores), "{clip}: scores");
+        assert_eq!(
+            classify(&mut kws, &frames).to_vec(),
+            as_i8(want_scores),
+            "{clip}: scores"
+        );
     }
 }
 
@@ -96,7 +100,11 @@ fn one_stream_gives_tflms_frames_scores_and_the_commands_spoken() {
     let mut heard = Vec::new();
     for step in 0..steps {
         let features = frame(&mut pre, &stream[step * STRIDE..step * STRIDE + WINDOW]);
-        assert_eq!(features.to_vec(), as_i8(&golden[at..at + FEATURES]), "step {step}: features");
+        assert_eq!(
+            features.to_vec(),
+            as_i8(&golden[at..at + FEATURES]),
+            "step {step}: features"
+        );
         at += FEATURES;
         frames.push(features);
         if frames.len() > FRAMES {
@@ -104,7 +112,11 @@ fn one_stream_gives_tflms_frames_scores_and_the_commands_spoken() {
         }
         if frames.len() == FRAMES {
             let scores = classify(&mut kws, &frames);
-            assert_eq!(scores.to_vec(), as_i8(&golden[at..at + 4]), "step {step}: scores");
+            assert_eq!(
+                scores.to_vec(),
+                as_i8(&golden[at..at + 4]),
+                "step {step}: scores"
+            );
             at += 4;
             let time_ms = (step * STRIDE * 1000 / 16000) as i32;
             let result = recognizer.process(&scores, time_ms).unwrap();
