@@ -57,15 +57,18 @@ BASE = ROOT / "tests" / "models" / "hello_world_int8.tflite"
 OUT = ROOT / "tests" / "models" / "broken"
 UI = ROOT / "tests" / "ui"
 
-INT8, INT16, INT32, FLOAT32, FLOAT16 = (
+INT8, INT16, INT32, FLOAT32, FLOAT16, UINT8 = (
     tfl.TensorType.INT8,
     tfl.TensorType.INT16,
     tfl.TensorType.INT32,
     tfl.TensorType.FLOAT32,
     tfl.TensorType.FLOAT16,
+    tfl.TensorType.UINT8,
 )
 OP = tfl.BuiltinOperator
-NUMPY_TYPES = {INT8: np.int8, INT16: np.int16, INT32: np.int32, FLOAT32: np.float32}
+NUMPY_TYPES = {
+    INT8: np.int8, INT16: np.int16, INT32: np.int32, FLOAT32: np.float32, UINT8: np.uint8
+}
 
 
 class Model:
@@ -936,10 +939,13 @@ def concat_missing_input(m: Model):
     m.ops[3].inputs[1] = -1
 
 
-@case("operator #3 (CONCATENATION): INT16 tensors are not supported (INT8 or FLOAT32)")
+@case(
+    "operator #3 (CONCATENATION): UINT8 tensors are not supported "
+    "(TFLM's kernel takes INT8, INT16, INT32, FLOAT32, BOOL)"
+)
 def concat_type(m: Model):
-    """A CONCATENATION of two int16 constants."""
-    concat(m, [[1, 2], [1, 3]], [1, 5], dtype=INT16, const=True)
+    """A CONCATENATION of two uint8 constants (a type TFLM's kernel does not take)."""
+    concat(m, [[1, 2], [1, 3]], [1, 5], dtype=UINT8, const=True)
 
 
 @case("operator #3 (CONCATENATION): axis 2 is outside rank 2")
