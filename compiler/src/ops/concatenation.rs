@@ -1,5 +1,5 @@
 //! CONCATENATION along one axis, any number of inputs (constant or computed); every element type
-//! TFLM's kernel takes (see [`super::copy`]), int8 and int16 with one quantization throughout.
+//! TFLM's kernel takes (see the `copy` module), int8 and int16 with one quantization throughout.
 
 use crate::error::Error;
 use crate::kernel::{self, Element, Slice};

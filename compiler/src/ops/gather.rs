@@ -1,5 +1,5 @@
 //! TRANSPOSE and STRIDED_SLICE: both gather `output[o] = input[start + sum(o[k] * strides[k])]`
-//! over shapes padded to rank 4; every element type TFLM's kernels take (see [`super::copy`]).
+//! over shapes padded to rank 4; every element type TFLM's kernels take (see the `copy` module).
 
 use crate::error::Error;
 use crate::kernel::{self, Element};

@@ -1,5 +1,5 @@
 //! SLICE: a box of the input (`begin` and `size` per dimension, constant), every element type
-//! TFLM's kernel takes (see [`super::copy`]), lowered to the strided copy `Gather4` with unit
+//! TFLM's kernel takes (see the `copy` module), lowered to the strided copy `Gather4` with unit
 //! steps.
 
 use crate::error::Error;

@@ -1,5 +1,5 @@
 //! SPLIT, SPLIT_V and UNPACK (one input, several outputs) and PACK (several inputs, one output),
-//! every element type TFLM's kernels take (see [`super::copy`]; one quantization throughout), along
+//! every element type TFLM's kernels take (see the `copy` module; one quantization throughout), along
 //! any axis of any rank.
 //!
 //! An input of shape `[..., dim, ...]` is viewed as `[outer, dim, inner]` around the axis. Each
