@@ -10,6 +10,7 @@
 //! the shift count is taken modulo 32, as the hardware TFLM runs on does.
 
 use super::NoParams;
+use super::slices::{enumerate, rows};
 
 /// Parameters of [`signal_window`].
 #[derive(Clone, Copy, Debug)]
@@ -24,11 +25,11 @@ pub fn signal_window(p: &SignalWindow, input: &[i16], weights: &[i16], output: &
     if weights.is_empty() {
         return;
     }
-    for (input, output) in input
-        .chunks(weights.len())
-        .zip(output.chunks_mut(weights.len()))
-    {
-        for ((o, &x), &w) in output.iter_mut().zip(input).zip(weights) {
+    // Indexed rather than zipped three ways: a nested zip of slice iterators checks its
+    // lengths in a debug build (a panic path the firmware's dev-o1 proof finds).
+    for (input, output) in rows(input, weights.len(), output, weights.len()) {
+        for (k, (o, &x)) in enumerate(output.iter_mut().zip(input)) {
+            let w = weights.get(k).copied().unwrap_or(0);
             let raw = (i32::from(x) * i32::from(w)) >> (p.shift & 31);
             *o = raw.clamp(i32::from(i16::MIN), i32::from(i16::MAX)) as i16;
         }
@@ -334,12 +335,9 @@ pub fn signal_rfft_i16(p: &SignalRfftI16, input: &[i16], output: &mut [i16], scr
     if p.input_length == 0 || p.output_length == 0 {
         return;
     }
-    for (input, output) in input
-        .chunks(p.input_length)
-        .zip(output.chunks_mut(p.output_length))
-    {
+    for (input, output) in rows(input, p.input_length, output, p.output_length) {
         // The leaves of kissfft's recursion: input pairs in digit-reversed order.
-        for (j, &from) in p.order.iter().enumerate() {
+        for (j, &from) in enumerate(p.order) {
             let from = usize::from(from);
             let c = Cpx {
                 r: input.get(2 * from).copied().unwrap_or(0),
@@ -429,7 +427,7 @@ pub struct SignalEnergy {
 /// SignalEnergy: `re^2 + im^2` of complex bins `start_index..end_index` (as uint32). TFLM leaves
 /// the other outputs unwritten (whatever the arena held); they are zero here.
 pub fn signal_energy(p: &SignalEnergy, input: &[i16], output: &mut [u32]) {
-    for (k, o) in output.iter_mut().enumerate() {
+    for (k, o) in enumerate(output.iter_mut()) {
         *o = if (p.start_index..p.end_index).contains(&k) {
             let c = load(input, k);
             let (r, i) = (i32::from(c.r), i32::from(c.i));
@@ -582,12 +580,10 @@ pub fn signal_spectral_subtraction(
     noise_estimate: &mut [u32],
 ) {
     let (sb, ssb) = (p.smoothing_bits & 31, p.spectral_subtraction_bits & 63);
-    for (i, ((o, &x), noise)) in output
-        .iter_mut()
-        .zip(input)
-        .zip(noise_estimate.iter_mut())
-        .enumerate()
-    {
+    for (i, (o, &x)) in enumerate(output.iter_mut().zip(input)) {
+        let Some(noise) = noise_estimate.get_mut(i) else {
+            return;
+        };
         let (smoothing, one_minus) = if i % 2 == 0 {
             (p.smoothing, p.one_minus_smoothing)
         } else {
@@ -696,8 +692,8 @@ fn log32(x: u32, out_scale: u32) -> u32 {
     }
     let segment = (frac >> 9) as u32 as usize;
     let seg_at = |k: usize| i32::from(LOG_SEGMENTS.get(k).copied().unwrap_or(0));
-    let (c0, c1) = (seg_at(segment), seg_at(segment + 1));
-    let seg_base = (512 * segment) as i32;
+    let (c0, c1) = (seg_at(segment), seg_at(segment.wrapping_add(1)));
+    let seg_base = segment.wrapping_mul(512) as i32;
     let rel = (c1 - c0).wrapping_mul(frac.wrapping_sub(seg_base)) >> 16;
     let fraction = frac.wrapping_add(c0).wrapping_add(rel) as u32;
     let log2 = (integer << 16).wrapping_add(fraction);

@@ -434,11 +434,17 @@ pub fn run_sequence<M: embedml::Model>(
 macro_rules! sequence_firmware {
     ($model:literal, $warm:literal, $after_reset:literal, $repeat:literal) => {
         #[no_mangle]
-        static GOLDEN_INPUTS: &[u8] =
-            include_bytes!(concat!("../../../../tests/golden/sequences/", $model, ".inputs.bin"));
+        static GOLDEN_INPUTS: &[u8] = include_bytes!(concat!(
+            "../../../../tests/golden/sequences/",
+            $model,
+            ".inputs.bin"
+        ));
         #[no_mangle]
-        static GOLDEN_OUTPUTS: &[u8] =
-            include_bytes!(concat!("../../../../tests/golden/sequences/", $model, ".outputs.bin"));
+        static GOLDEN_OUTPUTS: &[u8] = include_bytes!(concat!(
+            "../../../../tests/golden/sequences/",
+            $model,
+            ".outputs.bin"
+        ));
 
         #[$crate::__entry]
         fn main() -> ! {

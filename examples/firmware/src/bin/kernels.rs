@@ -463,14 +463,46 @@ fn conversions(i8_in: &[i8], i8_out: &mut [i8], f32_in: &[f32], f32_out: &mut [f
         zero_point: 1,
     };
     requantize_i8_u8(opaque(&rescale), black_box(i8_in), black_box(&mut u8s[..]));
-    requantize_u8_i8(opaque(&rescale), black_box(&u8s[..]), black_box(&mut *i8_out));
-    requantize_i16_i8(opaque(&rescale), black_box(&i16s[..]), black_box(&mut *i8_out));
-    requantize_i16_i32(opaque(&rescale), black_box(&i16s[..]), black_box(&mut i32s[..]));
-    dequantize_u8_f32(opaque(&dequantize), black_box(&u8s[..]), black_box(&mut *f32_out));
-    dequantize_i16_f32(opaque(&dequantize), black_box(&i16s[..]), black_box(&mut *f32_out));
-    dequantize_i32_f32(opaque(&dequantize), black_box(&i32s[..]), black_box(&mut *f32_out));
-    quantize_f32_u8(opaque(&quantize), black_box(f32_in), black_box(&mut u8s[..]));
-    quantize_f32_i16(opaque(&quantize), black_box(f32_in), black_box(&mut i16s[..]));
+    requantize_u8_i8(
+        opaque(&rescale),
+        black_box(&u8s[..]),
+        black_box(&mut *i8_out),
+    );
+    requantize_i16_i8(
+        opaque(&rescale),
+        black_box(&i16s[..]),
+        black_box(&mut *i8_out),
+    );
+    requantize_i16_i32(
+        opaque(&rescale),
+        black_box(&i16s[..]),
+        black_box(&mut i32s[..]),
+    );
+    dequantize_u8_f32(
+        opaque(&dequantize),
+        black_box(&u8s[..]),
+        black_box(&mut *f32_out),
+    );
+    dequantize_i16_f32(
+        opaque(&dequantize),
+        black_box(&i16s[..]),
+        black_box(&mut *f32_out),
+    );
+    dequantize_i32_f32(
+        opaque(&dequantize),
+        black_box(&i32s[..]),
+        black_box(&mut *f32_out),
+    );
+    quantize_f32_u8(
+        opaque(&quantize),
+        black_box(f32_in),
+        black_box(&mut u8s[..]),
+    );
+    quantize_f32_i16(
+        opaque(&quantize),
+        black_box(f32_in),
+        black_box(&mut i16s[..]),
+    );
     softmax_i8_i16(
         black_box(&SoftmaxI8 {
             input_multiplier: 1 << 30,
@@ -489,7 +521,13 @@ fn conversions(i8_in: &[i8], i8_out: &mut [i8], f32_in: &[f32], f32_out: &mut [f
 /// too).
 #[inline(never)]
 fn stateful(i8_in: &[i8], i8_out: &mut [i8], f32_in: &[f32], f32_out: &mut [f32]) {
-    let shape = SvdfShape { batches: 1, input_size: 2, filters: 2, rank: 1, memory: 2 };
+    let shape = SvdfShape {
+        batches: 1,
+        input_size: 2,
+        filters: 2,
+        rank: 1,
+        memory: 2,
+    };
     let mut state8 = [0i8; 4];
     let mut state16 = [0i16; 4];
     let mut statef = [0f32; 4];
@@ -538,7 +576,13 @@ fn stateful(i8_in: &[i8], i8_out: &mut [i8], f32_in: &[f32], f32_out: &mut [f32]
         black_box(&mut *f32_out),
         black_box(&mut statef[..]),
     );
-    let lstm_shape = LstmShape { batches: 1, time_steps: 2, input_size: 2, units: 2, time_major: false };
+    let lstm_shape = LstmShape {
+        batches: 1,
+        time_steps: 2,
+        input_size: 2,
+        units: 2,
+        time_major: false,
+    };
     let gate = LstmGateI8 {
         input_weights: &[1, 2, 3, 4],
         input_bias: &[1, 2],
@@ -597,18 +641,62 @@ fn stateful(i8_in: &[i8], i8_out: &mut [i8], f32_in: &[f32], f32_out: &mut [f32]
     );
     let mut variable = [0i8; 4];
     let mut value = [1i8; 4];
-    assign_variable_i8(opaque(&NoParams), black_box(&mut value[..]), black_box(&mut variable[..]));
-    read_variable_i8(opaque(&NoParams), black_box(&mut *i8_out), black_box(&mut variable[..]));
+    assign_variable_i8(
+        opaque(&NoParams),
+        black_box(&mut value[..]),
+        black_box(&mut variable[..]),
+    );
+    read_variable_i8(
+        opaque(&NoParams),
+        black_box(&mut *i8_out),
+        black_box(&mut variable[..]),
+    );
     let mut variable16 = [0i16; 2];
-    read_variable_i16(opaque(&NoParams), black_box(&mut [0i16; 2][..]), black_box(&mut variable16[..]));
-    assign_variable_i16(opaque(&NoParams), black_box(&mut [1i16; 2][..]), black_box(&mut variable16[..]));
+    read_variable_i16(
+        opaque(&NoParams),
+        black_box(&mut [0i16; 2][..]),
+        black_box(&mut variable16[..]),
+    );
+    assign_variable_i16(
+        opaque(&NoParams),
+        black_box(&mut [1i16; 2][..]),
+        black_box(&mut variable16[..]),
+    );
     let mut variable32 = [0i32; 2];
-    read_variable_i32(opaque(&NoParams), black_box(&mut [0i32; 2][..]), black_box(&mut variable32[..]));
-    assign_variable_i32(opaque(&NoParams), black_box(&mut [1i32; 2][..]), black_box(&mut variable32[..]));
+    read_variable_i32(
+        opaque(&NoParams),
+        black_box(&mut [0i32; 2][..]),
+        black_box(&mut variable32[..]),
+    );
+    assign_variable_i32(
+        opaque(&NoParams),
+        black_box(&mut [1i32; 2][..]),
+        black_box(&mut variable32[..]),
+    );
     let mut variablef = [0f32; 2];
-    read_variable_f32(opaque(&NoParams), black_box(&mut *f32_out), black_box(&mut variablef[..]));
-    assign_variable_f32(opaque(&NoParams), black_box(&mut [1.0f32; 2][..]), black_box(&mut variablef[..]));
-    black_box((&state8, &state16, &statef, &out_state, &cell, &out_state_f, &cell_f, &variable, &variable16, &variable32, &variablef));
+    read_variable_f32(
+        opaque(&NoParams),
+        black_box(&mut *f32_out),
+        black_box(&mut variablef[..]),
+    );
+    assign_variable_f32(
+        opaque(&NoParams),
+        black_box(&mut [1.0f32; 2][..]),
+        black_box(&mut variablef[..]),
+    );
+    black_box((
+        &state8,
+        &state16,
+        &statef,
+        &out_state,
+        &cell,
+        &out_state_f,
+        &cell_f,
+        &variable,
+        &variable16,
+        &variable32,
+        &variablef,
+    ));
 }
 
 /// TRANSPOSE / STRIDED_SLICE (gather), PAD, CONCATENATION and MEAN.
@@ -690,7 +778,11 @@ fn indexed_data_movement(i8_in: &[i8], i8_out: &mut [i8], f32_in: &[f32], f32_ou
         strides: [4, 4, 1, 2],
     };
     let mut i32_out = [0i32; 4];
-    gather4_i32(opaque(&gather), black_box(&[1, 2, 3, 4]), black_box(&mut i32_out[..]));
+    gather4_i32(
+        opaque(&gather),
+        black_box(&[1, 2, 3, 4]),
+        black_box(&mut i32_out[..]),
+    );
     let axis = GatherAxis {
         batches: 1,
         outer: 1,
@@ -699,8 +791,18 @@ fn indexed_data_movement(i8_in: &[i8], i8_out: &mut [i8], f32_in: &[f32], f32_ou
         inner: 1,
     };
     let indices = [3i32, 1];
-    gather_i8(opaque(&axis), black_box(i8_in), black_box(&indices[..]), black_box(&mut *i8_out));
-    gather_f32(opaque(&axis), black_box(f32_in), black_box(&indices[..]), black_box(&mut *f32_out));
+    gather_i8(
+        opaque(&axis),
+        black_box(i8_in),
+        black_box(&indices[..]),
+        black_box(&mut *i8_out),
+    );
+    gather_f32(
+        opaque(&axis),
+        black_box(f32_in),
+        black_box(&indices[..]),
+        black_box(&mut *f32_out),
+    );
     let table = Gather4Table {
         output_shape: [1, 1, 1, 4],
         offsets: &[0, 0, 0, 1, 0, 1, 2],
@@ -863,7 +965,11 @@ fn resizing(i8_in: &[i8], i8_out: &mut [i8], f32_in: &[f32], f32_out: &mut [f32]
         column_offsets: &[[0, 1], [0, 1]],
         column_fractions: &[-0.25, 0.75],
     };
-    resize_bilinear_f32(opaque(&bilinear), black_box(f32_in), black_box(&mut *f32_out));
+    resize_bilinear_f32(
+        opaque(&bilinear),
+        black_box(f32_in),
+        black_box(&mut *f32_out),
+    );
     let space_to_batch = SpaceToBatch {
         batches: 1,
         input_height: 2,
@@ -876,8 +982,16 @@ fn resizing(i8_in: &[i8], i8_out: &mut [i8], f32_in: &[f32], f32_out: &mut [f32]
         pad_top: 0,
         pad_left: 0,
     };
-    space_to_batch_i8(opaque(&space_to_batch), black_box(i8_in), black_box(&mut *i8_out));
-    space_to_batch_f32(opaque(&space_to_batch), black_box(f32_in), black_box(&mut *f32_out));
+    space_to_batch_i8(
+        opaque(&space_to_batch),
+        black_box(i8_in),
+        black_box(&mut *i8_out),
+    );
+    space_to_batch_f32(
+        opaque(&space_to_batch),
+        black_box(f32_in),
+        black_box(&mut *f32_out),
+    );
     let transpose = TransposeConvI8 {
         geometry: GEOMETRY,
         weights: &[1],
@@ -888,7 +1002,11 @@ fn resizing(i8_in: &[i8], i8_out: &mut [i8], f32_in: &[f32], f32_out: &mut [f32]
         output_min: -128,
         output_max: 127,
     };
-    transpose_conv_i8(opaque(&transpose), black_box(i8_in), black_box(&mut *i8_out));
+    transpose_conv_i8(
+        opaque(&transpose),
+        black_box(i8_in),
+        black_box(&mut *i8_out),
+    );
     let transpose = TransposeConvF32 {
         geometry: GEOMETRY,
         weights: &[1.0],
@@ -896,7 +1014,13 @@ fn resizing(i8_in: &[i8], i8_out: &mut [i8], f32_in: &[f32], f32_out: &mut [f32]
         output_min: f32::MIN,
         output_max: f32::MAX,
     };
-    transpose_conv_f32(opaque(&transpose), black_box(f32_in), black_box(&mut *f32_out));
+    transpose_conv_f32(
+        opaque(&transpose),
+        black_box(f32_in),
+        black_box(&mut *f32_out),
+    );
+}
+
 /// int32 ADD, SUB, MUL, DIV, MAXIMUM and MINIMUM, float32 DIV, and every CAST.
 #[inline(never)]
 fn int32_and_casts(f32_in: &[f32], f32_out: &mut [f32]) {
@@ -929,36 +1053,158 @@ fn int32_and_casts(f32_in: &[f32], f32_out: &mut [f32]) {
     let mut u32s = [1u32; 4];
     let mut f32s = [1f32; 4];
     let bools = [1u8; 4];
-    cast_i8_i8(opaque(&NoParams), black_box(&i8s[..2]), black_box(&mut i8s[2..]));
-    cast_i8_i16(opaque(&NoParams), black_box(&i8s[..2]), black_box(&mut i16s[2..]));
-    cast_i8_i32(opaque(&NoParams), black_box(&i8s[..2]), black_box(&mut i32s[2..]));
-    cast_i8_u32(opaque(&NoParams), black_box(&i8s[..2]), black_box(&mut u32s[2..]));
-    cast_i8_f32(opaque(&NoParams), black_box(&i8s[..2]), black_box(&mut f32s[2..]));
-    cast_i16_i8(opaque(&NoParams), black_box(&i16s[..2]), black_box(&mut i8s[2..]));
-    cast_i16_i16(opaque(&NoParams), black_box(&i16s[..2]), black_box(&mut i16s[2..]));
-    cast_i16_i32(opaque(&NoParams), black_box(&i16s[..2]), black_box(&mut i32s[2..]));
-    cast_i16_u32(opaque(&NoParams), black_box(&i16s[..2]), black_box(&mut u32s[2..]));
-    cast_i16_f32(opaque(&NoParams), black_box(&i16s[..2]), black_box(&mut f32s[2..]));
-    cast_i32_i8(opaque(&NoParams), black_box(&i32s[..2]), black_box(&mut i8s[2..]));
-    cast_i32_i16(opaque(&NoParams), black_box(&i32s[..2]), black_box(&mut i16s[2..]));
-    cast_i32_i32(opaque(&NoParams), black_box(&i32s[..2]), black_box(&mut i32s[2..]));
-    cast_i32_u32(opaque(&NoParams), black_box(&i32s[..2]), black_box(&mut u32s[2..]));
-    cast_i32_f32(opaque(&NoParams), black_box(&i32s[..2]), black_box(&mut f32s[2..]));
-    cast_u32_i8(opaque(&NoParams), black_box(&u32s[..2]), black_box(&mut i8s[2..]));
-    cast_u32_i16(opaque(&NoParams), black_box(&u32s[..2]), black_box(&mut i16s[2..]));
-    cast_u32_i32(opaque(&NoParams), black_box(&u32s[..2]), black_box(&mut i32s[2..]));
-    cast_u32_u32(opaque(&NoParams), black_box(&u32s[..2]), black_box(&mut u32s[2..]));
-    cast_u32_f32(opaque(&NoParams), black_box(&u32s[..2]), black_box(&mut f32s[2..]));
-    cast_f32_i8(opaque(&NoParams), black_box(&f32s[..2]), black_box(&mut i8s[2..]));
-    cast_f32_i16(opaque(&NoParams), black_box(&f32s[..2]), black_box(&mut i16s[2..]));
-    cast_f32_i32(opaque(&NoParams), black_box(&f32s[..2]), black_box(&mut i32s[2..]));
-    cast_f32_u32(opaque(&NoParams), black_box(&f32s[..2]), black_box(&mut u32s[2..]));
-    cast_f32_f32(opaque(&NoParams), black_box(&f32s[..2]), black_box(&mut f32s[2..]));
-    cast_bool_i8(opaque(&NoParams), black_box(&bools[..2]), black_box(&mut i8s[2..]));
-    cast_bool_i16(opaque(&NoParams), black_box(&bools[..2]), black_box(&mut i16s[2..]));
-    cast_bool_i32(opaque(&NoParams), black_box(&bools[..2]), black_box(&mut i32s[2..]));
-    cast_bool_u32(opaque(&NoParams), black_box(&bools[..2]), black_box(&mut u32s[2..]));
-    cast_bool_f32(opaque(&NoParams), black_box(&bools[..2]), black_box(&mut f32s[2..]));
+    // Inputs are copies, so that a cast within one type can write the array it reads from.
+    let (i8c, i16c, i32c, u32c, f32c) = (i8s, i16s, i32s, u32s, f32s);
+    cast_i8_i8(
+        opaque(&NoParams),
+        black_box(&i8c[..2]),
+        black_box(&mut i8s[2..]),
+    );
+    cast_i8_i16(
+        opaque(&NoParams),
+        black_box(&i8c[..2]),
+        black_box(&mut i16s[2..]),
+    );
+    cast_i8_i32(
+        opaque(&NoParams),
+        black_box(&i8c[..2]),
+        black_box(&mut i32s[2..]),
+    );
+    cast_i8_u32(
+        opaque(&NoParams),
+        black_box(&i8c[..2]),
+        black_box(&mut u32s[2..]),
+    );
+    cast_i8_f32(
+        opaque(&NoParams),
+        black_box(&i8c[..2]),
+        black_box(&mut f32s[2..]),
+    );
+    cast_i16_i8(
+        opaque(&NoParams),
+        black_box(&i16c[..2]),
+        black_box(&mut i8s[2..]),
+    );
+    cast_i16_i16(
+        opaque(&NoParams),
+        black_box(&i16c[..2]),
+        black_box(&mut i16s[2..]),
+    );
+    cast_i16_i32(
+        opaque(&NoParams),
+        black_box(&i16c[..2]),
+        black_box(&mut i32s[2..]),
+    );
+    cast_i16_u32(
+        opaque(&NoParams),
+        black_box(&i16c[..2]),
+        black_box(&mut u32s[2..]),
+    );
+    cast_i16_f32(
+        opaque(&NoParams),
+        black_box(&i16c[..2]),
+        black_box(&mut f32s[2..]),
+    );
+    cast_i32_i8(
+        opaque(&NoParams),
+        black_box(&i32c[..2]),
+        black_box(&mut i8s[2..]),
+    );
+    cast_i32_i16(
+        opaque(&NoParams),
+        black_box(&i32c[..2]),
+        black_box(&mut i16s[2..]),
+    );
+    cast_i32_i32(
+        opaque(&NoParams),
+        black_box(&i32c[..2]),
+        black_box(&mut i32s[2..]),
+    );
+    cast_i32_u32(
+        opaque(&NoParams),
+        black_box(&i32c[..2]),
+        black_box(&mut u32s[2..]),
+    );
+    cast_i32_f32(
+        opaque(&NoParams),
+        black_box(&i32c[..2]),
+        black_box(&mut f32s[2..]),
+    );
+    cast_u32_i8(
+        opaque(&NoParams),
+        black_box(&u32c[..2]),
+        black_box(&mut i8s[2..]),
+    );
+    cast_u32_i16(
+        opaque(&NoParams),
+        black_box(&u32c[..2]),
+        black_box(&mut i16s[2..]),
+    );
+    cast_u32_i32(
+        opaque(&NoParams),
+        black_box(&u32c[..2]),
+        black_box(&mut i32s[2..]),
+    );
+    cast_u32_u32(
+        opaque(&NoParams),
+        black_box(&u32c[..2]),
+        black_box(&mut u32s[2..]),
+    );
+    cast_u32_f32(
+        opaque(&NoParams),
+        black_box(&u32c[..2]),
+        black_box(&mut f32s[2..]),
+    );
+    cast_f32_i8(
+        opaque(&NoParams),
+        black_box(&f32c[..2]),
+        black_box(&mut i8s[2..]),
+    );
+    cast_f32_i16(
+        opaque(&NoParams),
+        black_box(&f32c[..2]),
+        black_box(&mut i16s[2..]),
+    );
+    cast_f32_i32(
+        opaque(&NoParams),
+        black_box(&f32c[..2]),
+        black_box(&mut i32s[2..]),
+    );
+    cast_f32_u32(
+        opaque(&NoParams),
+        black_box(&f32c[..2]),
+        black_box(&mut u32s[2..]),
+    );
+    cast_f32_f32(
+        opaque(&NoParams),
+        black_box(&f32c[..2]),
+        black_box(&mut f32s[2..]),
+    );
+    cast_bool_i8(
+        opaque(&NoParams),
+        black_box(&bools[..2]),
+        black_box(&mut i8s[2..]),
+    );
+    cast_bool_i16(
+        opaque(&NoParams),
+        black_box(&bools[..2]),
+        black_box(&mut i16s[2..]),
+    );
+    cast_bool_i32(
+        opaque(&NoParams),
+        black_box(&bools[..2]),
+        black_box(&mut i32s[2..]),
+    );
+    cast_bool_u32(
+        opaque(&NoParams),
+        black_box(&bools[..2]),
+        black_box(&mut u32s[2..]),
+    );
+    cast_bool_f32(
+        opaque(&NoParams),
+        black_box(&bools[..2]),
+        black_box(&mut f32s[2..]),
+    );
     black_box((&i8s, &i16s, &i32s, &u32s, &f32s));
 }
 
@@ -971,22 +1217,38 @@ fn typed_data_movement() {
         strides: [4, 4, 1, 2],
     };
     let (mut i16_out, mut i32_out, mut bool_out) = ([0i16; 4], [0i32; 4], [0u8; 4]);
-    gather4_i16(opaque(&gather), black_box(&[1, 2, 3, 4]), black_box(&mut i16_out[..]));
-    gather4_bool(opaque(&gather), black_box(&[1, 0, 1, 0]), black_box(&mut bool_out[..]));
+    gather4_i16(
+        opaque(&gather),
+        black_box(&[1, 2, 3, 4]),
+        black_box(&mut i16_out[..]),
+    );
+    gather4_bool(
+        opaque(&gather),
+        black_box(&[1, 0, 1, 0]),
+        black_box(&mut bool_out[..]),
+    );
     let pad16 = Pad4I16 {
         input_shape: [1, 1, 1, 2],
         output_strides: [4, 4, 2, 1],
         start: 1,
         value: 0,
     };
-    pad4_i16(opaque(&pad16), black_box(&[1, 2]), black_box(&mut i16_out[..]));
+    pad4_i16(
+        opaque(&pad16),
+        black_box(&[1, 2]),
+        black_box(&mut i16_out[..]),
+    );
     let pad32 = Pad4I32 {
         input_shape: [1, 1, 1, 2],
         output_strides: [4, 4, 2, 1],
         start: 1,
         value: 0,
     };
-    pad4_i32(opaque(&pad32), black_box(&[1, 2]), black_box(&mut i32_out[..]));
+    pad4_i32(
+        opaque(&pad32),
+        black_box(&[1, 2]),
+        black_box(&mut i32_out[..]),
+    );
     let concatenation = Concatenation {
         outer: 1,
         sizes: &[2, 2],
@@ -994,10 +1256,24 @@ fn typed_data_movement() {
     let (i16_a, i16_b): (&[i16], &[i16]) = (&[1, 2], &[3, 4]);
     let (i32_a, i32_b): (&[i32], &[i32]) = (&[1, 2], &[3, 4]);
     let (bool_a, bool_b): (&[u8], &[u8]) = (&[1, 0], &[0, 1]);
-    concatenation_i16(opaque(&concatenation), black_box(&[i16_a, i16_b]), black_box(&mut i16_out[..]));
-    concatenation_i32(opaque(&concatenation), black_box(&[i32_a, i32_b]), black_box(&mut i32_out[..]));
-    concatenation_bool(opaque(&concatenation), black_box(&[bool_a, bool_b]), black_box(&mut bool_out[..]));
+    concatenation_i16(
+        opaque(&concatenation),
+        black_box(&[i16_a, i16_b]),
+        black_box(&mut i16_out[..]),
+    );
+    concatenation_i32(
+        opaque(&concatenation),
+        black_box(&[i32_a, i32_b]),
+        black_box(&mut i32_out[..]),
+    );
+    concatenation_bool(
+        opaque(&concatenation),
+        black_box(&[bool_a, bool_b]),
+        black_box(&mut bool_out[..]),
+    );
     black_box((&i16_out, &i32_out, &bool_out));
+}
+
 /// TFLM's signal library: window, FFT auto-scale, RFFT, energy, filter bank, square root,
 /// spectral subtraction (and the copy of its state), PCAN and log.
 #[inline(never)]
@@ -1019,8 +1295,16 @@ fn signal() {
         black_box(&table[..]),
         black_box(&mut *i16_out),
     );
-    signal_fft_auto_scale(opaque(&NoParams), black_box(i16_in), black_box(&mut *i16_out));
-    signal_fft_auto_scale_bits(opaque(&NoParams), black_box(i16_in), black_box(&mut i32s[..]));
+    signal_fft_auto_scale(
+        opaque(&NoParams),
+        black_box(i16_in),
+        black_box(&mut *i16_out),
+    );
+    signal_fft_auto_scale_bits(
+        opaque(&NoParams),
+        black_box(i16_in),
+        black_box(&mut i32s[..]),
+    );
     let rfft = SignalRfftI16 {
         input_length: 6,
         output_length: 10,
@@ -1074,8 +1358,16 @@ fn signal() {
         black_box(&mut *u32_out),
         black_box(&mut noise[..]),
     );
-    read_variable_u32(opaque(&NoParams), black_box(&mut *u32_out), black_box(&mut noise[..]));
-    assign_variable_u32(opaque(&NoParams), black_box(&mut *u32_out), black_box(&mut noise[..]));
+    read_variable_u32(
+        opaque(&NoParams),
+        black_box(&mut *u32_out),
+        black_box(&mut noise[..]),
+    );
+    assign_variable_u32(
+        opaque(&NoParams),
+        black_box(&mut *u32_out),
+        black_box(&mut noise[..]),
+    );
     signal_pcan(
         opaque(&SignalPcan {
             snr_shift: 6,

@@ -6,5 +6,8 @@
 #![no_std]
 #![no_main]
 
-embedml::include_model!(Model, "../../../../tests/models/keyword_scrambled_8bit.tflite");
+embedml::include_model!(
+    Model,
+    "../../../../tests/models/keyword_scrambled_8bit.tflite"
+);
 embedml_firmware::sequence_firmware!("keyword_scrambled_8bit", 30, 240, 10);

@@ -21,8 +21,14 @@ use embedml::recognize::{Config, RecognizeCommands};
 use embedml::{arena_bytes_for, Arena};
 use embedml_firmware::{bench_end, bench_start, exit_code, paint_stack, stack_used, Line};
 
-embedml::include_model!(Preprocessor, "../../../../tests/models/audio_preprocessor_int8.tflite");
-embedml::include_model!(MicroSpeech, "../../../../tests/models/micro_speech_quantized.tflite");
+embedml::include_model!(
+    Preprocessor,
+    "../../../../tests/models/audio_preprocessor_int8.tflite"
+);
+embedml::include_model!(
+    MicroSpeech,
+    "../../../../tests/models/micro_speech_quantized.tflite"
+);
 
 /// One arena for both models: they run in turn, and what passes between them (the feature
 /// frames) is kept outside it.
@@ -42,7 +48,8 @@ static YES: &[u8; 2 * CLIP] = &AUDIO_YES;
 static AUDIO_NO: [u8; 2 * CLIP] = *include_bytes!("../../../../tests/audio/no_1000ms.pcm");
 static NO: &[u8; 2 * CLIP] = &AUDIO_NO;
 #[no_mangle]
-static AUDIO_SILENCE: [u8; 2 * CLIP] = *include_bytes!("../../../../tests/audio/silence_1000ms.pcm");
+static AUDIO_SILENCE: [u8; 2 * CLIP] =
+    *include_bytes!("../../../../tests/audio/silence_1000ms.pcm");
 static SILENCE: &[u8; 2 * CLIP] = &AUDIO_SILENCE;
 #[no_mangle]
 static AUDIO_NOISE: [u8; 2 * CLIP] = *include_bytes!("../../../../tests/audio/noise_1000ms.pcm");
@@ -179,15 +186,19 @@ fn main() -> ! {
     let mut stack = 0;
     for step in 0..steps {
         // The measured second: stack painted first, so its stack use is measured too.
-        let sp = if step == MEASURED_FROM { paint_stack() } else { 0 };
+        let sp = if step == MEASURED_FROM {
+            paint_stack()
+        } else {
+            0
+        };
         if step == MEASURED_FROM {
             bench_start();
         }
         chain.frame(arena, &STREAM, step * STRIDE);
         let features = chain.newest();
-        matches &= golden.get(..FEATURES).is_some_and(|want| {
-            want.iter().zip(features).all(|(&w, &f)| w as i8 == f)
-        });
+        matches &= golden
+            .get(..FEATURES)
+            .is_some_and(|want| want.iter().zip(features).all(|(&w, &f)| w as i8 == f));
         golden = golden.get(FEATURES..).unwrap_or(&[]);
         if chain.count >= FRAMES {
             let scores = chain.classify(arena);
@@ -241,7 +252,11 @@ fn main() -> ! {
         .str(" B, micro_speech ")
         .int(MicroSpeech::ARENA_BYTES as i32)
         .str(" B)")
-        .str(if matches { ", TFLM's features and scores" } else { ", FEATURES OR SCORES DIFFER" })
+        .str(if matches {
+            ", TFLM's features and scores"
+        } else {
+            ", FEATURES OR SCORES DIFFER"
+        })
         .str(if ok { ": match" } else { ": MISMATCH" })
         .print();
     exit_code(u32::from(!ok))

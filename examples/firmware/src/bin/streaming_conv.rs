@@ -6,5 +6,8 @@
 #![no_std]
 #![no_main]
 
-embedml::include_model!(Model, "../../../../tests/models/streaming/streaming_conv.tflite");
+embedml::include_model!(
+    Model,
+    "../../../../tests/models/streaming/streaming_conv.tflite"
+);
 embedml_firmware::sequence_firmware!("streaming_conv", 30, 240, 10);

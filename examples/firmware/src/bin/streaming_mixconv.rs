@@ -6,5 +6,8 @@
 #![no_std]
 #![no_main]
 
-embedml::include_model!(Model, "../../../../tests/models/streaming/streaming_mixconv.tflite");
+embedml::include_model!(
+    Model,
+    "../../../../tests/models/streaming/streaming_mixconv.tflite"
+);
 embedml_firmware::sequence_firmware!("streaming_mixconv", 30, 240, 10);
