@@ -126,6 +126,8 @@ class Conversion:
     per_channel: bool = True
     # The type of the model's quantized inputs and outputs (int8_input, int8_output).
     boundary: str = "int8"
+    # The converter's operator set: int8 throughout, or int16 activations with int8 weights.
+    ops_set: str = "TFLITE_BUILTINS_INT8"
 
 
 INT8 = Conversion("int8", "int8", quantized=True)
@@ -141,6 +143,14 @@ INT8_FLOAT_OUTPUT = Conversion(
 )
 UINT8_IO = Conversion(
     "uint8", "int8, uint8 input and output", quantized=True, boundary="uint8"
+)
+# int16 activations, int8 weights, int64 biases: TFLite's "16x8" quantization.
+INT16X8 = Conversion(
+    "int16x8",
+    "int16x8 (int16 activations, int8 weights)",
+    quantized=True,
+    boundary="int16",
+    ops_set="EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8",
 )
 # Not converted: operators cut out of a model file (Spec.make).
 CUT = Conversion(
@@ -1828,6 +1838,14 @@ LAYER_NORM_TAIL = tuple(
 
 
 AUDIO_MODEL = REPO_ROOT / "tests" / "models" / "audio_preprocessor_int8.tflite"
+# int16 activations, int8 weights, int64 biases: TFLite's "16x8" quantization.
+INT16X8 = Conversion(
+    "int16x8",
+    "int16x8 (int16 activations, int8 weights)",
+    quantized=True,
+    boundary="int16",
+    ops_set="EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8",
+)
 # Not converted: operators cut out of the audio preprocessor (its int32 arithmetic and copies).
 AUDIO_CUT = Conversion("cut", "cut from audio_preprocessor_int8", quantized=False)
 # A model of integer (or mixed) tensors the converter makes without quantizing.
@@ -2024,7 +2042,7 @@ def convert(fixture: Fixture) -> bytes:
     if conversion.quantized:
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
         converter.representative_dataset = lambda: iter(samples)
-        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        converter.target_spec.supported_ops = [getattr(tf.lite.OpsSet, conversion.ops_set)]
         boundary = getattr(tf, conversion.boundary)
         if conversion.int8_input:
             converter.inference_input_type = boundary
