@@ -7,6 +7,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo test --workspace
+# The README's first command: the example must hear what TFLM's own test hears in its recordings
+# (yes, no, silence, silence) and, in the stream of them, the commands "yes" then "no".
+example=$(cargo run -q -p micro-speech)
+heard=$(echo "$example" | awk '/^(yes|no|silence|noise) /{printf "%s ", $6} /heard/{printf "%s ", $4}')
+if [ "$heard" != 'yes no silence silence "yes" "no" ' ]; then
+    echo "cargo run -p micro-speech: expected yes no silence silence, then \"yes\" \"no\"; got:" >&2
+    echo "$example" >&2
+    exit 1
+fi
+echo "cargo run -p micro-speech: $heard"
 # The README's "Your first model, on the host" crate, written out as a reader would (outside the
 # workspace) and run: it must print what the README says.
 fresh=$(mktemp -d)
