@@ -334,7 +334,7 @@ def chain_section(p, bin_name, profiles, w, anchors_text, empty_text):
         data = chain_data_bytes(read(w(f"nm.{profile}.{bin_name}")))
         flash = r["text"] - empty_text[profile] - data
         ram = c["arena"] + c["state"] + c["features"]
-        p(f"| embedml, {PROFILE_NAMES.get(profile, profile)} | {n(ram)} ({n(c['arena'])} + {n(c['state'])} "
+        p(f"| {PROFILE_NAMES.get(profile, profile)} | {n(ram)} ({n(c['arena'])} + {n(c['state'])} "
           f"+ {n(c['features'])}) | {n(r['stack'])} | {n(flash)} | {n(r['insns'])} |")
     if kws:
         p(f"| TFLM, CMSIS-NN: micro_speech_quantized alone | {n(tflm_arena(kws))} (its arena) | - | "
