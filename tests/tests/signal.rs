@@ -7,13 +7,15 @@
 //! signal operator's output is compared: `AudioSpectrum` is its operators #0..#4 (window, FFT
 //! auto-scale, RFFT, energy), `AudioFilterbank` its operators #9..#13 (filter bank, square
 //! root, spectral subtraction and its noise estimates, PCAN, log), fed with what TFLM's whole
-//! preprocessor computes for their inputs at each frame.
+//! preprocessor computes for their inputs at each frame. `Preprocessor` is the whole model, audio
+//! in and features out, over the same stream.
 
 use embedml::{ElementType, Model};
 use embedml_tests::check_sequence_against_tflm;
 
 embedml::include_model!(AudioSpectrum, "../models/audio/audio_spectrum.tflite");
 embedml::include_model!(AudioFilterbank, "../models/audio/audio_filterbank.tflite");
+embedml::include_model!(Preprocessor, "../models/audio_preprocessor_int8.tflite");
 
 #[test]
 fn window_auto_scale_rfft_and_energy_are_bit_exact_over_audio() {
@@ -23,6 +25,11 @@ fn window_auto_scale_rfft_and_energy_are_bit_exact_over_audio() {
 #[test]
 fn filter_bank_to_log_are_bit_exact_over_audio() {
     check_sequence_against_tflm::<AudioFilterbank>("audio_filterbank");
+}
+
+#[test]
+fn the_whole_preprocessor_is_bit_exact_over_audio() {
+    check_sequence_against_tflm::<Preprocessor>("audio_preprocessor_int8");
 }
 
 #[test]
