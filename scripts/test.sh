@@ -6,7 +6,26 @@
 # dry run of publishing them, whose packaged crates then pass their own tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Each part says when it starts and the run says what each took, so that a slow CI run shows where.
+timings=()
+part_name=""
+part_started=$SECONDS
+end_part() {
+    if [ -n "$part_name" ]; then
+        timings+=("$(printf '%5ds  %s' $((SECONDS - part_started)) "$part_name")")
+    fi
+    part_name=""
+}
+part() {
+    end_part
+    part_name=$1
+    part_started=$SECONDS
+    echo "==> test.sh: $part_name"
+}
+trap 'end_part; echo "test.sh timings:"; printf "  %s\n" "${timings[@]}"' EXIT
+part "cargo test --workspace"
 cargo test --workspace
+part "the example and the README's first model"
 # The README's first command: the example must hear what TFLM's own test hears in its recordings
 # (yes, no, silence, silence) and, in the stream of them, the commands "yes" then "no".
 example=$(cargo run -q -p micro-speech)
@@ -28,6 +47,7 @@ if [ -z "$want" ] || [ "$got" != "$want" ]; then
     exit 1
 fi
 echo "README first model (fresh crate, host): $got"
+part "rustdoc, publish dry run, packaged crates' tests"
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p embedml -p embedml-macros -p embedml-compiler -p embedml-cli
 # The four crates package and build as published (their dependencies on each other through a
 # local registry); nothing is uploaded.
@@ -40,5 +60,7 @@ for crate in embedml embedml-macros embedml-compiler embedml-cli; do
 done
 cargo publish --dry-run --workspace --allow-dirty
 scripts/package-test.sh
+part "firmware under QEMU"
 scripts/firmware-test.sh
+part "fuzz smoke run"
 SECONDS_PER_TARGET="${SECONDS_PER_TARGET:-30}" fuzz/smoke.sh
