@@ -67,7 +67,8 @@ INT8, INT16, INT32, FLOAT32, FLOAT16, UINT8 = (
 )
 OP = tfl.BuiltinOperator
 NUMPY_TYPES = {
-    INT8: np.int8, INT16: np.int16, INT32: np.int32, FLOAT32: np.float32, UINT8: np.uint8
+    INT8: np.int8, INT16: np.int16, INT32: np.int32, FLOAT32: np.float32, UINT8: np.uint8,
+    tfl.TensorType.INT64: np.int64,
 }
 
 
@@ -601,6 +602,14 @@ def bias_length(m: Model):
     m.ops[1].inputs[2] = 1
 
 
+@case("is not the input scale times the weights'")
+def fc_bias_scale(m: Model):
+    """Operator #2's bias scale is four times the input scale times the weights' (TFLM's
+    per-tensor FULLY_CONNECTED refuses a difference above 2% of the output scale)."""
+    q = m.tensors[1].quantization
+    q.scale = [4 * q.scale[0]]
+
+
 @case('the weights have shape [1, 1, 16]; expected rank 2')
 def weights_rank(m: Model):
     """Operator #2's weights are [1, 1, 16]."""
@@ -873,6 +882,14 @@ def mean_axes(m: Model):
     m.op(OP.MEAN, [x, axes], [m.tensor("mean", [1, 3], FLOAT32)])
 
 
+@case('tensor #11 "axes": the axes have type INT64; expected INT32')
+def mean_axes_type(m: Model):
+    """A MEAN whose axes are an int64 constant (TFLM's Prepare takes INT32 axes only)."""
+    x = m.input("x", [1, 2, 3, 4], FLOAT32)
+    axes = m.tensor("axes", [2], INT64, data=[1, 2])
+    m.op(OP.MEAN, [x, axes], [m.tensor("mean", [1, 4], FLOAT32)])
+
+
 @case("operator #3 (MEAN): axis 4 is outside rank 4")
 def mean_axis(m: Model):
     """A MEAN over axis 4 of a rank-4 tensor."""
@@ -946,6 +963,20 @@ def concat_missing_input(m: Model):
 def concat_type(m: Model):
     """A CONCATENATION of two uint8 constants (a type TFLM's kernel does not take)."""
     concat(m, [[1, 2], [1, 3]], [1, 5], dtype=UINT8, const=True)
+
+
+@case("operator #3 (CONCATENATION): has 11 inputs; TFLM concatenates at most 10")
+def concat_inputs(m: Model):
+    """A CONCATENATION of eleven inputs (TFLM's kernel holds at most ten)."""
+    concat(m, [[1, 1]] * 11, [1, 11])
+
+
+@case("operator #3 (EXPAND_DIMS): INT32 EXPAND_DIMS is not supported")
+def expand_dims_type(m: Model):
+    """An EXPAND_DIMS of an int32 tensor (TFLM's kernel copies float32, int8 and int16 only)."""
+    x = m.input("x", [4], INT32)
+    axis = m.tensor("axis", [1], INT32, data=[0])
+    m.op(OP.EXPAND_DIMS, [x, axis], [m.tensor("expanded", [1, 4], INT32)])
 
 
 @case("operator #3 (CONCATENATION): axis 2 is outside rank 2")

@@ -36,6 +36,9 @@ pub struct Concatenation {
     pub sizes: Vec<usize>,
 }
 
+/// The most inputs TFLM's CONCATENATION takes.
+const MAX_INPUTS: usize = 10;
+
 impl Operator for Concatenation {
     const NAMES: &'static [&'static str] = &["CONCATENATION"];
 
@@ -51,6 +54,13 @@ impl Operator for Concatenation {
         let inputs: Vec<usize> = cx.op.inputs.iter().flatten().copied().collect();
         if inputs.is_empty() || inputs.len() != cx.op.inputs.len() {
             return Err(cx.error("every input must be present"));
+        }
+        // TFLM's kernel holds at most 10 inputs (`kMaxInputNum`); its Prepare refuses more.
+        if inputs.len() > MAX_INPUTS {
+            return Err(cx.error(format!(
+                "has {} inputs; TFLM concatenates at most {MAX_INPUTS} (split it into several CONCATENATIONs)",
+                inputs.len()
+            )));
         }
         let out = cx.tensor(output);
         let element = super::lower::element(out.element_type)

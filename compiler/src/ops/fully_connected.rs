@@ -67,6 +67,41 @@ fn blocked_weights(weights: &[i8], channels: usize, k: usize) -> Vec<i8> {
     out
 }
 
+/// TFLM's check of a per-tensor int8 FULLY_CONNECTED's bias (`GetQuantizedConvolutionMultipler`):
+/// its scale within 2% of the output scale of the input scale times the weights' (an unquantized
+/// bias has scale 0 there). Per-channel weights skip it, as in TFLM.
+fn per_tensor_bias_scale(
+    cx: &Check,
+    input: usize,
+    weights: usize,
+    bias: usize,
+    output: usize,
+) -> Result<(), Error> {
+    let per_channel = cx
+        .tensor(weights)
+        .quantization
+        .as_ref()
+        .is_some_and(|q| q.scales.len() > 1);
+    if per_channel {
+        return Ok(());
+    }
+    let product = f64::from(cx.scale(input)) * f64::from(cx.scale(weights));
+    let bias_tensor = cx.tensor(bias);
+    let bias_scale = bias_tensor
+        .scale_and_zero_point()
+        .map_or(0.0, |(s, _)| f64::from(s));
+    let output_scale = f64::from(cx.scale(output));
+    if (product - bias_scale).abs() / output_scale <= 0.02 {
+        return Ok(());
+    }
+    Err(cx.tensor_error(
+        bias_tensor,
+        format!(
+            "the bias scale {bias_scale} is not the input scale times the weights' ({product}); TFLM refuses a per-tensor FULLY_CONNECTED whose difference exceeds 2% of the output scale"
+        ),
+    ))
+}
+
 impl Operator for FullyConnected {
     const NAMES: &'static [&'static str] = &["FULLY_CONNECTED"];
 
@@ -101,6 +136,9 @@ impl Operator for FullyConnected {
             cx.weight_quantization(weights, output_depth, 0)?;
         }
         let bias = cx.bias(2, precision, output_depth)?;
+        if let (Precision::Int8, Some(bias)) = (precision, bias) {
+            per_tensor_bias_scale(cx, input, weights, bias, output)?;
+        }
         // TFLM takes the output depth from the output's last dimension.
         if cx.tensor(output).shape.last() != Some(&output_depth) {
             return Err(cx.tensor_error(

@@ -72,11 +72,10 @@ impl Operator for Reduce {
         let output = cx.output()?;
         let precision = cx.precision(input, output)?;
         let shape = &cx.tensor(input).shape;
-        if reduction != Reduction::Mean {
-            // TFLM's `PrepareSimple` takes INT32 axes only (MEAN keeps its older, wider check).
-            let axes_tensor = cx.input(1, "axes")?;
-            cx.constant(axes_tensor, ElementType::Int32, "axes")?;
-        }
+        // TFLM's `PrepareSimple`, which every reduction's Prepare calls (MEAN's too), takes
+        // INT32 axes only.
+        let axes_tensor = cx.input(1, "axes")?;
+        cx.constant(axes_tensor, ElementType::Int32, "axes")?;
         let raw_axes = cx.indices(1, "axes")?;
         // TFLM copies every entry into its 4-entry `MeanParams::axis`: more would overflow it.
         if reduction == Reduction::Mean && raw_axes.len() > 4 {

@@ -2,6 +2,7 @@
 //! gives the output its input's storage.
 
 use crate::error::Error;
+use crate::ir::ElementType;
 use crate::plan::Access;
 use crate::program::KernelCall;
 
@@ -30,6 +31,18 @@ impl Operator for View {
                 i.shape,
                 o.element_type.name(),
                 o.shape
+            )));
+        }
+        // TFLM's EXPAND_DIMS kernel copies FLOAT32, INT8 and INT16 only (RESHAPE and SQUEEZE
+        // take any type); its Eval fails on the rest.
+        let copies = matches!(
+            i.element_type,
+            ElementType::Float32 | ElementType::Int8 | ElementType::Int16
+        );
+        if cx.op.name == "EXPAND_DIMS" && !copies {
+            return Err(cx.error(format!(
+                "{} EXPAND_DIMS is not supported (TFLM's kernel takes FLOAT32, INT8 and INT16 only; RESHAPE takes any type)",
+                i.element_type.name()
             )));
         }
         Ok(View { input, output })

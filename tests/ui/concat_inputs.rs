@@ -1,0 +1,3 @@
+embedml::include_model!(pub M, "../models/broken/concat_inputs.tflite");
+
+fn main() {}
