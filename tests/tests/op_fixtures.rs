@@ -2742,6 +2742,28 @@ fn typed_slice_int16() {
     embedml_tests::check_fixture::<TypedSliceInt16>("typed_slice_int16");
 }
 
+// int32: BROADCAST_TO(in=INT32 input1=[2, 4, 5, 3])
+embedml::include_model!(
+    TypedBroadcastToInt32,
+    "../fixtures/typed_broadcast_to_int32.tflite"
+);
+
+#[test]
+fn typed_broadcast_to_int32() {
+    embedml_tests::check_fixture::<TypedBroadcastToInt32>("typed_broadcast_to_int32");
+}
+
+// int16 (an int32 model retyped): BROADCAST_TO(in=INT16 input1=[2, 4, 5, 3])
+embedml::include_model!(
+    TypedBroadcastToInt16,
+    "../fixtures/typed_broadcast_to_int16.tflite"
+);
+
+#[test]
+fn typed_broadcast_to_int16() {
+    embedml_tests::check_fixture::<TypedBroadcastToInt16>("typed_broadcast_to_int16");
+}
+
 // int32: SPLIT_V(in=INT32 input1=[2, 3] input2=2)
 embedml::include_model!(TypedSplitInt32, "../fixtures/typed_split_int32.tflite");
 

@@ -1,7 +1,7 @@
 //! Operators whose output is a fixed pattern: FILL and BROADCAST_TO (one input value or row
 //! repeated: the strided gather with zero strides on the repeated dimensions), ZEROS_LIKE (zeros)
 //! and SHAPE (the input's dimensions, known at compile time, written as constants). FILL and
-//! ZEROS_LIKE take int8, int32 and float32, BROADCAST_TO int8 and float32; each writes raw
+//! ZEROS_LIKE take int8, int32 and float32, BROADCAST_TO also int16; each writes raw
 //! elements (a copy, or TFLM's raw 0), so quantization passes through.
 
 use crate::error::Error;
@@ -71,6 +71,7 @@ impl Operator for Broadcast {
         };
         let kernel = match self.element_type {
             ElementType::Int8 => &kernels::gather4_i8,
+            ElementType::Int16 => &kernels::gather4_i16,
             ElementType::Int32 => &kernels::gather4_i32,
             ElementType::Float32 => &kernels::gather4_f32,
             other => {
@@ -142,7 +143,13 @@ fn fill(cx: &Check) -> Result<Broadcast, Error> {
 }
 
 fn broadcast_to(cx: &Check) -> Result<Broadcast, Error> {
-    const TYPES: &[ElementType] = &[ElementType::Int8, ElementType::Float32];
+    // TFLM's BROADCAST_TO copies elements of any type; these are the types embedml has.
+    const TYPES: &[ElementType] = &[
+        ElementType::Int8,
+        ElementType::Int16,
+        ElementType::Int32,
+        ElementType::Float32,
+    ];
     let output = shaped_output(cx, 1, "shape")?;
     let input = cx.input(0, "input")?;
     let element_type = element_type(cx, output, TYPES)?;
