@@ -1,9 +1,9 @@
 //! L2_NORMALIZATION over the innermost dimension: `x / max(sqrt(sum(x^2)), epsilon)`.
 
+use super::log_softmax::saturating_shift_left;
 use super::slices::rows;
 use crate::quant::{
-    multiply_by_quantized_multiplier, rounding_divide_by_pot,
-    saturating_rounding_doubling_high_mul, saturating_rounding_multiply_by_pot,
+    multiply_by_quantized_multiplier, rounding_divide_by_pot, saturating_rounding_doubling_high_mul,
 };
 
 /// int8 L2_NORMALIZATION: the output has scale 1/128 and zero point 0 (TFLM's fixed format).
@@ -49,12 +49,9 @@ fn inv_sqrt_multiplier(x: i32) -> (i32, i32) {
     let mut r = ONE;
     for _ in 0..5 {
         // x^3 in Q9.22 back to Q3.28.
-        let r3 = saturating_rounding_multiply_by_pot(mul(mul(r, r), r), 6);
+        let r3 = saturating_shift_left(mul(mul(r, r), r), 6);
         // Products in Q6.25 back to Q3.28.
-        r = saturating_rounding_multiply_by_pot(
-            mul(HALF_THREE, r).wrapping_sub(mul(half_input, r3)),
-            3,
-        );
+        r = saturating_shift_left(mul(HALF_THREE, r).wrapping_sub(mul(half_input, r3)), 3);
     }
     const HALF_SQRT_2: i32 = 1518500250;
     let mut inv = mul(r, HALF_SQRT_2);

@@ -4,7 +4,6 @@ use super::slices::rows;
 use crate::quant::{
     exp_on_negative_values, multiply_by_quantized_multiplier, one_over_one_plus_x_for_x_in_0_1,
     rounding_divide_by_pot, rounding_half_sum, saturating_rounding_doubling_high_mul,
-    saturating_rounding_multiply_by_pot,
 };
 
 /// int8 LOG_SOFTMAX (output scale 16/256, zero point 127, as TFLM requires).
@@ -38,6 +37,28 @@ const ACCUMULATION_INTEGER_BITS: i32 = 12;
 /// Integer bits of the output before its final rounding, TFLM's `kOutputIntegerBits`.
 const OUTPUT_INTEGER_BITS: i32 = 4;
 
+/// `x * 2^exponent`, saturated to `i32`, for `exponent` in `0..=31` (gemmlowp's
+/// `SaturatingRoundingMultiplyByPOTParam`, which TFLite calls with non-negative exponents
+/// only); a negative exponent divides, rounding. The `crate::quant` form with wrapping
+/// arithmetic, so that a run-time exponent leaves no overflow check in a debug build.
+pub(super) fn saturating_shift_left(x: i32, exponent: i32) -> i32 {
+    if exponent < 0 {
+        return rounding_divide_by_pot(x, exponent.wrapping_neg());
+    }
+    if exponent == 0 {
+        return x;
+    }
+    let e = if exponent > 31 { 31 } else { exponent as u32 };
+    let threshold = 1i32.wrapping_shl(31u32.wrapping_sub(e)).wrapping_sub(1);
+    if x > threshold {
+        i32::MAX
+    } else if x < threshold.wrapping_neg() {
+        i32::MIN
+    } else {
+        x.wrapping_shl(e)
+    }
+}
+
 /// `SaturatingAddNonGemmlowp`: the sum clamped to `i32`.
 fn saturating_add(a: i32, b: i32) -> i32 {
     a.saturating_add(b)
@@ -63,10 +84,10 @@ fn log_q5_of_q12(x: i32) -> i32 {
     // The input read as Q0.31, its own exponent found below.
     let z_a = x;
     let z_a_headroom_plus_1 = (z_a as u32).leading_zeros() as i32;
-    let r_a_tmp = saturating_rounding_multiply_by_pot(z_a, z_a_headroom_plus_1.wrapping_sub(1));
-    let r_a = saturating_rounding_multiply_by_pot(mul(r_a_tmp, SQRT_HALF), 1);
+    let r_a_tmp = saturating_shift_left(z_a, z_a_headroom_plus_1.wrapping_sub(1));
+    let r_a = saturating_shift_left(mul(r_a_tmp, SQRT_HALF), 1);
     let z_a_pow_2_adj = saturating_add(
-        saturating_rounding_multiply_by_pot(
+        saturating_shift_left(
             INPUT_BITS.wrapping_sub(z_a_headroom_plus_1),
             31 - ACCUM_BITS,
         ),
@@ -74,9 +95,9 @@ fn log_q5_of_q12(x: i32) -> i32 {
     );
     let z_b = mul(z_a, SQRT_HALF);
     let z_b_headroom = ((z_b as u32).leading_zeros() as i32).wrapping_sub(1);
-    let r_b = saturating_rounding_multiply_by_pot(z_a, z_b_headroom);
+    let r_b = saturating_shift_left(z_a, z_b_headroom);
     let z_b_pow_2_adj =
-        saturating_rounding_multiply_by_pot(INPUT_BITS.wrapping_sub(z_b_headroom), 31 - ACCUM_BITS)
+        saturating_shift_left(INPUT_BITS.wrapping_sub(z_b_headroom), 31 - ACCUM_BITS)
             .saturating_sub(shifted_quarter);
     let r = r_a.min(r_b);
     let z_pow_2_adj = z_a_pow_2_adj.max(z_b_pow_2_adj);
@@ -96,7 +117,7 @@ fn log_q5_of_q12(x: i32) -> i32 {
     let num_scaled = rounding_divide_by_pot(num, ACCUM_BITS);
     let sum = mul(z_pow_2_adj, LOG_2).wrapping_add(mul(num_scaled, recip_denom));
     // From ACCUM_BITS integer bits to INPUT_INTEGER_BITS.
-    saturating_rounding_multiply_by_pot(sum, ACCUM_BITS - INPUT_INTEGER_BITS)
+    saturating_shift_left(sum, ACCUM_BITS - INPUT_INTEGER_BITS)
 }
 
 /// int8 LOG_SOFTMAX, bit-exact with TFLM's reference kernel (`LogSoftmaxQuantized`).
@@ -112,14 +133,14 @@ pub fn log_softmax_i8(p: &LogSoftmaxI8, input: &[i8], output: &mut [i8]) {
     for (row, out) in rows(input, p.depth, output, p.depth) {
         let max = row.iter().copied().fold(i8::MIN, i8::max);
         let diff = |x: i8| i32::from(x).wrapping_sub(i32::from(max));
-        let sum = row
-            .iter()
-            .map(|&x| diff(x))
-            .filter(|&d| d >= p.diff_min)
-            .fold(0i32, |sum, d| {
+        let mut sum = 0i32;
+        for &x in row {
+            let d = diff(x);
+            if d >= p.diff_min {
                 let e = exp_on_negative_values(scaled(d));
-                sum.wrapping_add(rounding_divide_by_pot(e, ACCUMULATION_INTEGER_BITS))
-            });
+                sum = sum.wrapping_add(rounding_divide_by_pot(e, ACCUMULATION_INTEGER_BITS));
+            }
+        }
         let log_sum = log_q5_of_q12(sum);
         let floor = multiply_by_quantized_multiplier(
             log_sum.wrapping_add(i32::MIN),
