@@ -105,11 +105,21 @@ impl Operator for GatherNd {
         if k.data.is_some() {
             let len = i.len() as i64;
             for (n, tuple) in k.i32s().chunks(depth.max(1)).enumerate() {
-                let start = tuple
+                let start: i64 = tuple
                     .iter()
                     .zip(&strides)
-                    .fold(0i32, |pos, (&x, &s)| pos.wrapping_add(x.wrapping_mul(s)));
-                let start = i64::from(start);
+                    .map(|(&x, &s)| i64::from(x) * i64::from(s))
+                    .sum();
+                // TFLM sums in `int`: a position past it is undefined there.
+                if i32::try_from(start).is_err() {
+                    return Err(cx.tensor_error(
+                        k,
+                        format!(
+                            "index tuple {n} {tuple:?} overflows TFLM's int32 position in \
+                             params {shape:?}"
+                        ),
+                    ));
+                }
                 if start < 0 || start + slice_size as i64 > len {
                     return Err(cx.tensor_error(
                         k,
