@@ -3316,6 +3316,69 @@ fn cumsum_last_axis_float() {
     embedml_tests::check_fixture::<CumsumLastAxisFloat>("cumsum_last_axis_float");
 }
 
+// int8: ADD -> CUMSUM(exclusive=False reverse=False)
+embedml::include_model!(CumsumShiftedInt8, "../fixtures/cumsum_shifted_int8.tflite");
+
+#[test]
+fn cumsum_shifted_int8() {
+    embedml_tests::check_fixture::<CumsumShiftedInt8>("cumsum_shifted_int8");
+}
+
+// float32: ADD -> CUMSUM(exclusive=False reverse=False)
+embedml::include_model!(
+    CumsumShiftedFloat,
+    "../fixtures/cumsum_shifted_float.tflite"
+);
+
+#[test]
+fn cumsum_shifted_float() {
+    embedml_tests::check_fixture::<CumsumShiftedFloat>("cumsum_shifted_float");
+}
+
+// int8: MUL -> LOG_SOFTMAX
+embedml::include_model!(
+    LogSoftmaxWideInt8,
+    "../fixtures/log_softmax_wide_int8.tflite"
+);
+
+#[test]
+fn log_softmax_wide_int8() {
+    embedml_tests::check_fixture::<LogSoftmaxWideInt8>("log_softmax_wide_int8");
+}
+
+// float32: MUL -> LOG_SOFTMAX
+embedml::include_model!(
+    LogSoftmaxWideFloat,
+    "../fixtures/log_softmax_wide_float.tflite"
+);
+
+#[test]
+fn log_softmax_wide_float() {
+    embedml_tests::check_fixture::<LogSoftmaxWideFloat>("log_softmax_wide_float");
+}
+
+// int8: ARG_MAX -> RESHAPE -> GATHER_ND
+embedml::include_model!(
+    GatherNdComputedInt8,
+    "../fixtures/gather_nd_computed_int8.tflite"
+);
+
+#[test]
+fn gather_nd_computed_int8() {
+    embedml_tests::check_fixture::<GatherNdComputedInt8>("gather_nd_computed_int8");
+}
+
+// float32: ARG_MAX -> RESHAPE -> GATHER_ND
+embedml::include_model!(
+    GatherNdComputedFloat,
+    "../fixtures/gather_nd_computed_float.tflite"
+);
+
+#[test]
+fn gather_nd_computed_float() {
+    embedml_tests::check_fixture::<GatherNdComputedFloat>("gather_nd_computed_float");
+}
+
 // int8: GATHER_ND(input1=[[0, 1], [0, 3], [0, 1]])
 embedml::include_model!(
     GatherNdSlicesInt8,

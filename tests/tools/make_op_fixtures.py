@@ -2083,7 +2083,35 @@ def more_ops_specs() -> list[Spec]:
                 conversions=(conversion,),
                 edit=edit,
             ))
+    # A shifted input (an asymmetric zero point), whose offset TFLM's int8 sum starts from.
+    for conversion in island:
+        edit = quantized_island("CUMSUM") if conversion.quantized else None
+        specs.append(Spec(
+            "cumsum_shifted",
+            lambda_model(lambda x: tf.math.cumsum(x + 3.0, axis=1), (1, 6, 3)),
+            (op("ADD"), op("CUMSUM", exclusive=False, reverse=False)),
+            conversions=(conversion,),
+            edit=edit,
+        ))
     specs += [
+        # Wide logits: differences past the int8 output's range of 8 (clamped to -128) and past
+        # the sum's cut-off.
+        Spec(
+            "log_softmax_wide",
+            lambda_model(lambda x: tf.nn.log_softmax(x * 8.0), (1, 2, 12)),
+            (op("MUL"), op("LOG_SOFTMAX")),
+        ),
+        # Indices computed at run time: each row's largest element's position picks a row.
+        Spec(
+            "gather_nd_computed",
+            lambda_model(
+                lambda x: tf.gather_nd(
+                    x, tf.expand_dims(tf.argmax(x, axis=-1, output_type=tf.int32), -1)
+                ),
+                (4, 3),
+            ),
+            (op("ARG_MAX"), op("RESHAPE"), op("GATHER_ND")),
+        ),
         Spec(
             "gather_nd_slices",
             lambda_model(lambda x: tf.gather_nd(x, [[0, 1], [0, 3], [0, 1]]), (1, 5, 3)),
