@@ -16,11 +16,7 @@ pub struct GatherNd {
     pub strides: [i32; 5],
 }
 
-/// GATHER_ND as TFLM's kernel, for any element type: each slice's start is summed in `i32`
-/// (wrapping) from its index values and the strides, and the slice copied if it lies inside the
-/// input. TFLM checks only that (not each index against its dimension), and fails the invocation
-/// for a slice outside the input; here that slice is written as `zero` and the rest go on (a
-/// kernel cannot fail). Nothing is read out of bounds.
+/// [`gather_nd_i8`] for any element type.
 fn gather_nd<T: Copy>(p: &GatherNd, input: &[T], indices: &[i32], output: &mut [T], zero: T) {
     let strides = p.strides.get(..p.index_depth).unwrap_or(&p.strides);
     let mut rows = chunks_mut(output, p.slice_size);
@@ -46,7 +42,11 @@ fn gather_nd<T: Copy>(p: &GatherNd, input: &[T], indices: &[i32], output: &mut [
     }
 }
 
-/// int8 GATHER_ND (see [`gather_nd`]'s rules: an out-of-range slice is written as zeros).
+/// int8 GATHER_ND as TFLM's kernel: each slice's start is summed in `i32`
+/// (wrapping) from its index values and the strides, and the slice copied if it lies inside the
+/// input. TFLM checks only that (not each index against its dimension), and fails the invocation
+/// for a slice outside the input; here that slice is written as zeros and the rest go on (a
+/// kernel cannot fail). Nothing is read out of bounds.
 pub fn gather_nd_i8(p: &GatherNd, input: &[i8], indices: &[i32], output: &mut [i8]) {
     gather_nd(p, input, indices, output, 0);
 }
