@@ -683,6 +683,36 @@ params! {
         geometry: Conv2dGeometry, weights: Constant<f32>, bias: Option<Constant<f32>>,
         output_min: f32, output_max: f32,
     }
+    /// `embedml::kernels::PreluI8`.
+    PreluI8 {
+        input_offset: i32, alpha_offset: i32, output_offset: i32, positive_multiplier: i32,
+        positive_shift: i32, negative_multiplier: i32, negative_shift: i32,
+        broadcast: Option<Broadcast4>,
+    }
+    /// `embedml::kernels::PreluF32`.
+    PreluF32 { broadcast: Option<Broadcast4> }
+    /// `embedml::kernels::LogSoftmaxI8`.
+    LogSoftmaxI8 {
+        input_multiplier: i32, input_left_shift: i32, reverse_scaling_divisor: i32,
+        reverse_scaling_shift: i32, diff_min: i32, depth: usize,
+    }
+    /// `embedml::kernels::LogSoftmaxF32`.
+    LogSoftmaxF32 { depth: usize }
+    /// `embedml::kernels::L2NormI8`.
+    L2NormI8 { input_zero_point: i32, depth: usize }
+    /// `embedml::kernels::L2NormF32`.
+    L2NormF32 { depth: usize }
+    /// `embedml::kernels::AccumulateI8` (int8 ADD_N, and CUMSUM's rescalings).
+    AccumulateI8 {
+        input_offset: i32, input_multiplier: i32, input_shift: i32, output_multiplier: i32,
+        output_shift: i32, output_offset: i32,
+    }
+    /// `embedml::kernels::CumsumShape` (float32 CUMSUM).
+    CumsumShape { outer: usize, depth: usize, inner: usize, exclusive: bool, reverse: bool }
+    /// `embedml::kernels::CumsumI8`.
+    CumsumI8 { shape: CumsumShape, scales: AccumulateI8 }
+    /// `embedml::kernels::GatherNd`.
+    GatherNd { slices: usize, index_depth: usize, slice_size: usize, strides: [i32; 5] }
     /// `embedml::kernels::SignalWindow`.
     SignalWindow { shift: u32 }
     /// `embedml::kernels::SignalRfftI16`: kissfft's tables, computed at build time.
@@ -997,6 +1027,18 @@ pub mod kernels {
         space_to_batch_f32(SpaceToBatch; F32) -> F32;
         transpose_conv_i8(TransposeConvI8; I8) -> I8;
         transpose_conv_f32(TransposeConvF32; F32) -> F32;
+        prelu_i8(PreluI8; I8, I8) -> I8, in_place prelu_i8_in_place;
+        prelu_f32(PreluF32; F32, F32) -> F32, in_place prelu_f32_in_place;
+        log_softmax_i8(LogSoftmaxI8; I8) -> I8;
+        log_softmax_f32(LogSoftmaxF32; F32) -> F32;
+        l2_normalization_i8(L2NormI8; I8) -> I8;
+        l2_normalization_f32(L2NormF32; F32) -> F32;
+        add_n_i8(AccumulateI8; [I8]) -> I8;
+        add_n_f32(NoParams; [F32]) -> F32;
+        cumsum_i8(CumsumI8; I8) -> I8;
+        cumsum_f32(CumsumShape; F32) -> F32;
+        gather_nd_i8(GatherNd; I8, I32) -> I8;
+        gather_nd_f32(GatherNd; F32, I32) -> F32;
         signal_window(SignalWindow; I16, I16) -> I16;
         signal_fft_auto_scale(NoParams; I16) -> I16;
         signal_fft_auto_scale_bits(NoParams; I16) -> I32;

@@ -3131,3 +3131,316 @@ embedml::include_model!(
 fn audio_log_scale_plain() {
     embedml_tests::check_fixture::<AudioLogScalePlain>("audio_log_scale_plain");
 }
+
+// int8: FULLY_CONNECTED -> PRELU -> FULLY_CONNECTED -> PRELU
+embedml::include_model!(PreluMlpInt8, "../fixtures/prelu_mlp_int8.tflite");
+
+#[test]
+fn prelu_mlp_int8() {
+    embedml_tests::check_fixture::<PreluMlpInt8>("prelu_mlp_int8");
+}
+
+// float32: FULLY_CONNECTED -> PRELU -> FULLY_CONNECTED -> PRELU
+embedml::include_model!(PreluMlpFloat, "../fixtures/prelu_mlp_float.tflite");
+
+#[test]
+fn prelu_mlp_float() {
+    embedml_tests::check_fixture::<PreluMlpFloat>("prelu_mlp_float");
+}
+
+// int8: PRELU(shapes=[(1, 4, 4, 3), (1, 1, 3)])
+embedml::include_model!(
+    PreluSharedAxesInt8,
+    "../fixtures/prelu_shared_axes_int8.tflite"
+);
+
+#[test]
+fn prelu_shared_axes_int8() {
+    embedml_tests::check_fixture::<PreluSharedAxesInt8>("prelu_shared_axes_int8");
+}
+
+// float32: PRELU(shapes=[(1, 4, 4, 3), (1, 1, 3)])
+embedml::include_model!(
+    PreluSharedAxesFloat,
+    "../fixtures/prelu_shared_axes_float.tflite"
+);
+
+#[test]
+fn prelu_shared_axes_float() {
+    embedml_tests::check_fixture::<PreluSharedAxesFloat>("prelu_shared_axes_float");
+}
+
+// int8: LOG_SOFTMAX
+embedml::include_model!(LogSoftmaxInt8, "../fixtures/log_softmax_int8.tflite");
+
+#[test]
+fn log_softmax_int8() {
+    embedml_tests::check_fixture::<LogSoftmaxInt8>("log_softmax_int8");
+}
+
+// float32: LOG_SOFTMAX
+embedml::include_model!(LogSoftmaxFloat, "../fixtures/log_softmax_float.tflite");
+
+#[test]
+fn log_softmax_float() {
+    embedml_tests::check_fixture::<LogSoftmaxFloat>("log_softmax_float");
+}
+
+// int8: FULLY_CONNECTED -> LOG_SOFTMAX
+embedml::include_model!(
+    LogSoftmaxHeadInt8,
+    "../fixtures/log_softmax_head_int8.tflite"
+);
+
+#[test]
+fn log_softmax_head_int8() {
+    embedml_tests::check_fixture::<LogSoftmaxHeadInt8>("log_softmax_head_int8");
+}
+
+// float32: FULLY_CONNECTED -> LOG_SOFTMAX
+embedml::include_model!(
+    LogSoftmaxHeadFloat,
+    "../fixtures/log_softmax_head_float.tflite"
+);
+
+#[test]
+fn log_softmax_head_float() {
+    embedml_tests::check_fixture::<LogSoftmaxHeadFloat>("log_softmax_head_float");
+}
+
+// int8: L2_NORMALIZATION
+embedml::include_model!(
+    L2NormalizationInt8,
+    "../fixtures/l2_normalization_int8.tflite"
+);
+
+#[test]
+fn l2_normalization_int8() {
+    embedml_tests::check_fixture::<L2NormalizationInt8>("l2_normalization_int8");
+}
+
+// float32: L2_NORMALIZATION
+embedml::include_model!(
+    L2NormalizationFloat,
+    "../fixtures/l2_normalization_float.tflite"
+);
+
+#[test]
+fn l2_normalization_float() {
+    embedml_tests::check_fixture::<L2NormalizationFloat>("l2_normalization_float");
+}
+
+// int8: RESHAPE -> FULLY_CONNECTED -> L2_NORMALIZATION
+embedml::include_model!(
+    L2NormalizationEmbeddingInt8,
+    "../fixtures/l2_normalization_embedding_int8.tflite"
+);
+
+#[test]
+fn l2_normalization_embedding_int8() {
+    embedml_tests::check_fixture::<L2NormalizationEmbeddingInt8>("l2_normalization_embedding_int8");
+}
+
+// float32: RESHAPE -> FULLY_CONNECTED -> L2_NORMALIZATION
+embedml::include_model!(
+    L2NormalizationEmbeddingFloat,
+    "../fixtures/l2_normalization_embedding_float.tflite"
+);
+
+#[test]
+fn l2_normalization_embedding_float() {
+    embedml_tests::check_fixture::<L2NormalizationEmbeddingFloat>(
+        "l2_normalization_embedding_float",
+    );
+}
+
+// float32: FULLY_CONNECTED -> FULLY_CONNECTED -> FULLY_CONNECTED -> ADD_N
+embedml::include_model!(AddNBranchesFloat, "../fixtures/add_n_branches_float.tflite");
+
+#[test]
+fn add_n_branches_float() {
+    embedml_tests::check_fixture::<AddNBranchesFloat>("add_n_branches_float");
+}
+
+// int8: ADD_N
+embedml::include_model!(AddNInt8, "../fixtures/add_n_int8.tflite");
+
+#[test]
+fn add_n_int8() {
+    embedml_tests::check_fixture::<AddNInt8>("add_n_int8");
+}
+
+// float32: ADD_N
+embedml::include_model!(AddNFloat, "../fixtures/add_n_float.tflite");
+
+#[test]
+fn add_n_float() {
+    embedml_tests::check_fixture::<AddNFloat>("add_n_float");
+}
+
+// int8: CUMSUM(exclusive=False reverse=False constants=[1])
+embedml::include_model!(CumsumTimeInt8, "../fixtures/cumsum_time_int8.tflite");
+
+#[test]
+fn cumsum_time_int8() {
+    embedml_tests::check_fixture::<CumsumTimeInt8>("cumsum_time_int8");
+}
+
+// float32: CUMSUM(exclusive=False reverse=False constants=[1])
+embedml::include_model!(CumsumTimeFloat, "../fixtures/cumsum_time_float.tflite");
+
+#[test]
+fn cumsum_time_float() {
+    embedml_tests::check_fixture::<CumsumTimeFloat>("cumsum_time_float");
+}
+
+// int8: CUMSUM(exclusive=True reverse=True constants=[1])
+embedml::include_model!(
+    CumsumExclusiveReverseInt8,
+    "../fixtures/cumsum_exclusive_reverse_int8.tflite"
+);
+
+#[test]
+fn cumsum_exclusive_reverse_int8() {
+    embedml_tests::check_fixture::<CumsumExclusiveReverseInt8>("cumsum_exclusive_reverse_int8");
+}
+
+// float32: CUMSUM(exclusive=True reverse=True constants=[1])
+embedml::include_model!(
+    CumsumExclusiveReverseFloat,
+    "../fixtures/cumsum_exclusive_reverse_float.tflite"
+);
+
+#[test]
+fn cumsum_exclusive_reverse_float() {
+    embedml_tests::check_fixture::<CumsumExclusiveReverseFloat>("cumsum_exclusive_reverse_float");
+}
+
+// int8: CUMSUM(exclusive=False reverse=True constants=[1])
+embedml::include_model!(
+    CumsumLastAxisInt8,
+    "../fixtures/cumsum_last_axis_int8.tflite"
+);
+
+#[test]
+fn cumsum_last_axis_int8() {
+    embedml_tests::check_fixture::<CumsumLastAxisInt8>("cumsum_last_axis_int8");
+}
+
+// float32: CUMSUM(exclusive=False reverse=True constants=[1])
+embedml::include_model!(
+    CumsumLastAxisFloat,
+    "../fixtures/cumsum_last_axis_float.tflite"
+);
+
+#[test]
+fn cumsum_last_axis_float() {
+    embedml_tests::check_fixture::<CumsumLastAxisFloat>("cumsum_last_axis_float");
+}
+
+// int8: ADD -> CUMSUM(exclusive=False reverse=False)
+embedml::include_model!(CumsumShiftedInt8, "../fixtures/cumsum_shifted_int8.tflite");
+
+#[test]
+fn cumsum_shifted_int8() {
+    embedml_tests::check_fixture::<CumsumShiftedInt8>("cumsum_shifted_int8");
+}
+
+// float32: ADD -> CUMSUM(exclusive=False reverse=False)
+embedml::include_model!(
+    CumsumShiftedFloat,
+    "../fixtures/cumsum_shifted_float.tflite"
+);
+
+#[test]
+fn cumsum_shifted_float() {
+    embedml_tests::check_fixture::<CumsumShiftedFloat>("cumsum_shifted_float");
+}
+
+// int8: MUL -> LOG_SOFTMAX
+embedml::include_model!(
+    LogSoftmaxWideInt8,
+    "../fixtures/log_softmax_wide_int8.tflite"
+);
+
+#[test]
+fn log_softmax_wide_int8() {
+    embedml_tests::check_fixture::<LogSoftmaxWideInt8>("log_softmax_wide_int8");
+}
+
+// float32: MUL -> LOG_SOFTMAX
+embedml::include_model!(
+    LogSoftmaxWideFloat,
+    "../fixtures/log_softmax_wide_float.tflite"
+);
+
+#[test]
+fn log_softmax_wide_float() {
+    embedml_tests::check_fixture::<LogSoftmaxWideFloat>("log_softmax_wide_float");
+}
+
+// int8: ARG_MAX -> RESHAPE -> GATHER_ND
+embedml::include_model!(
+    GatherNdComputedInt8,
+    "../fixtures/gather_nd_computed_int8.tflite"
+);
+
+#[test]
+fn gather_nd_computed_int8() {
+    embedml_tests::check_fixture::<GatherNdComputedInt8>("gather_nd_computed_int8");
+}
+
+// float32: ARG_MAX -> RESHAPE -> GATHER_ND
+embedml::include_model!(
+    GatherNdComputedFloat,
+    "../fixtures/gather_nd_computed_float.tflite"
+);
+
+#[test]
+fn gather_nd_computed_float() {
+    embedml_tests::check_fixture::<GatherNdComputedFloat>("gather_nd_computed_float");
+}
+
+// int8: GATHER_ND(input1=[[0, 1], [0, 3], [0, 1]])
+embedml::include_model!(
+    GatherNdSlicesInt8,
+    "../fixtures/gather_nd_slices_int8.tflite"
+);
+
+#[test]
+fn gather_nd_slices_int8() {
+    embedml_tests::check_fixture::<GatherNdSlicesInt8>("gather_nd_slices_int8");
+}
+
+// float32: GATHER_ND(input1=[[0, 1], [0, 3], [0, 1]])
+embedml::include_model!(
+    GatherNdSlicesFloat,
+    "../fixtures/gather_nd_slices_float.tflite"
+);
+
+#[test]
+fn gather_nd_slices_float() {
+    embedml_tests::check_fixture::<GatherNdSlicesFloat>("gather_nd_slices_float");
+}
+
+// int8: GATHER_ND(input1=[[[0, 2, 1, 4]], [[0, 0, 3, 0]]])
+embedml::include_model!(
+    GatherNdElementsInt8,
+    "../fixtures/gather_nd_elements_int8.tflite"
+);
+
+#[test]
+fn gather_nd_elements_int8() {
+    embedml_tests::check_fixture::<GatherNdElementsInt8>("gather_nd_elements_int8");
+}
+
+// float32: GATHER_ND(input1=[[[0, 2, 1, 4]], [[0, 0, 3, 0]]])
+embedml::include_model!(
+    GatherNdElementsFloat,
+    "../fixtures/gather_nd_elements_float.tflite"
+);
+
+#[test]
+fn gather_nd_elements_float() {
+    embedml_tests::check_fixture::<GatherNdElementsFloat>("gather_nd_elements_float");
+}

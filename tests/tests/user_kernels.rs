@@ -1,10 +1,10 @@
-//! Kernels the user supplies (`include_model!(.., custom = { .. })`): for a builtin embedml lacks
-//! (CUMSUM) and for a custom operator with FlexBuffer options, each checked against TFLM's
-//! outputs (tests/tools/make_user_kernel_models.py says how the goldens were made).
+//! Kernels the user supplies (`include_model!(.., custom = { .. })`): for a builtin, in place of
+//! embedml's own kernel (CUMSUM), and for a custom operator with FlexBuffer options, each checked
+//! against TFLM's outputs (tests/tools/make_user_kernel_models.py says how the goldens were made).
 
 use embedml::CustomOp;
 
-// CUMSUM is a TFLM builtin without an embedml kernel: this test's kernel runs it.
+// CUMSUM is a builtin embedml runs itself: a user kernel named for it runs instead.
 embedml::include_model!(
     CumsumFloat,
     "../models/user_kernels/cumsum_float.tflite",
@@ -21,6 +21,7 @@ embedml::include_model!(
 /// CUMSUM with TFLite's default options (not exclusive, not reversed), along the axis its
 /// constant second input names, summing in order as TFLM's reference kernel does.
 fn cumsum_f32(op: &CustomOp, input: &[f32], axis: &[i32], output: &mut [f32]) {
+    CUMSUM_CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let shape = op.inputs[0].shape;
     let axis = axis[0].rem_euclid(shape.len() as i32) as usize;
     let inner: usize = shape[axis + 1..].iter().product();
@@ -48,9 +49,14 @@ fn user_tanh(op: &CustomOp, input: &[f32], output: &mut [f32]) {
     }
 }
 
+/// How often [`cumsum_f32`] ran.
+static CUMSUM_CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 #[test]
-fn a_user_kernel_runs_a_builtin_embedml_lacks() {
+fn a_user_kernel_overrides_a_builtin_embedml_runs() {
     embedml_tests::check_golden_in::<CumsumFloat>("golden/user_kernels", "cumsum_float");
+    // The user's kernel ran, not embedml's own CUMSUM.
+    assert!(CUMSUM_CALLS.load(std::sync::atomic::Ordering::Relaxed) > 0);
 }
 
 #[test]

@@ -785,6 +785,142 @@ def space_to_batch_rank_5(m: Net):
                       [8, 1, 1, 1, 1])
 
 
+# --- PRELU, LOG_SOFTMAX, L2_NORMALIZATION, ADD_N, CUMSUM, GATHER_ND -------------------------
+
+
+def float_gather_nd(m: Net, params_shape, indices, output_shape, computed=False):
+    x = m.input("params", params_shape, FLOAT32)
+    shape = np.asarray(indices).shape
+    k = (m.input("indices", shape, INT32) if computed
+         else m.tensor("indices", shape, INT32, data=indices))
+    y = m.tensor("y", output_shape, FLOAT32)
+    m.op(OP.GATHER_ND, [x, k], [y])
+    m.output(y)
+
+
+@case(error("selects a slice outside params"))
+def gather_nd_slice_out_of_range(m: Net):
+    """A GATHER_ND whose constant index tuple [0, 7] starts a slice past params [1, 5, 3]:
+    TFLM fails at run time."""
+    float_gather_nd(m, [1, 5, 3], [[0, 1], [0, 7]], [2, 3])
+
+
+@case(error("overflows TFLM's int32 position"))
+def gather_nd_position_overflows(m: Net):
+    """A GATHER_ND index 1431655766 along a dimension of stride 3: the position wraps to 2 in
+    TFLM's `int` (undefined behaviour there)."""
+    float_gather_nd(m, [1, 5, 3], [[0, 1431655766]], [1, 3])
+
+
+@case(error("index tuples of 4 values do not fit params of rank 3"))
+def gather_nd_tuple_longer_than_rank(m: Net):
+    """A GATHER_ND with index tuples of 4 values into params of rank 3."""
+    float_gather_nd(m, [1, 5, 3], [[0, 0, 0, 0]], [1])
+
+
+@case(error("at most 5"))
+def gather_nd_tuple_of_6(m: Net):
+    """A GATHER_ND with index tuples of 6 values: TFLM's MAX_INDICES_ND is 5."""
+    float_gather_nd(m, [1, 1, 1, 1, 1, 2], [[0] * 6], [1])
+
+
+@case("ok")
+def gather_nd_computed_indices(m: Net):
+    """A GATHER_ND whose indices are a model input: checked at run time (a slice outside the
+    params gives zeros; TFLM fails the invocation)."""
+    float_gather_nd(m, [1, 5, 3], [[0, 1], [0, 2]], [2, 3], computed=True)
+
+
+def float_cumsum(m: Net, axis, computed_axis=False):
+    x = m.input("x", [1, 6, 3], FLOAT32)
+    a = (m.input("axis", [], INT32) if computed_axis
+         else m.tensor("axis", [], INT32, data=[axis]))
+    y = m.tensor("y", [1, 6, 3], FLOAT32)
+    m.op(OP.CUMSUM, [x, a], [y], options(tfl.CumsumOptionsT, exclusive=True))
+    m.output(y)
+
+
+@case(error("axis 3 is outside the input's rank 3"))
+def cumsum_axis_out_of_range(m: Net):
+    """A CUMSUM along axis 3 of a rank-3 input: TFLM fails at run time."""
+    float_cumsum(m, 3)
+
+
+@case(error("the axis must be constant"))
+def cumsum_computed_axis(m: Net):
+    """A CUMSUM whose axis is a model input (TFLM reads it at run time)."""
+    float_cumsum(m, 0, computed_axis=True)
+
+
+@case(error("TFLM's ADD_N takes at least 2"))
+def add_n_one_input(m: Net):
+    """An ADD_N of a single tensor."""
+    x = m.input("x", [1, 4], FLOAT32)
+    y = m.tensor("y", [1, 4], FLOAT32)
+    m.op(OP.ADD_N, [x], [y])
+    m.output(y)
+
+
+@case(error("first's scale and zero point"))
+def add_n_int8_scales_differ(m: Net):
+    """An int8 ADD_N whose inputs have different scales (TFLM requires one quantization)."""
+    a = m.input("a", [1, 4], quant=(0.1, 0))
+    b = m.input("b", [1, 4], quant=(0.2, 0))
+    y = m.tensor("y", [1, 4], quant=(0.3, 0))
+    m.op(OP.ADD_N, [a, b], [y])
+    m.output(y)
+
+
+@case(error("too small for the input scale"))
+def add_n_int8_output_scale_tiny(m: Net):
+    """An int8 ADD_N with an output scale 2^-24 of its inputs': TFLM's output multiplier
+    would be above 1 (it aborts)."""
+    a = m.input("a", [1, 4], quant=(1.0, 0))
+    b = m.input("b", [1, 4], quant=(1.0, 0))
+    y = m.tensor("y", [1, 4], quant=(2.0**-24, 0))
+    m.op(OP.ADD_N, [a, b], [y])
+    m.output(y)
+
+
+@case(error("does not broadcast to the input"))
+def prelu_alpha_does_not_broadcast(m: Net):
+    """A PRELU whose alpha [4] does not broadcast into the input [1, 2, 3]."""
+    x = m.input("x", [1, 2, 3], FLOAT32)
+    alpha = m.tensor("alpha", [4], FLOAT32, data=[0.1] * 4)
+    y = m.tensor("y", [1, 2, 3], FLOAT32)
+    m.op(OP.PRELU, [x, alpha], [y])
+    m.output(y)
+
+
+@case(error("scale 16/256 and zero point 127"))
+def log_softmax_int8_output_quantization(m: Net):
+    """An int8 LOG_SOFTMAX with output scale 1/16 and zero point 0 (TFLM requires zero point
+    127)."""
+    x = m.input("x", [1, 10], quant=(0.05, 0))
+    y = m.tensor("y", [1, 10], quant=(1 / 16, 0))
+    m.op(OP.LOG_SOFTMAX, [x], [y])
+    m.output(y)
+
+
+@case(error("scale 1/128 and zero point 0"))
+def l2_normalization_int8_output_quantization(m: Net):
+    """An int8 L2_NORMALIZATION with output scale 0.01 (TFLM's kernel writes units of 1/128
+    whatever the output says)."""
+    x = m.input("x", [1, 16], quant=(0.05, 0))
+    y = m.tensor("y", [1, 16], quant=(0.01, 0))
+    m.op(OP.L2_NORMALIZATION, [x], [y])
+    m.output(y)
+
+
+@case(error("TFLM's L2_NORMALIZATION takes none"))
+def l2_normalization_relu(m: Net):
+    """An L2_NORMALIZATION with a fused RELU (TFLM's Prepare rejects any activation)."""
+    x = m.input("x", [1, 16], FLOAT32)
+    y = m.tensor("y", [1, 16], FLOAT32)
+    m.op(OP.L2_NORMALIZATION, [x], [y], options(tfl.L2NormOptionsT, fusedActivationFunction=1))
+    m.output(y)
+
+
 # --- Big: generated on demand (--big) -------------------------------------------------------
 
 

@@ -1966,6 +1966,180 @@ def int32_arithmetic_specs() -> list[Spec]:
     return specs
 
 
+# --- PRELU, LOG_SOFTMAX, L2_NORMALIZATION, ADD_N, CUMSUM, GATHER_ND --------------------------
+
+
+def quantized_island(name: str) -> Callable[[bytes], bytes]:
+    """An edit running the converter's float32 operator `name`, which it leaves between
+    DEQUANTIZE and QUANTIZE in an int8 model (it has no int8 kernel for ADD_N or CUMSUM; TFLM
+    has), on the int8 tensors directly: its inputs become the DEQUANTIZEs' int8 inputs, its output
+    the QUANTIZE's int8 output, and the DEQUANTIZEs and the QUANTIZE go."""
+
+    def edit(model_bytes: bytes) -> bytes:
+        model = read_model(model_bytes)
+        subgraph = model.subgraphs[0]
+        codes = [
+            OPERATOR_NAMES[max(c.builtinCode, c.deprecatedBuiltinCode)] for c in model.operatorCodes
+        ]
+        operators = subgraph.operators
+        dequantized = {
+            operator.outputs[0]: operator.inputs[0]
+            for operator in operators
+            if codes[operator.opcodeIndex] == "DEQUANTIZE"
+        }
+        quantized = {
+            operator.inputs[0]: operator.outputs[0]
+            for operator in operators
+            if codes[operator.opcodeIndex] == "QUANTIZE"
+        }
+        for operator in operators:
+            if codes[operator.opcodeIndex] == name:
+                operator.inputs = np.array(
+                    [dequantized.get(int(t), int(t)) for t in operator.inputs], dtype=np.int32
+                )
+                operator.outputs = np.array(
+                    [quantized.get(int(t), int(t)) for t in operator.outputs], dtype=np.int32
+                )
+        subgraph.operators = [
+            operator
+            for operator in operators
+            if codes[operator.opcodeIndex] not in ("DEQUANTIZE", "QUANTIZE")
+        ]
+        return write_model(model)
+
+    return edit
+
+
+def more_ops_specs() -> list[Spec]:
+    """PRELU (an MLP block, and alpha shared over space), LOG_SOFTMAX (a classifier head),
+    L2_NORMALIZATION (an embedding head as MobileFaceNet's), ADD_N (three branches), CUMSUM
+    (over time, exclusive and reversed) and GATHER_ND (slices and single elements)."""
+
+    def mlp_prelu():
+        def body(x):
+            x = layers.PReLU()(layers.Dense(16)(x))
+            return layers.PReLU()(layers.Dense(8)(x))
+
+        return functional(body, (1, 12))
+
+    def classifier():
+        return functional(
+            lambda x: layers.Lambda(tf.nn.log_softmax)(layers.Dense(10)(x)), (1, 16)
+        )
+
+    def embedding_head():
+        # MobileFaceNet's: a linear embedding, L2-normalized.
+        def body(x):
+            x = layers.Dense(32)(layers.Flatten()(x))
+            return layers.Lambda(lambda y: tf.math.l2_normalize(y, axis=-1))(x)
+
+        return functional(body, (1, 4, 4, 2))
+
+    def branches():
+        def body(x):
+            parts = [layers.Dense(8)(x) for _ in range(3)]
+            return layers.Lambda(tf.math.add_n)(parts)
+
+        return functional(body, (1, 6))
+
+    def add_n_inputs():
+        return functional(
+            lambda a, b, c: layers.Lambda(tf.math.add_n)([a, b, c]), (1, 4, 5), (1, 4, 5), (1, 4, 5)
+        )
+
+    def cumsum(axis, exclusive=False, reverse=False):
+        return lambda_model(
+            lambda x: tf.math.cumsum(x, axis=axis, exclusive=exclusive, reverse=reverse),
+            (1, 6, 3),
+        )
+
+    island = (INT8, FLOAT)
+    specs = [
+        Spec("prelu_mlp", mlp_prelu, (
+            op("FULLY_CONNECTED"), op("PRELU"), op("FULLY_CONNECTED"), op("PRELU"),
+        )),
+        Spec(
+            "prelu_shared_axes",
+            single(lambda: layers.PReLU(shared_axes=[1, 2]), (1, 4, 4, 3)),
+            (op("PRELU", shapes=[(1, 4, 4, 3), (1, 1, 3)]),),
+        ),
+        Spec("log_softmax", lambda_model(tf.nn.log_softmax, (2, 3, 10)), (op("LOG_SOFTMAX"),)),
+        Spec("log_softmax_head", classifier, (op("FULLY_CONNECTED"), op("LOG_SOFTMAX"))),
+        Spec(
+            "l2_normalization",
+            lambda_model(lambda x: tf.math.l2_normalize(x, axis=-1), (1, 3, 4, 8)),
+            (op("L2_NORMALIZATION"),),
+        ),
+        Spec(
+            "l2_normalization_embedding",
+            embedding_head,
+            (op("RESHAPE"), op("FULLY_CONNECTED"), op("L2_NORMALIZATION")),
+        ),
+        Spec("add_n_branches", branches, (
+            op("FULLY_CONNECTED"), op("FULLY_CONNECTED"), op("FULLY_CONNECTED"), op("ADD_N"),
+        ), conversions=(FLOAT,)),
+    ]
+    for conversion in island:
+        edit = quantized_island("ADD_N") if conversion.quantized else None
+        specs.append(Spec("add_n", add_n_inputs, (op("ADD_N"),), conversions=(conversion,),
+                          edit=edit))
+    for base, axis, exclusive, reverse in (
+        ("cumsum_time", 1, False, False),
+        ("cumsum_exclusive_reverse", 1, True, True),
+        ("cumsum_last_axis", -1, False, True),
+    ):
+        for conversion in island:
+            edit = quantized_island("CUMSUM") if conversion.quantized else None
+            specs.append(Spec(
+                base,
+                cumsum(axis, exclusive, reverse),
+                (op("CUMSUM", exclusive=exclusive, reverse=reverse, constants=[1]),),
+                conversions=(conversion,),
+                edit=edit,
+            ))
+    # A shifted input (an asymmetric zero point), whose offset TFLM's int8 sum starts from.
+    for conversion in island:
+        edit = quantized_island("CUMSUM") if conversion.quantized else None
+        specs.append(Spec(
+            "cumsum_shifted",
+            lambda_model(lambda x: tf.math.cumsum(x + 3.0, axis=1), (1, 6, 3)),
+            (op("ADD"), op("CUMSUM", exclusive=False, reverse=False)),
+            conversions=(conversion,),
+            edit=edit,
+        ))
+    specs += [
+        # Wide logits: differences past the int8 output's range of 8 (clamped to -128) and past
+        # the sum's cut-off.
+        Spec(
+            "log_softmax_wide",
+            lambda_model(lambda x: tf.nn.log_softmax(x * 8.0), (1, 2, 12)),
+            (op("MUL"), op("LOG_SOFTMAX")),
+        ),
+        # Indices computed at run time: each row's largest element's position picks a row.
+        Spec(
+            "gather_nd_computed",
+            lambda_model(
+                lambda x: tf.gather_nd(
+                    x, tf.expand_dims(tf.argmax(x, axis=-1, output_type=tf.int32), -1)
+                ),
+                (4, 3),
+            ),
+            (op("ARG_MAX"), op("RESHAPE"), op("GATHER_ND")),
+        ),
+        Spec(
+            "gather_nd_slices",
+            lambda_model(lambda x: tf.gather_nd(x, [[0, 1], [0, 3], [0, 1]]), (1, 5, 3)),
+            (op("GATHER_ND", input1=[[0, 1], [0, 3], [0, 1]]),),
+        ),
+        Spec(
+            "gather_nd_elements",
+            lambda_model(lambda x: tf.gather_nd(x, [[[0, 2, 1, 4]], [[0, 0, 3, 0]]]), (1, 3, 4, 5)),
+            (op("GATHER_ND", input1=[[[0, 2, 1, 4]], [[0, 0, 3, 0]]]),),
+        ),
+    ]
+    return specs
+
+
 def all_fixtures() -> list[Fixture]:
     specs = (
         conv_specs()
@@ -1994,6 +2168,7 @@ def all_fixtures() -> list[Fixture]:
         + typed_data_movement_specs()
         + cast_specs()
         + int32_arithmetic_specs()
+        + more_ops_specs()
     )
     return [
         Fixture(spec, conversion) for spec in specs for conversion in spec.conversions

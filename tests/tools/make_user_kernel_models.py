@@ -4,9 +4,10 @@
 Two float32 models, converted by TensorFlow's TFLiteConverter like the operator
 fixtures (make_op_fixtures.py, whose helpers this script uses):
 
-  cumsum_float      Dense -> CUMSUM -> Dense. CUMSUM is a TFLM builtin embedml has
-                    no kernel for; the test supplies one. The goldens are TFLM's
-                    outputs for this very file.
+  cumsum_float      Dense -> CUMSUM -> Dense. CUMSUM is a TFLM builtin embedml
+                    runs itself; the test supplies a kernel of its own, which
+                    runs in its place. The goldens are TFLM's outputs for this
+                    very file.
   user_tanh_float   Dense -> TANH -> Dense, written out with its TANH operator made
                     a custom operator "UserTanh" whose custom_options are the
                     FlexBuffer map {"beta": 1.0}; the test's kernel computes

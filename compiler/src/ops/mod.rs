@@ -20,6 +20,7 @@ mod shape;
 mod window;
 
 pub mod activation;
+pub mod add_n;
 pub mod arg_min_max;
 pub mod arith32;
 pub mod batch_space;
@@ -27,15 +28,20 @@ pub mod cast;
 pub mod compare;
 pub mod concatenation;
 pub mod conv;
+pub mod cumsum;
 pub mod elementwise;
 pub mod fill;
 pub mod fully_connected;
 pub mod gather;
 pub mod gather_axis;
+pub mod gather_nd;
+pub mod l2norm;
+pub mod log_softmax;
 pub mod lstm;
 pub mod mirror_pad;
 pub mod pad;
 pub mod pool;
+pub mod prelu;
 pub mod quantize;
 pub mod reduce;
 pub mod reshape;
@@ -229,6 +235,12 @@ operators! {
     TransposeConv(transpose_conv::TransposeConv),
     Cast(cast::Cast),
     Signal(signal::Signal),
+    Prelu(prelu::Prelu),
+    LogSoftmax(log_softmax::LogSoftmax),
+    L2Norm(l2norm::L2Norm),
+    AddN(add_n::AddN),
+    Cumsum(cumsum::Cumsum),
+    GatherNd(gather_nd::GatherNd),
 }
 
 /// Checks every operator (and the model's inputs and outputs), reporting every problem found.

@@ -6,6 +6,7 @@
 //! details matter: the scales in a model are `f32`, and which products TFLite forms in `float`
 //! and which in `double` changes the last bits of the resulting multipliers.
 
+pub mod accumulate;
 pub mod activation;
 pub mod elementwise;
 pub mod lstm;

@@ -57,6 +57,7 @@ macro_rules! binary_kernel {
     };
 }
 
+mod accumulate;
 mod activation;
 mod arch;
 mod arith32;
@@ -70,8 +71,12 @@ mod elementwise;
 mod epilogue;
 mod fully_connected;
 mod gather;
+mod gather_nd;
+mod l2norm;
+mod log_softmax;
 mod lstm;
 mod pool;
+mod prelu;
 mod reduce;
 mod requantize;
 mod resize;
@@ -86,6 +91,7 @@ mod unary_math;
 mod variable;
 mod window;
 
+pub use accumulate::*;
 pub use activation::*;
 pub use arith32::*;
 pub use cast::*;
@@ -93,7 +99,11 @@ pub use convert::*;
 pub use custom::CustomOp;
 pub use elementwise::*;
 pub use gather::*;
+pub use gather_nd::*;
+pub use l2norm::*;
+pub use log_softmax::*;
 pub use pool::*;
+pub use prelu::*;
 pub use reduce::*;
 pub use requantize::Requantize;
 pub use resize::{ResizeBilinearF32, ResizeBilinearI8, resize_bilinear_f32, resize_bilinear_i8};

@@ -265,6 +265,7 @@ fn main() -> ! {
     int32_and_casts(f32_in, f32_out);
     typed_data_movement();
     signal();
+    more_ops(i8_in, i8_out, f32_in, f32_out);
     black_box((&i8s, &f32s));
     embedml_firmware::Line::new()
         .str("kernels: linked without a panic path")
@@ -1386,4 +1387,101 @@ fn signal() {
         black_box(&mut *i16_out),
     );
     black_box((&i16s, &u32s, &u64s, &i32s, &scratch, &noise));
+}
+
+/// PRELU, LOG_SOFTMAX, L2_NORMALIZATION, ADD_N, CUMSUM and GATHER_ND.
+#[inline(never)]
+fn more_ops(i8_in: &[i8], i8_out: &mut [i8], f32_in: &[f32], f32_out: &mut [f32]) {
+    let prelu = PreluI8 {
+        input_offset: 1,
+        alpha_offset: -2,
+        output_offset: 3,
+        positive_multiplier: 1 << 30,
+        positive_shift: 1,
+        negative_multiplier: 1 << 30,
+        negative_shift: -3,
+        broadcast: BROADCAST,
+    };
+    binary!(prelu_i8, prelu_i8_in_place, prelu, i8_in, i8_out);
+    let prelu = PreluF32 {
+        broadcast: BROADCAST,
+    };
+    binary!(prelu_f32, prelu_f32_in_place, prelu, f32_in, f32_out);
+    let log_softmax = LogSoftmaxI8 {
+        input_multiplier: 1 << 30,
+        input_left_shift: 26,
+        reverse_scaling_divisor: 1 << 30,
+        reverse_scaling_shift: -26,
+        diff_min: -31,
+        depth: 2,
+    };
+    log_softmax_i8(opaque(&log_softmax), black_box(i8_in), black_box(&mut *i8_out));
+    log_softmax_f32(
+        opaque(&LogSoftmaxF32 { depth: 2 }),
+        black_box(f32_in),
+        black_box(&mut *f32_out),
+    );
+    l2_normalization_i8(
+        opaque(&L2NormI8 {
+            input_zero_point: 1,
+            depth: 2,
+        }),
+        black_box(i8_in),
+        black_box(&mut *i8_out),
+    );
+    l2_normalization_f32(
+        opaque(&L2NormF32 { depth: 2 }),
+        black_box(f32_in),
+        black_box(&mut *f32_out),
+    );
+    let scales = AccumulateI8 {
+        input_offset: 1,
+        input_multiplier: 1 << 30,
+        input_shift: 0,
+        output_multiplier: 1 << 30,
+        output_shift: -18,
+        output_offset: 2,
+    };
+    add_n_i8(
+        opaque(&scales),
+        black_box(&[i8_in, i8_in, i8_in]),
+        black_box(&mut *i8_out),
+    );
+    add_n_f32(
+        opaque(&NoParams),
+        black_box(&[f32_in, f32_in]),
+        black_box(&mut *f32_out),
+    );
+    let shape = CumsumShape {
+        outer: 1,
+        depth: 2,
+        inner: 2,
+        exclusive: true,
+        reverse: true,
+    };
+    cumsum_i8(
+        opaque(&CumsumI8 { shape, scales }),
+        black_box(i8_in),
+        black_box(&mut *i8_out),
+    );
+    cumsum_f32(opaque(&shape), black_box(f32_in), black_box(&mut *f32_out));
+    let gather = GatherNd {
+        slices: 2,
+        index_depth: 2,
+        slice_size: 1,
+        strides: [2, 1, 0, 0, 0],
+    };
+    let indices = [1i32, 0, 0, 1];
+    gather_nd_i8(
+        opaque(&gather),
+        black_box(i8_in),
+        black_box(&indices[..]),
+        black_box(&mut *i8_out),
+    );
+    gather_nd_f32(
+        opaque(&gather),
+        black_box(f32_in),
+        black_box(&indices[..]),
+        black_box(&mut *f32_out),
+    );
 }
