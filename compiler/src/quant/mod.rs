@@ -8,6 +8,7 @@
 
 pub mod activation;
 pub mod elementwise;
+pub mod int16;
 pub mod lstm;
 pub mod reduce;
 
