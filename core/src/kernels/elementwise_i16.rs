@@ -246,7 +246,11 @@ unary_kernel!(
 #[inline(always)]
 fn half_of(shift: i32) -> i32 {
     let shift = shift as u32 & 31;
-    if shift == 0 { 0 } else { 1 << (shift - 1) }
+    if shift == 0 {
+        0
+    } else {
+        1i32.wrapping_shl(shift.wrapping_sub(1))
+    }
 }
 
 /// The int16 logistic of `x` read as `(x * multiplier + round) >> shift`, in Q0.15 (TFLite's
@@ -310,11 +314,14 @@ pub fn tanh_i16_in_place(p: &SigmoidI16, data: &mut [i16]) {
 /// entry times the low 7 bits, rounded.
 #[inline(always)]
 fn lut_lookup(x: i16, lut: &[i16; 513]) -> i16 {
-    // In 0..=511, so both reads are in bounds (the compiler sees it).
-    let index = (256 + (i32::from(x) >> 7)) as usize & 511;
-    let base = lut[index];
+    // In 0..=511 (the mask only spells it out), so both reads are in bounds.
+    let index = 256i32.wrapping_add(i32::from(x) >> 7) as usize & 511;
+    let (base, next) = match lut.get(index..) {
+        Some(&[base, next, ..]) => (base, next),
+        _ => (0, 0),
+    };
     // An int16 in TFLite too (so a difference beyond int16 wraps there as here).
-    let slope = i32::from(lut[index + 1].wrapping_sub(base));
+    let slope = i32::from(next.wrapping_sub(base));
     let base = i32::from(base);
     let delta = slope.wrapping_mul(i32::from(x) & 0x7f).wrapping_add(64) >> 7;
     base.wrapping_add(delta) as i16
