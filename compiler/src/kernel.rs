@@ -969,6 +969,9 @@ pub mod kernels {
         add_i16(AddI8; I16, I16) -> I16, in_place add_i16_in_place;
         sub_i16(AddI8; I16, I16) -> I16, in_place sub_i16_in_place;
         mul_i16(MulI8; I16, I16) -> I16, in_place mul_i16_in_place;
+        squared_difference_i16(AddI8; I16, I16) -> I16, in_place squared_difference_i16_in_place;
+        maximum_i16(MinMax; I16, I16) -> I16, in_place maximum_i16_in_place;
+        minimum_i16(MinMax; I16, I16) -> I16, in_place minimum_i16_in_place;
         relu_i16(ReluI16; I16) -> I16, in_place relu_i16_in_place;
         clamp_i16(ClampI16; I16) -> I16, in_place clamp_i16_in_place;
         leaky_relu_i16(LeakyReluI16; I16) -> I16, in_place leaky_relu_i16_in_place;

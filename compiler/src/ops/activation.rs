@@ -14,7 +14,7 @@ use crate::quant::{self, Activation, activation as args};
 use crate::tflite::options_table;
 
 use super::check::describe_quantization;
-use super::elementwise::int16_quantized;
+use super::elementwise::{int16_per_tensor, int16_quantized};
 use super::{Check, Lower, Operator, Precision};
 
 options_table!(
@@ -78,25 +78,6 @@ pub enum Int16Unary {
     Logistic(kernel::SigmoidI16),
     /// TANH.
     Tanh(kernel::SigmoidI16),
-}
-
-/// A quantized int16 activation with one scale and any zero point (RELU6 and LEAKY_RELU, for
-/// which TFLM does not require 0).
-fn int16_per_tensor(cx: &Check, t: usize) -> Result<(), Error> {
-    let tensor = cx.tensor(t);
-    match &tensor.quantization {
-        Some(q) if q.scales.len() == 1 => match q.zero_points.first() {
-            Some(&z) if !(-32768..=32767).contains(&z) => {
-                Err(cx.tensor_error(tensor, format!("zero point {z} is outside INT16")))
-            }
-            _ => Ok(()),
-        },
-        Some(_) => Err(cx.tensor_error(
-            tensor,
-            "per-channel quantization of an activation is not supported",
-        )),
-        None => Err(cx.tensor_error(tensor, "an INT16 activation must be quantized")),
-    }
 }
 
 /// The parameters of an int16 unary op: TFLM's constraints, then its Prepare's arithmetic.

@@ -139,23 +139,23 @@ impl Operator for Binary {
         let input2 = cx.input(1, "second input")?;
         let output = cx.output()?;
         let types = [input1, input2, output].map(|t| cx.tensor(t).element_type);
-        let int16_kind = matches!(kind, BinaryKind::Add | BinaryKind::Sub | BinaryKind::Mul);
         let element_type = match types {
             [a, b, c]
-                if a == b && b == c && matches!(a, ElementType::Int8 | ElementType::Float32) =>
+                if a == b
+                    && b == c
+                    && matches!(
+                        a,
+                        ElementType::Int8 | ElementType::Int16 | ElementType::Float32
+                    ) =>
             {
                 a
             }
-            [ElementType::Int16, ElementType::Int16, ElementType::Int16] if int16_kind => {
-                ElementType::Int16
-            }
             [a, b, c] => {
                 return Err(cx.error(format!(
-                    "{} and {} inputs with {} output are not supported (INT8 or FLOAT32 throughout{})",
+                    "{} and {} inputs with {} output are not supported (INT8, INT16 or FLOAT32 throughout)",
                     a.name(),
                     b.name(),
-                    c.name(),
-                    if int16_kind { ", or INT16" } else { "; TFLM has no INT16 kernel for it" }
+                    c.name()
                 )));
             }
         };
@@ -168,7 +168,12 @@ impl Operator for Binary {
             if element_type == ElementType::Int8 {
                 cx.per_tensor_quantized(cx.tensor(t))?;
             } else if element_type == ElementType::Int16 {
-                int16_quantized(cx, t)?;
+                if matches!(kind, BinaryKind::Maximum | BinaryKind::Minimum) {
+                    // Raw comparisons: TFLM does not constrain the zero point.
+                    int16_per_tensor(cx, t)?;
+                } else {
+                    int16_quantized(cx, t)?;
+                }
             }
         }
         let (s1, s2, so) = (cx.scale(input1), cx.scale(input2), cx.scale(output));
@@ -198,6 +203,12 @@ impl Operator for Binary {
             (true, BinaryKind::Mul) => {
                 let (multiplier, shift) = rescale::mul_params(s1, s2, so);
                 Rescale::Mul(multiplier, shift)
+            }
+            (true, BinaryKind::SquaredDifference) if element_type == ElementType::Int16 => {
+                // TFLM's int16 `PrepareQuantized`: a left shift of 0.
+                let p = rescale::squared_difference_params_with_left_shift(s1, s2, so, 0);
+                cx.check_shift(p.output_shift, "output requantization")?;
+                Rescale::Add(p)
             }
             (true, BinaryKind::SquaredDifference) => {
                 // The inputs' rescales always shrink; the output's may grow (TFLM's
@@ -254,11 +265,13 @@ impl Operator for Binary {
             (_, Rescale::None)
                 if matches!(self.kind, BinaryKind::Maximum | BinaryKind::Minimum) =>
             {
-                let kernel = match (self.kind, float) {
-                    (BinaryKind::Maximum, false) => &kernels::maximum_i8,
-                    (BinaryKind::Maximum, true) => &kernels::maximum_f32,
-                    (_, false) => &kernels::minimum_i8,
-                    (_, true) => &kernels::minimum_f32,
+                let kernel = match (self.kind, self.element_type) {
+                    (BinaryKind::Maximum, ElementType::Int16) => &kernels::maximum_i16,
+                    (BinaryKind::Maximum, ElementType::Float32) => &kernels::maximum_f32,
+                    (BinaryKind::Maximum, _) => &kernels::maximum_i8,
+                    (_, ElementType::Int16) => &kernels::minimum_i16,
+                    (_, ElementType::Float32) => &kernels::minimum_f32,
+                    (_, _) => &kernels::minimum_i8,
                 };
                 cx.call(kernel, kernel::MinMax { broadcast }, &reads, output)
             }
@@ -327,6 +340,7 @@ impl Operator for Binary {
                 let kernel = match self.kind {
                     BinaryKind::Add if int16 => &kernels::add_i16,
                     BinaryKind::Sub if int16 => &kernels::sub_i16,
+                    BinaryKind::SquaredDifference if int16 => &kernels::squared_difference_i16,
                     BinaryKind::Add => &kernels::add_i8,
                     BinaryKind::Sub => &kernels::sub_i8,
                     BinaryKind::SquaredDifference => &kernels::squared_difference_i8,
@@ -369,6 +383,25 @@ pub fn int16_quantized(cx: &Check, t: usize) -> Result<(), Error> {
                 tensor,
                 format!("an INT16 tensor must have zero point 0 (TFLite's 16x8 quantization; this has {z})"),
             )),
+            _ => Ok(()),
+        },
+        Some(_) => Err(cx.tensor_error(
+            tensor,
+            "per-channel quantization of an activation is not supported",
+        )),
+        None => Err(cx.tensor_error(tensor, "an INT16 activation must be quantized")),
+    }
+}
+
+/// A quantized int16 activation with one scale and any zero point (the ops for which TFLM does
+/// not require 0: MAXIMUM, MINIMUM, RELU6, LEAKY_RELU).
+pub fn int16_per_tensor(cx: &Check, t: usize) -> Result<(), Error> {
+    let tensor = cx.tensor(t);
+    match &tensor.quantization {
+        Some(q) if q.scales.len() == 1 => match q.zero_points.first() {
+            Some(&z) if !(-32768..=32767).contains(&z) => {
+                Err(cx.tensor_error(tensor, format!("zero point {z} is outside INT16")))
+            }
             _ => Ok(()),
         },
         Some(_) => Err(cx.tensor_error(

@@ -116,13 +116,29 @@ pub fn squared_difference_params(
     input2_scale: f32,
     output_scale: f32,
 ) -> AddParams {
+    squared_difference_params_with_left_shift(
+        input1_scale,
+        input2_scale,
+        output_scale,
+        SQUARED_DIFFERENCE_LEFT_SHIFT,
+    )
+}
+
+/// [`squared_difference_params`] with another headroom: TFLM's int16 SQUARED_DIFFERENCE uses a
+/// `left_shift` of 0 (the output's real multiplier is then `twice_max^2 / double(output_scale)`).
+pub fn squared_difference_params_with_left_shift(
+    input1_scale: f32,
+    input2_scale: f32,
+    output_scale: f32,
+    left_shift: i32,
+) -> AddParams {
     let twice_max = 2.0 * f64::from(max_f32(input1_scale, input2_scale));
-    let headroom = (1u32 << (2 * SQUARED_DIFFERENCE_LEFT_SHIFT)) as f32;
+    let headroom = 2f32.powi(2 * left_shift);
     AddParams::from_reals(
         f64::from(input1_scale) / twice_max,
         f64::from(input2_scale) / twice_max,
         twice_max * twice_max / f64::from(headroom * output_scale),
-        SQUARED_DIFFERENCE_LEFT_SHIFT,
+        left_shift,
     )
 }
 

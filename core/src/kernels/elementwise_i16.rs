@@ -1,8 +1,8 @@
-//! int16 activations (TFLite's 16x8 quantization) through the element-wise ops: ADD, SUB and
-//! MUL (broadcasting), RELU, RELU6, LEAKY_RELU, LOGISTIC, TANH and SOFTMAX, each bit-exact with
-//! TensorFlow Lite Micro's reference kernel for int16.
+//! int16 activations (TFLite's 16x8 quantization) through the element-wise ops: ADD, SUB, MUL,
+//! MAXIMUM, MINIMUM and SQUARED_DIFFERENCE (broadcasting), RELU, RELU6, LEAKY_RELU, LOGISTIC, TANH
+//! and SOFTMAX, each bit-exact with TensorFlow Lite Micro's reference kernel for int16.
 
-use super::elementwise::{AddI8, MulI8, for_each_element, for_each_element_in_place};
+use super::elementwise::{AddI8, MinMax, MulI8, for_each_element, for_each_element_in_place};
 use super::lstm::{table_pair, tanh_q15};
 use super::requantize::{ScaleDown, scales_down};
 use super::slices::rows;
@@ -199,6 +199,41 @@ binary_kernel!(
     }
 );
 
+binary_kernel!(
+    /// int16 SQUARED_DIFFERENCE, bit-exact with TFLite Micro's reference kernel: as [`sub_i16`]
+    /// with TFLM's `left_shift` of 0 for int16, the difference squared (below 2^30), rescaled by
+    /// `output_multiplier * 2^output_shift` (any shift), offset and clamped to int16.
+    squared_difference_i16, squared_difference_i16_in_place, AddI8, i16,
+    |p, x, y| {
+        let scale = |v: i16, offset: i32, multiplier: i32, shift: i32| {
+            let shifted = shift_left(i32::from(v).wrapping_add(offset), p.left_shift);
+            multiply_by_quantized_multiplier(shifted, multiplier, shift)
+        };
+        let difference = scale(x, p.input1_offset, p.input1_multiplier, p.input1_shift)
+            .wrapping_sub(scale(y, p.input2_offset, p.input2_multiplier, p.input2_shift));
+        multiply_by_quantized_multiplier(
+            difference.wrapping_mul(difference),
+            p.output_multiplier,
+            p.output_shift,
+        )
+        .wrapping_add(p.output_offset)
+        .max(p.output_min)
+        .min(p.output_max) as i16
+    }
+);
+
+binary_kernel!(
+    /// int16 MAXIMUM as TFLite Micro: `a > b ? a : b` on the raw values.
+    maximum_i16, maximum_i16_in_place, MinMax, i16,
+    |_p, x, y| x.max(y)
+);
+
+binary_kernel!(
+    /// int16 MINIMUM as TFLite Micro: `a < b ? a : b` on the raw values.
+    minimum_i16, minimum_i16_in_place, MinMax, i16,
+    |_p, x, y| x.min(y)
+);
+
 unary_kernel!(
     /// int16 RELU as TFLite Micro's `ReluQuantized`: `x - input_zero_point` rescaled, offset,
     /// clamped to `[output_min, output_max]`.
@@ -372,5 +407,137 @@ pub fn softmax_i16(p: &SoftmaxI16, input: &[i16], output: &mut [i16]) {
             let result = (product.wrapping_add(i64::from(round)) >> right_shift) as i32;
             *o = result.max(0).min(32767) as i16;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `AddI8` for int16 inputs of equal scale into an output of twice it: multipliers 1/2,
+    /// 1/2 and `2 / 2^15`, so the output is `round((x + y) / 2)`, ties away from zero.
+    fn halving_add() -> AddI8 {
+        AddI8 {
+            input1_offset: 0,
+            input1_multiplier: 1 << 30,
+            input1_shift: 0,
+            input2_offset: 0,
+            input2_multiplier: 1 << 30,
+            input2_shift: 0,
+            left_shift: 15,
+            output_multiplier: 1 << 30,
+            output_shift: -14,
+            output_offset: 0,
+            output_min: -32768,
+            output_max: 32767,
+            broadcast: None,
+        }
+    }
+
+    #[test]
+    fn add_and_sub_halve_with_rounding() {
+        let p = halving_add();
+        let x = [1i16, -1, 3, -3, 32767, -32768, 100];
+        let y = [0i16, 0, 0, 0, 32767, -32768, -50];
+        let mut out = [0i16; 7];
+        add_i16(&p, &x, &y, &mut out);
+        assert_eq!(out, [1, -1, 2, -2, 32767, -32768, 25]);
+        sub_i16(&p, &x, &y, &mut out);
+        assert_eq!(out, [1, -1, 2, -2, 0, 0, 75]);
+        // In place, the same.
+        let mut data = x;
+        sub_i16_in_place(&p, &mut data, &y);
+        assert_eq!(data, out);
+        // A general (non-shrinking) rescale takes the reference path: same results.
+        let general = AddI8 {
+            input1_shift: 1,
+            input1_multiplier: 1 << 29,
+            ..p
+        };
+        add_i16(&general, &x, &y, &mut out);
+        assert_eq!(out, [1, -1, 2, -2, 32767, -32768, 25]);
+    }
+
+    #[test]
+    fn mul_rescales_and_clamps() {
+        // Scales 2^-12 * 2^-12 / 2^-12: a product shifted right by 12.
+        let p = MulI8 {
+            input1_offset: 0,
+            input2_offset: 0,
+            output_multiplier: 1 << 30,
+            output_shift: -11,
+            output_offset: 0,
+            output_min: 0,
+            output_max: 32767,
+            broadcast: None,
+        };
+        let mut out = [0i16; 4];
+        mul_i16(
+            &p,
+            &[4096, 8192, -4096, 32767],
+            &[4096, 6144, 4096, 32767],
+            &mut out,
+        );
+        assert_eq!(out, [4096, 12288, 0, 32767]);
+    }
+
+    #[test]
+    fn lookup_interpolates_and_rounds() {
+        let mut lut = [0i16; 513];
+        for (i, v) in lut.iter_mut().enumerate() {
+            *v = (i as i16).wrapping_mul(128);
+        }
+        // Entry 256 + (x >> 7) plus the slope (128) times the low 7 bits, over 128: x + 32768.
+        for x in [-32768i16, -1, 0, 1, 127, 128, 32767] {
+            assert_eq!(lut_lookup(x, &lut), x.wrapping_add(-32768), "{x}");
+        }
+    }
+
+    #[test]
+    fn logistic_and_tanh_are_odd_around_their_centres() {
+        let p = SigmoidI16 {
+            multiplier: 3,
+            shift: 0,
+        };
+        let x = [0i16, 4096, -4096, 32767, -32768];
+        let (mut s, mut t) = ([0i16; 5], [0i16; 5]);
+        logistic_i16(&p, &x, &mut s);
+        tanh_i16(&p, &x, &mut t);
+        // sigmoid(0) = 1/2; sigmoid(1) ~ 0.731; sigmoid(8) ~ 0.99966 at the ends of Q3.12.
+        assert_eq!(s[0], 16384);
+        assert!((s[1] - 23955).abs() <= 2, "{}", s[1]);
+        assert!((i32::from(s[1]) + i32::from(s[2]) - 32768).abs() <= 1);
+        assert_eq!((s[3], s[4]), (32757, 11));
+        // tanh(0) = 0; tanh(1) ~ 0.7616; odd.
+        assert_eq!(t[0], 0);
+        assert!((t[1] - 24956).abs() <= 3, "{}", t[1]);
+        assert!((t[1] + t[2]).abs() <= 1);
+    }
+
+    #[test]
+    fn softmax_of_equal_values_is_uniform() {
+        // exp over [-10, 0] and 1/(1+x) over [0, 1], as linear stand-ins: a row of equal
+        // values reads exp(0) for each and so gets the same output everywhere.
+        let mut exp = [0i16; 513];
+        let mut reciprocal = [0i16; 513];
+        for i in 0..513 {
+            exp[i] = (i as i32 * 32767 / 512) as i16;
+            reciprocal[i] = (32767 - i as i32 * 16383 / 512) as i16;
+        }
+        let p = SoftmaxI16 {
+            input_multiplier: 1 << 30,
+            input_shift: 1,
+            depth: 4,
+            exp_lut: &exp,
+            one_over_one_plus_x_lut: &reciprocal,
+        };
+        let mut out = [0i16; 8];
+        softmax_i16(&p, &[5, 5, 5, 5, -3, -3, -3, -3], &mut out);
+        assert!(out.iter().all(|&v| v == out[0]), "{out:?}");
+        assert!((8000..=8400).contains(&out[0]), "{out:?}");
+        // A zero depth writes nothing.
+        let mut untouched = [7i16; 2];
+        softmax_i16(&SoftmaxI16 { depth: 0, ..p }, &[1, 2], &mut untouched);
+        assert_eq!(untouched, [7, 7]);
     }
 }

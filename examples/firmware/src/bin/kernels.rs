@@ -1423,6 +1423,18 @@ fn int16_elementwise(i8_in: &[i8]) {
     binary!(add_i16, add_i16_in_place, add, i16_in, i16_out);
     binary!(sub_i16, sub_i16_in_place, add, i16_in, i16_out);
     binary!(mul_i16, mul_i16_in_place, mul, i16_in, i16_out);
+    binary!(
+        squared_difference_i16,
+        squared_difference_i16_in_place,
+        add,
+        i16_in,
+        i16_out
+    );
+    let min_max = MinMax {
+        broadcast: BROADCAST,
+    };
+    binary!(maximum_i16, maximum_i16_in_place, min_max, i16_in, i16_out);
+    binary!(minimum_i16, minimum_i16_in_place, min_max, i16_in, i16_out);
     let relu = ReluI16 {
         input_zero_point: 0,
         multiplier: 1 << 30,
