@@ -3310,6 +3310,58 @@ fn int16_sub_relu_int16x8() {
     embedml_tests::check_fixture::<Int16SubReluInt16x8>("int16_sub_relu_int16x8");
 }
 
+// int16x8 (int16 activations, int8 weights): QUANTIZE(in=INT16) -> QUANTIZE(in=INT16) ->
+//     MAXIMUM(shapes=[(1, 3, 4, 5), (1, 1, 1, 5)] in=INT16)
+embedml::include_model!(
+    Int16MaximumBroadcastInt16x8,
+    "../fixtures/int16_maximum_broadcast_int16x8.tflite"
+);
+
+#[test]
+fn int16_maximum_broadcast_int16x8() {
+    embedml_tests::check_fixture::<Int16MaximumBroadcastInt16x8>("int16_maximum_broadcast_int16x8");
+}
+
+// int16x8 (int16 activations, int8 weights): QUANTIZE(in=INT16) -> QUANTIZE(in=INT16) ->
+//     MINIMUM(shapes=[(1, 3, 4, 5), (1, 3, 1, 1)] in=INT16)
+embedml::include_model!(
+    Int16MinimumBroadcastInt16x8,
+    "../fixtures/int16_minimum_broadcast_int16x8.tflite"
+);
+
+#[test]
+fn int16_minimum_broadcast_int16x8() {
+    embedml_tests::check_fixture::<Int16MinimumBroadcastInt16x8>("int16_minimum_broadcast_int16x8");
+}
+
+// int16x8 (int16 activations, int8 weights): SQUARED_DIFFERENCE(shapes=[(1, 3, 4, 5), (1, 3, 4, 5)]
+//     constants=[] in=INT16)
+embedml::include_model!(
+    Int16SquaredDifferenceInt16x8,
+    "../fixtures/int16_squared_difference_int16x8.tflite"
+);
+
+#[test]
+fn int16_squared_difference_int16x8() {
+    embedml_tests::check_fixture::<Int16SquaredDifferenceInt16x8>(
+        "int16_squared_difference_int16x8",
+    );
+}
+
+// int16x8 (int16 activations, int8 weights): SQUARED_DIFFERENCE(shapes=[(1, 3, 4, 5), (1, 1, 1, 5)]
+//     constants=[] in=INT16)
+embedml::include_model!(
+    Int16SquaredDifferenceBroadcastInt16x8,
+    "../fixtures/int16_squared_difference_broadcast_int16x8.tflite"
+);
+
+#[test]
+fn int16_squared_difference_broadcast_int16x8() {
+    embedml_tests::check_fixture::<Int16SquaredDifferenceBroadcastInt16x8>(
+        "int16_squared_difference_broadcast_int16x8",
+    );
+}
+
 // int16x8 (int16 activations, int8 weights): RELU(in=INT16)
 embedml::include_model!(Int16ReluInt16x8, "../fixtures/int16_relu_int16x8.tflite");
 

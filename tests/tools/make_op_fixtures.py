@@ -2067,6 +2067,32 @@ def int16x8_elementwise_specs() -> list[Spec]:
             (op("SUB", activation="RELU", constants=[], **i16),),
             c16,
         ),
+        Spec(
+            "int16_maximum_broadcast",
+            binary(tf.maximum, channels),
+            # The converter requantizes both inputs to the output's scale first.
+            (op("QUANTIZE", **i16), op("QUANTIZE", **i16), op("MAXIMUM", shapes=[full, channels], **i16)),
+            c16,
+        ),
+        Spec(
+            "int16_minimum_broadcast",
+            binary(tf.minimum, rows),
+            # The converter requantizes both inputs to the output's scale first.
+            (op("QUANTIZE", **i16), op("QUANTIZE", **i16), op("MINIMUM", shapes=[full, rows], **i16)),
+            c16,
+        ),
+        Spec(
+            "int16_squared_difference",
+            binary(tf.math.squared_difference, full),
+            (op("SQUARED_DIFFERENCE", shapes=[full, full], constants=[], **i16),),
+            c16,
+        ),
+        Spec(
+            "int16_squared_difference_broadcast",
+            binary(tf.math.squared_difference, channels),
+            (op("SQUARED_DIFFERENCE", shapes=[full, channels], constants=[], **i16),),
+            c16,
+        ),
         unary16("relu", layers.ReLU),
         unary16("relu6", lambda: layers.ReLU(6.0)),
         unary16("leaky_relu", lambda: layers.LeakyReLU(0.2), alpha=0.2),
