@@ -89,62 +89,102 @@ fn shift_left(x: i32, shift: i32) -> i32 {
     x.wrapping_shl(shift as u32 & 31)
 }
 
-/// ADD and SUB's arithmetic for int16 (TFLM's general path, `left_shift` 15): each input offset,
-/// shifted left and rescaled, then the sum or difference rescaled to the output, offset and
-/// clamped. When every rescale shrinks (always, for parameters TFLM accepts) the rescales are
-/// [`ScaleDown`]s, prepared once.
-struct Add16 {
-    offsets: [i32; 2],
-    scales: Option<[ScaleDown; 3]>,
-    p: AddI8,
+/// `a + b`, or `a - b` for SUB, wrapping.
+#[inline(always)]
+fn combine<const SUB: bool>(a: i32, b: i32) -> i32 {
+    if SUB {
+        a.wrapping_sub(b)
+    } else {
+        a.wrapping_add(b)
+    }
 }
 
-impl Add16 {
-    #[inline(always)]
-    fn new(p: &AddI8) -> Add16 {
-        let fast = scales_down(p.input1_multiplier, p.input1_shift)
-            && scales_down(p.input2_multiplier, p.input2_shift)
-            && scales_down(p.output_multiplier, p.output_shift);
-        Add16 {
-            offsets: [p.input1_offset, p.input2_offset],
-            scales: fast.then(|| {
-                [
-                    ScaleDown::new(p.input1_multiplier, p.input1_shift.wrapping_neg()),
-                    ScaleDown::new(p.input2_multiplier, p.input2_shift.wrapping_neg()),
-                    ScaleDown::new(p.output_multiplier, p.output_shift.wrapping_neg()),
-                ]
-            }),
-            p: *p,
-        }
-    }
+/// The rescales of int16 ADD or SUB as [`ScaleDown`]s, when every one shrinks (always, for
+/// parameters TFLM accepts: its `QuantizeMultiplierSmallerThanOneExp` refuses the rest).
+#[inline(always)]
+fn fast_scales(p: &AddI8) -> Option<[ScaleDown; 3]> {
+    let fast = scales_down(p.input1_multiplier, p.input1_shift)
+        && scales_down(p.input2_multiplier, p.input2_shift)
+        && scales_down(p.output_multiplier, p.output_shift);
+    fast.then(|| {
+        [
+            ScaleDown::new(p.input1_multiplier, p.input1_shift.wrapping_neg()),
+            ScaleDown::new(p.input2_multiplier, p.input2_shift.wrapping_neg()),
+            ScaleDown::new(p.output_multiplier, p.output_shift.wrapping_neg()),
+        ]
+    })
+}
 
-    #[inline(always)]
-    fn apply(&self, x: i16, y: i16, subtract: bool) -> i16 {
-        let p = &self.p;
-        let x = shift_left(i32::from(x).wrapping_add(self.offsets[0]), p.left_shift);
-        let y = shift_left(i32::from(y).wrapping_add(self.offsets[1]), p.left_shift);
-        let combine = |a: i32, b: i32| {
-            if subtract {
-                a.wrapping_sub(b)
-            } else {
-                a.wrapping_add(b)
-            }
+/// One element of int16 ADD or SUB (TFLM's general path, `left_shift` 15): each input offset,
+/// shifted left and rescaled, the sum or difference rescaled to the output, offset and clamped.
+/// `scale(k, v)` rescales `v` by input 1's, input 2's or the output's (`k` = 0, 1, 2) scale.
+#[inline(always)]
+fn add_element<const SUB: bool>(
+    p: &AddI8,
+    x: i16,
+    y: i16,
+    scale: impl Fn(usize, i32) -> i32,
+) -> i16 {
+    let x = shift_left(i32::from(x).wrapping_add(p.input1_offset), p.left_shift);
+    let y = shift_left(i32::from(y).wrapping_add(p.input2_offset), p.left_shift);
+    scale(2, combine::<SUB>(scale(0, x), scale(1, y)))
+        .wrapping_add(p.output_offset)
+        .max(p.output_min)
+        .min(p.output_max) as i16
+}
+
+/// [`add_element`] by TFLite's `MultiplyByQuantizedMultiplier` (any shifts).
+#[inline(always)]
+fn general_scale(p: &AddI8) -> impl Fn(usize, i32) -> i32 + '_ {
+    move |k, v| {
+        let (multiplier, shift) = match k {
+            0 => (p.input1_multiplier, p.input1_shift),
+            1 => (p.input2_multiplier, p.input2_shift),
+            _ => (p.output_multiplier, p.output_shift),
         };
-        let scaled = match &self.scales {
-            Some([s1, s2, so]) => so.apply(combine(s1.apply(x), s2.apply(y))),
-            None => multiply_by_quantized_multiplier(
-                combine(
-                    multiply_by_quantized_multiplier(x, p.input1_multiplier, p.input1_shift),
-                    multiply_by_quantized_multiplier(y, p.input2_multiplier, p.input2_shift),
-                ),
-                p.output_multiplier,
-                p.output_shift,
-            ),
+        multiply_by_quantized_multiplier(v, multiplier, shift)
+    }
+}
+
+/// int16 ADD or SUB: the loop over [`ScaleDown`]s when they apply, else the general one.
+#[inline(always)]
+fn add_or_sub<const SUB: bool>(p: &AddI8, input1: &[i16], input2: &[i16], output: &mut [i16]) {
+    let broadcast = p.broadcast.as_ref();
+    if let Some(s) = fast_scales(p) {
+        let scale = |k: usize, v: i32| match k {
+            0 => s[0].apply(v),
+            1 => s[1].apply(v),
+            _ => s[2].apply(v),
         };
-        scaled
-            .wrapping_add(p.output_offset)
-            .max(p.output_min)
-            .min(p.output_max) as i16
+        for_each_element(broadcast, input1, input2, output, |x, y| {
+            add_element::<SUB>(p, x, y, scale)
+        });
+    } else {
+        let scale = general_scale(p);
+        for_each_element(broadcast, input1, input2, output, |x, y| {
+            add_element::<SUB>(p, x, y, &scale)
+        });
+    }
+}
+
+/// [`add_or_sub`] with the output overwriting input 1.
+#[inline(always)]
+fn add_or_sub_in_place<const SUB: bool>(p: &AddI8, data: &mut [i16], input2: &[i16]) {
+    let broadcast = p.broadcast.as_ref();
+    if let Some(s) = fast_scales(p) {
+        let scale = |k: usize, v: i32| match k {
+            0 => s[0].apply(v),
+            1 => s[1].apply(v),
+            _ => s[2].apply(v),
+        };
+        for_each_element_in_place(broadcast, data, input2, |x, y| {
+            add_element::<SUB>(p, x, y, scale)
+        });
+    } else {
+        let scale = general_scale(p);
+        for_each_element_in_place(broadcast, data, input2, |x, y| {
+            add_element::<SUB>(p, x, y, &scale)
+        });
     }
 }
 
@@ -152,52 +192,74 @@ impl Add16 {
 /// `BroadcastAdd4DSlow`): each input offset, shifted left by `left_shift` (15) and rescaled; the
 /// sum (wrapping int32) rescaled to the output, offset and clamped to the activation's range.
 pub fn add_i16(p: &AddI8, input1: &[i16], input2: &[i16], output: &mut [i16]) {
-    let add = Add16::new(p);
-    for_each_element(p.broadcast.as_ref(), input1, input2, output, |x, y| {
-        add.apply(x, y, false)
-    });
+    add_or_sub::<false>(p, input1, input2, output);
 }
 
 /// [`add_i16`] with the output overwriting input 1.
 pub fn add_i16_in_place(p: &AddI8, input1_and_output: &mut [i16], input2: &[i16]) {
-    let add = Add16::new(p);
-    for_each_element_in_place(p.broadcast.as_ref(), input1_and_output, input2, |x, y| {
-        add.apply(x, y, false)
-    });
+    add_or_sub_in_place::<false>(p, input1_and_output, input2);
 }
 
 /// int16 SUB, bit-exact with TFLite Micro: as [`add_i16`] with the second rescaled input
 /// subtracted.
 pub fn sub_i16(p: &AddI8, input1: &[i16], input2: &[i16], output: &mut [i16]) {
-    let sub = Add16::new(p);
-    for_each_element(p.broadcast.as_ref(), input1, input2, output, |x, y| {
-        sub.apply(x, y, true)
-    });
+    add_or_sub::<true>(p, input1, input2, output);
 }
 
 /// [`sub_i16`] with the output overwriting input 1.
 pub fn sub_i16_in_place(p: &AddI8, input1_and_output: &mut [i16], input2: &[i16]) {
-    let sub = Add16::new(p);
-    for_each_element_in_place(p.broadcast.as_ref(), input1_and_output, input2, |x, y| {
-        sub.apply(x, y, true)
-    });
+    add_or_sub_in_place::<true>(p, input1_and_output, input2);
 }
 
-binary_kernel!(
-    /// int16 MUL, bit-exact with TFLite Micro's reference kernel: the product of the offset
-    /// inputs (zero points 0, so the offsets are too) rescaled by `output_multiplier *
-    /// 2^output_shift`, offset and clamped to the activation's range.
-    mul_i16, mul_i16_in_place, MulI8, i16,
-    |p, x, y| {
-        let product = i32::from(x)
-            .wrapping_add(p.input1_offset)
-            .wrapping_mul(i32::from(y).wrapping_add(p.input2_offset));
-        multiply_by_quantized_multiplier(product, p.output_multiplier, p.output_shift)
-            .wrapping_add(p.output_offset)
-            .max(p.output_min)
-            .min(p.output_max) as i16
+/// The product of two offset int16 values rescaled to the output, offset and clamped (MUL's
+/// element), with `scale` the output rescale.
+#[inline(always)]
+fn mul_element(p: &MulI8, x: i16, y: i16, scale: impl Fn(i32) -> i32) -> i16 {
+    let product = i32::from(x)
+        .wrapping_add(p.input1_offset)
+        .wrapping_mul(i32::from(y).wrapping_add(p.input2_offset));
+    scale(product)
+        .wrapping_add(p.output_offset)
+        .max(p.output_min)
+        .min(p.output_max) as i16
+}
+
+/// int16 MUL, bit-exact with TFLite Micro's reference kernel: the product of the offset inputs
+/// (zero points 0, so the offsets are too) rescaled by `output_multiplier * 2^output_shift`,
+/// offset and clamped to the activation's range. A rescale below 1 (the usual case) runs as one
+/// multiply-accumulate and shift per element.
+pub fn mul_i16(p: &MulI8, input1: &[i16], input2: &[i16], output: &mut [i16]) {
+    let broadcast = p.broadcast.as_ref();
+    if scales_down(p.output_multiplier, p.output_shift) {
+        let s = ScaleDown::new(p.output_multiplier, p.output_shift.wrapping_neg());
+        for_each_element(broadcast, input1, input2, output, |x, y| {
+            mul_element(p, x, y, |v| s.apply(v))
+        });
+    } else {
+        for_each_element(broadcast, input1, input2, output, |x, y| {
+            mul_element(p, x, y, |v| {
+                multiply_by_quantized_multiplier(v, p.output_multiplier, p.output_shift)
+            })
+        });
     }
-);
+}
+
+/// [`mul_i16`] with the output overwriting input 1.
+pub fn mul_i16_in_place(p: &MulI8, input1_and_output: &mut [i16], input2: &[i16]) {
+    let broadcast = p.broadcast.as_ref();
+    if scales_down(p.output_multiplier, p.output_shift) {
+        let s = ScaleDown::new(p.output_multiplier, p.output_shift.wrapping_neg());
+        for_each_element_in_place(broadcast, input1_and_output, input2, |x, y| {
+            mul_element(p, x, y, |v| s.apply(v))
+        });
+    } else {
+        for_each_element_in_place(broadcast, input1_and_output, input2, |x, y| {
+            mul_element(p, x, y, |v| {
+                multiply_by_quantized_multiplier(v, p.output_multiplier, p.output_shift)
+            })
+        });
+    }
+}
 
 binary_kernel!(
     /// int16 SQUARED_DIFFERENCE, bit-exact with TFLite Micro's reference kernel: as [`sub_i16`]
