@@ -964,6 +964,7 @@ pub mod kernels {
         requantize_i16_i32(Rescale; I16) -> I32;
         requantize_i16_i16(Rescale; I16) -> I16;
         requantize_i8_i16(Rescale; I8) -> I16;
+        requantize_i32_i16(Rescale; I32) -> I16;
         quantize_f32_i16(QuantizeF32; F32) -> I16;
         dequantize_i16_f32(DequantizeI8; I16) -> F32;
         add_i16(AddI8; I16, I16) -> I16, in_place add_i16_in_place;

@@ -1,6 +1,6 @@
 //! QUANTIZE (float32 to int8 or int16; int8 to int8 with another scale, a table; and between
 //! integer types, TFLM's `Requantize`: int8 and uint8 both ways, int8 to int16, int16 to int8,
-//! int16 and int32) and DEQUANTIZE (int8, uint8 or int16 to float32).
+//! int16 and int32, int32 to int16) and DEQUANTIZE (int8, uint8 or int16 to float32).
 
 use crate::error::Error;
 use crate::ir::ElementType;
@@ -99,6 +99,7 @@ pub fn rescale_kernel(
         (ElementType::Int16, ElementType::Int32) => Some(&kernels::requantize_i16_i32),
         (ElementType::Int16, ElementType::Int16) => Some(&kernels::requantize_i16_i16),
         (ElementType::Int8, ElementType::Int16) => Some(&kernels::requantize_i8_i16),
+        (ElementType::Int32, ElementType::Int16) => Some(&kernels::requantize_i32_i16),
         _ => None,
     }
 }
@@ -138,8 +139,8 @@ impl Operator for Quantize {
                 if rescale_kernel(a, b).is_none() {
                     return Err(cx.error(format!(
                         "{} to {} is not supported: embedml runs QUANTIZE from FLOAT32 to INT8 or \
-                         INT16, INT8 to INT8, UINT8 or INT16, UINT8 to INT8, and INT16 to INT8, \
-                         INT16 or INT32; \
+                         INT16, INT8 to INT8, UINT8 or INT16, UINT8 to INT8, INT16 to INT8, INT16 or \
+                         INT32, and INT32 to INT16; \
                          convert the model with its inputs and outputs in one of these types",
                         a.name(),
                         b.name()

@@ -1481,5 +1481,7 @@ fn int16_elementwise(i8_in: &[i8]) {
     };
     requantize_i16_i16(opaque(&rescale), black_box(i16_in), black_box(&mut *i16_out));
     requantize_i8_i16(opaque(&rescale), black_box(i8_in), black_box(&mut *i16_out));
+    let i32s = [0i32; 4];
+    requantize_i32_i16(opaque(&rescale), black_box(&i32s[..]), black_box(&mut *i16_out));
     black_box(&i16s);
 }
