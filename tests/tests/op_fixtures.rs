@@ -3454,6 +3454,41 @@ fn int16_tanh_pot11_int16x8() {
     embedml_tests::check_fixture::<Int16TanhPot11Int16x8>("int16_tanh_pot11_int16x8");
 }
 
+// int16x8 (int16 activations, int8 weights): LOGISTIC(in=INT16)
+embedml::include_model!(
+    Int16LogisticPot11Int16x8,
+    "../fixtures/int16_logistic_pot11_int16x8.tflite"
+);
+
+#[test]
+fn int16_logistic_pot11_int16x8() {
+    embedml_tests::check_fixture::<Int16LogisticPot11Int16x8>("int16_logistic_pot11_int16x8");
+}
+
+// int16x8 (int16 activations, int8 weights): RELU6(in=INT16)
+embedml::include_model!(
+    Int16Relu6ZeroPointInt16x8,
+    "../fixtures/int16_relu6_zero_point_int16x8.tflite"
+);
+
+#[test]
+fn int16_relu6_zero_point_int16x8() {
+    embedml_tests::check_fixture::<Int16Relu6ZeroPointInt16x8>("int16_relu6_zero_point_int16x8");
+}
+
+// int16x8 (int16 activations, int8 weights): LEAKY_RELU(in=INT16 alpha=0.2)
+embedml::include_model!(
+    Int16LeakyReluZeroPointInt16x8,
+    "../fixtures/int16_leaky_relu_zero_point_int16x8.tflite"
+);
+
+#[test]
+fn int16_leaky_relu_zero_point_int16x8() {
+    embedml_tests::check_fixture::<Int16LeakyReluZeroPointInt16x8>(
+        "int16_leaky_relu_zero_point_int16x8",
+    );
+}
+
 // int16x8 (int16 activations, int8 weights): SOFTMAX(beta=1.0 in=INT16)
 embedml::include_model!(
     Int16SoftmaxInt16x8,
@@ -3499,6 +3534,20 @@ embedml::include_model!(
 fn int16_quantize_int8_input_int16x8() {
     embedml_tests::check_fixture::<Int16QuantizeInt8InputInt16x8>(
         "int16_quantize_int8_input_int16x8",
+    );
+}
+
+// int16x8, float32 input and output: QUANTIZE(in=INT32 out=INT16) -> TANH(in=INT16) ->
+//     DEQUANTIZE(in=INT16 out=FLOAT32)
+embedml::include_model!(
+    Int16QuantizeInt32InputInt16x8,
+    "../fixtures/int16_quantize_int32_input_int16x8.tflite"
+);
+
+#[test]
+fn int16_quantize_int32_input_int16x8() {
+    embedml_tests::check_fixture::<Int16QuantizeInt32InputInt16x8>(
+        "int16_quantize_int32_input_int16x8",
     );
 }
 

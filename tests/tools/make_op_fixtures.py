@@ -1977,15 +1977,31 @@ def input_scale(scale: float) -> Callable[[bytes], bytes]:
     return edit
 
 
-def int8_quantize_input(scale: float, zero_point: int) -> Callable[[bytes], bytes]:
-    """An edit making the float32 input of the model's first QUANTIZE an int8 tensor with
-    `scale` and `zero_point`: a QUANTIZE from int8 to int16 (the converter makes none)."""
+def zero_points(input_zero_point: int, output_zero_point: int) -> Callable[[bytes], bytes]:
+    """An edit giving the model's input and output tensors these zero points (TFLM's int16
+    RELU6 and LEAKY_RELU take any; the converter makes 0)."""
+
+    def edit(model_bytes: bytes) -> bytes:
+        model = read_model(model_bytes)
+        subgraph = model.subgraphs[0]
+        for tensors, zero_point in ((subgraph.inputs, input_zero_point), (subgraph.outputs, output_zero_point)):
+            for t in tensors:
+                subgraph.tensors[t].quantization.zeroPoint = [zero_point]
+        return write_model(model)
+
+    return edit
+
+
+def int8_quantize_input(scale: float, zero_point: int, dtype: str = "INT8") -> Callable[[bytes], bytes]:
+    """An edit making the float32 input of the model's first QUANTIZE an int8 (or `dtype`)
+    tensor with `scale` and `zero_point`: a QUANTIZE from int8 (int32) to int16 (the converter
+    makes none)."""
 
     def edit(model_bytes: bytes) -> bytes:
         model = read_model(model_bytes)
         subgraph = model.subgraphs[0]
         tensor = subgraph.tensors[subgraph.operators[0].inputs[0]]
-        tensor.type = schema_py.TensorType.INT8
+        tensor.type = getattr(schema_py.TensorType, dtype)
         quantization = schema_py.QuantizationParametersT()
         quantization.scale = [scale]
         quantization.zeroPoint = [zero_point]
@@ -2107,6 +2123,12 @@ def int16x8_elementwise_specs() -> list[Spec]:
         unary16("logistic_pot", lambda: layers.Activation("sigmoid"), input_scale(2.0**-12)),
         unary16("tanh_pot", lambda: layers.Activation("tanh"), input_scale(2.0**-12)),
         unary16("tanh_pot11", lambda: layers.Activation("tanh"), input_scale(2.0**-11)),
+        # 2^-11 is not a power-of-two case for LOGISTIC: its general multiplier path.
+        unary16("logistic_pot11", lambda: layers.Activation("sigmoid"), input_scale(2.0**-11)),
+        unary16("relu6_zero_point", lambda: layers.ReLU(6.0), zero_points(300, -200)),
+        unary16(
+            "leaky_relu_zero_point", lambda: layers.LeakyReLU(0.2), zero_points(-1000, 700), alpha=0.2
+        ),
         Spec(
             "int16_softmax",
             single(layers.Softmax, (1, 4, 10)),
@@ -2140,6 +2162,17 @@ def int16x8_elementwise_specs() -> list[Spec]:
             ),
             (INT16X8_FLOAT_IO,),
             edit=int8_quantize_input(0.03, 5),
+        ),
+        Spec(
+            "int16_quantize_int32_input",
+            single(lambda: layers.Activation("tanh"), (1, 4, 4, 4)),
+            (
+                op("QUANTIZE", **{"in": "INT32", "out": "INT16"}),
+                op("TANH", **i16),
+                op("DEQUANTIZE", **{"in": "INT16", "out": "FLOAT32"}),
+            ),
+            (INT16X8_FLOAT_IO,),
+            edit=int8_quantize_input(2e-9, 0, "INT32"),
         ),
         # TANH's output scale is fixed (1/32768): the converter requantizes it for CONCATENATION.
         Spec(
