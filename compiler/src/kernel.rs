@@ -265,6 +265,23 @@ impl Field for Packed {
     }
 }
 
+/// A 513-entry int16 lookup table computed at compile time (TFLM's `LUTPopulate` for int16), as
+/// a `&'static [i16; 513]`; identical tables are one shared `static`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Lut16(pub Vec<i16>);
+
+impl Field for Lut16 {
+    const BORROWS: bool = true;
+    fn core_type() -> TokenStream {
+        quote!(&'static [i16; 513])
+    }
+    fn tokens(&self, shared: &mut Shared) -> TokenStream {
+        let values = self.0.iter().map(|&v| Literal::i16_unsuffixed(v));
+        let name = shared.get(quote!([i16; 513]), quote!([#(#values),*]));
+        quote!(&#name)
+    }
+}
+
 /// A constant tensor of the model (in flash), as a `&'static [T]`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Constant<T> {
@@ -538,6 +555,25 @@ params! {
     MulI8 {
         input1_offset: i32, input2_offset: i32, output_multiplier: i32, output_shift: i32,
         output_offset: i32, output_min: i32, output_max: i32, broadcast: Option<Broadcast4>,
+    }
+    /// `embedml::kernels::ReluI16`.
+    ReluI16 {
+        input_zero_point: i32, multiplier: i32, shift: i32, output_zero_point: i32,
+        output_min: i32, output_max: i32,
+    }
+    /// `embedml::kernels::ClampI16`.
+    ClampI16 { min: i16, max: i16 }
+    /// `embedml::kernels::LeakyReluI16`.
+    LeakyReluI16 {
+        input_zero_point: i32, identity_multiplier: i32, identity_shift: i32,
+        alpha_multiplier: i32, alpha_shift: i32, output_zero_point: i32,
+    }
+    /// `embedml::kernels::SigmoidI16` (int16 LOGISTIC and TANH).
+    SigmoidI16 { multiplier: i32, shift: i32 }
+    /// `embedml::kernels::SoftmaxI16`.
+    SoftmaxI16 {
+        input_multiplier: i32, input_shift: i32, depth: usize, exp_lut: Lut16,
+        one_over_one_plus_x_lut: Lut16,
     }
     /// `embedml::kernels::ArithmeticF32`.
     ArithmeticF32 { output_min: f32, output_max: f32, broadcast: Option<Broadcast4> }
@@ -956,6 +992,23 @@ pub mod kernels {
         requantize_u8_i8(Rescale; U8) -> I8;
         requantize_i16_i8(Rescale; I16) -> I8;
         requantize_i16_i32(Rescale; I16) -> I32;
+        requantize_i16_i16(Rescale; I16) -> I16;
+        requantize_i8_i16(Rescale; I8) -> I16;
+        requantize_i32_i16(Rescale; I32) -> I16;
+        quantize_f32_i16(QuantizeF32; F32) -> I16;
+        dequantize_i16_f32(DequantizeI8; I16) -> F32;
+        add_i16(AddI8; I16, I16) -> I16, in_place add_i16_in_place;
+        sub_i16(AddI8; I16, I16) -> I16, in_place sub_i16_in_place;
+        mul_i16(MulI8; I16, I16) -> I16, in_place mul_i16_in_place;
+        squared_difference_i16(AddI8; I16, I16) -> I16, in_place squared_difference_i16_in_place;
+        maximum_i16(MinMax; I16, I16) -> I16, in_place maximum_i16_in_place;
+        minimum_i16(MinMax; I16, I16) -> I16, in_place minimum_i16_in_place;
+        relu_i16(ReluI16; I16) -> I16, in_place relu_i16_in_place;
+        clamp_i16(ClampI16; I16) -> I16, in_place clamp_i16_in_place;
+        leaky_relu_i16(LeakyReluI16; I16) -> I16, in_place leaky_relu_i16_in_place;
+        logistic_i16(SigmoidI16; I16) -> I16, in_place logistic_i16_in_place;
+        tanh_i16(SigmoidI16; I16) -> I16, in_place tanh_i16_in_place;
+        softmax_i16(SoftmaxI16; I16) -> I16;
         pad4_i8(Pad4I8; I8) -> I8;
         pad4_f32(Pad4F32; F32) -> F32;
         pad4_i16(Pad4I16; I16) -> I16;

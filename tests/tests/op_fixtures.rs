@@ -3444,3 +3444,496 @@ embedml::include_model!(
 fn gather_nd_elements_float() {
     embedml_tests::check_fixture::<GatherNdElementsFloat>("gather_nd_elements_float");
 }
+
+// int16x8 (int16 activations, int8 weights): ADD(activation=NONE shapes=[(1, 3, 4, 5), (1, 3, 4,
+//     5)] constants=[] in=INT16)
+embedml::include_model!(
+    Int16AddSameShapeInt16x8,
+    "../fixtures/int16_add_same_shape_int16x8.tflite"
+);
+
+#[test]
+fn int16_add_same_shape_int16x8() {
+    embedml_tests::check_fixture::<Int16AddSameShapeInt16x8>("int16_add_same_shape_int16x8");
+}
+
+// int16x8 (int16 activations, int8 weights): ADD(shapes=[(1, 3, 4, 5), (1, 1, 1, 5)] constants=[]
+//     in=INT16)
+embedml::include_model!(
+    Int16AddBroadcastChannelsInt16x8,
+    "../fixtures/int16_add_broadcast_channels_int16x8.tflite"
+);
+
+#[test]
+fn int16_add_broadcast_channels_int16x8() {
+    embedml_tests::check_fixture::<Int16AddBroadcastChannelsInt16x8>(
+        "int16_add_broadcast_channels_int16x8",
+    );
+}
+
+// int16x8 (int16 activations, int8 weights): ADD(shapes=[(1, 3, 4, 5), (1, 3, 1, 1)] constants=[]
+//     in=INT16)
+embedml::include_model!(
+    Int16AddBroadcastRowsInt16x8,
+    "../fixtures/int16_add_broadcast_rows_int16x8.tflite"
+);
+
+#[test]
+fn int16_add_broadcast_rows_int16x8() {
+    embedml_tests::check_fixture::<Int16AddBroadcastRowsInt16x8>(
+        "int16_add_broadcast_rows_int16x8",
+    );
+}
+
+// int16x8 (int16 activations, int8 weights): ADD(shapes=[(1, 3, 4, 5), (1, 1, 1, 5)] constants=[1]
+//     in=INT16)
+embedml::include_model!(
+    Int16AddConstantInt16x8,
+    "../fixtures/int16_add_constant_int16x8.tflite"
+);
+
+#[test]
+fn int16_add_constant_int16x8() {
+    embedml_tests::check_fixture::<Int16AddConstantInt16x8>("int16_add_constant_int16x8");
+}
+
+// int16x8 (int16 activations, int8 weights): SUB(activation=NONE shapes=[(1, 3, 4, 5), (1, 3, 4,
+//     5)] constants=[] in=INT16)
+embedml::include_model!(
+    Int16SubSameShapeInt16x8,
+    "../fixtures/int16_sub_same_shape_int16x8.tflite"
+);
+
+#[test]
+fn int16_sub_same_shape_int16x8() {
+    embedml_tests::check_fixture::<Int16SubSameShapeInt16x8>("int16_sub_same_shape_int16x8");
+}
+
+// int16x8 (int16 activations, int8 weights): SUB(shapes=[(1, 3, 4, 5), (1, 1, 1, 5)] constants=[]
+//     in=INT16)
+embedml::include_model!(
+    Int16SubBroadcastChannelsInt16x8,
+    "../fixtures/int16_sub_broadcast_channels_int16x8.tflite"
+);
+
+#[test]
+fn int16_sub_broadcast_channels_int16x8() {
+    embedml_tests::check_fixture::<Int16SubBroadcastChannelsInt16x8>(
+        "int16_sub_broadcast_channels_int16x8",
+    );
+}
+
+// int16x8 (int16 activations, int8 weights): SUB(shapes=[(1, 3, 4, 5), (1, 3, 1, 1)] constants=[]
+//     in=INT16)
+embedml::include_model!(
+    Int16SubBroadcastRowsInt16x8,
+    "../fixtures/int16_sub_broadcast_rows_int16x8.tflite"
+);
+
+#[test]
+fn int16_sub_broadcast_rows_int16x8() {
+    embedml_tests::check_fixture::<Int16SubBroadcastRowsInt16x8>(
+        "int16_sub_broadcast_rows_int16x8",
+    );
+}
+
+// int16x8 (int16 activations, int8 weights): SUB(shapes=[(1, 3, 4, 5), (1, 1, 1, 5)] constants=[1]
+//     in=INT16)
+embedml::include_model!(
+    Int16SubConstantInt16x8,
+    "../fixtures/int16_sub_constant_int16x8.tflite"
+);
+
+#[test]
+fn int16_sub_constant_int16x8() {
+    embedml_tests::check_fixture::<Int16SubConstantInt16x8>("int16_sub_constant_int16x8");
+}
+
+// int16x8 (int16 activations, int8 weights): MUL(activation=NONE shapes=[(1, 3, 4, 5), (1, 3, 4,
+//     5)] constants=[] in=INT16)
+embedml::include_model!(
+    Int16MulSameShapeInt16x8,
+    "../fixtures/int16_mul_same_shape_int16x8.tflite"
+);
+
+#[test]
+fn int16_mul_same_shape_int16x8() {
+    embedml_tests::check_fixture::<Int16MulSameShapeInt16x8>("int16_mul_same_shape_int16x8");
+}
+
+// int16x8 (int16 activations, int8 weights): MUL(shapes=[(1, 3, 4, 5), (1, 1, 1, 5)] constants=[]
+//     in=INT16)
+embedml::include_model!(
+    Int16MulBroadcastChannelsInt16x8,
+    "../fixtures/int16_mul_broadcast_channels_int16x8.tflite"
+);
+
+#[test]
+fn int16_mul_broadcast_channels_int16x8() {
+    embedml_tests::check_fixture::<Int16MulBroadcastChannelsInt16x8>(
+        "int16_mul_broadcast_channels_int16x8",
+    );
+}
+
+// int16x8 (int16 activations, int8 weights): MUL(shapes=[(1, 3, 4, 5), (1, 3, 1, 1)] constants=[]
+//     in=INT16)
+embedml::include_model!(
+    Int16MulBroadcastRowsInt16x8,
+    "../fixtures/int16_mul_broadcast_rows_int16x8.tflite"
+);
+
+#[test]
+fn int16_mul_broadcast_rows_int16x8() {
+    embedml_tests::check_fixture::<Int16MulBroadcastRowsInt16x8>(
+        "int16_mul_broadcast_rows_int16x8",
+    );
+}
+
+// int16x8 (int16 activations, int8 weights): MUL(shapes=[(1, 3, 4, 5), (1, 1, 1, 5)] constants=[1]
+//     in=INT16)
+embedml::include_model!(
+    Int16MulConstantInt16x8,
+    "../fixtures/int16_mul_constant_int16x8.tflite"
+);
+
+#[test]
+fn int16_mul_constant_int16x8() {
+    embedml_tests::check_fixture::<Int16MulConstantInt16x8>("int16_mul_constant_int16x8");
+}
+
+// int16x8 (int16 activations, int8 weights): ADD(activation=RELU constants=[] in=INT16)
+embedml::include_model!(
+    Int16AddReluInt16x8,
+    "../fixtures/int16_add_relu_int16x8.tflite"
+);
+
+#[test]
+fn int16_add_relu_int16x8() {
+    embedml_tests::check_fixture::<Int16AddReluInt16x8>("int16_add_relu_int16x8");
+}
+
+// int16x8 (int16 activations, int8 weights): ADD(activation=RELU6 constants=[] in=INT16)
+embedml::include_model!(
+    Int16AddRelu6Int16x8,
+    "../fixtures/int16_add_relu6_int16x8.tflite"
+);
+
+#[test]
+fn int16_add_relu6_int16x8() {
+    embedml_tests::check_fixture::<Int16AddRelu6Int16x8>("int16_add_relu6_int16x8");
+}
+
+// int16x8 (int16 activations, int8 weights): MUL(activation=RELU constants=[] in=INT16)
+embedml::include_model!(
+    Int16MulReluInt16x8,
+    "../fixtures/int16_mul_relu_int16x8.tflite"
+);
+
+#[test]
+fn int16_mul_relu_int16x8() {
+    embedml_tests::check_fixture::<Int16MulReluInt16x8>("int16_mul_relu_int16x8");
+}
+
+// int16x8 (int16 activations, int8 weights): SUB(activation=RELU constants=[] in=INT16)
+embedml::include_model!(
+    Int16SubReluInt16x8,
+    "../fixtures/int16_sub_relu_int16x8.tflite"
+);
+
+#[test]
+fn int16_sub_relu_int16x8() {
+    embedml_tests::check_fixture::<Int16SubReluInt16x8>("int16_sub_relu_int16x8");
+}
+
+// int16x8 (int16 activations, int8 weights): QUANTIZE(in=INT16) -> QUANTIZE(in=INT16) ->
+//     MAXIMUM(shapes=[(1, 3, 4, 5), (1, 1, 1, 5)] in=INT16)
+embedml::include_model!(
+    Int16MaximumBroadcastInt16x8,
+    "../fixtures/int16_maximum_broadcast_int16x8.tflite"
+);
+
+#[test]
+fn int16_maximum_broadcast_int16x8() {
+    embedml_tests::check_fixture::<Int16MaximumBroadcastInt16x8>("int16_maximum_broadcast_int16x8");
+}
+
+// int16x8 (int16 activations, int8 weights): QUANTIZE(in=INT16) -> QUANTIZE(in=INT16) ->
+//     MINIMUM(shapes=[(1, 3, 4, 5), (1, 3, 1, 1)] in=INT16)
+embedml::include_model!(
+    Int16MinimumBroadcastInt16x8,
+    "../fixtures/int16_minimum_broadcast_int16x8.tflite"
+);
+
+#[test]
+fn int16_minimum_broadcast_int16x8() {
+    embedml_tests::check_fixture::<Int16MinimumBroadcastInt16x8>("int16_minimum_broadcast_int16x8");
+}
+
+// int16x8 (int16 activations, int8 weights): SQUARED_DIFFERENCE(shapes=[(1, 3, 4, 5), (1, 3, 4, 5)]
+//     constants=[] in=INT16)
+embedml::include_model!(
+    Int16SquaredDifferenceInt16x8,
+    "../fixtures/int16_squared_difference_int16x8.tflite"
+);
+
+#[test]
+fn int16_squared_difference_int16x8() {
+    embedml_tests::check_fixture::<Int16SquaredDifferenceInt16x8>(
+        "int16_squared_difference_int16x8",
+    );
+}
+
+// int16x8 (int16 activations, int8 weights): SQUARED_DIFFERENCE(shapes=[(1, 3, 4, 5), (1, 1, 1, 5)]
+//     constants=[] in=INT16)
+embedml::include_model!(
+    Int16SquaredDifferenceBroadcastInt16x8,
+    "../fixtures/int16_squared_difference_broadcast_int16x8.tflite"
+);
+
+#[test]
+fn int16_squared_difference_broadcast_int16x8() {
+    embedml_tests::check_fixture::<Int16SquaredDifferenceBroadcastInt16x8>(
+        "int16_squared_difference_broadcast_int16x8",
+    );
+}
+
+// int16x8 (int16 activations, int8 weights): RELU(in=INT16)
+embedml::include_model!(Int16ReluInt16x8, "../fixtures/int16_relu_int16x8.tflite");
+
+#[test]
+fn int16_relu_int16x8() {
+    embedml_tests::check_fixture::<Int16ReluInt16x8>("int16_relu_int16x8");
+}
+
+// int16x8 (int16 activations, int8 weights): RELU6(in=INT16)
+embedml::include_model!(Int16Relu6Int16x8, "../fixtures/int16_relu6_int16x8.tflite");
+
+#[test]
+fn int16_relu6_int16x8() {
+    embedml_tests::check_fixture::<Int16Relu6Int16x8>("int16_relu6_int16x8");
+}
+
+// int16x8 (int16 activations, int8 weights): LEAKY_RELU(in=INT16 alpha=0.2)
+embedml::include_model!(
+    Int16LeakyReluInt16x8,
+    "../fixtures/int16_leaky_relu_int16x8.tflite"
+);
+
+#[test]
+fn int16_leaky_relu_int16x8() {
+    embedml_tests::check_fixture::<Int16LeakyReluInt16x8>("int16_leaky_relu_int16x8");
+}
+
+// int16x8 (int16 activations, int8 weights): LEAKY_RELU(in=INT16 alpha=-0.3)
+embedml::include_model!(
+    Int16LeakyReluNegativeInt16x8,
+    "../fixtures/int16_leaky_relu_negative_int16x8.tflite"
+);
+
+#[test]
+fn int16_leaky_relu_negative_int16x8() {
+    embedml_tests::check_fixture::<Int16LeakyReluNegativeInt16x8>(
+        "int16_leaky_relu_negative_int16x8",
+    );
+}
+
+// int16x8 (int16 activations, int8 weights): LOGISTIC(in=INT16)
+embedml::include_model!(
+    Int16LogisticInt16x8,
+    "../fixtures/int16_logistic_int16x8.tflite"
+);
+
+#[test]
+fn int16_logistic_int16x8() {
+    embedml_tests::check_fixture::<Int16LogisticInt16x8>("int16_logistic_int16x8");
+}
+
+// int16x8 (int16 activations, int8 weights): TANH(in=INT16)
+embedml::include_model!(Int16TanhInt16x8, "../fixtures/int16_tanh_int16x8.tflite");
+
+#[test]
+fn int16_tanh_int16x8() {
+    embedml_tests::check_fixture::<Int16TanhInt16x8>("int16_tanh_int16x8");
+}
+
+// int16x8 (int16 activations, int8 weights): LOGISTIC(in=INT16)
+embedml::include_model!(
+    Int16LogisticPotInt16x8,
+    "../fixtures/int16_logistic_pot_int16x8.tflite"
+);
+
+#[test]
+fn int16_logistic_pot_int16x8() {
+    embedml_tests::check_fixture::<Int16LogisticPotInt16x8>("int16_logistic_pot_int16x8");
+}
+
+// int16x8 (int16 activations, int8 weights): TANH(in=INT16)
+embedml::include_model!(
+    Int16TanhPotInt16x8,
+    "../fixtures/int16_tanh_pot_int16x8.tflite"
+);
+
+#[test]
+fn int16_tanh_pot_int16x8() {
+    embedml_tests::check_fixture::<Int16TanhPotInt16x8>("int16_tanh_pot_int16x8");
+}
+
+// int16x8 (int16 activations, int8 weights): TANH(in=INT16)
+embedml::include_model!(
+    Int16TanhPot11Int16x8,
+    "../fixtures/int16_tanh_pot11_int16x8.tflite"
+);
+
+#[test]
+fn int16_tanh_pot11_int16x8() {
+    embedml_tests::check_fixture::<Int16TanhPot11Int16x8>("int16_tanh_pot11_int16x8");
+}
+
+// int16x8 (int16 activations, int8 weights): LOGISTIC(in=INT16)
+embedml::include_model!(
+    Int16LogisticPot11Int16x8,
+    "../fixtures/int16_logistic_pot11_int16x8.tflite"
+);
+
+#[test]
+fn int16_logistic_pot11_int16x8() {
+    embedml_tests::check_fixture::<Int16LogisticPot11Int16x8>("int16_logistic_pot11_int16x8");
+}
+
+// int16x8 (int16 activations, int8 weights): RELU6(in=INT16)
+embedml::include_model!(
+    Int16Relu6ZeroPointInt16x8,
+    "../fixtures/int16_relu6_zero_point_int16x8.tflite"
+);
+
+#[test]
+fn int16_relu6_zero_point_int16x8() {
+    embedml_tests::check_fixture::<Int16Relu6ZeroPointInt16x8>("int16_relu6_zero_point_int16x8");
+}
+
+// int16x8 (int16 activations, int8 weights): LEAKY_RELU(in=INT16 alpha=0.2)
+embedml::include_model!(
+    Int16LeakyReluZeroPointInt16x8,
+    "../fixtures/int16_leaky_relu_zero_point_int16x8.tflite"
+);
+
+#[test]
+fn int16_leaky_relu_zero_point_int16x8() {
+    embedml_tests::check_fixture::<Int16LeakyReluZeroPointInt16x8>(
+        "int16_leaky_relu_zero_point_int16x8",
+    );
+}
+
+// int16x8 (int16 activations, int8 weights): SOFTMAX(beta=1.0 in=INT16)
+embedml::include_model!(
+    Int16SoftmaxInt16x8,
+    "../fixtures/int16_softmax_int16x8.tflite"
+);
+
+#[test]
+fn int16_softmax_int16x8() {
+    embedml_tests::check_fixture::<Int16SoftmaxInt16x8>("int16_softmax_int16x8");
+}
+
+// int16x8 (int16 activations, int8 weights): MUL(in=INT16) -> SOFTMAX(in=INT16)
+embedml::include_model!(
+    Int16SoftmaxWideInt16x8,
+    "../fixtures/int16_softmax_wide_int16x8.tflite"
+);
+
+#[test]
+fn int16_softmax_wide_int16x8() {
+    embedml_tests::check_fixture::<Int16SoftmaxWideInt16x8>("int16_softmax_wide_int16x8");
+}
+
+// int16x8, float32 input and output: QUANTIZE(in=FLOAT32 out=INT16) -> TANH(in=INT16) ->
+//     DEQUANTIZE(in=INT16 out=FLOAT32)
+embedml::include_model!(
+    Int16QuantizeFloatIoInt16x8,
+    "../fixtures/int16_quantize_float_io_int16x8.tflite"
+);
+
+#[test]
+fn int16_quantize_float_io_int16x8() {
+    embedml_tests::check_fixture::<Int16QuantizeFloatIoInt16x8>("int16_quantize_float_io_int16x8");
+}
+
+// int16x8, float32 input and output: QUANTIZE(in=INT8 out=INT16) -> TANH(in=INT16) ->
+//     DEQUANTIZE(in=INT16 out=FLOAT32)
+embedml::include_model!(
+    Int16QuantizeInt8InputInt16x8,
+    "../fixtures/int16_quantize_int8_input_int16x8.tflite"
+);
+
+#[test]
+fn int16_quantize_int8_input_int16x8() {
+    embedml_tests::check_fixture::<Int16QuantizeInt8InputInt16x8>(
+        "int16_quantize_int8_input_int16x8",
+    );
+}
+
+// int16x8, float32 input and output: QUANTIZE(in=INT32 out=INT16) -> TANH(in=INT16) ->
+//     DEQUANTIZE(in=INT16 out=FLOAT32)
+embedml::include_model!(
+    Int16QuantizeInt32InputInt16x8,
+    "../fixtures/int16_quantize_int32_input_int16x8.tflite"
+);
+
+#[test]
+fn int16_quantize_int32_input_int16x8() {
+    embedml_tests::check_fixture::<Int16QuantizeInt32InputInt16x8>(
+        "int16_quantize_int32_input_int16x8",
+    );
+}
+
+// int16x8 (int16 activations, int8 weights): TANH(in=INT16) -> QUANTIZE(in=INT16 out=INT16) ->
+//     CONCATENATION(axis=3)
+embedml::include_model!(
+    Int16RequantizeConcatInt16x8,
+    "../fixtures/int16_requantize_concat_int16x8.tflite"
+);
+
+#[test]
+fn int16_requantize_concat_int16x8() {
+    embedml_tests::check_fixture::<Int16RequantizeConcatInt16x8>("int16_requantize_concat_int16x8");
+}
+
+// int16x8 (int16 activations, int8 weights): LOGISTIC(in=INT16) -> MUL(in=INT16)
+embedml::include_model!(Int16SwishInt16x8, "../fixtures/int16_swish_int16x8.tflite");
+
+#[test]
+fn int16_swish_int16x8() {
+    embedml_tests::check_fixture::<Int16SwishInt16x8>("int16_swish_int16x8");
+}
+
+// int16x8 (int16 activations, int8 weights): MUL -> ADD -> TANH -> SUB -> LOGISTIC -> MUL
+embedml::include_model!(Int16GateInt16x8, "../fixtures/int16_gate_int16x8.tflite");
+
+#[test]
+fn int16_gate_int16x8() {
+    embedml_tests::check_fixture::<Int16GateInt16x8>("int16_gate_int16x8");
+}
+
+// int16x8 (int16 activations, int8 weights): LEAKY_RELU -> ADD -> MUL -> SUB
+embedml::include_model!(
+    Int16ResidualInt16x8,
+    "../fixtures/int16_residual_int16x8.tflite"
+);
+
+#[test]
+fn int16_residual_int16x8() {
+    embedml_tests::check_fixture::<Int16ResidualInt16x8>("int16_residual_int16x8");
+}
+
+// int16x8 (int16 activations, int8 weights): TANH -> MUL -> ADD -> SOFTMAX
+embedml::include_model!(
+    Int16SoftmaxOfProductsInt16x8,
+    "../fixtures/int16_softmax_of_products_int16x8.tflite"
+);
+
+#[test]
+fn int16_softmax_of_products_int16x8() {
+    embedml_tests::check_fixture::<Int16SoftmaxOfProductsInt16x8>(
+        "int16_softmax_of_products_int16x8",
+    );
+}

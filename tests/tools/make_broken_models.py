@@ -755,6 +755,46 @@ def add_output_scale(m: Model):
     m.op(OP.ADD, [a, b], [m.tensor("sum", [1, 4], quant=(1e-6, 0))])
 
 
+@case("an INT16 tensor must have zero point 0")
+def int16_zero_point(m: Model):
+    """An int16 MUL whose first input has zero point 5 (TFLM requires 0 for int16 MUL)."""
+    a = m.input("a", [1, 4], INT16, quant=(1 / 4096, 5))
+    b = m.input("b", [1, 4], INT16, quant=(1 / 4096, 0))
+    m.op(OP.MUL, [a, b], [m.tensor("product", [1, 4], INT16, quant=(1 / 1024, 0))])
+
+
+@case("operator #3 (ADD): the output scale is too small for the input scales")
+def int16_add_output_scale(m: Model):
+    """An int16 ADD of inputs with scale 1 into an output with scale 1e-6 (TFLM's
+    QuantizeMultiplierSmallerThanOneExp refuses the output rescale)."""
+    a = m.input("a", [1, 4], INT16, quant=(1.0, 0))
+    b = m.input("b", [1, 4], INT16, quant=(1.0, 0))
+    m.op(OP.ADD, [a, b], [m.tensor("sum", [1, 4], INT16, quant=(1e-6, 0))])
+
+
+@case("an INT16 LOGISTIC output must have scale 1/32768")
+def int16_logistic_output_scale(m: Model):
+    """An int16 LOGISTIC whose output has scale 1/256 (TFLM requires 2^-15)."""
+    x = m.input("x", [1, 4], INT16, quant=(1 / 4096, 0))
+    m.op(OP.LOGISTIC, [x], [m.tensor("y", [1, 4], INT16, quant=(1 / 256, 0))])
+
+
+@case("an INT16 softmax output must have scale 1/32768 and zero point 0")
+def int16_softmax_output_scale(m: Model):
+    """An int16 SOFTMAX whose output has scale 1/65536 (TFLM requires 1/32768 within 0.1%)."""
+    x = m.input("x", [1, 4], INT16, quant=(1 / 4096, 0))
+    options = tfl.SoftmaxOptionsT()
+    options.beta = 1.0
+    m.op(OP.SOFTMAX, [x], [m.tensor("p", [1, 4], INT16, quant=(1 / 65536, 0))], options)
+
+
+@case("operator #3 (RELU_N1_TO_1): INT16 RELU_N1_TO_1 is not supported")
+def int16_relu_n1_to_1(m: Model):
+    """An int16 RELU_N1_TO_1 (TFLM has no kernel for it)."""
+    x = m.input("x", [1, 4], INT16, quant=(1 / 4096, 0))
+    m.op(OP.RELU_N1_TO_1, [x], [m.tensor("y", [1, 4], INT16, quant=(1 / 4096, 0))])
+
+
 @case(
     "operator #3 (SQUARED_DIFFERENCE): the output requantization needs a rescale by 2^35, "
     "beyond TFLM's fixed-point range"
@@ -830,16 +870,16 @@ def quantize_size(m: Model):
     m.op(OP.QUANTIZE, [x], [m.tensor("q", [1, 5], quant=(1 / 128, 0))])
 
 
-@case("operator #3 (QUANTIZE): FLOAT32 to INT16 is not supported: embedml runs QUANTIZE from")
+@case("operator #3 (QUANTIZE): FLOAT32 to UINT8 is not supported: embedml runs QUANTIZE from")
 def quantize_types(m: Model):
-    """A QUANTIZE from float32 to int16."""
+    """A QUANTIZE from float32 to uint8 (TFLM quantizes float32 to int8 and int16 only)."""
     x = m.input("x", [1, 4], FLOAT32)
-    m.op(OP.QUANTIZE, [x], [m.tensor("q", [1, 4], INT16, quant=(1 / 4096, 0))])
+    m.op(OP.QUANTIZE, [x], [m.tensor("q", [1, 4], UINT8, quant=(1 / 256, 0))])
 
 
 @case(
     "operator #3 (DEQUANTIZE): FLOAT32 to FLOAT32 is not supported: "
-    "embedml runs DEQUANTIZE from INT8 or UINT8 to FLOAT32"
+    "embedml runs DEQUANTIZE from INT8, UINT8 or INT16 to FLOAT32"
 )
 def dequantize_types(m: Model):
     """A DEQUANTIZE from float32."""

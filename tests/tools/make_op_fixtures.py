@@ -1852,14 +1852,6 @@ LAYER_NORM_TAIL = tuple(
 
 
 AUDIO_MODEL = REPO_ROOT / "tests" / "models" / "audio_preprocessor_int8.tflite"
-# int16 activations, int8 weights, int64 biases: TFLite's "16x8" quantization.
-INT16X8 = Conversion(
-    "int16x8",
-    "int16x8 (int16 activations, int8 weights)",
-    quantized=True,
-    boundary="int16",
-    ops_set="EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8",
-)
 # Not converted: operators cut out of the audio preprocessor (its int32 arithmetic and copies).
 AUDIO_CUT = Conversion("cut", "cut from audio_preprocessor_int8", quantized=False)
 # A model of integer (or mixed) tensors the converter makes without quantizing.
@@ -1961,6 +1953,291 @@ def int32_arithmetic_specs() -> list[Spec]:
             ),
             AUDIO_LOG_SCALE,
             conversions=(PLAIN,),
+        ),
+    ]
+    return specs
+
+# int16x8 with float32 at the boundary: QUANTIZE float32 to int16 in, DEQUANTIZE out.
+INT16X8_FLOAT_IO = Conversion(
+    "int16x8",
+    "int16x8, float32 input and output",
+    quantized=True,
+    int8_input=False,
+    int8_output=False,
+    boundary="int16",
+    ops_set="EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8",
+)
+
+
+def input_scale(scale: float) -> Callable[[bytes], bytes]:
+    """An edit giving the model's input tensor the quantization scale `scale` (a power of two
+    for TFLM's int16 LOGISTIC and TANH special case; the converter calibrates other scales)."""
+
+    def edit(model_bytes: bytes) -> bytes:
+        model = read_model(model_bytes)
+        subgraph = model.subgraphs[0]
+        for t in subgraph.inputs:
+            subgraph.tensors[t].quantization.scale = [scale]
+        return write_model(model)
+
+    return edit
+
+
+def zero_points(input_zero_point: int, output_zero_point: int) -> Callable[[bytes], bytes]:
+    """An edit giving the model's input and output tensors these zero points (TFLM's int16
+    RELU6 and LEAKY_RELU take any; the converter makes 0)."""
+
+    def edit(model_bytes: bytes) -> bytes:
+        model = read_model(model_bytes)
+        subgraph = model.subgraphs[0]
+        for tensors, zero_point in ((subgraph.inputs, input_zero_point), (subgraph.outputs, output_zero_point)):
+            for t in tensors:
+                subgraph.tensors[t].quantization.zeroPoint = [zero_point]
+        return write_model(model)
+
+    return edit
+
+
+def int8_quantize_input(scale: float, zero_point: int, dtype: str = "INT8") -> Callable[[bytes], bytes]:
+    """An edit making the float32 input of the model's first QUANTIZE an int8 (or `dtype`)
+    tensor with `scale` and `zero_point`: a QUANTIZE from int8 (int32) to int16 (the converter
+    makes none)."""
+
+    def edit(model_bytes: bytes) -> bytes:
+        model = read_model(model_bytes)
+        subgraph = model.subgraphs[0]
+        tensor = subgraph.tensors[subgraph.operators[0].inputs[0]]
+        tensor.type = getattr(schema_py.TensorType, dtype)
+        quantization = schema_py.QuantizationParametersT()
+        quantization.scale = [scale]
+        quantization.zeroPoint = [zero_point]
+        tensor.quantization = quantization
+        model.signatureDefs = None
+        return write_model(model)
+
+    return edit
+
+
+def int16x8_elementwise_specs() -> list[Spec]:
+    """int16 activations (TFLite's 16x8 quantization) through the element-wise ops, the
+    activations, SOFTMAX and the quantization ops, alone and composed."""
+    full, channels, rows = ELEMENTWISE_SHAPE, (1, 1, 1, 5), (1, 3, 1, 1)
+    c16 = (INT16X8,)
+    i16 = {"in": "INT16"}
+
+    def unary16(name: str, layer: Callable, edit=None, **options: object) -> Spec:
+        kind = next(k for k in ("LEAKY_RELU", "RELU6", "RELU", "LOGISTIC", "TANH") if k in name.upper())
+        return Spec(
+            f"int16_{name}",
+            single(layer, (1, 4, 4, 8)),
+            (op(kind, **i16, **options),),
+            c16,
+            edit=edit,
+        )
+
+    specs = []
+    for name, combine in (("add", tf.add), ("sub", tf.subtract), ("mul", tf.multiply)):
+        kind = name.upper()
+        specs += [
+            Spec(
+                f"int16_{name}_same_shape",
+                binary(combine, full),
+                (op(kind, activation="NONE", shapes=[full, full], constants=[], **i16),),
+                c16,
+            ),
+            Spec(
+                f"int16_{name}_broadcast_channels",
+                binary(combine, channels),
+                (op(kind, shapes=[full, channels], constants=[], **i16),),
+                c16,
+            ),
+            Spec(
+                f"int16_{name}_broadcast_rows",
+                binary(combine, rows),
+                (op(kind, shapes=[full, rows], constants=[], **i16),),
+                c16,
+            ),
+            Spec(
+                f"int16_{name}_constant",
+                with_constant(combine),
+                (op(kind, shapes=[full, channels], constants=[1], **i16),),
+                c16,
+            ),
+        ]
+    specs += [
+        Spec(
+            "int16_add_relu",
+            binary(tf.add, full, ops.relu),
+            (op("ADD", activation="RELU", constants=[], **i16),),
+            c16,
+        ),
+        Spec(
+            "int16_add_relu6",
+            binary(tf.add, channels, ops.relu6),
+            (op("ADD", activation="RELU6", constants=[], **i16),),
+            c16,
+        ),
+        Spec(
+            "int16_mul_relu",
+            binary(tf.multiply, full, ops.relu),
+            (op("MUL", activation="RELU", constants=[], **i16),),
+            c16,
+        ),
+        Spec(
+            "int16_sub_relu",
+            binary(tf.subtract, rows, ops.relu),
+            (op("SUB", activation="RELU", constants=[], **i16),),
+            c16,
+        ),
+        Spec(
+            "int16_maximum_broadcast",
+            binary(tf.maximum, channels),
+            # The converter requantizes both inputs to the output's scale first.
+            (op("QUANTIZE", **i16), op("QUANTIZE", **i16), op("MAXIMUM", shapes=[full, channels], **i16)),
+            c16,
+        ),
+        Spec(
+            "int16_minimum_broadcast",
+            binary(tf.minimum, rows),
+            # The converter requantizes both inputs to the output's scale first.
+            (op("QUANTIZE", **i16), op("QUANTIZE", **i16), op("MINIMUM", shapes=[full, rows], **i16)),
+            c16,
+        ),
+        Spec(
+            "int16_squared_difference",
+            binary(tf.math.squared_difference, full),
+            (op("SQUARED_DIFFERENCE", shapes=[full, full], constants=[], **i16),),
+            c16,
+        ),
+        Spec(
+            "int16_squared_difference_broadcast",
+            binary(tf.math.squared_difference, channels),
+            (op("SQUARED_DIFFERENCE", shapes=[full, channels], constants=[], **i16),),
+            c16,
+        ),
+        unary16("relu", layers.ReLU),
+        unary16("relu6", lambda: layers.ReLU(6.0)),
+        unary16("leaky_relu", lambda: layers.LeakyReLU(0.2), alpha=0.2),
+        unary16(
+            "leaky_relu_negative",
+            lambda: layers.Lambda(lambda x: tf.nn.leaky_relu(x, -0.3)),
+            alpha=-0.3,
+        ),
+        unary16("logistic", lambda: layers.Activation("sigmoid")),
+        unary16("tanh", lambda: layers.Activation("tanh")),
+        # TFLM's power-of-two input scales: 2^-12 (both), 2^-11 (TANH only).
+        unary16("logistic_pot", lambda: layers.Activation("sigmoid"), input_scale(2.0**-12)),
+        unary16("tanh_pot", lambda: layers.Activation("tanh"), input_scale(2.0**-12)),
+        unary16("tanh_pot11", lambda: layers.Activation("tanh"), input_scale(2.0**-11)),
+        # 2^-11 is not a power-of-two case for LOGISTIC: its general multiplier path.
+        unary16("logistic_pot11", lambda: layers.Activation("sigmoid"), input_scale(2.0**-11)),
+        unary16("relu6_zero_point", lambda: layers.ReLU(6.0), zero_points(300, -200)),
+        unary16(
+            "leaky_relu_zero_point", lambda: layers.LeakyReLU(0.2), zero_points(-1000, 700), alpha=0.2
+        ),
+        Spec(
+            "int16_softmax",
+            single(layers.Softmax, (1, 4, 10)),
+            (op("SOFTMAX", beta=1.0, **i16),),
+            c16,
+        ),
+        Spec(
+            "int16_softmax_wide",
+            single(lambda: layers.Lambda(lambda x: tf.nn.softmax(x * 3.0)), (1, 2, 40)),
+            (op("MUL", **i16), op("SOFTMAX", **i16)),
+            c16,
+        ),
+        # float32 in and out: QUANTIZE float32 to int16 and DEQUANTIZE int16 to float32.
+        Spec(
+            "int16_quantize_float_io",
+            single(lambda: layers.Activation("tanh"), (1, 4, 4, 4)),
+            (
+                op("QUANTIZE", **{"in": "FLOAT32", "out": "INT16"}),
+                op("TANH", **i16),
+                op("DEQUANTIZE", **{"in": "INT16", "out": "FLOAT32"}),
+            ),
+            (INT16X8_FLOAT_IO,),
+        ),
+        Spec(
+            "int16_quantize_int8_input",
+            single(lambda: layers.Activation("tanh"), (1, 4, 4, 4)),
+            (
+                op("QUANTIZE", **{"in": "INT8", "out": "INT16"}),
+                op("TANH", **i16),
+                op("DEQUANTIZE", **{"in": "INT16", "out": "FLOAT32"}),
+            ),
+            (INT16X8_FLOAT_IO,),
+            edit=int8_quantize_input(0.03, 5),
+        ),
+        Spec(
+            "int16_quantize_int32_input",
+            single(lambda: layers.Activation("tanh"), (1, 4, 4, 4)),
+            (
+                op("QUANTIZE", **{"in": "INT32", "out": "INT16"}),
+                op("TANH", **i16),
+                op("DEQUANTIZE", **{"in": "INT16", "out": "FLOAT32"}),
+            ),
+            (INT16X8_FLOAT_IO,),
+            edit=int8_quantize_input(2e-9, 0, "INT32"),
+        ),
+        # TANH's output scale is fixed (1/32768): the converter requantizes it for CONCATENATION.
+        Spec(
+            "int16_requantize_concat",
+            lambda: functional(
+                lambda a, b: ops.concatenate([ops.tanh(a), b], axis=3),
+                (1, 4, 4, 4),
+                (1, 4, 4, 4),
+            ),
+            (
+                op("TANH", **i16),
+                op("QUANTIZE", **{"in": "INT16", "out": "INT16"}),
+                op("CONCATENATION", axis=3),
+            ),
+            c16,
+        ),
+        # Compositions: swish, an LSTM-like gate, a residual sum, a softmax of products.
+        Spec(
+            "int16_swish",
+            single(lambda: layers.Lambda(lambda x: x * tf.sigmoid(x)), (1, 4, 4, 8)),
+            (op("LOGISTIC", **i16), op("MUL", **i16)),
+            c16,
+        ),
+        Spec(
+            "int16_gate",
+            lambda: functional(
+                lambda a, b, c: layers.Lambda(
+                    lambda t: tf.tanh(t[0] * 0.5 + t[2]) * tf.sigmoid(t[1] - t[2])
+                )([a, b, c]),
+                (1, 2, 3, 8),
+                (1, 2, 3, 8),
+                (1, 1, 1, 8),
+            ),
+            (op("MUL"), op("ADD"), op("TANH"), op("SUB"), op("LOGISTIC"), op("MUL")),
+            c16,
+        ),
+        Spec(
+            "int16_residual",
+            lambda: functional(
+                lambda a, b: layers.Lambda(
+                    lambda t: tf.nn.relu(t[0] + tf.nn.leaky_relu(t[1], 0.1)) - t[1] * t[0]
+                )([a, b]),
+                (1, 3, 4, 6),
+                (1, 3, 4, 6),
+            ),
+            (op("LEAKY_RELU"), op("ADD"), op("MUL"), op("SUB")),
+            c16,
+        ),
+        Spec(
+            "int16_softmax_of_products",
+            lambda: functional(
+                lambda a, b: layers.Lambda(
+                    lambda t: tf.nn.softmax(tf.tanh(t[0]) * t[1] + t[0])
+                )([a, b]),
+                (1, 3, 16),
+                (1, 1, 16),
+            ),
+            (op("TANH"), op("MUL"), op("ADD"), op("SOFTMAX")),
+            c16,
         ),
     ]
     return specs
@@ -2169,6 +2446,7 @@ def all_fixtures() -> list[Fixture]:
         + cast_specs()
         + int32_arithmetic_specs()
         + more_ops_specs()
+        + int16x8_elementwise_specs()
     )
     return [
         Fixture(spec, conversion) for spec in specs for conversion in spec.conversions

@@ -1,17 +1,20 @@
 //! Element-wise unary ops: the activations RELU, RELU6, RELU_N1_TO_1, LEAKY_RELU, LOGISTIC, TANH,
 //! HARD_SWISH, and ABS and NEG. int8 ones are 256-entry tables (TFLM's per-element integer
-//! algorithm, evaluated at compile time); float32 ones compute. They may write their output over
-//! their input.
+//! algorithm, evaluated at compile time); int16 RELU, RELU6, LEAKY_RELU, LOGISTIC and TANH
+//! (TFLite's 16x8 quantization) and float32 ones compute. They may write their output over their
+//! input.
 
 use crate::error::Error;
 use crate::ir::ElementType;
 use crate::kernel::{self, Table, kernels};
 use crate::plan::{Access, InPlace};
 use crate::program::KernelCall;
+use crate::quant::int16::{self, Sigmoid};
 use crate::quant::{self, Activation, activation as args};
 use crate::tflite::options_table;
 
 use super::check::describe_quantization;
+use super::elementwise::{int16_per_tensor, int16_quantized};
 use super::{Check, Lower, Operator, Precision};
 
 options_table!(
@@ -58,6 +61,144 @@ pub struct Unary {
     pub output: usize,
     /// The int8 lookup table, computed when checked.
     pub table: Option<Table>,
+    /// The int16 kernel's parameters, computed when checked.
+    pub int16: Option<Int16Unary>,
+}
+
+/// An int16 unary op's kernel parameters.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Int16Unary {
+    /// RELU: a clamped requantization.
+    Relu(kernel::ReluI16),
+    /// RELU6: a clamp on the input's scale.
+    Clamp(kernel::ClampI16),
+    /// LEAKY_RELU.
+    LeakyRelu(kernel::LeakyReluI16),
+    /// LOGISTIC.
+    Logistic(kernel::SigmoidI16),
+    /// TANH.
+    Tanh(kernel::SigmoidI16),
+}
+
+/// The parameters of an int16 unary op: TFLM's constraints, then its Prepare's arithmetic.
+fn int16_params(
+    cx: &Check,
+    kind: UnaryKind,
+    input: usize,
+    output: usize,
+) -> Result<Int16Unary, Error> {
+    let name = &cx.op.name;
+    if cx.tensor(output).element_type != ElementType::Int16 {
+        return Err(cx.error(format!(
+            "an INT16 input with {} output is not supported (INT16 throughout)",
+            cx.tensor(output).element_type.name()
+        )));
+    }
+    match kind {
+        UnaryKind::Relu6 | UnaryKind::LeakyRelu(_) => {
+            int16_per_tensor(cx, input)?;
+            int16_per_tensor(cx, output)?;
+        }
+        UnaryKind::Relu | UnaryKind::Logistic | UnaryKind::Tanh => {
+            int16_quantized(cx, input)?;
+            int16_quantized(cx, output)?;
+        }
+        _ => {
+            return Err(cx.error(format!(
+                "INT16 {name} is not supported (embedml runs INT16 RELU, RELU6, LEAKY_RELU, LOGISTIC and TANH)"
+            )));
+        }
+    }
+    let (si, zi, so, zo) = (
+        cx.scale(input),
+        cx.zero_point(input),
+        cx.scale(output),
+        cx.zero_point(output),
+    );
+    Ok(match kind {
+        UnaryKind::Relu => {
+            let [_, multiplier, shift, ..] =
+                args::relu_table_args(Activation::Relu, si, zi, so, zo);
+            cx.check_shift(shift, "input rescale")?;
+            let (output_min, output_max) = int16::activation_range_i16(Activation::Relu, so, zo);
+            Int16Unary::Relu(kernel::ReluI16 {
+                input_zero_point: zi,
+                multiplier,
+                shift,
+                output_zero_point: zo,
+                output_min,
+                output_max,
+            })
+        }
+        UnaryKind::Relu6 => {
+            // TFLM's `Relu6Prepare`: `[zero point, six]` on the input's own scale; the output's
+            // quantization is ignored.
+            let six = ((6.0f32 / si).round() as i32).saturating_add(zi);
+            let clamp = |v: i32| v.clamp(-32768, 32767) as i16;
+            Int16Unary::Clamp(kernel::ClampI16 {
+                min: clamp(zi),
+                max: clamp(six),
+            })
+        }
+        UnaryKind::LeakyRelu(alpha) => {
+            if !((si / so).is_finite() && (si * alpha / so).is_finite()) {
+                return Err(cx.tensor_error(
+                    cx.tensor(input),
+                    "the input scale over the output scale overflows float32 (TFLM's rescale is undefined)",
+                ));
+            }
+            let [
+                _,
+                identity_multiplier,
+                identity_shift,
+                alpha_multiplier,
+                alpha_shift,
+                _,
+            ] = args::leaky_relu_table_args(si, zi, so, zo, alpha);
+            cx.check_shift(identity_shift, "input rescale")?;
+            cx.check_shift(alpha_shift, "input rescale")?;
+            Int16Unary::LeakyRelu(kernel::LeakyReluI16 {
+                input_zero_point: zi,
+                identity_multiplier,
+                identity_shift,
+                alpha_multiplier,
+                alpha_shift,
+                output_zero_point: zo,
+            })
+        }
+        UnaryKind::Logistic | UnaryKind::Tanh => {
+            let o = cx.tensor(output);
+            if !int16::is_q15_scale(so) {
+                return Err(cx.tensor_error(
+                    o,
+                    format!(
+                        "an INT16 {name} output must have scale 1/32768 (TFLM fixes it; this has {})",
+                        describe_quantization(o)
+                    ),
+                ));
+            }
+            let function = if kind == UnaryKind::Logistic {
+                Sigmoid::Logistic
+            } else {
+                Sigmoid::Tanh
+            };
+            let (multiplier, shift) = int16::sigmoid_i16_params(function, si);
+            // TFLM asserts this (in debug builds); beyond it the product overflows int32.
+            if !(0..=32767).contains(&multiplier) {
+                return Err(cx.tensor_error(
+                    cx.tensor(input),
+                    format!("the input scale {si} is too large for TFLM's int16 {name} (its input multiplier exceeds 32767)"),
+                ));
+            }
+            let params = kernel::SigmoidI16 { multiplier, shift };
+            if kind == UnaryKind::Logistic {
+                Int16Unary::Logistic(params)
+            } else {
+                Int16Unary::Tanh(params)
+            }
+        }
+        _ => return Err(cx.error("an INT16 unary op without a kernel (a bug in embedml)")),
+    })
 }
 
 /// The clamp of a RELU-family op.
@@ -205,10 +346,21 @@ impl Operator for Unary {
                 input_type.name()
             )));
         }
-        let precision = cx.precision(input, output)?;
         if cx.tensor(input).len() != cx.tensor(output).len() {
             return Err(cx.error("input and output differ in size"));
         }
+        if input_type == ElementType::Int16 {
+            return Ok(Unary {
+                kind,
+                // Unused for int16 (the kernel's parameters say everything).
+                precision: Precision::Int8,
+                input,
+                output,
+                table: None,
+                int16: Some(int16_params(cx, kind, input, output)?),
+            });
+        }
+        let precision = cx.precision(input, output)?;
         let table = match precision {
             Precision::Int8 => Some(int8_table(cx, kind, input, output)?),
             Precision::Float32 => None,
@@ -219,6 +371,7 @@ impl Operator for Unary {
             input,
             output,
             table,
+            int16: None,
         })
     }
 
@@ -233,6 +386,16 @@ impl Operator for Unary {
 
     fn lower(&self, cx: &Lower) -> Result<Option<KernelCall>, Error> {
         let (input, output) = (self.input, self.output);
+        if let Some(params) = &self.int16 {
+            let reads = &[input];
+            return match params.clone() {
+                Int16Unary::Relu(p) => cx.call(&kernels::relu_i16, p, reads, output),
+                Int16Unary::Clamp(p) => cx.call(&kernels::clamp_i16, p, reads, output),
+                Int16Unary::LeakyRelu(p) => cx.call(&kernels::leaky_relu_i16, p, reads, output),
+                Int16Unary::Logistic(p) => cx.call(&kernels::logistic_i16, p, reads, output),
+                Int16Unary::Tanh(p) => cx.call(&kernels::tanh_i16, p, reads, output),
+            };
+        }
         if let Some(table) = &self.table {
             let params = kernel::LookupI8 {
                 table: table.clone(),

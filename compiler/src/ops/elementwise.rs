@@ -1,5 +1,5 @@
 //! Broadcasting binary element-wise ops: ADD, SUB, MUL, MAXIMUM, MINIMUM, SQUARED_DIFFERENCE;
-//! int8 and float32.
+//! int8 and float32, and int16 ADD, SUB and MUL (TFLite's 16x8 quantization).
 //! They may write their output over their first input.
 
 use crate::error::Error;
@@ -8,11 +8,11 @@ use crate::kernel::{self, Broadcast4, Kernel, kernels};
 use crate::plan::{Access, InPlace};
 use crate::program::KernelCall;
 use crate::quant::elementwise::{self as rescale, AddParams};
-use crate::quant::{self, Activation};
+use crate::quant::{self, Activation, int16};
 use crate::tflite::options_table;
 
 use super::shape::{broadcast4, pad4};
-use super::{Check, Lower, Operator, Precision, options};
+use super::{Check, Lower, Operator, options};
 
 options_table!(
     /// Options of ADD.
@@ -86,8 +86,8 @@ pub enum Rescale {
 pub struct Binary {
     /// Which op.
     pub kind: BinaryKind,
-    /// Number type.
-    pub precision: Precision,
+    /// Number type of all three tensors: INT8, INT16 (ADD, SUB and MUL) or FLOAT32.
+    pub element_type: ElementType,
     /// First input.
     pub input1: usize,
     /// Second input.
@@ -139,37 +139,56 @@ impl Operator for Binary {
         let input2 = cx.input(1, "second input")?;
         let output = cx.output()?;
         let types = [input1, input2, output].map(|t| cx.tensor(t).element_type);
-        let precision = match types {
-            [ElementType::Int8, ElementType::Int8, ElementType::Int8] => Precision::Int8,
-            [
-                ElementType::Float32,
-                ElementType::Float32,
-                ElementType::Float32,
-            ] => Precision::Float32,
+        let element_type = match types {
+            [a, b, c]
+                if a == b
+                    && b == c
+                    && matches!(
+                        a,
+                        ElementType::Int8 | ElementType::Int16 | ElementType::Float32
+                    ) =>
+            {
+                a
+            }
             [a, b, c] => {
                 return Err(cx.error(format!(
-                    "{} and {} inputs with {} output are not supported (INT8 or FLOAT32 throughout)",
+                    "{} and {} inputs with {} output are not supported (INT8, INT16 or FLOAT32 throughout)",
                     a.name(),
                     b.name(),
                     c.name()
                 )));
             }
         };
+        let quantized = element_type != ElementType::Float32;
         if cx.tensor(input1).data.is_some() && cx.tensor(input2).data.is_some() {
             return Err(cx.error("both inputs are constant; nothing to compute at run time"));
         }
         for t in [input1, input2, output] {
             cx.rank_at_most_4(t)?;
-            if precision == Precision::Int8 {
+            if element_type == ElementType::Int8 {
                 cx.per_tensor_quantized(cx.tensor(t))?;
+            } else if element_type == ElementType::Int16 {
+                if matches!(kind, BinaryKind::Maximum | BinaryKind::Minimum) {
+                    // Raw comparisons: TFLM does not constrain the zero point.
+                    int16_per_tensor(cx, t)?;
+                } else {
+                    int16_quantized(cx, t)?;
+                }
             }
         }
         let (s1, s2, so) = (cx.scale(input1), cx.scale(input2), cx.scale(output));
-        let rescale = match (precision, kind) {
-            (Precision::Float32, _) | (_, BinaryKind::Maximum | BinaryKind::Minimum) => {
-                Rescale::None
+        let rescale = match (quantized, kind) {
+            (false, _) | (_, BinaryKind::Maximum | BinaryKind::Minimum) => Rescale::None,
+            (true, BinaryKind::Add | BinaryKind::Sub) if element_type == ElementType::Int16 => {
+                // TFLM's `CalculateOpDataAdd`/`Sub` with a left shift of 15; every rescale must
+                // shrink (`QuantizeMultiplierSmallerThanOneExp`).
+                let p = rescale::add_params_with_left_shift(s1, s2, so, int16::ADD_LEFT_SHIFT);
+                if p.input1_shift > 0 || p.input2_shift > 0 || p.output_shift > 0 {
+                    return Err(cx.error("the output scale is too small for the input scales (TFLM refuses this ADD/SUB too)"));
+                }
+                Rescale::Add(p)
             }
-            (Precision::Int8, BinaryKind::Add | BinaryKind::Sub) => {
+            (true, BinaryKind::Add | BinaryKind::Sub) => {
                 let p = if kind == BinaryKind::Add {
                     rescale::add_params(s1, s2, so)
                 } else {
@@ -181,11 +200,17 @@ impl Operator for Binary {
                 }
                 Rescale::Add(p)
             }
-            (Precision::Int8, BinaryKind::Mul) => {
+            (true, BinaryKind::Mul) => {
                 let (multiplier, shift) = rescale::mul_params(s1, s2, so);
                 Rescale::Mul(multiplier, shift)
             }
-            (Precision::Int8, BinaryKind::SquaredDifference) => {
+            (true, BinaryKind::SquaredDifference) if element_type == ElementType::Int16 => {
+                // TFLM's int16 `PrepareQuantized`: a left shift of 0.
+                let p = rescale::squared_difference_params_with_left_shift(s1, s2, so, 0);
+                cx.check_shift(p.output_shift, "output requantization")?;
+                Rescale::Add(p)
+            }
+            (true, BinaryKind::SquaredDifference) => {
                 // The inputs' rescales always shrink; the output's may grow (TFLM's
                 // QuantizeMultiplier), up to a left shift of 31.
                 let p = rescale::squared_difference_params(s1, s2, so);
@@ -193,8 +218,7 @@ impl Operator for Binary {
                 Rescale::Add(p)
             }
         };
-        if precision == Precision::Int8 && matches!(kind, BinaryKind::Maximum | BinaryKind::Minimum)
-        {
+        if quantized && matches!(kind, BinaryKind::Maximum | BinaryKind::Minimum) {
             cx.same_quantization(input1, output)?;
             cx.same_quantization(input2, output)?;
         }
@@ -211,7 +235,7 @@ impl Operator for Binary {
         };
         Ok(Binary {
             kind,
-            precision,
+            element_type,
             input1,
             input2,
             output,
@@ -235,25 +259,29 @@ impl Operator for Binary {
         let (input1, input2, output) = (self.input1, self.input2, self.output);
         let broadcast = self.broadcast.clone();
         let reads = [input1, input2];
-        match (self.precision, self.rescale) {
+        let float = self.element_type == ElementType::Float32;
+        let int16 = self.element_type == ElementType::Int16;
+        match (float, self.rescale) {
             (_, Rescale::None)
                 if matches!(self.kind, BinaryKind::Maximum | BinaryKind::Minimum) =>
             {
-                let kernel = match (self.kind, self.precision) {
-                    (BinaryKind::Maximum, Precision::Int8) => &kernels::maximum_i8,
-                    (BinaryKind::Maximum, Precision::Float32) => &kernels::maximum_f32,
-                    (_, Precision::Int8) => &kernels::minimum_i8,
-                    (_, Precision::Float32) => &kernels::minimum_f32,
+                let kernel = match (self.kind, self.element_type) {
+                    (BinaryKind::Maximum, ElementType::Int16) => &kernels::maximum_i16,
+                    (BinaryKind::Maximum, ElementType::Float32) => &kernels::maximum_f32,
+                    (BinaryKind::Maximum, _) => &kernels::maximum_i8,
+                    (_, ElementType::Int16) => &kernels::minimum_i16,
+                    (_, ElementType::Float32) => &kernels::minimum_f32,
+                    (_, _) => &kernels::minimum_i8,
                 };
                 cx.call(kernel, kernel::MinMax { broadcast }, &reads, output)
             }
-            (Precision::Float32, _) if self.kind == BinaryKind::SquaredDifference => cx.call(
+            (true, _) if self.kind == BinaryKind::SquaredDifference => cx.call(
                 &kernels::squared_difference_f32,
                 kernel::SquaredDifferenceF32 { broadcast },
                 &reads,
                 output,
             ),
-            (Precision::Float32, _) => {
+            (true, _) => {
                 let (output_min, output_max) = quant::activation_range_f32(self.activation);
                 let kernel: &'static Kernel<kernel::ArithmeticF32> = match self.kind {
                     BinaryKind::Add => &kernels::add_f32,
@@ -272,9 +300,9 @@ impl Operator for Binary {
                 };
                 cx.call(kernel, params, &reads, output)
             }
-            (Precision::Int8, Rescale::Mul(output_multiplier, output_shift)) => {
+            (false, Rescale::Mul(output_multiplier, output_shift)) => {
                 cx.check_shift(output_shift, "output requantization")?;
-                let (output_min, output_max) = cx.int8_range(output, self.activation);
+                let (output_min, output_max) = self.range(cx);
                 let params = kernel::MulI8 {
                     input1_offset: -cx.zero_point(input1),
                     input2_offset: -cx.zero_point(input2),
@@ -285,10 +313,15 @@ impl Operator for Binary {
                     output_max,
                     broadcast,
                 };
-                cx.call(&kernels::mul_i8, params, &reads, output)
+                let kernel = if int16 {
+                    &kernels::mul_i16
+                } else {
+                    &kernels::mul_i8
+                };
+                cx.call(kernel, params, &reads, output)
             }
-            (Precision::Int8, Rescale::Add(p)) => {
-                let (output_min, output_max) = cx.int8_range(output, self.activation);
+            (false, Rescale::Add(p)) => {
+                let (output_min, output_max) = self.range(cx);
                 let params = kernel::AddI8 {
                     input1_offset: -cx.zero_point(input1),
                     input1_multiplier: p.input1_multiplier,
@@ -305,6 +338,9 @@ impl Operator for Binary {
                     broadcast,
                 };
                 let kernel = match self.kind {
+                    BinaryKind::Add if int16 => &kernels::add_i16,
+                    BinaryKind::Sub if int16 => &kernels::sub_i16,
+                    BinaryKind::SquaredDifference if int16 => &kernels::squared_difference_i16,
                     BinaryKind::Add => &kernels::add_i8,
                     BinaryKind::Sub => &kernels::sub_i8,
                     BinaryKind::SquaredDifference => &kernels::squared_difference_i8,
@@ -314,10 +350,65 @@ impl Operator for Binary {
                 };
                 cx.call(kernel, params, &reads, output)
             }
-            (Precision::Int8, Rescale::None) => Err(cx.error(
+            (false, Rescale::None) => Err(cx.error(
                 "an int8 ADD, SUB, MUL or SQUARED_DIFFERENCE lost its rescaling (a bug in embedml)",
             )),
         }
+    }
+}
+
+impl Binary {
+    /// The quantized output's bounds under the fused activation.
+    fn range(&self, cx: &Lower) -> (i32, i32) {
+        if self.element_type == ElementType::Int16 {
+            int16::activation_range_i16(
+                self.activation,
+                cx.scale(self.output),
+                cx.zero_point(self.output),
+            )
+        } else {
+            cx.int8_range(self.output, self.activation)
+        }
+    }
+}
+
+/// An int16 activation as TFLite's 16x8 quantization makes it: one scale, zero point 0. TFLM
+/// requires the zero point 0 for MUL and the activations; for ADD and SUB it does not check,
+/// but with another zero point its arithmetic (an input shifted left by 15) overflows int32.
+pub fn int16_quantized(cx: &Check, t: usize) -> Result<(), Error> {
+    let tensor = cx.tensor(t);
+    match &tensor.quantization {
+        Some(q) if q.scales.len() == 1 => match q.zero_points.first() {
+            Some(&z) if z != 0 => Err(cx.tensor_error(
+                tensor,
+                format!("an INT16 tensor must have zero point 0 (TFLite's 16x8 quantization; this has {z})"),
+            )),
+            _ => Ok(()),
+        },
+        Some(_) => Err(cx.tensor_error(
+            tensor,
+            "per-channel quantization of an activation is not supported",
+        )),
+        None => Err(cx.tensor_error(tensor, "an INT16 activation must be quantized")),
+    }
+}
+
+/// A quantized int16 activation with one scale and any zero point (the ops for which TFLM does
+/// not require 0: MAXIMUM, MINIMUM, RELU6, LEAKY_RELU).
+pub fn int16_per_tensor(cx: &Check, t: usize) -> Result<(), Error> {
+    let tensor = cx.tensor(t);
+    match &tensor.quantization {
+        Some(q) if q.scales.len() == 1 => match q.zero_points.first() {
+            Some(&z) if !(-32768..=32767).contains(&z) => {
+                Err(cx.tensor_error(tensor, format!("zero point {z} is outside INT16")))
+            }
+            _ => Ok(()),
+        },
+        Some(_) => Err(cx.tensor_error(
+            tensor,
+            "per-channel quantization of an activation is not supported",
+        )),
+        None => Err(cx.tensor_error(tensor, "an INT16 activation must be quantized")),
     }
 }
 

@@ -1,6 +1,6 @@
-//! QUANTIZE (float32 to int8; int8 to int8 with another scale, a table; and between the integer
-//! types of a model's boundary, TFLM's `Requantize`: int8 and uint8 both ways, int16 to int8 and
-//! int32) and DEQUANTIZE (int8 or uint8 to float32).
+//! QUANTIZE (float32 to int8 or int16; int8 to int8 with another scale, a table; and between
+//! integer types, TFLM's `Requantize`: int8 and uint8 both ways, int8 to int16, int16 to int8,
+//! int16 and int32, int32 to int16) and DEQUANTIZE (int8, uint8 or int16 to float32).
 
 use crate::error::Error;
 use crate::ir::ElementType;
@@ -25,7 +25,7 @@ pub struct Quantize {
 /// How a QUANTIZE converts.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Conversion {
-    /// float32 to int8.
+    /// float32 to int8 or int16.
     FromFloat,
     /// int8 to int8 with another scale: a lookup table.
     Table(Table),
@@ -97,6 +97,9 @@ pub fn rescale_kernel(
         (ElementType::UInt8, ElementType::Int8) => Some(&kernels::requantize_u8_i8),
         (ElementType::Int16, ElementType::Int8) => Some(&kernels::requantize_i16_i8),
         (ElementType::Int16, ElementType::Int32) => Some(&kernels::requantize_i16_i32),
+        (ElementType::Int16, ElementType::Int16) => Some(&kernels::requantize_i16_i16),
+        (ElementType::Int8, ElementType::Int16) => Some(&kernels::requantize_i8_i16),
+        (ElementType::Int32, ElementType::Int16) => Some(&kernels::requantize_i32_i16),
         _ => None,
     }
 }
@@ -111,6 +114,10 @@ impl Operator for Quantize {
         let conversion = match pair {
             (ElementType::Float32, ElementType::Int8) => {
                 cx.per_tensor_quantized(o)?;
+                Conversion::FromFloat
+            }
+            (ElementType::Float32, ElementType::Int16) => {
+                quantized(cx, output)?;
                 Conversion::FromFloat
             }
             (ElementType::Int8, ElementType::Int8) => {
@@ -131,8 +138,9 @@ impl Operator for Quantize {
             (a, b) => {
                 if rescale_kernel(a, b).is_none() {
                     return Err(cx.error(format!(
-                        "{} to {} is not supported: embedml runs QUANTIZE from FLOAT32 to INT8, \
-                         INT8 to INT8 or UINT8, UINT8 to INT8, and INT16 to INT8 or INT32; \
+                        "{} to {} is not supported: embedml runs QUANTIZE from FLOAT32 to INT8 or \
+                         INT16, INT8 to INT8, UINT8 or INT16, UINT8 to INT8, INT16 to INT8, INT16 or \
+                         INT32, and INT32 to INT16; \
                          convert the model with its inputs and outputs in one of these types",
                         a.name(),
                         b.name()
@@ -184,15 +192,17 @@ impl Operator for Quantize {
                 &[input],
                 output,
             ),
-            Conversion::FromFloat => cx.call(
-                &kernels::quantize_f32_i8,
-                kernel::QuantizeF32 {
+            Conversion::FromFloat => {
+                let params = kernel::QuantizeF32 {
                     scale: cx.scale(output),
                     zero_point: cx.zero_point(output),
-                },
-                &[input],
-                output,
-            ),
+                };
+                if cx.tensor(output).element_type == ElementType::Int16 {
+                    cx.call(&kernels::quantize_f32_i16, params, &[input], output)
+                } else {
+                    cx.call(&kernels::quantize_f32_i8, params, &[input], output)
+                }
+            }
             Conversion::Rescale(from, to, params) => {
                 let kernel = rescale_kernel(*from, *to).ok_or_else(|| {
                     cx.error("no requantization kernel for its types (a bug in embedml)")
@@ -211,10 +221,13 @@ impl Operator for Dequantize {
         let (i, o) = (cx.tensor(input), cx.tensor(output));
         if !matches!(
             (i.element_type, o.element_type),
-            (ElementType::Int8 | ElementType::UInt8, ElementType::Float32)
+            (
+                ElementType::Int8 | ElementType::UInt8 | ElementType::Int16,
+                ElementType::Float32
+            )
         ) {
             return Err(cx.error(format!(
-                "{} to {} is not supported: embedml runs DEQUANTIZE from INT8 or UINT8 to FLOAT32",
+                "{} to {} is not supported: embedml runs DEQUANTIZE from INT8, UINT8 or INT16 to FLOAT32",
                 i.element_type.name(),
                 o.element_type.name()
             )));
@@ -234,6 +247,7 @@ impl Operator for Dequantize {
         };
         let kernel = match cx.tensor(self.input).element_type {
             ElementType::UInt8 => &kernels::dequantize_u8_f32,
+            ElementType::Int16 => &kernels::dequantize_i16_f32,
             _ => &kernels::dequantize_i8_f32,
         };
         cx.call(kernel, params, &[self.input], self.output)

@@ -1,5 +1,5 @@
-//! SOFTMAX over the innermost dimension: int8 to int8 or int16 (TFLM's fixed-point algorithm)
-//! and float32.
+//! SOFTMAX over the innermost dimension: int8 to int8 or int16 (TFLM's fixed-point algorithm),
+//! int16 to int16 (TFLM's lookup tables, filled at compile time) and float32.
 
 use crate::error::Error;
 use crate::ir::ElementType;
@@ -7,6 +7,7 @@ use crate::kernel::{self, kernels};
 use crate::plan::Access;
 use crate::program::KernelCall;
 use crate::quant;
+use crate::quant::int16;
 use crate::tflite::options_table;
 
 use super::{Check, Lower, Operator, Precision};
@@ -34,6 +35,8 @@ pub struct Softmax {
     pub beta: f32,
     /// An int8 input with an int16 output (scale 1/65536, zero point -32768).
     pub int16_output: bool,
+    /// int16 input and output (TFLite's 16x8 quantization).
+    pub int16: bool,
 }
 
 impl Operator for Softmax {
@@ -52,6 +55,9 @@ impl Operator for Softmax {
         let (i, o) = (cx.tensor(input), cx.tensor(output));
         let int16_output =
             (i.element_type, o.element_type) == (ElementType::Int8, ElementType::Int16);
+        if i.element_type == ElementType::Int16 {
+            return check_int16(cx, beta, input, output);
+        }
         let precision = if int16_output {
             cx.precision(input, input)?
         } else {
@@ -100,6 +106,7 @@ impl Operator for Softmax {
             depth: i.shape.last().copied().unwrap_or(1),
             beta,
             int16_output,
+            int16: false,
         })
     }
 
@@ -109,6 +116,18 @@ impl Operator for Softmax {
 
     fn lower(&self, cx: &Lower) -> Result<Option<KernelCall>, Error> {
         let (input, output, depth) = (self.input, self.output, self.depth);
+        if self.int16 {
+            let (input_multiplier, input_shift) =
+                int16::softmax_i16_params(self.beta, cx.scale(input));
+            let params = kernel::SoftmaxI16 {
+                input_multiplier,
+                input_shift,
+                depth,
+                exp_lut: kernel::Lut16(int16::softmax_exp_lut()),
+                one_over_one_plus_x_lut: kernel::Lut16(int16::softmax_one_over_one_plus_x_lut()),
+            };
+            return cx.call(&kernels::softmax_i16, params, &[input], output);
+        }
         match self.precision {
             Precision::Int8 => {
                 let (input_multiplier, input_left_shift, diff_min) =
@@ -135,4 +154,43 @@ impl Operator for Softmax {
             }
         }
     }
+}
+
+/// int16 to int16 SOFTMAX: TFLM's `CalculateSoftmaxParams` constraints (zero points 0, an
+/// output scale within 0.1% of 1/32768) and a rescale that fits.
+fn check_int16(cx: &Check, beta: f32, input: usize, output: usize) -> Result<Softmax, Error> {
+    let (i, o) = (cx.tensor(input), cx.tensor(output));
+    if o.element_type != ElementType::Int16 {
+        return Err(cx.error(format!(
+            "an INT16 input with {} output is not supported (INT16 throughout)",
+            o.element_type.name()
+        )));
+    }
+    if i.shape != o.shape {
+        return Err(cx.error(format!(
+            "input {:?} and output {:?} differ in shape",
+            i.shape, o.shape
+        )));
+    }
+    super::elementwise::int16_quantized(cx, input)?;
+    super::elementwise::int16_quantized(cx, output)?;
+    let step = 1.0f32 / 32768.0;
+    if (cx.scale(output) - step).abs() > 0.001 * step {
+        return Err(cx.tensor_error(
+            o,
+            "an INT16 softmax output must have scale 1/32768 and zero point 0",
+        ));
+    }
+    let (_, shift) = int16::softmax_i16_params(beta, cx.scale(input));
+    cx.check_shift(shift, "input rescale")?;
+    Ok(Softmax {
+        // Unused for int16 (`int16` says it).
+        precision: Precision::Int8,
+        input,
+        output,
+        depth: i.shape.last().copied().unwrap_or(1),
+        beta,
+        int16_output: false,
+        int16: true,
+    })
 }

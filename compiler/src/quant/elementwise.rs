@@ -71,12 +71,24 @@ fn max_f32(a: f32, b: f32) -> f32 {
 /// scales, the output's only if `output_scale` exceeds about `2 * max(s1, s2) / 2^20`. The caller
 /// must reject models with non-positive scales or a positive returned shift.
 pub fn add_params(input1_scale: f32, input2_scale: f32, output_scale: f32) -> AddParams {
+    add_params_with_left_shift(input1_scale, input2_scale, output_scale, LEFT_SHIFT)
+}
+
+/// [`add_params`] with another headroom: TFLM's int16 ADD and SUB use a `left_shift` of 15
+/// (the output's real multiplier is then `twice_max / (2^15 * output_scale)`), with the same
+/// conditions.
+pub fn add_params_with_left_shift(
+    input1_scale: f32,
+    input2_scale: f32,
+    output_scale: f32,
+    left_shift: i32,
+) -> AddParams {
     let twice_max = 2.0 * f64::from(max_f32(input1_scale, input2_scale));
     AddParams::from_reals(
         f64::from(input1_scale) / twice_max,
         f64::from(input2_scale) / twice_max,
-        twice_max / (f64::from(1u32 << LEFT_SHIFT) * f64::from(output_scale)),
-        LEFT_SHIFT,
+        twice_max / (2f64.powi(left_shift) * f64::from(output_scale)),
+        left_shift,
     )
 }
 
@@ -104,13 +116,29 @@ pub fn squared_difference_params(
     input2_scale: f32,
     output_scale: f32,
 ) -> AddParams {
+    squared_difference_params_with_left_shift(
+        input1_scale,
+        input2_scale,
+        output_scale,
+        SQUARED_DIFFERENCE_LEFT_SHIFT,
+    )
+}
+
+/// [`squared_difference_params`] with another headroom: TFLM's int16 SQUARED_DIFFERENCE uses a
+/// `left_shift` of 0 (the output's real multiplier is then `twice_max^2 / double(output_scale)`).
+pub fn squared_difference_params_with_left_shift(
+    input1_scale: f32,
+    input2_scale: f32,
+    output_scale: f32,
+    left_shift: i32,
+) -> AddParams {
     let twice_max = 2.0 * f64::from(max_f32(input1_scale, input2_scale));
-    let headroom = (1u32 << (2 * SQUARED_DIFFERENCE_LEFT_SHIFT)) as f32;
+    let headroom = 2f32.powi(2 * left_shift);
     AddParams::from_reals(
         f64::from(input1_scale) / twice_max,
         f64::from(input2_scale) / twice_max,
         twice_max * twice_max / f64::from(headroom * output_scale),
-        SQUARED_DIFFERENCE_LEFT_SHIFT,
+        left_shift,
     )
 }
 

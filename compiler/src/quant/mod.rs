@@ -9,6 +9,7 @@
 pub mod accumulate;
 pub mod activation;
 pub mod elementwise;
+pub mod int16;
 pub mod lstm;
 pub mod reduce;
 

@@ -58,6 +58,18 @@ requantize_kernel!(
     /// QUANTIZE from int16 to int32.
     requantize_i16_i32, i16, i32
 );
+requantize_kernel!(
+    /// QUANTIZE from int16 to int16 with another scale.
+    requantize_i16_i16, i16, i16
+);
+requantize_kernel!(
+    /// QUANTIZE from int8 to int16.
+    requantize_i8_i16, i8, i16
+);
+requantize_kernel!(
+    /// QUANTIZE from int32 to int16.
+    requantize_i32_i16, i32, i16
+);
 
 /// DEQUANTIZE from uint8 to float32: `scale * (x - zero_point)`, bit-exact with TFLite Micro's
 /// double-precision product for the reason [`dequantize_i8_f32`](super::dequantize_i8_f32)

@@ -167,7 +167,7 @@ const SIGMOID_Q16: [u16; 256] = include!("sigmoid_q16.in");
 
 /// The table entries at `index` and `index + 1` for an `index` below 255.
 #[inline(always)]
-fn table_pair(index: u32) -> (u32, u32) {
+pub(super) fn table_pair(index: u32) -> (u32, u32) {
     match SIGMOID_Q16.get(index as usize..) {
         Some(&[low, high, ..]) => (u32::from(low), u32::from(high)),
         // Not reached (the callers check the index); the saturated value keeps it total.

@@ -266,6 +266,7 @@ fn main() -> ! {
     typed_data_movement();
     signal();
     more_ops(i8_in, i8_out, f32_in, f32_out);
+    int16_elementwise(i8_in);
     black_box((&i8s, &f32s));
     embedml_firmware::Line::new()
         .str("kernels: linked without a panic path")
@@ -1484,4 +1485,101 @@ fn more_ops(i8_in: &[i8], i8_out: &mut [i8], f32_in: &[f32], f32_out: &mut [f32]
         black_box(&indices[..]),
         black_box(&mut *f32_out),
     );
+}
+
+/// The int16 (16x8) element-wise kernels, activations, SOFTMAX and requantizations.
+#[inline(never)]
+fn int16_elementwise(i8_in: &[i8]) {
+    let mut i16s = [0i16; 8];
+    let (i16_in, i16_out) = i16s.split_at_mut(4);
+    let i16_in: &[i16] = i16_in;
+    let add = AddI8 {
+        input1_offset: 0,
+        input1_multiplier: 1 << 30,
+        input1_shift: -1,
+        input2_offset: 0,
+        input2_multiplier: 1 << 30,
+        input2_shift: -1,
+        left_shift: 15,
+        output_multiplier: 1 << 30,
+        output_shift: -14,
+        output_offset: 0,
+        output_min: -32768,
+        output_max: 32767,
+        broadcast: BROADCAST,
+    };
+    let mul = MulI8 {
+        input1_offset: 0,
+        input2_offset: 0,
+        output_multiplier: 1 << 30,
+        output_shift: -15,
+        output_offset: 0,
+        output_min: -32768,
+        output_max: 32767,
+        broadcast: BROADCAST,
+    };
+    binary!(add_i16, add_i16_in_place, add, i16_in, i16_out);
+    binary!(sub_i16, sub_i16_in_place, add, i16_in, i16_out);
+    binary!(mul_i16, mul_i16_in_place, mul, i16_in, i16_out);
+    binary!(
+        squared_difference_i16,
+        squared_difference_i16_in_place,
+        add,
+        i16_in,
+        i16_out
+    );
+    let min_max = MinMax {
+        broadcast: BROADCAST,
+    };
+    binary!(maximum_i16, maximum_i16_in_place, min_max, i16_in, i16_out);
+    binary!(minimum_i16, minimum_i16_in_place, min_max, i16_in, i16_out);
+    let relu = ReluI16 {
+        input_zero_point: 0,
+        multiplier: 1 << 30,
+        shift: 1,
+        output_zero_point: 0,
+        output_min: 0,
+        output_max: 32767,
+    };
+    unary!(relu_i16, relu_i16_in_place, relu, i16_in, i16_out);
+    let clamp = ClampI16 { min: 0, max: 6000 };
+    unary!(clamp_i16, clamp_i16_in_place, clamp, i16_in, i16_out);
+    let leaky = LeakyReluI16 {
+        input_zero_point: 0,
+        identity_multiplier: 1 << 30,
+        identity_shift: 1,
+        alpha_multiplier: -(1 << 30),
+        alpha_shift: -2,
+        output_zero_point: 0,
+    };
+    unary!(leaky_relu_i16, leaky_relu_i16_in_place, leaky, i16_in, i16_out);
+    let sigmoid = SigmoidI16 {
+        multiplier: 24576,
+        shift: 12,
+    };
+    unary!(logistic_i16, logistic_i16_in_place, sigmoid, i16_in, i16_out);
+    unary!(tanh_i16, tanh_i16_in_place, sigmoid, i16_in, i16_out);
+    let lut = [0i16; 513];
+    softmax_i16(
+        opaque(&SoftmaxI16 {
+            input_multiplier: 1 << 30,
+            input_shift: 2,
+            depth: 2,
+            exp_lut: &lut,
+            one_over_one_plus_x_lut: &lut,
+        }),
+        black_box(i16_in),
+        black_box(&mut *i16_out),
+    );
+    let rescale = Rescale {
+        multiplier: 1 << 30,
+        shift: 1,
+        input_zero_point: 0,
+        output_zero_point: 0,
+    };
+    requantize_i16_i16(opaque(&rescale), black_box(i16_in), black_box(&mut *i16_out));
+    requantize_i8_i16(opaque(&rescale), black_box(i8_in), black_box(&mut *i16_out));
+    let i32s = [0i32; 4];
+    requantize_i32_i16(opaque(&rescale), black_box(&i32s[..]), black_box(&mut *i16_out));
+    black_box(&i16s);
 }
