@@ -1,0 +1,367 @@
+//! The int16x8 weighted kernels (int16 activations, int8 weights): CONV_2D, DEPTHWISE_CONV_2D
+//! and FULLY_CONNECTED, bit-exact with TFLite Micro's reference kernels.
+//!
+//! TFLite's 16x8 quantization is symmetric: activations have zero point 0 (the compiler rejects
+//! others), so no input offset enters the sums. TFLM accumulates in 64 bits with an INT64 bias
+//! (and requantizes with its 64-bit `MultiplyByQuantizedMultiplier`, which rounds differently
+//! from the 32-bit one), or in 32 bits (wrapping) with an INT32 bias, or with no bias when the
+//! operator's `quantized_bias_type` is INT32. The `_acc32` kernels are the 32-bit path; their
+//! bias is the INT32 bias widened.
+
+use super::Conv2dGeometry;
+use super::requantize::Requantize;
+use super::slices::{chunks, enumerate, rows, size, span};
+use crate::quant::multiply_by_quantized_multiplier;
+
+/// CONV_2D with int16 input and output, int8 weights.
+#[derive(Clone, Copy, Debug)]
+pub struct Conv2dI16<'a> {
+    /// Shapes, strides, dilations and padding.
+    pub geometry: Conv2dGeometry,
+    /// Weights, `[output_depth][filter_height][filter_width][input_depth]`; symmetric.
+    pub weights: &'a [i8],
+    /// One per output channel (zeros for a model without a bias).
+    pub bias: &'a [i64],
+    /// Accumulator to output scale, per channel or per tensor.
+    pub requantize: Requantize<'a>,
+    /// Smallest output value (the fused activation's lower bound).
+    pub output_min: i32,
+    /// Largest output value (the fused activation's upper bound).
+    pub output_max: i32,
+}
+
+/// DEPTHWISE_CONV_2D with int16 input and output, int8 weights (TFLM takes INT64 biases only).
+#[derive(Clone, Copy, Debug)]
+pub struct DepthwiseConv2dI16<'a> {
+    /// Shapes, strides, dilations and padding.
+    pub geometry: Conv2dGeometry,
+    /// Output channels per input channel.
+    pub depth_multiplier: usize,
+    /// Weights, `[filter_height][filter_width][output_depth]`; symmetric.
+    pub weights: &'a [i8],
+    /// One per output channel (zeros for a model without a bias).
+    pub bias: &'a [i64],
+    /// Accumulator to output scale, per channel or per tensor.
+    pub requantize: Requantize<'a>,
+    /// Smallest output value (the fused activation's lower bound).
+    pub output_min: i32,
+    /// Largest output value (the fused activation's upper bound).
+    pub output_max: i32,
+}
+
+/// FULLY_CONNECTED with int16 input and output, int8 weights.
+#[derive(Clone, Copy, Debug)]
+pub struct FullyConnectedI16<'a> {
+    /// Weights, `[output_depth][accum_depth]` row-major; symmetric.
+    pub weights: &'a [i8],
+    /// One per output channel (zeros for a model without a bias).
+    pub bias: &'a [i64],
+    /// Inputs per output (the inner dimension).
+    pub accum_depth: usize,
+    /// Outputs per batch.
+    pub output_depth: usize,
+    /// Accumulator to output scale, per channel or per tensor.
+    pub requantize: Requantize<'a>,
+    /// Smallest output value (the fused activation's lower bound).
+    pub output_min: i32,
+    /// Largest output value (the fused activation's upper bound).
+    pub output_max: i32,
+}
+
+/// TFLite's 64-bit `MultiplyByQuantizedMultiplier` (the double-rounding build): the Q0.31
+/// multiplier rounded to Q0.15 (`0x7FFF` from `0x7FFF0000` up), then one rounding right shift by
+/// `15 - shift`. Defined for `shift` in `-31..=7` (the compiler checks it); other shifts give
+/// some value, never a panic.
+#[inline(always)]
+pub(super) fn multiply_by_quantized_multiplier_i64(x: i64, multiplier: i32, shift: i32) -> i32 {
+    let reduced = if multiplier < 0x7FFF_0000 {
+        multiplier.wrapping_add(1 << 15) >> 16
+    } else {
+        0x7FFF
+    };
+    let total_shift = 15i32.wrapping_sub(shift) as u32;
+    let round = 1i64.wrapping_shl(total_shift.wrapping_sub(1));
+    let result = x.wrapping_mul(i64::from(reduced)).wrapping_add(round);
+    result.wrapping_shr(total_shift) as i32
+}
+
+/// An accumulator of products of int16 inputs and int8 weights, as TFLM keeps it.
+trait Accumulator: Copy {
+    /// The accumulator holding a channel's bias.
+    fn bias(bias: i64) -> Self;
+    /// `self + x * w`.
+    fn mac(self, x: i16, w: i8) -> Self;
+    /// Requantized with TFLM's `MultiplyByQuantizedMultiplier` for this accumulator's width.
+    fn scale(self, multiplier: i32, shift: i32) -> i32;
+}
+
+impl Accumulator for i64 {
+    #[inline(always)]
+    fn bias(bias: i64) -> Self {
+        bias
+    }
+    #[inline(always)]
+    fn mac(self, x: i16, w: i8) -> Self {
+        // One SMLAL on a Cortex-M4; the product fits 23 bits.
+        self.wrapping_add(i64::from(x) * i64::from(w))
+    }
+    #[inline(always)]
+    fn scale(self, multiplier: i32, shift: i32) -> i32 {
+        multiply_by_quantized_multiplier_i64(self, multiplier, shift)
+    }
+}
+
+impl Accumulator for i32 {
+    #[inline(always)]
+    fn bias(bias: i64) -> Self {
+        // The compiler widened an INT32 bias: exact.
+        bias as i32
+    }
+    #[inline(always)]
+    fn mac(self, x: i16, w: i8) -> Self {
+        self.wrapping_add(i32::from(x) * i32::from(w))
+    }
+    #[inline(always)]
+    fn scale(self, multiplier: i32, shift: i32) -> i32 {
+        multiply_by_quantized_multiplier(self, multiplier, shift)
+    }
+}
+
+/// `acc + sum(x * w)` over a pair of slices.
+#[inline(always)]
+fn dot<A: Accumulator>(acc: A, xs: &[i16], ws: &[i8]) -> A {
+    xs.iter().zip(ws).fold(acc, |a, (&x, &w)| a.mac(x, w))
+}
+
+/// Clamped to `[min, max]` and narrowed to int16 (exact for bounds inside int16).
+#[inline(always)]
+fn finish(value: i32, min: i32, max: i32) -> i16 {
+    value.max(min).min(max) as i16
+}
+
+/// The input coordinate of filter tap `f` for output coordinate `out`, if inside `0..len`:
+/// `out * stride + f * dilation - padding`. Wrapping: a coordinate in the padding wraps to a
+/// huge value and fails the bound (exact for a model's geometry, far below 2^31).
+#[inline(always)]
+fn coordinate(
+    out: usize,
+    stride: usize,
+    f: usize,
+    dilation: usize,
+    pad: usize,
+    len: usize,
+) -> Option<usize> {
+    let at = out
+        .wrapping_mul(stride)
+        .wrapping_add(f.wrapping_mul(dilation))
+        .wrapping_sub(pad);
+    (at < len).then_some(at)
+}
+
+/// Calls `f(image, out_y, out_x, out_pixel)` for every output pixel of every batch.
+#[inline(always)]
+fn for_each_pixel(
+    g: &Conv2dGeometry,
+    input: &[i16],
+    output: &mut [i16],
+    mut f: impl FnMut(&[i16], usize, usize, &mut [i16]),
+) {
+    let image_len = size([g.input_height, g.input_width, g.input_depth]);
+    let out_image_len = size([g.output_height, g.output_width, g.output_depth]);
+    for (image, out_image) in rows(input, image_len, output, out_image_len) {
+        let mut pixels = super::slices::chunks_mut(out_image, g.output_depth);
+        for out_y in 0..g.output_height {
+            for out_x in 0..g.output_width {
+                let Some(pixel) = pixels.next() else { return };
+                f(image, out_y, out_x, pixel);
+            }
+        }
+    }
+}
+
+fn conv2d<A: Accumulator>(p: &Conv2dI16, input: &[i16], output: &mut [i16]) {
+    let g = &p.geometry;
+    let depth = g.input_depth;
+    let filter_len = size([g.filter_height, g.filter_width, depth]);
+    for_each_pixel(g, input, output, |image, out_y, out_x, pixel| {
+        let channels = pixel.iter_mut().zip(chunks(p.weights, filter_len));
+        for (c, (o, filter)) in enumerate(channels) {
+            let Some((multiplier, shift)) = p.requantize.channel(c) else {
+                return;
+            };
+            let mut acc = A::bias(p.bias.get(c).copied().unwrap_or(0));
+            for fy in 0..g.filter_height {
+                let Some(y) = coordinate(
+                    out_y,
+                    g.stride_height,
+                    fy,
+                    g.dilation_height,
+                    g.padding_height,
+                    g.input_height,
+                ) else {
+                    continue;
+                };
+                for fx in 0..g.filter_width {
+                    let Some(x) = coordinate(
+                        out_x,
+                        g.stride_width,
+                        fx,
+                        g.dilation_width,
+                        g.padding_width,
+                        g.input_width,
+                    ) else {
+                        continue;
+                    };
+                    // In-image pixels and in-filter taps: exact (see `slices::size`).
+                    let at = y.wrapping_mul(g.input_width).wrapping_add(x);
+                    let tap = fy.wrapping_mul(g.filter_width).wrapping_add(fx);
+                    acc = dot(
+                        acc,
+                        span(image, at.wrapping_mul(depth), depth),
+                        span(filter, tap.wrapping_mul(depth), depth),
+                    );
+                }
+            }
+            *o = finish(acc.scale(multiplier, shift), p.output_min, p.output_max);
+        }
+    });
+}
+
+/// int16x8 CONV_2D with an INT64 bias (see [`Conv2dI16`]): 64-bit sums of `x * w` over the
+/// in-image taps plus the bias, requantized per channel with the 64-bit rounding, clamped.
+/// Channels past the weights or requantization parameters (only if they do not fit the shapes)
+/// are left as they are.
+pub fn conv2d_i16(p: &Conv2dI16, input: &[i16], output: &mut [i16]) {
+    conv2d::<i64>(p, input, output);
+}
+
+/// int16x8 CONV_2D with an INT32 bias (or none, with `quantized_bias_type` INT32): as
+/// [`conv2d_i16`], but the sums wrap in 32 bits and requantize with the 32-bit rounding.
+pub fn conv2d_i16_acc32(p: &Conv2dI16, input: &[i16], output: &mut [i16]) {
+    conv2d::<i32>(p, input, output);
+}
+
+/// int16x8 DEPTHWISE_CONV_2D (see [`DepthwiseConv2dI16`]): output channel `c` filters input
+/// channel `c / depth_multiplier`; 64-bit sums plus the bias, requantized, clamped. A zero depth
+/// multiplier (only if the parameters do not fit a model) writes nothing.
+pub fn depthwise_conv2d_i16(p: &DepthwiseConv2dI16, input: &[i16], output: &mut [i16]) {
+    let g = &p.geometry;
+    let (depth, out_depth) = (g.input_depth, g.output_depth);
+    for_each_pixel(g, input, output, |image, out_y, out_x, pixel| {
+        for (c, o) in enumerate(pixel.iter_mut()) {
+            let (Some((multiplier, shift)), Some(in_c)) =
+                (p.requantize.channel(c), c.checked_div(p.depth_multiplier))
+            else {
+                return;
+            };
+            let mut acc = p.bias.get(c).copied().unwrap_or(0);
+            for fy in 0..g.filter_height {
+                let Some(y) = coordinate(
+                    out_y,
+                    g.stride_height,
+                    fy,
+                    g.dilation_height,
+                    g.padding_height,
+                    g.input_height,
+                ) else {
+                    continue;
+                };
+                for fx in 0..g.filter_width {
+                    let Some(x) = coordinate(
+                        out_x,
+                        g.stride_width,
+                        fx,
+                        g.dilation_width,
+                        g.padding_width,
+                        g.input_width,
+                    ) else {
+                        continue;
+                    };
+                    let at = y.wrapping_mul(g.input_width).wrapping_add(x);
+                    let tap = fy.wrapping_mul(g.filter_width).wrapping_add(fx);
+                    let value = image.get(at.wrapping_mul(depth).wrapping_add(in_c));
+                    let weight = p.weights.get(tap.wrapping_mul(out_depth).wrapping_add(c));
+                    if let (Some(&x), Some(&w)) = (value, weight) {
+                        acc = acc.mac(x, w);
+                    }
+                }
+            }
+            *o = finish(acc.scale(multiplier, shift), p.output_min, p.output_max);
+        }
+    });
+}
+
+fn fully_connected<A: Accumulator>(p: &FullyConnectedI16, input: &[i16], output: &mut [i16]) {
+    for (xs, out) in rows(input, p.accum_depth, output, p.output_depth) {
+        let channels = out.iter_mut().zip(chunks(p.weights, p.accum_depth));
+        for (c, (o, ws)) in enumerate(channels) {
+            let Some((multiplier, shift)) = p.requantize.channel(c) else {
+                return;
+            };
+            let acc = dot(A::bias(p.bias.get(c).copied().unwrap_or(0)), xs, ws);
+            *o = finish(acc.scale(multiplier, shift), p.output_min, p.output_max);
+        }
+    }
+}
+
+/// int16x8 FULLY_CONNECTED with an INT64 bias or none (see [`FullyConnectedI16`]): 64-bit sums
+/// plus the bias, requantized with the 64-bit rounding, clamped.
+pub fn fully_connected_i16(p: &FullyConnectedI16, input: &[i16], output: &mut [i16]) {
+    fully_connected::<i64>(p, input, output);
+}
+
+/// int16x8 FULLY_CONNECTED with an INT32 bias (or none, with `quantized_bias_type` INT32): as
+/// [`fully_connected_i16`], but the sums wrap in 32 bits and requantize with the 32-bit rounding.
+pub fn fully_connected_i16_acc32(p: &FullyConnectedI16, input: &[i16], output: &mut [i16]) {
+    fully_connected::<i32>(p, input, output);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_64_bit_rescale_rounds_the_multiplier_to_15_bits() {
+        // 0.75 as Q0.31, shift 0: x * 0.75 rounded half up.
+        let m = 0x6000_0000;
+        assert_eq!(multiply_by_quantized_multiplier_i64(4, m, 0), 3);
+        assert_eq!(multiply_by_quantized_multiplier_i64(2, m, 0), 2); // 1.5 rounds up
+        assert_eq!(multiply_by_quantized_multiplier_i64(-2, m, 0), -1); // -1.5 rounds up
+        // A multiplier from 0x7FFF0000 up saturates to 0x7FFF rather than rounding to 2^15.
+        assert_eq!(
+            multiply_by_quantized_multiplier_i64(1 << 20, 0x7FFF_FFFF, 0),
+            0x7FFF << 5
+        );
+        // Differs from the 32-bit rescale, which keeps all 31 bits of the multiplier.
+        let m = 0x4000_7FFF;
+        let x = 1 << 30;
+        assert_ne!(
+            multiply_by_quantized_multiplier_i64(i64::from(x), m, -1),
+            multiply_by_quantized_multiplier(x, m, -1)
+        );
+    }
+
+    #[test]
+    fn fully_connected_sums_in_64_bits() {
+        let requantize = Requantize {
+            multipliers: &[1 << 30],
+            shifts: &[-10],
+        };
+        let p = FullyConnectedI16 {
+            weights: &[127, 127, -128, 1],
+            bias: &[1 << 33, 0],
+            accum_depth: 2,
+            output_depth: 2,
+            requantize,
+            output_min: -32768,
+            output_max: 32767,
+        };
+        let mut out = [0i16; 2];
+        fully_connected_i16(&p, &[32767, 32767], &mut out);
+        // (2^33 + 2 * 127 * 32767) / 2^11, clamped.
+        assert_eq!(out, [32767, -2032]);
+        // 32-bit: the bias wraps to 0.
+        fully_connected_i16_acc32(&p, &[32767, 32767], &mut out);
+        assert_eq!(out, [4064, -2032]);
+    }
+}
