@@ -210,6 +210,7 @@ impl Operator for Unary {
             return Err(cx.error("input and output differ in size"));
         }
         let table = match precision {
+            Precision::Int16 => unreachable!("Check::precision gives no INT16"),
             Precision::Int8 => Some(int8_table(cx, kind, input, output)?),
             Precision::Float32 => None,
         };

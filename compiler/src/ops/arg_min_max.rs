@@ -98,6 +98,7 @@ impl Operator for ArgMinMax {
 
     fn lower(&self, cx: &Lower) -> Result<Option<KernelCall>, Error> {
         let kernel = match (self.max, self.precision) {
+            (_, Precision::Int16) => unreachable!("Check::precision gives no INT16"),
             (true, Precision::Int8) => &kernels::arg_max_i8,
             (false, Precision::Int8) => &kernels::arg_min_i8,
             (true, Precision::Float32) => &kernels::arg_max_f32,

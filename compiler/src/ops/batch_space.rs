@@ -152,6 +152,7 @@ impl Operator for SpaceToBatchNd {
 
     fn lower(&self, cx: &Lower) -> Result<Option<KernelCall>, Error> {
         let kernel = match self.precision {
+            Precision::Int16 => unreachable!("Check::precision gives no INT16"),
             Precision::Int8 => &kernels::space_to_batch_i8,
             Precision::Float32 => &kernels::space_to_batch_f32,
         };
@@ -233,6 +234,7 @@ impl Operator for BatchToSpaceNd {
             offsets: Slice(self.offsets.clone()),
         };
         let kernel = match self.precision {
+            Precision::Int16 => unreachable!("Check::precision gives no INT16"),
             Precision::Int8 => &kernels::gather4_table_i8,
             Precision::Float32 => &kernels::gather4_table_f32,
         };

@@ -166,6 +166,7 @@ impl Operator for Binary {
         }
         let (s1, s2, so) = (cx.scale(input1), cx.scale(input2), cx.scale(output));
         let rescale = match (precision, kind) {
+            (Precision::Int16, _) => unreachable!("Check::precision gives no INT16"),
             (Precision::Float32, _) | (_, BinaryKind::Maximum | BinaryKind::Minimum) => {
                 Rescale::None
             }
@@ -236,10 +237,12 @@ impl Operator for Binary {
         let broadcast = self.broadcast.clone();
         let reads = [input1, input2];
         match (self.precision, self.rescale) {
+            (Precision::Int16, _) => unreachable!("Check::precision gives no INT16"),
             (_, Rescale::None)
                 if matches!(self.kind, BinaryKind::Maximum | BinaryKind::Minimum) =>
             {
                 let kernel = match (self.kind, self.precision) {
+                    (_, Precision::Int16) => unreachable!("Check::precision gives no INT16"),
                     (BinaryKind::Maximum, Precision::Int8) => &kernels::maximum_i8,
                     (BinaryKind::Maximum, Precision::Float32) => &kernels::maximum_f32,
                     (_, Precision::Int8) => &kernels::minimum_i8,

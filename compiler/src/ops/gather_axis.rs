@@ -149,6 +149,7 @@ impl Operator for GatherAxis {
 
     fn lower(&self, cx: &Lower) -> Result<Option<KernelCall>, Error> {
         let kernel = match self.precision {
+            Precision::Int16 => unreachable!("Check::precision gives no INT16"),
             Precision::Int8 => &kernels::gather_i8,
             Precision::Float32 => &kernels::gather_f32,
         };

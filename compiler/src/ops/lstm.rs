@@ -202,6 +202,7 @@ impl Operator for Lstm {
         let names = ["input", "forget", "cell", "output"];
         let weights_type = precision.weights_type();
         let bias_type = match precision {
+            Precision::Int16 => unreachable!("Check::precision gives no INT16"),
             Precision::Int8 => ElementType::Int32,
             Precision::Float32 => ElementType::Float32,
         };
@@ -227,6 +228,7 @@ impl Operator for Lstm {
             cx.constant(biases[g], bias_type, &format!("{} gate's bias", names[g]))?;
         }
         let params = match precision {
+            Precision::Int16 => unreachable!("Check::precision gives no INT16"),
             Precision::Int8 => {
                 state_tensor(
                     cx,

@@ -107,6 +107,7 @@ impl Operator for MirrorPad {
             offsets: Slice(self.offsets.clone()),
         };
         let kernel = match self.precision {
+            Precision::Int16 => unreachable!("Check::precision gives no INT16"),
             Precision::Int8 => &kernels::gather4_table_i8,
             Precision::Float32 => &kernels::gather4_table_f32,
         };

@@ -166,6 +166,7 @@ impl Operator for ResizeNearestNeighbor {
             offsets: Slice(self.offsets.clone()),
         };
         let kernel = match self.precision {
+            Precision::Int16 => unreachable!("Check::precision gives no INT16"),
             Precision::Int8 => &kernels::gather4_table_i8,
             Precision::Float32 => &kernels::gather4_table_f32,
         };
@@ -321,6 +322,7 @@ impl Operator for ResizeBilinear {
         let [_, h, w, c] = r.input_shape;
         let [out_h, out_w] = r.size;
         let (rows, columns) = match r.precision {
+            Precision::Int16 => unreachable!("Check::precision gives no INT16"),
             Precision::Int8 => (
                 BilinearTaps::Int8(integer_taps(h, out_h, w * c, mode).map_err(|e| cx.error(e))?),
                 BilinearTaps::Int8(integer_taps(w, out_w, c, mode).map_err(|e| cx.error(e))?),

@@ -130,6 +130,7 @@ impl Operator for SelectV2 {
             broadcast: self.broadcast.clone(),
         };
         let kernel = match self.precision {
+            Precision::Int16 => unreachable!("Check::precision gives no INT16"),
             Precision::Int8 => &kernels::select_i8,
             Precision::Float32 => &kernels::select_f32,
         };

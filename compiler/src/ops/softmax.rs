@@ -110,6 +110,7 @@ impl Operator for Softmax {
     fn lower(&self, cx: &Lower) -> Result<Option<KernelCall>, Error> {
         let (input, output, depth) = (self.input, self.output, self.depth);
         match self.precision {
+            Precision::Int16 => unreachable!("Check::precision gives no INT16"),
             Precision::Int8 => {
                 let (input_multiplier, input_left_shift, diff_min) =
                     quant::softmax_params(f64::from(self.beta), f64::from(cx.scale(input)));

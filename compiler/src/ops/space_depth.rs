@@ -119,6 +119,7 @@ impl Operator for SpaceDepth {
             strides: self.strides,
         };
         let kernel = match self.precision {
+            Precision::Int16 => unreachable!("Check::precision gives no INT16"),
             Precision::Int8 => &kernels::gather4_i8,
             Precision::Float32 => &kernels::gather4_f32,
         };

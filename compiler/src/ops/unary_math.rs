@@ -154,6 +154,7 @@ impl Operator for Math {
             return Err(cx.error("input and output differ in shape"));
         }
         let table = match precision {
+            Precision::Int16 => unreachable!("Check::precision gives no INT16"),
             Precision::Int8 => Some(rsqrt_table(cx, input, output)?),
             Precision::Float32 => None,
         };
