@@ -93,6 +93,8 @@ trait Accumulator: Copy {
     fn mac(self, x: i16, w: i8) -> Self;
     /// Requantized with TFLM's `MultiplyByQuantizedMultiplier` for this accumulator's width.
     fn scale(self, multiplier: i32, shift: i32) -> i32;
+    /// `self + partial`, a partial sum of products.
+    fn add(self, partial: i32) -> Self;
 }
 
 impl Accumulator for i64 {
@@ -108,6 +110,10 @@ impl Accumulator for i64 {
     #[inline(always)]
     fn scale(self, multiplier: i32, shift: i32) -> i32 {
         multiply_by_quantized_multiplier_i64(self, multiplier, shift)
+    }
+    #[inline(always)]
+    fn add(self, partial: i32) -> Self {
+        self.wrapping_add(i64::from(partial))
     }
 }
 
@@ -125,13 +131,34 @@ impl Accumulator for i32 {
     fn scale(self, multiplier: i32, shift: i32) -> i32 {
         multiply_by_quantized_multiplier(self, multiplier, shift)
     }
+    #[inline(always)]
+    fn add(self, partial: i32) -> Self {
+        self.wrapping_add(partial)
+    }
 }
 
-/// `acc + sum(x * w)` over a pair of slices.
+/// `acc + sum(x * w)` over a pair of slices; up to [`PARTIAL`] products are summed in 32 bits
+/// first: exact (a product is at most 2^22 in magnitude), and cheaper than 64-bit
+/// multiply-accumulates.
 #[inline(always)]
 fn dot<A: Accumulator>(acc: A, xs: &[i16], ws: &[i8]) -> A {
-    xs.iter().zip(ws).fold(acc, |a, (&x, &w)| a.mac(x, w))
+    if xs.len() <= PARTIAL {
+        acc.add(dot32(xs, ws))
+    } else {
+        xs.iter().zip(ws).fold(acc, |a, (&x, &w)| a.mac(x, w))
+    }
 }
+
+/// `sum(x * w)` in 32 bits (exact for up to [`PARTIAL`] products).
+#[inline(always)]
+fn dot32(xs: &[i16], ws: &[i8]) -> i32 {
+    xs.iter().zip(ws).fold(0i32, |a, (&x, &w)| {
+        a.wrapping_add(i32::from(x) * i32::from(w))
+    })
+}
+
+/// Products a 32-bit partial sum holds exactly: `256 * 2^22 = 2^30`.
+const PARTIAL: usize = 256;
 
 /// Clamped to `[min, max]` and narrowed to int16 (exact for bounds inside int16).
 #[inline(always)]
@@ -139,23 +166,39 @@ fn finish(value: i32, min: i32, max: i32) -> i16 {
     value.max(min).min(max) as i16
 }
 
-/// The input coordinate of filter tap `f` for output coordinate `out`, if inside `0..len`:
-/// `out * stride + f * dilation - padding`. Wrapping: a coordinate in the padding wraps to a
-/// huge value and fails the bound (exact for a model's geometry, far below 2^31).
+/// The filter taps `f` whose input coordinate `out * stride + f * dilation - pad` lies inside
+/// `0..len`, with the coordinate of the first: a range, since the coordinate grows with `f`.
+/// In 64-bit arithmetic, exact for a model's geometry; a zero dilation gives no taps.
 #[inline(always)]
-fn coordinate(
+fn taps(
     out: usize,
     stride: usize,
-    f: usize,
     dilation: usize,
     pad: usize,
+    filter: usize,
     len: usize,
-) -> Option<usize> {
-    let at = out
-        .wrapping_mul(stride)
-        .wrapping_add(f.wrapping_mul(dilation))
-        .wrapping_sub(pad);
-    (at < len).then_some(at)
+) -> (core::ops::Range<usize>, usize) {
+    let (out, stride, dilation) = (out as i64, stride as i64, dilation as i64);
+    let (pad, filter, len) = (pad as i64, filter as i64, len as i64);
+    let base = out.wrapping_mul(stride).wrapping_sub(pad);
+    // First tap at or after coordinate 0, first tap at or after coordinate `len`.
+    let first = |at: i64| -> i64 {
+        let gap = at.wrapping_sub(base);
+        if gap <= 0 {
+            0
+        } else {
+            gap.wrapping_add(dilation.wrapping_sub(1))
+                .checked_div(dilation)
+                .unwrap_or(0)
+        }
+    };
+    let (lo, hi) = if dilation <= 0 {
+        (0, 0)
+    } else {
+        (first(0).min(filter), first(len).min(filter))
+    };
+    let coordinate = base.wrapping_add(lo.wrapping_mul(dilation));
+    (lo as usize..hi.max(lo) as usize, coordinate as usize)
 }
 
 /// Calls `f(image, out_y, out_x, out_pixel)` for every output pixel of every batch.
@@ -179,48 +222,114 @@ fn for_each_pixel(
     }
 }
 
+/// The in-image window of output pixel `(out_y, out_x)`: the tap rows and columns inside the
+/// image, and the input row and column of the first of each.
+#[inline(always)]
+fn window(
+    g: &Conv2dGeometry,
+    out_y: usize,
+    out_x: usize,
+) -> (
+    (core::ops::Range<usize>, usize),
+    (core::ops::Range<usize>, usize),
+) {
+    (
+        taps(
+            out_y,
+            g.stride_height,
+            g.dilation_height,
+            g.padding_height,
+            g.filter_height,
+            g.input_height,
+        ),
+        taps(
+            out_x,
+            g.stride_width,
+            g.dilation_width,
+            g.padding_width,
+            g.filter_width,
+            g.input_width,
+        ),
+    )
+}
+
+/// Input values of one window that [`conv2d`] gathers on the stack (512 bytes), so that each
+/// output channel is one 32-bit dot product: exactly [`PARTIAL`].
+const WINDOW: usize = PARTIAL;
+
 fn conv2d<A: Accumulator>(p: &Conv2dI16, input: &[i16], output: &mut [i16]) {
     let g = &p.geometry;
     let depth = g.input_depth;
     let filter_len = size([g.filter_height, g.filter_width, depth]);
+    if filter_len <= WINDOW {
+        // The window's values in filter order, zeros for taps in the padding (their products
+        // add nothing): every channel then reads the same contiguous values.
+        let mut buffer = [0i16; WINDOW];
+        for_each_pixel(g, input, output, |image, out_y, out_x, pixel| {
+            let Some(values) = buffer.get_mut(..filter_len) else {
+                return;
+            };
+            let ((rows_, y0), (cols, x0)) = window(g, out_y, out_x);
+            if rows_.len() != g.filter_height || cols.len() != g.filter_width {
+                values.fill(0);
+            }
+            let mut y = y0;
+            for fy in rows_ {
+                let mut x = x0;
+                for fx in cols.clone() {
+                    let at = y.wrapping_mul(g.input_width).wrapping_add(x);
+                    let tap = fy.wrapping_mul(g.filter_width).wrapping_add(fx);
+                    let start = tap.wrapping_mul(depth);
+                    if let Some(dst) = values.get_mut(start..start.wrapping_add(depth)) {
+                        super::slices::copy(dst, span(image, at.wrapping_mul(depth), depth));
+                    }
+                    x = x.wrapping_add(g.dilation_width);
+                }
+                y = y.wrapping_add(g.dilation_height);
+            }
+            let values: &[i16] = values;
+            let channels = pixel.iter_mut().zip(chunks(p.weights, filter_len));
+            for (c, (o, filter)) in enumerate(channels) {
+                let Some((multiplier, shift)) = p.requantize.channel(c) else {
+                    return;
+                };
+                let acc = A::bias(p.bias.get(c).copied().unwrap_or(0));
+                let acc = acc.add(dot32(values, filter));
+                *o = finish(acc.scale(multiplier, shift), p.output_min, p.output_max);
+            }
+        });
+        return;
+    }
+    // Dilation 1 along the width: a window row's in-image taps are one run of the input row.
+    let runs = g.dilation_width == 1;
     for_each_pixel(g, input, output, |image, out_y, out_x, pixel| {
+        let ((rows_, y0), (cols, x0)) = window(g, out_y, out_x);
+        let run_len = cols.len().wrapping_mul(depth);
         let channels = pixel.iter_mut().zip(chunks(p.weights, filter_len));
         for (c, (o, filter)) in enumerate(channels) {
             let Some((multiplier, shift)) = p.requantize.channel(c) else {
                 return;
             };
             let mut acc = A::bias(p.bias.get(c).copied().unwrap_or(0));
-            for fy in 0..g.filter_height {
-                let Some(y) = coordinate(
-                    out_y,
-                    g.stride_height,
-                    fy,
-                    g.dilation_height,
-                    g.padding_height,
-                    g.input_height,
-                ) else {
-                    continue;
-                };
-                for fx in 0..g.filter_width {
-                    let Some(x) = coordinate(
-                        out_x,
-                        g.stride_width,
-                        fx,
-                        g.dilation_width,
-                        g.padding_width,
-                        g.input_width,
-                    ) else {
-                        continue;
-                    };
-                    // In-image pixels and in-filter taps: exact (see `slices::size`).
-                    let at = y.wrapping_mul(g.input_width).wrapping_add(x);
-                    let tap = fy.wrapping_mul(g.filter_width).wrapping_add(fx);
-                    acc = dot(
-                        acc,
-                        span(image, at.wrapping_mul(depth), depth),
-                        span(filter, tap.wrapping_mul(depth), depth),
-                    );
+            let mut y = y0;
+            for fy in rows_.clone() {
+                // In-image pixels and in-filter taps: exact (see `slices::size`).
+                let row = y.wrapping_mul(g.input_width);
+                let taps_row = fy.wrapping_mul(g.filter_width);
+                if runs {
+                    let at = row.wrapping_add(x0).wrapping_mul(depth);
+                    let tap = taps_row.wrapping_add(cols.start).wrapping_mul(depth);
+                    acc = dot(acc, span(image, at, run_len), span(filter, tap, run_len));
+                } else {
+                    let mut x = x0;
+                    for fx in cols.clone() {
+                        let at = row.wrapping_add(x).wrapping_mul(depth);
+                        let tap = taps_row.wrapping_add(fx).wrapping_mul(depth);
+                        acc = dot(acc, span(image, at, depth), span(filter, tap, depth));
+                        x = x.wrapping_add(g.dilation_width);
+                    }
                 }
+                y = y.wrapping_add(g.dilation_height);
             }
             *o = finish(acc.scale(multiplier, shift), p.output_min, p.output_max);
         }
@@ -241,51 +350,86 @@ pub fn conv2d_i16_acc32(p: &Conv2dI16, input: &[i16], output: &mut [i16]) {
     conv2d::<i32>(p, input, output);
 }
 
+/// Calls `f(input offset, weight offset)` for each in-image tap of a depthwise window, rows then
+/// columns: the offset of the input pixel (times the input depth) and of the filter tap (times
+/// the output depth).
+#[inline(always)]
+#[allow(clippy::type_complexity)]
+fn each_tap<F: FnMut(usize, usize)>(
+    g: &Conv2dGeometry,
+    window: &(
+        (core::ops::Range<usize>, usize),
+        (core::ops::Range<usize>, usize),
+    ),
+    f: &mut F,
+) {
+    let ((rows_, y0), (cols, x0)) = window;
+    let mut y = *y0;
+    for fy in rows_.clone() {
+        let mut x = *x0;
+        for fx in cols.clone() {
+            let at = y.wrapping_mul(g.input_width).wrapping_add(x);
+            let tap = fy.wrapping_mul(g.filter_width).wrapping_add(fx);
+            f(
+                at.wrapping_mul(g.input_depth),
+                tap.wrapping_mul(g.output_depth),
+            );
+            x = x.wrapping_add(g.dilation_width);
+        }
+        y = y.wrapping_add(g.dilation_height);
+    }
+}
+
 /// int16x8 DEPTHWISE_CONV_2D (see [`DepthwiseConv2dI16`]): output channel `c` filters input
 /// channel `c / depth_multiplier`; 64-bit sums plus the bias, requantized, clamped. A zero depth
-/// multiplier (only if the parameters do not fit a model) writes nothing.
+/// multiplier (only if the parameters do not fit a model) leaves the outputs as they are.
 pub fn depthwise_conv2d_i16(p: &DepthwiseConv2dI16, input: &[i16], output: &mut [i16]) {
     let g = &p.geometry;
-    let (depth, out_depth) = (g.input_depth, g.output_depth);
+    // Four channels at a time in 32-bit sums (exact up to `PARTIAL` taps), with a multiplier
+    // of 1; the others one at a time in 64 bits.
+    let quads =
+        p.depth_multiplier == 1 && g.filter_height.saturating_mul(g.filter_width) <= PARTIAL;
     for_each_pixel(g, input, output, |image, out_y, out_x, pixel| {
-        for (c, o) in enumerate(pixel.iter_mut()) {
-            let (Some((multiplier, shift)), Some(in_c)) =
-                (p.requantize.channel(c), c.checked_div(p.depth_multiplier))
-            else {
+        let window = window(g, out_y, out_x);
+        let mut c = 0usize;
+        if quads {
+            for out4 in super::slices::chunks_mut(&mut *pixel, 4) {
+                let mut acc = [0i32; 4];
+                each_tap(g, &window, &mut |at, tap| {
+                    let values = <&[i16; 4]>::try_from(span(image, at.wrapping_add(c), 4));
+                    let weights = <&[i8; 4]>::try_from(span(p.weights, tap.wrapping_add(c), 4));
+                    if let (Ok(v), Ok(w)) = (values, weights) {
+                        for k in 0..4 {
+                            acc[k] = acc[k].wrapping_add(i32::from(v[k]) * i32::from(w[k]));
+                        }
+                    }
+                });
+                for (k, (o, &a)) in enumerate(out4.iter_mut().zip(&acc)) {
+                    let channel = c.wrapping_add(k);
+                    let Some((multiplier, shift)) = p.requantize.channel(channel) else {
+                        return;
+                    };
+                    let sum = p.bias.get(channel).copied().unwrap_or(0).add(a);
+                    *o = finish(sum.scale(multiplier, shift), p.output_min, p.output_max);
+                }
+                c = c.wrapping_add(4);
+            }
+        }
+        for (channel, o) in enumerate(pixel.iter_mut()).skip(c) {
+            let (Some((multiplier, shift)), Some(in_c)) = (
+                p.requantize.channel(channel),
+                channel.checked_div(p.depth_multiplier),
+            ) else {
                 return;
             };
-            let mut acc = p.bias.get(c).copied().unwrap_or(0);
-            for fy in 0..g.filter_height {
-                let Some(y) = coordinate(
-                    out_y,
-                    g.stride_height,
-                    fy,
-                    g.dilation_height,
-                    g.padding_height,
-                    g.input_height,
-                ) else {
-                    continue;
-                };
-                for fx in 0..g.filter_width {
-                    let Some(x) = coordinate(
-                        out_x,
-                        g.stride_width,
-                        fx,
-                        g.dilation_width,
-                        g.padding_width,
-                        g.input_width,
-                    ) else {
-                        continue;
-                    };
-                    let at = y.wrapping_mul(g.input_width).wrapping_add(x);
-                    let tap = fy.wrapping_mul(g.filter_width).wrapping_add(fx);
-                    let value = image.get(at.wrapping_mul(depth).wrapping_add(in_c));
-                    let weight = p.weights.get(tap.wrapping_mul(out_depth).wrapping_add(c));
-                    if let (Some(&x), Some(&w)) = (value, weight) {
-                        acc = acc.mac(x, w);
-                    }
+            let mut acc = p.bias.get(channel).copied().unwrap_or(0);
+            each_tap(g, &window, &mut |at, tap| {
+                let value = image.get(at.wrapping_add(in_c));
+                let weight = p.weights.get(tap.wrapping_add(channel));
+                if let (Some(&x), Some(&w)) = (value, weight) {
+                    acc = acc.mac(x, w);
                 }
-            }
+            });
             *o = finish(acc.scale(multiplier, shift), p.output_min, p.output_max);
         }
     });
@@ -339,6 +483,31 @@ mod tests {
             multiply_by_quantized_multiplier_i64(i64::from(x), m, -1),
             multiply_by_quantized_multiplier(x, m, -1)
         );
+    }
+
+    #[test]
+    fn window_taps_are_the_in_image_ones() {
+        for (stride, dilation, pad, filter, len) in [
+            (1, 1, 1, 3, 5),
+            (2, 1, 0, 3, 7),
+            (1, 2, 2, 3, 6),
+            (3, 2, 4, 4, 3),
+            (1, 3, 0, 2, 1),
+        ] {
+            for out in 0..8 {
+                let (range, first) = taps(out, stride, dilation, pad, filter, len);
+                let inside = |f: usize| {
+                    let at = (out * stride + f * dilation) as i64 - pad as i64;
+                    (0..len as i64).contains(&at)
+                };
+                for f in 0..filter {
+                    assert_eq!(range.contains(&f), inside(f), "{out} {f}");
+                }
+                if !range.is_empty() {
+                    assert_eq!(first, out * stride + range.start * dilation - pad);
+                }
+            }
+        }
     }
 
     #[test]
