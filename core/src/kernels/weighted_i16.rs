@@ -157,6 +157,20 @@ fn dot32(xs: &[i16], ws: &[i8]) -> i32 {
     })
 }
 
+/// [`dot32`] of `xs` with two weight rows at once.
+#[inline(always)]
+fn dot2_32(xs: &[i16], w0: &[i8], w1: &[i8]) -> (i32, i32) {
+    xs.iter()
+        .zip(w0.iter().zip(w1))
+        .fold((0i32, 0i32), |(a0, a1), (&x, (&w0, &w1))| {
+            let x = i32::from(x);
+            (
+                a0.wrapping_add(x * i32::from(w0)),
+                a1.wrapping_add(x * i32::from(w1)),
+            )
+        })
+}
+
 /// Products a 32-bit partial sum holds exactly: `256 * 2^22 = 2^30`.
 const PARTIAL: usize = 256;
 
@@ -168,7 +182,7 @@ fn finish(value: i32, min: i32, max: i32) -> i16 {
 
 /// The filter taps `f` whose input coordinate `out * stride + f * dilation - pad` lies inside
 /// `0..len`, with the coordinate of the first: a range, since the coordinate grows with `f`.
-/// In 64-bit arithmetic, exact for a model's geometry; a zero dilation gives no taps.
+/// Exact for a model's geometry; a zero dilation gives no taps.
 #[inline(always)]
 fn taps(
     out: usize,
@@ -178,11 +192,13 @@ fn taps(
     filter: usize,
     len: usize,
 ) -> (core::ops::Range<usize>, usize) {
-    let (out, stride, dilation) = (out as i64, stride as i64, dilation as i64);
-    let (pad, filter, len) = (pad as i64, filter as i64, len as i64);
+    // Pointer-sized: 32-bit divisions on a 32-bit target (exact: the compiler keeps every
+    // coordinate, stride, dilation and padding far below 2^31).
+    let (out, stride, dilation) = (out as isize, stride as isize, dilation as isize);
+    let (pad, filter, len) = (pad as isize, filter as isize, len as isize);
     let base = out.wrapping_mul(stride).wrapping_sub(pad);
     // First tap at or after coordinate 0, first tap at or after coordinate `len`.
-    let first = |at: i64| -> i64 {
+    let first = |at: isize| -> isize {
         let gap = at.wrapping_sub(base);
         if gap <= 0 {
             0
@@ -280,22 +296,41 @@ fn conv2d<A: Accumulator>(p: &Conv2dI16, input: &[i16], output: &mut [i16]) {
                     let at = y.wrapping_mul(g.input_width).wrapping_add(x);
                     let tap = fy.wrapping_mul(g.filter_width).wrapping_add(fx);
                     let start = tap.wrapping_mul(depth);
-                    if let Some(dst) = values.get_mut(start..start.wrapping_add(depth)) {
-                        super::slices::copy(dst, span(image, at.wrapping_mul(depth), depth));
+                    let src = span(image, at.wrapping_mul(depth), depth);
+                    match (values.get_mut(start..start.wrapping_add(depth)), src) {
+                        // One channel (a spectrogram, an image): no call to `memcpy`.
+                        (Some([d]), [v]) => *d = *v,
+                        (Some(dst), _) => super::slices::copy(dst, src),
+                        (None, _) => {}
                     }
                     x = x.wrapping_add(g.dilation_width);
                 }
                 y = y.wrapping_add(g.dilation_height);
             }
             let values: &[i16] = values;
-            let channels = pixel.iter_mut().zip(chunks(p.weights, filter_len));
-            for (c, (o, filter)) in enumerate(channels) {
-                let Some((multiplier, shift)) = p.requantize.channel(c) else {
-                    return;
-                };
-                let acc = A::bias(p.bias.get(c).copied().unwrap_or(0));
-                let acc = acc.add(dot32(values, filter));
-                *o = finish(acc.scale(multiplier, shift), p.output_min, p.output_max);
+            let out = |c: usize, o: &mut i16, sum: i32| {
+                if let Some((multiplier, shift)) = p.requantize.channel(c) {
+                    let acc = A::bias(p.bias.get(c).copied().unwrap_or(0)).add(sum);
+                    *o = finish(acc.scale(multiplier, shift), p.output_min, p.output_max);
+                }
+            };
+            // Two channels at a time, each input value loaded once for both.
+            let pairs = super::slices::chunks_mut(&mut *pixel, 2)
+                .zip(chunks(p.weights, filter_len.wrapping_mul(2)));
+            let mut c = 0usize;
+            for (o, filters) in pairs {
+                let (w0, w1) = filters.split_at(filters.len() / 2);
+                let (s0, s1) = dot2_32(values, w0, w1);
+                if let [o0, o1] = o {
+                    out(c, o0, s0);
+                    out(c.wrapping_add(1), o1, s1);
+                }
+                c = c.wrapping_add(2);
+            }
+            // An odd last channel.
+            let last = pixel.get_mut(c).zip(chunks(p.weights, filter_len).nth(c));
+            if let Some((o, filter)) = last {
+                out(c, o, dot32(values, filter));
             }
         });
         return;
