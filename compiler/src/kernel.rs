@@ -142,7 +142,7 @@ macro_rules! scalar_fields {
     )*};
 }
 
-scalar_fields!(usize => usize_unsuffixed, isize => isize_unsuffixed, i8 => i8_unsuffixed, i16 => i16_unsuffixed, i32 => i32_unsuffixed, u16 => u16_unsuffixed, u32 => u32_unsuffixed);
+scalar_fields!(usize => usize_unsuffixed, isize => isize_unsuffixed, i8 => i8_unsuffixed, i16 => i16_unsuffixed, i32 => i32_unsuffixed, i64 => i64_unsuffixed, u16 => u16_unsuffixed, u32 => u32_unsuffixed);
 
 impl Field for bool {
     const BORROWS: bool = false;
@@ -714,6 +714,26 @@ params! {
         input_offset: i32, requantize: Requantize, output_offset: i32, output_min: i32,
         output_max: i32,
     }
+    /// `embedml::kernels::Conv2dI16`.
+    Conv2dI16 {
+        geometry: Conv2dGeometry, weights: Constant<i8>, bias: Slice<i64>,
+        requantize: Requantize, output_min: i32, output_max: i32,
+    }
+    /// `embedml::kernels::DepthwiseConv2dI16`.
+    DepthwiseConv2dI16 {
+        geometry: Conv2dGeometry, depth_multiplier: usize, weights: Constant<i8>,
+        bias: Slice<i64>, requantize: Requantize, output_min: i32, output_max: i32,
+    }
+    /// `embedml::kernels::FullyConnectedI16`.
+    FullyConnectedI16 {
+        weights: Constant<i8>, bias: Slice<i64>, accum_depth: usize, output_depth: usize,
+        requantize: Requantize, output_min: i32, output_max: i32,
+    }
+    /// `embedml::kernels::TransposeConvI16`.
+    TransposeConvI16 {
+        geometry: Conv2dGeometry, weights: Constant<i8>, bias: Slice<i64>,
+        requantize: Requantize, output_min: i32, output_max: i32,
+    }
     /// `embedml::kernels::TransposeConvF32`.
     TransposeConvF32 {
         geometry: Conv2dGeometry, weights: Constant<f32>, bias: Option<Constant<f32>>,
@@ -1092,6 +1112,15 @@ pub mod kernels {
         cumsum_f32(CumsumShape; F32) -> F32;
         gather_nd_i8(GatherNd; I8, I32) -> I8;
         gather_nd_f32(GatherNd; F32, I32) -> F32;
+        conv2d_i16(Conv2dI16; I16) -> I16;
+        conv2d_i16_acc32(Conv2dI16; I16) -> I16;
+        depthwise_conv2d_i16(DepthwiseConv2dI16; I16) -> I16;
+        fully_connected_i16(FullyConnectedI16; I16) -> I16;
+        fully_connected_i16_acc32(FullyConnectedI16; I16) -> I16;
+        transpose_conv_i16(TransposeConvI16; I16) -> I16;
+        average_pool2d_i16(Pool2dI8; I16) -> I16;
+        max_pool2d_i16(Pool2dI8; I16) -> I16;
+        mean_i16(MeanI8; I16) -> I16;
         signal_window(SignalWindow; I16, I16) -> I16;
         signal_fft_auto_scale(NoParams; I16) -> I16;
         signal_fft_auto_scale_bits(NoParams; I16) -> I32;

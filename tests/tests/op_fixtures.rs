@@ -3937,3 +3937,345 @@ fn int16_softmax_of_products_int16x8() {
         "int16_softmax_of_products_int16x8",
     );
 }
+
+// int16x8 (int16 activations, int8 weights): CONV_2D(stride=(1, 1) padding=VALID activation=RELU
+//     bias=True in=INT16 out=INT16)
+embedml::include_model!(
+    Conv2dS1ValidReluInt16x8,
+    "../fixtures/conv2d_s1_valid_relu_int16x8.tflite"
+);
+
+#[test]
+fn conv2d_s1_valid_relu_int16x8() {
+    embedml_tests::check_fixture::<Conv2dS1ValidReluInt16x8>("conv2d_s1_valid_relu_int16x8");
+}
+
+// int16x8 (int16 activations, int8 weights): CONV_2D(stride=(2, 2) padding=SAME activation=RELU6
+//     in=INT16 out=INT16)
+embedml::include_model!(
+    Conv2dS2SameRelu6Int16x8,
+    "../fixtures/conv2d_s2_same_relu6_int16x8.tflite"
+);
+
+#[test]
+fn conv2d_s2_same_relu6_int16x8() {
+    embedml_tests::check_fixture::<Conv2dS2SameRelu6Int16x8>("conv2d_s2_same_relu6_int16x8");
+}
+
+// int16x8 (int16 activations, int8 weights): CONV_2D(dilation=(2, 2) padding=SAME activation=NONE
+//     in=INT16 out=INT16)
+embedml::include_model!(
+    Conv2dDilation2SameInt16x8,
+    "../fixtures/conv2d_dilation2_same_int16x8.tflite"
+);
+
+#[test]
+fn conv2d_dilation2_same_int16x8() {
+    embedml_tests::check_fixture::<Conv2dDilation2SameInt16x8>("conv2d_dilation2_same_int16x8");
+}
+
+// int16x8, per-tensor weights: CONV_2D(per_channel=False in=INT16 out=INT16)
+embedml::include_model!(
+    Conv2dPerTensorInt16x8PerTensor,
+    "../fixtures/conv2d_per_tensor_int16x8_per_tensor.tflite"
+);
+
+#[test]
+fn conv2d_per_tensor_int16x8_per_tensor() {
+    embedml_tests::check_fixture::<Conv2dPerTensorInt16x8PerTensor>(
+        "conv2d_per_tensor_int16x8_per_tensor",
+    );
+}
+
+// int16x8 (int16 activations, int8 weights): CONV_2D(bias=True in=INT16 out=INT16)
+embedml::include_model!(
+    Conv2dInt32BiasInt16x8,
+    "../fixtures/conv2d_int32_bias_int16x8.tflite"
+);
+
+#[test]
+fn conv2d_int32_bias_int16x8() {
+    embedml_tests::check_fixture::<Conv2dInt32BiasInt16x8>("conv2d_int32_bias_int16x8");
+}
+
+// int16x8 (int16 activations, int8 weights): DEPTHWISE_CONV_2D(stride=(1, 1) padding=SAME
+//     activation=RELU in=INT16 out=INT16)
+embedml::include_model!(
+    DwconvS1SameReluInt16x8,
+    "../fixtures/dwconv_s1_same_relu_int16x8.tflite"
+);
+
+#[test]
+fn dwconv_s1_same_relu_int16x8() {
+    embedml_tests::check_fixture::<DwconvS1SameReluInt16x8>("dwconv_s1_same_relu_int16x8");
+}
+
+// int16x8 (int16 activations, int8 weights): DEPTHWISE_CONV_2D(stride=(2, 2) padding=VALID
+//     activation=RELU6 in=INT16 out=INT16)
+embedml::include_model!(
+    DwconvS2ValidRelu6Int16x8,
+    "../fixtures/dwconv_s2_valid_relu6_int16x8.tflite"
+);
+
+#[test]
+fn dwconv_s2_valid_relu6_int16x8() {
+    embedml_tests::check_fixture::<DwconvS2ValidRelu6Int16x8>("dwconv_s2_valid_relu6_int16x8");
+}
+
+// int16x8 (int16 activations, int8 weights): DEPTHWISE_CONV_2D(depthMultiplier=2 in=INT16
+//     out=INT16)
+embedml::include_model!(
+    DwconvMultiplier2Int16x8,
+    "../fixtures/dwconv_multiplier2_int16x8.tflite"
+);
+
+#[test]
+fn dwconv_multiplier2_int16x8() {
+    embedml_tests::check_fixture::<DwconvMultiplier2Int16x8>("dwconv_multiplier2_int16x8");
+}
+
+// int16x8 (int16 activations, int8 weights): DEPTHWISE_CONV_2D(dilation=(2, 2) in=INT16 out=INT16)
+embedml::include_model!(
+    DwconvDilation2Int16x8,
+    "../fixtures/dwconv_dilation2_int16x8.tflite"
+);
+
+#[test]
+fn dwconv_dilation2_int16x8() {
+    embedml_tests::check_fixture::<DwconvDilation2Int16x8>("dwconv_dilation2_int16x8");
+}
+
+// int16x8 (int16 activations, int8 weights): FULLY_CONNECTED(activation=RELU bias=True
+//     keepNumDims=False in=INT16 out=INT16)
+embedml::include_model!(FcReluInt16x8, "../fixtures/fc_relu_int16x8.tflite");
+
+#[test]
+fn fc_relu_int16x8() {
+    embedml_tests::check_fixture::<FcReluInt16x8>("fc_relu_int16x8");
+}
+
+// int16x8 (int16 activations, int8 weights): FULLY_CONNECTED(bias=False in=INT16 out=INT16)
+embedml::include_model!(FcNoBiasInt16x8, "../fixtures/fc_no_bias_int16x8.tflite");
+
+#[test]
+fn fc_no_bias_int16x8() {
+    embedml_tests::check_fixture::<FcNoBiasInt16x8>("fc_no_bias_int16x8");
+}
+
+// int16x8 (int16 activations, int8 weights): FULLY_CONNECTED(bias=False in=INT16 out=INT16)
+embedml::include_model!(
+    FcNoBiasInt32AccumulatorInt16x8,
+    "../fixtures/fc_no_bias_int32_accumulator_int16x8.tflite"
+);
+
+#[test]
+fn fc_no_bias_int32_accumulator_int16x8() {
+    embedml_tests::check_fixture::<FcNoBiasInt32AccumulatorInt16x8>(
+        "fc_no_bias_int32_accumulator_int16x8",
+    );
+}
+
+// int16x8 (int16 activations, int8 weights): FULLY_CONNECTED(keepNumDims=True in=INT16 out=INT16)
+embedml::include_model!(
+    FcKeepNumDimsInt16x8,
+    "../fixtures/fc_keep_num_dims_int16x8.tflite"
+);
+
+#[test]
+fn fc_keep_num_dims_int16x8() {
+    embedml_tests::check_fixture::<FcKeepNumDimsInt16x8>("fc_keep_num_dims_int16x8");
+}
+
+// int16x8, per-tensor weights: FULLY_CONNECTED(per_channel=False in=INT16 out=INT16)
+embedml::include_model!(
+    FcPerTensorInt16x8PerTensor,
+    "../fixtures/fc_per_tensor_int16x8_per_tensor.tflite"
+);
+
+#[test]
+fn fc_per_tensor_int16x8_per_tensor() {
+    embedml_tests::check_fixture::<FcPerTensorInt16x8PerTensor>("fc_per_tensor_int16x8_per_tensor");
+}
+
+// int16x8 (int16 activations, int8 weights): FULLY_CONNECTED(bias=True activation=RELU6 in=INT16
+//     out=INT16)
+embedml::include_model!(
+    FcInt32BiasInt16x8,
+    "../fixtures/fc_int32_bias_int16x8.tflite"
+);
+
+#[test]
+fn fc_int32_bias_int16x8() {
+    embedml_tests::check_fixture::<FcInt32BiasInt16x8>("fc_int32_bias_int16x8");
+}
+
+// int16x8 (int16 activations, int8 weights): TRANSPOSE_CONV(stride=(2, 2) padding=SAME bias=True)
+embedml::include_model!(
+    TconvS2SameInt16x8,
+    "../fixtures/tconv_s2_same_int16x8.tflite"
+);
+
+#[test]
+fn tconv_s2_same_int16x8() {
+    embedml_tests::check_fixture::<TconvS2SameInt16x8>("tconv_s2_same_int16x8");
+}
+
+// int16x8 (int16 activations, int8 weights): TRANSPOSE_CONV(stride=(2, 2) padding=VALID bias=False)
+embedml::include_model!(
+    TconvS2ValidNoBiasInt16x8,
+    "../fixtures/tconv_s2_valid_no_bias_int16x8.tflite"
+);
+
+#[test]
+fn tconv_s2_valid_no_bias_int16x8() {
+    embedml_tests::check_fixture::<TconvS2ValidNoBiasInt16x8>("tconv_s2_valid_no_bias_int16x8");
+}
+
+// int16x8 (int16 activations, int8 weights): TRANSPOSE_CONV(stride=(3, 2) padding=VALID bias=True)
+embedml::include_model!(
+    TconvS3x2ValidInt16x8,
+    "../fixtures/tconv_s3x2_valid_int16x8.tflite"
+);
+
+#[test]
+fn tconv_s3x2_valid_int16x8() {
+    embedml_tests::check_fixture::<TconvS3x2ValidInt16x8>("tconv_s3x2_valid_int16x8");
+}
+
+// int16x8 (int16 activations, int8 weights): AVERAGE_POOL_2D(filter=(2, 2) stride=(2, 2)
+//     padding=VALID in=INT16 out=INT16)
+embedml::include_model!(
+    Avgpool2x2S2ValidInt16x8,
+    "../fixtures/avgpool_2x2_s2_valid_int16x8.tflite"
+);
+
+#[test]
+fn avgpool_2x2_s2_valid_int16x8() {
+    embedml_tests::check_fixture::<Avgpool2x2S2ValidInt16x8>("avgpool_2x2_s2_valid_int16x8");
+}
+
+// int16x8 (int16 activations, int8 weights): AVERAGE_POOL_2D(filter=(3, 3) stride=(2, 2)
+//     padding=SAME in=INT16 out=INT16)
+embedml::include_model!(
+    Avgpool3x3S2SameOddInt16x8,
+    "../fixtures/avgpool_3x3_s2_same_odd_int16x8.tflite"
+);
+
+#[test]
+fn avgpool_3x3_s2_same_odd_int16x8() {
+    embedml_tests::check_fixture::<Avgpool3x3S2SameOddInt16x8>("avgpool_3x3_s2_same_odd_int16x8");
+}
+
+// int16x8 (int16 activations, int8 weights): MAX_POOL_2D(filter=(2, 2) stride=(2, 2) padding=VALID
+//     in=INT16 out=INT16)
+embedml::include_model!(
+    Maxpool2x2S2ValidInt16x8,
+    "../fixtures/maxpool_2x2_s2_valid_int16x8.tflite"
+);
+
+#[test]
+fn maxpool_2x2_s2_valid_int16x8() {
+    embedml_tests::check_fixture::<Maxpool2x2S2ValidInt16x8>("maxpool_2x2_s2_valid_int16x8");
+}
+
+// int16x8 (int16 activations, int8 weights): MAX_POOL_2D(filter=(3, 3) stride=(2, 2) padding=SAME
+//     in=INT16 out=INT16)
+embedml::include_model!(
+    Maxpool3x3S2SameOddInt16x8,
+    "../fixtures/maxpool_3x3_s2_same_odd_int16x8.tflite"
+);
+
+#[test]
+fn maxpool_3x3_s2_same_odd_int16x8() {
+    embedml_tests::check_fixture::<Maxpool3x3S2SameOddInt16x8>("maxpool_3x3_s2_same_odd_int16x8");
+}
+
+// int16x8 (int16 activations, int8 weights): MEAN(keepDims=True input1=[1, 2] in=INT16 out=INT16)
+embedml::include_model!(
+    MeanKeepdimsInt16x8,
+    "../fixtures/mean_keepdims_int16x8.tflite"
+);
+
+#[test]
+fn mean_keepdims_int16x8() {
+    embedml_tests::check_fixture::<MeanKeepdimsInt16x8>("mean_keepdims_int16x8");
+}
+
+// int16x8 (int16 activations, int8 weights): MEAN(keepDims=False input1=[1, 2] in=INT16 out=INT16)
+embedml::include_model!(
+    MeanNoKeepdimsInt16x8,
+    "../fixtures/mean_no_keepdims_int16x8.tflite"
+);
+
+#[test]
+fn mean_no_keepdims_int16x8() {
+    embedml_tests::check_fixture::<MeanNoKeepdimsInt16x8>("mean_no_keepdims_int16x8");
+}
+
+// int16x8 (int16 activations, int8 weights): PAD(input1=[[0, 0], [1, 2], [0, 1], [0, 0]] in=INT16
+//     out=INT16)
+embedml::include_model!(PadInt16x8, "../fixtures/pad_int16x8.tflite");
+
+#[test]
+fn pad_int16x8() {
+    embedml_tests::check_fixture::<PadInt16x8>("pad_int16x8");
+}
+
+// int16x8 (int16 activations, int8 weights): STRIDED_SLICE(in=INT16 out=INT16) ->
+//     CONCATENATION(axis=3 in=INT16 out=INT16)
+embedml::include_model!(
+    ConcatSliceChannelsInt16x8,
+    "../fixtures/concat_slice_channels_int16x8.tflite"
+);
+
+#[test]
+fn concat_slice_channels_int16x8() {
+    embedml_tests::check_fixture::<ConcatSliceChannelsInt16x8>("concat_slice_channels_int16x8");
+}
+
+// int16x8 (int16 activations, int8 weights): STRIDED_SLICE(input1=[0, 1, 0, 1] input3=[1, 2, 1, 1]
+//     in=INT16 out=INT16)
+embedml::include_model!(
+    StridedSliceInt16x8,
+    "../fixtures/strided_slice_int16x8.tflite"
+);
+
+#[test]
+fn strided_slice_int16x8() {
+    embedml_tests::check_fixture::<StridedSliceInt16x8>("strided_slice_int16x8");
+}
+
+// int16x8 (int16 activations, int8 weights): RESHAPE(input1=[1, 12, 5] in=INT16 out=INT16)
+embedml::include_model!(ReshapeInt16x8, "../fixtures/reshape_int16x8.tflite");
+
+#[test]
+fn reshape_int16x8() {
+    embedml_tests::check_fixture::<ReshapeInt16x8>("reshape_int16x8");
+}
+
+// int16x8 (int16 activations, int8 weights): CONV_2D(stride=(2, 2) activation=RELU in=INT16
+//     out=INT16) -> DEPTHWISE_CONV_2D(activation=RELU in=INT16 out=INT16) ->
+//     CONV_2D(activation=RELU in=INT16 out=INT16) -> AVERAGE_POOL_2D(filter=(8, 8) in=INT16
+//     out=INT16) -> FULLY_CONNECTED(in=INT16 out=INT16)
+embedml::include_model!(
+    DsCnnNoSoftmaxInt16x8,
+    "../fixtures/ds_cnn_no_softmax_int16x8.tflite"
+);
+
+#[test]
+fn ds_cnn_no_softmax_int16x8() {
+    embedml_tests::check_fixture::<DsCnnNoSoftmaxInt16x8>("ds_cnn_no_softmax_int16x8");
+}
+
+// int16x8 (int16 activations, int8 weights): CONV_2D(activation=RELU in=INT16 out=INT16) ->
+//     MAX_POOL_2D(in=INT16 out=INT16) -> CONV_2D(activation=RELU6 in=INT16 out=INT16) ->
+//     AVERAGE_POOL_2D(in=INT16 out=INT16) -> FULLY_CONNECTED(in=INT16 out=INT16)
+embedml::include_model!(
+    SmallConvNetInt16x8,
+    "../fixtures/small_conv_net_int16x8.tflite"
+);
+
+#[test]
+fn small_conv_net_int16x8() {
+    embedml_tests::check_fixture::<SmallConvNetInt16x8>("small_conv_net_int16x8");
+}

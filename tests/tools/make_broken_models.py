@@ -66,6 +66,7 @@ INT8, INT16, INT32, FLOAT32, FLOAT16, UINT8 = (
     tfl.TensorType.UINT8,
 )
 OP = tfl.BuiltinOperator
+INT64 = tfl.TensorType.INT64
 NUMPY_TYPES = {
     INT8: np.int8, INT16: np.int16, INT32: np.int32, FLOAT32: np.float32, UINT8: np.uint8,
     tfl.TensorType.INT64: np.int64,
@@ -664,6 +665,60 @@ def depthwise_filter(m: Model):
 def conv_output_shape(m: Model):
     """A SAME-padded stride-1 CONV_2D whose output is [1, 3, 3, 2], not [1, 4, 4, 2]."""
     conv(m, conv_options(), output_shape=(1, 3, 3, 2))
+
+
+# --- int16x8 (int16 activations, int8 weights) -----------------------------------------------
+
+
+def int16x8_op(m: Model, builtin: int, opts, bias_type: int | None = INT64,
+               input_zero_point: int = 0, output_type: int = INT16) -> int:
+    """Appends an int16x8 1x1 convolution-like op (CONV_2D, DEPTHWISE_CONV_2D) or
+    FULLY_CONNECTED over 2 channels reading a new int16 model input; returns the op index."""
+    fc = builtin == OP.FULLY_CONNECTED
+    shape = [1, 2] if fc else [1, 2, 2, 2]
+    x = m.input("activations", shape, INT16, quant=(1 / 4096, input_zero_point))
+    filter_shape = [2, 2] if fc else ([1, 1, 1, 2] if builtin == OP.DEPTHWISE_CONV_2D
+                                      else [2, 1, 1, 2])
+    w = m.tensor("filter", filter_shape, INT8, quant=([0.01, 0.02], [0, 0], 0 if fc else
+                                                      (3 if builtin == OP.DEPTHWISE_CONV_2D
+                                                       else 0)),
+                 data=[1, -2, 3, -4][: int(np.prod(filter_shape))])
+    inputs = [x, w]
+    if bias_type is not None:
+        inputs.append(m.tensor("bias", [2], bias_type, quant=([1e-6, 2e-6], [0, 0]),
+                               data=[5, -7]))
+    out_quant = (1 / 4096, 0) if output_type == INT16 else (1 / 128, 0)
+    y = m.tensor("features", shape, output_type, quant=out_quant)
+    return m.op(builtin, inputs, [y], opts)
+
+
+@case('an INT16 activation has zero point 3; int16x8 quantization needs 0')
+def int16_conv_zero_point(m: Model):
+    """An int16x8 CONV_2D whose int16 input has zero point 3 (TFLM's int16 kernels ignore it)."""
+    int16x8_op(m, OP.CONV_2D, conv_options(), input_zero_point=3)
+
+
+@case('operator #3 (DEPTHWISE_CONV_2D), tensor #12 "bias": an int16x8 DEPTHWISE_CONV_2D bias '
+      'has type INT32; TFLM takes INT64')
+def int16_depthwise_int32_bias(m: Model):
+    """An int16x8 DEPTHWISE_CONV_2D with an INT32 bias (TFLM reads any bias as INT64)."""
+    int16x8_op(m, OP.DEPTHWISE_CONV_2D,
+               options(tfl.DepthwiseConv2DOptionsT, strideH=1, strideW=1, depthMultiplier=1),
+               bias_type=INT32)
+
+
+@case('operator #3 (CONV_2D), tensor #12 "bias": an int16x8 CONV_2D bias has type INT16; '
+      'TFLM takes INT64 or INT32')
+def int16_conv_int16_bias(m: Model):
+    """An int16x8 CONV_2D with an INT16 bias (TFLM's CONV_2D takes INT32 and INT64)."""
+    int16x8_op(m, OP.CONV_2D, conv_options(), bias_type=INT16)
+
+
+@case("operator #3 (FULLY_CONNECTED): INT16 input with INT8 output is not supported (INT8, "
+      "INT16 or FLOAT32 throughout)")
+def int16_fully_connected_int8_output(m: Model):
+    """An int16x8 FULLY_CONNECTED whose output is INT8."""
+    int16x8_op(m, OP.FULLY_CONNECTED, options(tfl.FullyConnectedOptionsT), output_type=INT8)
 
 
 # --- Softmax, reshape -----------------------------------------------------------------------

@@ -570,20 +570,18 @@ def activation_specs() -> list[Spec]:
     ]
 
 
-def ds_cnn() -> keras.Model:
-    """A tiny keyword-spotting style depthwise-separable CNN."""
-    return functional(
-        chain(
-            layers.Conv2D(8, 3, strides=2, padding="same", activation="relu"),
-            layers.DepthwiseConv2D(3, padding="same", activation="relu"),
-            layers.Conv2D(8, 1, activation="relu"),
-            layers.AveragePooling2D(8),
-            layers.Flatten(),
-            layers.Dense(4),
-            layers.Softmax(),
-        ),
-        (1, 16, 16, 1),
-    )
+def ds_cnn(softmax: bool = True) -> keras.Model:
+    """A tiny keyword-spotting style depthwise-separable CNN (without its SOFTMAX head if not
+    `softmax`)."""
+    steps = [
+        layers.Conv2D(8, 3, strides=2, padding="same", activation="relu"),
+        layers.DepthwiseConv2D(3, padding="same", activation="relu"),
+        layers.Conv2D(8, 1, activation="relu"),
+        layers.AveragePooling2D(8),
+        layers.Flatten(),
+        layers.Dense(4),
+    ]
+    return functional(chain(*steps, *([layers.Softmax()] if softmax else [])), (1, 16, 16, 1))
 
 
 def residual_block() -> keras.Model:
@@ -2417,6 +2415,275 @@ def more_ops_specs() -> list[Spec]:
     return specs
 
 
+INT16X8_PER_TENSOR = Conversion(
+    "int16x8_per_tensor",
+    "int16x8, per-tensor weights",
+    quantized=True,
+    per_channel=False,
+    boundary="int16",
+    ops_set="EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8",
+)
+
+
+def int32_biases(model_bytes: bytes) -> bytes:
+    """The int16x8 model with its CONV_2D and FULLY_CONNECTED biases INT32 instead of INT64 (the
+    converter makes INT64; TFLM takes both, accumulating in 32 bits with an INT32 bias)."""
+    model = read_model(model_bytes)
+    subgraph = model.subgraphs[0]
+    for operator in subgraph.operators:
+        code = model.operatorCodes[operator.opcodeIndex]
+        name = OPERATOR_NAMES[max(code.builtinCode, code.deprecatedBuiltinCode)]
+        if name not in ("CONV_2D", "FULLY_CONNECTED") or len(operator.inputs) < 3:
+            continue
+        tensor = subgraph.tensors[operator.inputs[2]]
+        if tensor.type != schema_py.TensorType.INT64:
+            raise FixtureError(f"{name}'s bias is {TENSOR_TYPES[tensor.type]}, not INT64")
+        buffer = model.buffers[tensor.buffer]
+        values = np.frombuffer(bytes(buffer.data), dtype=np.int64)
+        if np.any(np.abs(values) >= 2**31):
+            raise FixtureError(f"{name}'s bias does not fit INT32")
+        buffer.data = np.frombuffer(values.astype("<i4").tobytes(), dtype=np.uint8)
+        tensor.type = schema_py.TensorType.INT32
+        operator.builtinOptions.quantizedBiasType = schema_py.TensorType.INT32
+    return write_model(model)
+
+
+def int32_bias_type(model_bytes: bytes) -> bytes:
+    """The model with its FULLY_CONNECTED's `quantized_bias_type` INT32: without a bias, TFLM
+    then accumulates an int16x8 FULLY_CONNECTED in 32 bits."""
+    model = read_model(model_bytes)
+    for operator in model.subgraphs[0].operators:
+        operator.builtinOptions.quantizedBiasType = schema_py.TensorType.INT32
+    return write_model(model)
+
+
+def small_conv_net() -> keras.Model:
+    """conv -> max pool -> conv -> global average pool -> fully connected."""
+    return functional(
+        chain(
+            layers.Conv2D(6, 3, padding="same", activation="relu"),
+            layers.MaxPooling2D(2),
+            layers.Conv2D(8, 3, strides=2, activation="relu6"),
+            layers.AveragePooling2D(2),
+            layers.Flatten(),
+            layers.Dense(5),
+        ),
+        (1, 12, 12, 2),
+    )
+
+
+def int16x8_weighted_specs() -> list[Spec]:
+    """The weighted operators, pools, MEAN and the data-movement ops in int16x8 quantization
+    (int16 activations, int8 weights, int64 or int32 biases), and two small networks."""
+    conv, conv2d = "CONV_2D", layers.Conv2D
+    dw, dwconv2d = "DEPTHWISE_CONV_2D", layers.DepthwiseConv2D
+    fc, dense = "FULLY_CONNECTED", layers.Dense
+    tconv, transpose = "TRANSPOSE_CONV", layers.Conv2DTranspose
+    i16 = {"in": "INT16", "out": "INT16"}
+    x16 = (INT16X8,)
+    specs = [
+        Spec(
+            "conv2d_s1_valid_relu",
+            single(lambda: conv2d(4, 3, activation="relu"), (1, 7, 6, 3)),
+            (op(conv, stride=(1, 1), padding="VALID", activation="RELU", bias=True, **i16),),
+            x16,
+        ),
+        Spec(
+            "conv2d_s2_same_relu6",
+            single(
+                lambda: conv2d(6, 3, strides=2, padding="same", activation="relu6"),
+                (1, 9, 8, 4),
+            ),
+            (op(conv, stride=(2, 2), padding="SAME", activation="RELU6", **i16),),
+            x16,
+        ),
+        Spec(
+            "conv2d_dilation2_same",
+            single(lambda: conv2d(3, 3, dilation_rate=2, padding="same"), (1, 6, 7, 3)),
+            (op(conv, dilation=(2, 2), padding="SAME", activation="NONE", **i16),),
+            x16,
+        ),
+        Spec(
+            "conv2d_per_tensor",
+            single(lambda: conv2d(4, (3, 2), padding="same"), (1, 6, 5, 3)),
+            (op(conv, per_channel=False, **i16),),
+            (INT16X8_PER_TENSOR,),
+        ),
+        Spec(
+            "conv2d_int32_bias",
+            single(lambda: conv2d(5, 3, strides=(1, 2), padding="same"), (1, 6, 7, 3)),
+            (op(conv, bias=True, **i16),),
+            x16,
+            edit=int32_biases,
+        ),
+        Spec(
+            "dwconv_s1_same_relu",
+            single(lambda: dwconv2d(3, padding="same", activation="relu"), (1, 6, 5, 4)),
+            (op(dw, stride=(1, 1), padding="SAME", activation="RELU", **i16),),
+            x16,
+        ),
+        Spec(
+            "dwconv_s2_valid_relu6",
+            single(lambda: dwconv2d(3, strides=2, activation="relu6"), (1, 9, 8, 4)),
+            (op(dw, stride=(2, 2), padding="VALID", activation="RELU6", **i16),),
+            x16,
+        ),
+        Spec(
+            "dwconv_multiplier2",
+            single(lambda: dwconv2d(3, padding="same", depth_multiplier=2), (1, 5, 4, 2)),
+            (op(dw, depthMultiplier=2, **i16),),
+            x16,
+        ),
+        Spec(
+            "dwconv_dilation2",
+            single(lambda: dwconv2d(3, padding="same", dilation_rate=2), (1, 6, 5, 3)),
+            (op(dw, dilation=(2, 2), **i16),),
+            x16,
+        ),
+        Spec(
+            "fc_relu",
+            single(lambda: dense(16, activation="relu"), (1, 32)),
+            (op(fc, activation="RELU", bias=True, keepNumDims=False, **i16),),
+            x16,
+        ),
+        Spec(
+            "fc_no_bias",
+            single(lambda: dense(16, use_bias=False), (1, 32)),
+            (op(fc, bias=False, **i16),),
+            x16,
+        ),
+        Spec(
+            "fc_no_bias_int32_accumulator",
+            single(lambda: dense(12, use_bias=False), (1, 24)),
+            (op(fc, bias=False, **i16),),
+            x16,
+            edit=int32_bias_type,
+        ),
+        Spec(
+            "fc_keep_num_dims",
+            single(lambda: dense(8), (1, 4, 16)),
+            (op(fc, keepNumDims=True, **i16),),
+            x16,
+        ),
+        Spec(
+            "fc_per_tensor",
+            single(lambda: dense(16), (1, 32)),
+            (op(fc, per_channel=False, **i16),),
+            (INT16X8_PER_TENSOR,),
+        ),
+        Spec(
+            "fc_int32_bias",
+            single(lambda: dense(10, activation="relu6"), (1, 20)),
+            (op(fc, bias=True, activation="RELU6", **i16),),
+            x16,
+            edit=int32_biases,
+        ),
+        Spec(
+            "tconv_s2_same",
+            single(lambda: transpose(4, 3, strides=2, padding="same"), (1, 3, 4, 3)),
+            (op(tconv, stride=(2, 2), padding="SAME", bias=True),),
+            x16,
+        ),
+        Spec(
+            "tconv_s2_valid_no_bias",
+            single(lambda: transpose(3, 3, strides=2, use_bias=False), (1, 3, 4, 2)),
+            (op(tconv, stride=(2, 2), padding="VALID", bias=False),),
+            x16,
+        ),
+        Spec(
+            "tconv_s3x2_valid",
+            single(lambda: transpose(2, (4, 3), strides=(3, 2)), (1, 2, 3, 3)),
+            (op(tconv, stride=(3, 2), padding="VALID", bias=True),),
+            x16,
+        ),
+    ]
+    for kind, name, pool in (
+        ("avg", "AVERAGE_POOL_2D", layers.AveragePooling2D),
+        ("max", "MAX_POOL_2D", layers.MaxPooling2D),
+    ):
+        specs += [
+            Spec(
+                f"{kind}pool_2x2_s2_valid",
+                single(lambda pool=pool: pool(2, strides=2), (1, 8, 6, 4)),
+                (op(name, filter=(2, 2), stride=(2, 2), padding="VALID", **i16),),
+                x16,
+            ),
+            Spec(
+                f"{kind}pool_3x3_s2_same_odd",
+                single(lambda pool=pool: pool(3, 2, padding="same"), (1, 7, 7, 4)),
+                (op(name, filter=(3, 3), stride=(2, 2), padding="SAME", **i16),),
+                x16,
+            ),
+        ]
+    specs += [
+        Spec(
+            "mean_keepdims",
+            lambda: functional(lambda x: ops.mean(x, axis=(1, 2), keepdims=True), (1, 6, 6, 8)),
+            (op("MEAN", keepDims=True, input1=[1, 2], **i16),),
+            x16,
+        ),
+        Spec(
+            "mean_no_keepdims",
+            lambda: functional(lambda x: ops.mean(x, axis=(1, 2)), (1, 6, 6, 8)),
+            (op("MEAN", keepDims=False, input1=[1, 2], **i16),),
+            x16,
+        ),
+        Spec(
+            "pad",
+            single(lambda: layers.ZeroPadding2D(((1, 2), (0, 1))), (1, 4, 4, 3)),
+            (op("PAD", input1=[[0, 0], [1, 2], [0, 1], [0, 0]], **i16),),
+            x16,
+        ),
+        # Two separate inputs get their own scales, and the converter requantizes one of them
+        # (QUANTIZE); a slice of the input keeps the input's.
+        Spec(
+            "concat_slice_channels",
+            lambda: functional(
+                lambda x: ops.concatenate([x, x[:, :, :, :2]], axis=3), (1, 3, 4, 3)
+            ),
+            (op("STRIDED_SLICE", **i16), op("CONCATENATION", axis=3, **i16)),
+            x16,
+        ),
+        Spec(
+            "strided_slice",
+            lambda: functional(lambda x: x[:, 1::2, :6, 1:], (1, 8, 8, 4)),
+            (op("STRIDED_SLICE", input1=[0, 1, 0, 1], input3=[1, 2, 1, 1], **i16),),
+            x16,
+        ),
+        Spec(
+            "reshape",
+            single(lambda: layers.Reshape((12, 5)), ELEMENTWISE_SHAPE),
+            (op("RESHAPE", input1=[1, 12, 5], **i16),),
+            x16,
+        ),
+        Spec(
+            "ds_cnn_no_softmax",
+            lambda: ds_cnn(softmax=False),
+            (
+                op(conv, stride=(2, 2), activation="RELU", **i16),
+                op(dw, activation="RELU", **i16),
+                op(conv, activation="RELU", **i16),
+                op("AVERAGE_POOL_2D", filter=(8, 8), **i16),
+                op(fc, **i16),
+            ),
+            x16,
+        ),
+        Spec(
+            "small_conv_net",
+            small_conv_net,
+            (
+                op(conv, activation="RELU", **i16),
+                op("MAX_POOL_2D", **i16),
+                op(conv, activation="RELU6", **i16),
+                op("AVERAGE_POOL_2D", **i16),
+                op(fc, **i16),
+            ),
+            x16,
+        ),
+    ]
+    return specs
+
+
 def all_fixtures() -> list[Fixture]:
     specs = (
         conv_specs()
@@ -2447,6 +2714,7 @@ def all_fixtures() -> list[Fixture]:
         + int32_arithmetic_specs()
         + more_ops_specs()
         + int16x8_elementwise_specs()
+        + int16x8_weighted_specs()
     )
     return [
         Fixture(spec, conversion) for spec in specs for conversion in spec.conversions

@@ -15,13 +15,17 @@ pub enum Precision {
     Int8,
     /// float32 throughout.
     Float32,
+    /// int16 activations (zero point 0), int8 weights, int64 (or int32) biases: TFLite's 16x8
+    /// quantization. Only the operators that take it check for it
+    /// ([`Check::precision_int16x8`]).
+    Int16,
 }
 
 impl Precision {
     /// The element type of weights (and of activations) in this precision.
     pub fn weights_type(self) -> ElementType {
         match self {
-            Precision::Int8 => ElementType::Int8,
+            Precision::Int8 | Precision::Int16 => ElementType::Int8,
             Precision::Float32 => ElementType::Float32,
         }
     }
@@ -267,6 +271,87 @@ impl<'g, 'a> Check<'g, 'a> {
         Ok(precision)
     }
 
+    /// [`Check::precision`], or [`Precision::Int16`] for int16 input and output: each quantized
+    /// per tensor with zero point 0 (TFLite's 16x8 quantization is symmetric, and TFLM's int16
+    /// kernels leave the zero points out of their arithmetic).
+    pub fn precision_int16x8(&self, input: usize, output: usize) -> Result<Precision, Error> {
+        let (i, o) = (self.tensor(input), self.tensor(output));
+        if (i.element_type, o.element_type) != (ElementType::Int16, ElementType::Int16) {
+            return self.precision(input, output).map_err(|e| Error {
+                message: e
+                    .message
+                    .replace("(INT8 or FLOAT32", "(INT8, INT16 or FLOAT32"),
+                ..e
+            });
+        }
+        if i.data.is_some() {
+            return Err(self.tensor_error(i, "a constant activation input is not supported"));
+        }
+        for t in [i, o] {
+            self.int16_quantized(t)?;
+        }
+        Ok(Precision::Int16)
+    }
+
+    /// An int16 activation of int16x8 quantization: one scale, zero point 0.
+    pub fn int16_quantized(&self, t: &Tensor) -> Result<(), Error> {
+        match &t.quantization {
+            Some(q) if q.scales.len() == 1 => match q.zero_points.first() {
+                Some(0) | None => Ok(()),
+                Some(&z) => Err(self.tensor_error(
+                    t,
+                    format!(
+                        "an INT16 activation has zero point {z}; int16x8 quantization needs 0 \
+                         (TFLM's int16 kernels ignore it), requantize the model symmetrically"
+                    ),
+                )),
+            },
+            Some(_) => Err(self.tensor_error(
+                t,
+                "per-channel quantization of an activation is not supported",
+            )),
+            None => Err(self.tensor_error(t, "an INT16 activation must be quantized")),
+        }
+    }
+
+    /// The optional bias of an int16x8 weighted op at input `index`, one per output channel, of
+    /// one of the types `allowed` (TFLM's, which differ per operator); with its type.
+    pub fn bias_int16x8(
+        &self,
+        index: usize,
+        channels: usize,
+        allowed: &[ElementType],
+    ) -> Result<Option<(usize, ElementType)>, Error> {
+        let Some(t) = self.op.input(index) else {
+            return Ok(None);
+        };
+        let tensor = self.tensor(t);
+        if !allowed.contains(&tensor.element_type) {
+            let names: Vec<&str> = allowed.iter().map(|e| e.name()).collect();
+            return Err(self.tensor_error(
+                tensor,
+                format!(
+                    "an int16x8 {} bias has type {}; TFLM takes {}",
+                    self.op.name,
+                    tensor.element_type.name(),
+                    names.join(" or ")
+                ),
+            ));
+        }
+        self.constant(t, tensor.element_type, "bias")?;
+        let len = tensor.len();
+        if len != channels {
+            return Err(self.tensor_error(
+                tensor,
+                format!(
+                    "the bias has {len} element{}; expected {channels}",
+                    crate::tflite::plural(len)
+                ),
+            ));
+        }
+        Ok(Some((t, tensor.element_type)))
+    }
+
     /// An int8 activation: one scale, a zero point inside int8.
     pub fn per_tensor_quantized(&self, t: &Tensor) -> Result<(), Error> {
         match &t.quantization {
@@ -348,6 +433,8 @@ impl<'g, 'a> Check<'g, 'a> {
         let element_type = match precision {
             Precision::Int8 => ElementType::Int32,
             Precision::Float32 => ElementType::Float32,
+            // int16x8 ops check their biases with `bias_int16x8`.
+            Precision::Int16 => ElementType::Int64,
         };
         self.constant(t, element_type, "bias")?;
         let len = self.tensor(t).len();

@@ -1,6 +1,8 @@
-//! CONV_2D and DEPTHWISE_CONV_2D: int8 (per-channel or per-tensor weights) and float32.
+//! CONV_2D and DEPTHWISE_CONV_2D: int8 (per-channel or per-tensor weights), int16x8 and
+//! float32.
 
 use crate::error::Error;
+use crate::ir::ElementType;
 use crate::kernel::{self, Constant, kernels};
 use crate::plan::{Access, Overlap};
 use crate::program::{KernelCall, Operand};
@@ -56,6 +58,8 @@ struct Options {
     stride: [usize; 2],
     dilation: [usize; 2],
     activation: Activation,
+    /// CONV_2D's `quantized_bias_type`, if stated.
+    bias_type: Option<i8>,
 }
 
 impl Options {
@@ -77,6 +81,7 @@ impl Options {
                 options::tflm_i16("dilation_w_factor", dilation[1].or(Some(1)))?,
             ],
             activation: options::activation(activation)?,
+            bias_type: None,
         })
     }
 }
@@ -100,6 +105,9 @@ pub struct Convolution {
     pub activation: Activation,
     /// Images in the batch.
     pub batches: usize,
+    /// int16x8 CONV_2D only: TFLM's 32-bit accumulator (an INT32 bias, or none with
+    /// `quantized_bias_type` INT32) rather than its 64-bit one.
+    pub int32_accumulator: bool,
 }
 
 /// A checked CONV_2D.
@@ -123,7 +131,7 @@ fn check(cx: &Check, options: Options, depthwise: Option<usize>) -> Result<Convo
     let input = cx.input(0, "input")?;
     let filter = cx.input(1, "filter")?;
     let output = cx.output()?;
-    let precision = cx.precision(input, output)?;
+    let precision = cx.precision_int16x8(input, output)?;
     cx.constant(filter, precision.weights_type(), "filter")?;
     let [batches, in_h, in_w, in_c] = cx.rank4(input)?;
     let [f0, f_h, f_w, f3] = cx.rank4(filter)?;
@@ -152,10 +160,26 @@ fn check(cx: &Check, options: Options, depthwise: Option<usize>) -> Result<Convo
         }
         0
     };
-    if precision == Precision::Int8 {
+    if precision != Precision::Float32 {
         cx.weight_quantization(filter, out_c, channel_dim)?;
     }
-    let bias = cx.bias(2, precision, out_c)?;
+    let (bias, int32_accumulator) = if precision == Precision::Int16 {
+        // TFLM's int16x8 CONV_2D takes INT64 and INT32 biases; its DEPTHWISE_CONV_2D reads any
+        // bias as INT64.
+        let allowed: &[ElementType] = if depthwise.is_some() {
+            &[ElementType::Int64]
+        } else {
+            &[ElementType::Int64, ElementType::Int32]
+        };
+        let bias = cx.bias_int16x8(2, out_c, allowed)?;
+        let int32 = match bias {
+            Some((_, element_type)) => element_type == ElementType::Int32,
+            None => options.bias_type == Some(super::int16x8::TENSOR_TYPE_INT32),
+        };
+        (bias.map(|(t, _)| t), int32 && depthwise.is_none())
+    } else {
+        (cx.bias(2, precision, out_c)?, false)
+    };
     let (stride, dilation) = (options.stride, options.dilation);
     let (pad_h, expect_h) = window(options.padding, in_h, f_h, stride[0], dilation[0]);
     let (pad_w, expect_w) = window(options.padding, in_w, f_w, stride[1], dilation[1]);
@@ -183,6 +207,7 @@ fn check(cx: &Check, options: Options, depthwise: Option<usize>) -> Result<Convo
         },
         activation: options.activation,
         batches,
+        int32_accumulator,
     })
 }
 
@@ -215,6 +240,20 @@ impl Convolution {
             self.bias,
             self.geometry.output[2],
             layout,
+        )
+    }
+
+    /// The rescale and int16 clamp of an int16x8 convolution.
+    fn int16x8_output(&self, cx: &Lower) -> Result<(kernel::Requantize, i32, i32), Error> {
+        super::int16x8::weighted_output(
+            cx,
+            self.input,
+            self.filter,
+            self.output,
+            self.geometry.output[2],
+            self.activation,
+            ScaleRounding::Double,
+            !self.int32_accumulator,
         )
     }
 
@@ -416,6 +455,10 @@ impl Operator for Conv2d {
             o.fused_activation_function(),
         )
         .map_err(|e| cx.error(e))?;
+        let options = Options {
+            bias_type: o.quantized_bias_type(),
+            ..options
+        };
         check(cx, options, None).map(Conv2d)
     }
 
@@ -458,6 +501,23 @@ impl Operator for Conv2d {
                     output_max: out.output_max,
                 };
                 cx.call(&kernels::conv2d_i8, params, &[conv.input], conv.output)
+            }
+            Precision::Int16 => {
+                let (requantize, output_min, output_max) = conv.int16x8_output(cx)?;
+                let params = kernel::Conv2dI16 {
+                    geometry: conv.geometry(),
+                    weights: Constant::new(conv.filter),
+                    bias: super::int16x8::bias_values(cx, conv.bias, conv.geometry.output[2]),
+                    requantize,
+                    output_min,
+                    output_max,
+                };
+                let kernel = if conv.int32_accumulator {
+                    &kernels::conv2d_i16_acc32
+                } else {
+                    &kernels::conv2d_i16
+                };
+                cx.call(kernel, params, &[conv.input], conv.output)
             }
             Precision::Float32 => {
                 let (output_min, output_max) = quant::activation_range_f32(conv.activation);
@@ -567,6 +627,24 @@ impl Operator for DepthwiseConv2d {
                 };
                 cx.call(
                     &kernels::depthwise_conv2d_i8,
+                    params,
+                    &[conv.input],
+                    conv.output,
+                )
+            }
+            Precision::Int16 => {
+                let (requantize, output_min, output_max) = conv.int16x8_output(cx)?;
+                let params = kernel::DepthwiseConv2dI16 {
+                    geometry: conv.geometry(),
+                    depth_multiplier: self.depth_multiplier,
+                    weights: Constant::new(conv.filter),
+                    bias: super::int16x8::bias_values(cx, conv.bias, conv.geometry.output[2]),
+                    requantize,
+                    output_min,
+                    output_max,
+                };
+                cx.call(
+                    &kernels::depthwise_conv2d_i16,
                     params,
                     &[conv.input],
                     conv.output,

@@ -1,6 +1,7 @@
-//! FULLY_CONNECTED: int8 (per-tensor or per-channel weights) and float32.
+//! FULLY_CONNECTED: int8 (per-tensor or per-channel weights), int16x8 and float32.
 
 use crate::error::Error;
+use crate::ir::ElementType;
 use crate::kernel::{self, Constant, kernels};
 use crate::plan::Access;
 use crate::program::KernelCall;
@@ -45,6 +46,9 @@ pub struct FullyConnected {
     pub output_depth: usize,
     /// Fused activation.
     pub activation: Activation,
+    /// int16x8 only: TFLM's 32-bit accumulator (an INT32 bias, or none with
+    /// `quantized_bias_type` INT32) rather than its 64-bit one.
+    pub int32_accumulator: bool,
 }
 
 /// FULLY_CONNECTED's `[channels][k]` int8 weights (`k` a multiple of 4) in the order
@@ -106,7 +110,9 @@ impl Operator for FullyConnected {
     const NAMES: &'static [&'static str] = &["FULLY_CONNECTED"];
 
     fn check(cx: &Check) -> Result<Self, Error> {
-        let activation = match cx.options::<FullyConnectedOptions>()? {
+        let options = cx.options::<FullyConnectedOptions>()?;
+        let bias_type = options.as_ref().and_then(|o| o.quantized_bias_type());
+        let activation = match options {
             Some(o) if o.weights_format().unwrap_or(0) != 0 => {
                 return Err(cx.error(
                     "shuffled weights (weights_format SHUFFLED4x16INT8) are not supported",
@@ -120,7 +126,7 @@ impl Operator for FullyConnected {
         let input = cx.input(0, "input")?;
         let weights = cx.input(1, "weights")?;
         let output = cx.output()?;
-        let precision = cx.precision(input, output)?;
+        let precision = cx.precision_int16x8(input, output)?;
         cx.constant(weights, precision.weights_type(), "weights")?;
         let [output_depth, accum_depth] = cx.tensor(weights).shape[..] else {
             let weights = cx.tensor(weights);
@@ -132,10 +138,20 @@ impl Operator for FullyConnected {
                 ),
             ));
         };
-        if precision == Precision::Int8 {
+        if precision != Precision::Float32 {
             cx.weight_quantization(weights, output_depth, 0)?;
         }
-        let bias = cx.bias(2, precision, output_depth)?;
+        let (bias, int32_accumulator) = if precision == Precision::Int16 {
+            let bias =
+                cx.bias_int16x8(2, output_depth, &[ElementType::Int64, ElementType::Int32])?;
+            let int32 = match bias {
+                Some((_, element_type)) => element_type == ElementType::Int32,
+                None => bias_type == Some(super::int16x8::TENSOR_TYPE_INT32),
+            };
+            (bias.map(|(t, _)| t), int32)
+        } else {
+            (cx.bias(2, precision, output_depth)?, false)
+        };
         if let (Precision::Int8, Some(bias)) = (precision, bias) {
             per_tensor_bias_scale(cx, input, weights, bias, output)?;
         }
@@ -168,6 +184,7 @@ impl Operator for FullyConnected {
             accum_depth,
             output_depth,
             activation,
+            int32_accumulator,
         })
     }
 
@@ -251,6 +268,33 @@ impl Operator for FullyConnected {
                     output_max: out.output_max,
                 };
                 cx.call(&kernels::fully_connected_i8, params, &[input], output)
+            }
+            Precision::Int16 => {
+                let (requantize, output_min, output_max) = super::int16x8::weighted_output(
+                    cx,
+                    input,
+                    weights,
+                    output,
+                    output_depth,
+                    self.activation,
+                    ScaleRounding::FloatProduct,
+                    !self.int32_accumulator,
+                )?;
+                let params = kernel::FullyConnectedI16 {
+                    weights: Constant::new(weights),
+                    bias: super::int16x8::bias_values(cx, self.bias, output_depth),
+                    accum_depth,
+                    output_depth,
+                    requantize,
+                    output_min,
+                    output_max,
+                };
+                let kernel = if self.int32_accumulator {
+                    &kernels::fully_connected_i16_acc32
+                } else {
+                    &kernels::fully_connected_i16
+                };
+                cx.call(kernel, params, &[input], output)
             }
             Precision::Float32 => {
                 let (output_min, output_max) = quant::activation_range_f32(self.activation);

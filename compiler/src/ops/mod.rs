@@ -14,6 +14,7 @@ use crate::program::{KernelCall, Program};
 
 mod check;
 mod copy;
+mod int16x8;
 mod lower;
 mod options;
 mod shape;

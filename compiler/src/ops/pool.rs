@@ -80,7 +80,7 @@ impl Operator for Pool {
         let (padding, stride, filter, activation) = read().map_err(|e| cx.error(e))?;
         let input = cx.input(0, "input")?;
         let output = cx.output()?;
-        let precision = cx.precision(input, output)?;
+        let precision = cx.precision_int16x8(input, output)?;
         cx.same_quantization(input, output)?;
         let (i, o) = (&cx.tensor(input).shape, &cx.tensor(output).shape);
         let ([n, h, w, c], [on, oh, ow, oc]) = (cx.rank4(input)?, cx.rank4(output)?);
@@ -140,6 +140,23 @@ impl Operator for Pool {
                 let kernel = match self.kind {
                     PoolKind::Average => &kernels::average_pool2d_i8,
                     PoolKind::Max => &kernels::max_pool2d_i8,
+                };
+                cx.call(kernel, params, &[input], output)
+            }
+            Precision::Int16 => {
+                let (output_min, output_max) = super::int16x8::activation_range_i16(
+                    self.activation,
+                    cx.scale(output),
+                    cx.zero_point(output),
+                );
+                let params = kernel::Pool2dI8 {
+                    geometry,
+                    output_min,
+                    output_max,
+                };
+                let kernel = match self.kind {
+                    PoolKind::Average => &kernels::average_pool2d_i16,
+                    PoolKind::Max => &kernels::max_pool2d_i16,
                 };
                 cx.call(kernel, params, &[input], output)
             }

@@ -70,7 +70,12 @@ impl Operator for Reduce {
         cx.options::<ReducerOptions>()?;
         let input = cx.input(0, "input")?;
         let output = cx.output()?;
-        let precision = cx.precision(input, output)?;
+        // TFLM's MEAN takes int16 (int16x8 quantization); its other reductions here do not.
+        let precision = if reduction == Reduction::Mean {
+            cx.precision_int16x8(input, output)?
+        } else {
+            cx.precision(input, output)?
+        };
         let shape = &cx.tensor(input).shape;
         // TFLM's `PrepareSimple`, which every reduction's Prepare calls (MEAN's too), takes
         // INT32 axes only.
@@ -118,7 +123,8 @@ impl Operator for Reduce {
         );
         let int8 = match (precision, reduction) {
             (Precision::Float32, _) => None,
-            (Precision::Int8, Reduction::Mean | Reduction::Sum) => {
+            (Precision::Int8, Reduction::Mean | Reduction::Sum)
+            | (Precision::Int16, Reduction::Mean) => {
                 let (input_scale, input_zero_point, output_scale, output_zero_point) = quantization;
                 let derive = if reduction == Reduction::Sum {
                     sum_i8_params
@@ -148,6 +154,7 @@ impl Operator for Reduce {
                 }
                 None
             }
+            (Precision::Int16, _) => unreachable!("only MEAN takes INT16 (checked above)"),
         };
         Ok(Reduce {
             reduction,
@@ -191,6 +198,7 @@ impl Operator for Reduce {
             }
             // int8 SUM runs MEAN's kernel with its own constants.
             (Reduction::Mean, _) | (Reduction::Sum, Precision::Int8) => {}
+            (_, Precision::Int16) => unreachable!("only MEAN takes INT16 (checked)"),
         }
         match self.int8 {
             Some(p) => {
@@ -203,7 +211,12 @@ impl Operator for Reduce {
                     shift: p.shift,
                     output_offset: p.output_offset,
                 };
-                cx.call(&kernels::mean_i8, params, &[self.input], self.output)
+                let kernel = if self.precision == Precision::Int16 {
+                    &kernels::mean_i16
+                } else {
+                    &kernels::mean_i8
+                };
+                cx.call(kernel, params, &[self.input], self.output)
             }
             None => {
                 let params = kernel::MeanF32 {

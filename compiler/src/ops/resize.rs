@@ -165,10 +165,14 @@ impl Operator for ResizeNearestNeighbor {
             output_shape: self.output_shape,
             offsets: Slice(self.offsets.clone()),
         };
-        let kernel = match self.precision {
-            Precision::Int8 => &kernels::gather4_table_i8,
-            Precision::Float32 => &kernels::gather4_table_f32,
-        };
+        let kernel =
+            match self.precision {
+                Precision::Int16 => return Err(cx.error(
+                    "has no int16x8 kernel in embedml (a bug in embedml: its check accepted int16)",
+                )),
+                Precision::Int8 => &kernels::gather4_table_i8,
+                Precision::Float32 => &kernels::gather4_table_f32,
+            };
         cx.call(kernel, params, &[self.input], self.output)
     }
 }
@@ -321,6 +325,11 @@ impl Operator for ResizeBilinear {
         let [_, h, w, c] = r.input_shape;
         let [out_h, out_w] = r.size;
         let (rows, columns) = match r.precision {
+            Precision::Int16 => {
+                return Err(cx.error(
+                    "has no int16x8 kernel in embedml (a bug in embedml: its check accepted int16)",
+                ));
+            }
             Precision::Int8 => (
                 BilinearTaps::Int8(integer_taps(h, out_h, w * c, mode).map_err(|e| cx.error(e))?),
                 BilinearTaps::Int8(integer_taps(w, out_w, c, mode).map_err(|e| cx.error(e))?),

@@ -109,6 +109,11 @@ impl Operator for Svdf {
         }
         let bias = cx.op.input(3);
         match precision {
+            Precision::Int16 => {
+                return Err(cx.error(
+                    "has no int16x8 kernel in embedml (a bug in embedml: its check accepted int16)",
+                ));
+            }
             Precision::Int8 => {
                 cx.constant(weights_feature, ElementType::Int8, "feature weights")?;
                 let time_type = cx.tensor(weights_time).element_type;
@@ -220,6 +225,11 @@ impl Operator for Svdf {
     fn lower(&self, cx: &Lower) -> Result<Option<KernelCall>, Error> {
         let slot = cx.state_slot(self.state)?;
         match self.precision {
+            Precision::Int16 => {
+                return Err(cx.error(
+                    "has no int16x8 kernel in embedml (a bug in embedml: its check accepted int16)",
+                ));
+            }
             Precision::Int8 => {
                 // TFLM multiplies the float scales in float, then quantizes in double.
                 let scale = |t: usize| cx.tensor(t).scale();

@@ -7,6 +7,7 @@
 //! the output back to the input.
 
 use crate::error::Error;
+use crate::ir::ElementType;
 use crate::kernel::{self, Constant, kernels};
 use crate::plan::Access;
 use crate::program::KernelCall;
@@ -86,7 +87,7 @@ impl Operator for TransposeConv {
         let filter = cx.input(1, "filter")?;
         let input = cx.input(2, "input")?;
         let output = cx.output()?;
-        let precision = cx.precision(input, output)?;
+        let precision = cx.precision_int16x8(input, output)?;
         cx.constant(filter, precision.weights_type(), "filter")?;
         let [batches, in_h, in_w, in_c] = cx.rank4(input)?;
         let [f_out, f_h, f_w, f_in] = cx.rank4(filter)?;
@@ -99,10 +100,16 @@ impl Operator for TransposeConv {
                 cx.tensor(output).shape
             )));
         }
-        if precision == Precision::Int8 {
+        if precision != Precision::Float32 {
             cx.weight_quantization(filter, out_c, 0)?;
         }
-        let bias = cx.bias(3, precision, out_c)?;
+        let bias = if precision == Precision::Int16 {
+            // TFLM widens an INT16 bias and reads any other as INT64.
+            cx.bias_int16x8(3, out_c, &[ElementType::Int64, ElementType::Int16])?
+                .map(|(t, _)| t)
+        } else {
+            cx.bias(3, precision, out_c)?
+        };
         let pads = [
             padding(pad_mode, out_h, f_h, stride[0]),
             padding(pad_mode, out_w, f_w, stride[1]),
@@ -161,6 +168,32 @@ impl Operator for TransposeConv {
                 };
                 cx.call(
                     &kernels::transpose_conv_i8,
+                    params,
+                    &[self.input],
+                    self.output,
+                )
+            }
+            Precision::Int16 => {
+                let (requantize, output_min, output_max) = super::int16x8::weighted_output(
+                    cx,
+                    self.input,
+                    self.filter,
+                    self.output,
+                    self.geometry.output_depth,
+                    self.activation,
+                    ScaleRounding::Double,
+                    true,
+                )?;
+                let params = kernel::TransposeConvI16 {
+                    geometry: self.geometry.clone(),
+                    weights: Constant::new(self.filter),
+                    bias: super::int16x8::bias_values(cx, self.bias, self.geometry.output_depth),
+                    requantize,
+                    output_min,
+                    output_max,
+                };
+                cx.call(
+                    &kernels::transpose_conv_i16,
                     params,
                     &[self.input],
                     self.output,

@@ -90,6 +90,7 @@ mod svdf;
 mod transpose_conv;
 mod unary_math;
 mod variable;
+mod weighted_i16;
 mod window;
 
 pub use accumulate::*;
@@ -134,10 +135,15 @@ pub use svdf::{
     svdf_i8_state_i16,
 };
 pub use transpose_conv::{
-    TransposeConvF32, TransposeConvI8, transpose_conv_f32, transpose_conv_i8,
+    TransposeConvF32, TransposeConvI8, TransposeConvI16, transpose_conv_f32, transpose_conv_i8,
+    transpose_conv_i16,
 };
 pub use unary_math::*;
 pub use variable::*;
+pub use weighted_i16::{
+    Conv2dI16, DepthwiseConv2dI16, FullyConnectedI16, conv2d_i16, conv2d_i16_acc32,
+    depthwise_conv2d_i16, fully_connected_i16, fully_connected_i16_acc32,
+};
 
 /// The shape arithmetic of a 2-D convolution or depthwise convolution (NHWC tensors).
 ///

@@ -171,6 +171,38 @@ pub fn max_pool2d_i8(p: &Pool2dI8, input: &[i8], output: &mut [i8]) {
     });
 }
 
+/// int16 AVERAGE_POOL_2D (int16x8 quantization; `p` as for int8, bounds inside int16),
+/// bit-exact with TFLite Micro's reference kernel: [`average_pool2d_i8`]'s arithmetic.
+pub fn average_pool2d_i16(p: &Pool2dI8, input: &[i16], output: &mut [i16]) {
+    pool(
+        &p.geometry,
+        input,
+        output,
+        (0i32, 0i32),
+        |(sum, count), x| (sum.wrapping_add(i32::from(x)), count.wrapping_add(1)),
+        |(sum, count)| {
+            if count <= 0 {
+                return None;
+            }
+            let rounded = if sum > 0 {
+                sum.wrapping_add(count / 2).checked_div(count)?
+            } else {
+                sum.wrapping_sub(count / 2).checked_div(count)?
+            };
+            Some(rounded.max(p.output_min).min(p.output_max) as i16)
+        },
+    );
+}
+
+/// int16 MAX_POOL_2D (int16x8 quantization), bit-exact with TFLite Micro's reference kernel: the
+/// largest in-image input (`-32768` for an empty window), clamped to the activation range.
+pub fn max_pool2d_i16(p: &Pool2dI8, input: &[i16], output: &mut [i16]) {
+    let (min, max) = (p.output_min as i16, p.output_max as i16);
+    pool(&p.geometry, input, output, i16::MIN, i16::max, |m| {
+        Some(m.max(min).min(max))
+    });
+}
+
 /// float32 AVERAGE_POOL_2D, following TFLite's reference kernel: the in-image inputs summed from
 /// `0.0` in row-then-column order, divided by their count (an `f32`), then clamped. A window
 /// entirely in the padding leaves its outputs unchanged.

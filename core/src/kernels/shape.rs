@@ -420,6 +420,33 @@ pub fn mean_i8(p: &MeanI8, input: &[i8], output: &mut [i8]) {
     }
 }
 
+/// int16 MEAN (int16x8 quantization), bit-exact with TFLite Micro's reference kernel: as
+/// [`mean_i8`] (the same [`MeanI8`] parameters), clamped to int16.
+pub fn mean_i16(p: &MeanI8, input: &[i16], output: &mut [i16]) {
+    if p.reduced == 0 || p.inner == 0 {
+        output
+            .iter_mut()
+            .take(p.outer.saturating_mul(p.inner))
+            .for_each(|o| *o = 0);
+        return;
+    }
+    let block = p.reduced.saturating_mul(p.inner);
+    for (block, out) in rows(input, block, output, p.inner).take(p.outer) {
+        for (c, o) in enumerate(out.iter_mut()) {
+            let sum = chunks(block, p.inner)
+                .filter_map(|row| row.get(c))
+                .fold(0i32, |acc, &x| acc.wrapping_add(i32::from(x)));
+            let scaled = crate::quant::multiply_by_quantized_multiplier(
+                sum.wrapping_add(p.sum_offset),
+                p.multiplier,
+                p.shift,
+            )
+            .wrapping_add(p.output_offset);
+            *o = scaled.max(i32::from(i16::MIN)).min(i32::from(i16::MAX)) as i16;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

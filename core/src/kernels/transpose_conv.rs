@@ -12,6 +12,7 @@ use super::Conv2dGeometry;
 use super::Requantize;
 use super::epilogue::{bias_f32, clamp_f32};
 use super::slices::{chunks, chunks_mut, enumerate, rows, size, span};
+use super::weighted_i16::multiply_by_quantized_multiplier_i64;
 use crate::quant::requantize_to_i8;
 
 /// int8 TRANSPOSE_CONV (TFLM's `reference_integer_ops::TransposeConv`).
@@ -34,6 +35,25 @@ pub struct TransposeConvI8<'a> {
     pub requantize: Requantize<'a>,
     /// The output's zero point.
     pub output_offset: i32,
+    /// Smallest output value.
+    pub output_min: i32,
+    /// Largest output value.
+    pub output_max: i32,
+}
+
+/// int16x8 TRANSPOSE_CONV (TFLM's int16 `reference_integer_ops::TransposeConv`): int16 input
+/// and output (zero point 0), int8 weights, a 64-bit accumulator; `geometry` as in
+/// [`TransposeConvI8`].
+#[derive(Clone, Copy, Debug)]
+pub struct TransposeConvI16<'a> {
+    /// Shapes, strides and padding.
+    pub geometry: Conv2dGeometry,
+    /// Weights, `[output_depth][filter_height][filter_width][input_depth]`; symmetric.
+    pub weights: &'a [i8],
+    /// One per output channel (an INT64 bias, or an INT16 one widened; zeros for none).
+    pub bias: &'a [i64],
+    /// Accumulator to output scale.
+    pub requantize: Requantize<'a>,
     /// Smallest output value.
     pub output_min: i32,
     /// Largest output value.
@@ -178,6 +198,30 @@ pub fn transpose_conv_i8(p: &TransposeConvI8, input: &[i8], output: &mut [i8]) {
                 p.output_min,
                 p.output_max,
             );
+        }
+    });
+}
+
+/// int16x8 TRANSPOSE_CONV (see [`TransposeConvI16`]): each output is the 64-bit sum of `x * w`
+/// over the taps that reach it plus the bias, requantized per channel with TFLM's 64-bit
+/// `MultiplyByQuantizedMultiplier`, clamped (integer sums: the same bits in any order).
+pub fn transpose_conv_i16(p: &TransposeConvI16, input: &[i16], output: &mut [i16]) {
+    let g = &p.geometry;
+    let filter_len = size([g.filter_height, g.filter_width, g.input_depth]);
+    for_each_output(g, input, output, |image, out_y, out_x, pixel| {
+        let channels = pixel.iter_mut().zip(chunks(p.weights, filter_len));
+        for (c, (o, filter)) in enumerate(channels) {
+            let Some((multiplier, shift)) = p.requantize.channel(c) else {
+                return;
+            };
+            let bias = p.bias.get(c).copied().unwrap_or(0);
+            let acc = fold_taps(g, image, filter, out_y, out_x, bias, |acc, xs, ws| {
+                xs.iter().zip(ws).fold(acc, |acc, (&x, &w)| {
+                    acc.wrapping_add(i64::from(x) * i64::from(w))
+                })
+            });
+            let scaled = multiply_by_quantized_multiplier_i64(acc, multiplier, shift);
+            *o = scaled.max(p.output_min).min(p.output_max) as i16;
         }
     });
 }

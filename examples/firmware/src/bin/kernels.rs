@@ -267,6 +267,7 @@ fn main() -> ! {
     signal();
     more_ops(i8_in, i8_out, f32_in, f32_out);
     int16_elementwise(i8_in);
+    int16x8();
     black_box((&i8s, &f32s));
     embedml_firmware::Line::new()
         .str("kernels: linked without a panic path")
@@ -1581,5 +1582,81 @@ fn int16_elementwise(i8_in: &[i8]) {
     requantize_i8_i16(opaque(&rescale), black_box(i8_in), black_box(&mut *i16_out));
     let i32s = [0i32; 4];
     requantize_i32_i16(opaque(&rescale), black_box(&i32s[..]), black_box(&mut *i16_out));
+    black_box(&i16s);
+}
+
+/// The int16x8 kernels (int16 activations, int8 weights): the weighted ops with both
+/// accumulators, the pools and MEAN.
+#[inline(never)]
+fn int16x8() {
+    let mut i16s = [0i16; 8];
+    let (i16_in, i16_out) = i16s.split_at_mut(4);
+    let i16_in: &[i16] = i16_in;
+    let conv = Conv2dI16 {
+        geometry: GEOMETRY,
+        weights: &[1],
+        bias: &[0],
+        requantize: REQUANTIZE,
+        output_min: -32768,
+        output_max: 32767,
+    };
+    conv2d_i16(opaque(&conv), black_box(i16_in), black_box(&mut *i16_out));
+    conv2d_i16_acc32(opaque(&conv), black_box(i16_in), black_box(&mut *i16_out));
+    depthwise_conv2d_i16(
+        opaque(&DepthwiseConv2dI16 {
+            geometry: GEOMETRY,
+            depth_multiplier: 1,
+            weights: &[1],
+            bias: &[0],
+            requantize: REQUANTIZE,
+            output_min: -32768,
+            output_max: 32767,
+        }),
+        black_box(i16_in),
+        black_box(&mut *i16_out),
+    );
+    let fc = FullyConnectedI16 {
+        weights: &[1],
+        bias: &[0],
+        accum_depth: 1,
+        output_depth: 1,
+        requantize: REQUANTIZE,
+        output_min: -32768,
+        output_max: 32767,
+    };
+    fully_connected_i16(opaque(&fc), black_box(i16_in), black_box(&mut *i16_out));
+    fully_connected_i16_acc32(opaque(&fc), black_box(i16_in), black_box(&mut *i16_out));
+    transpose_conv_i16(
+        opaque(&TransposeConvI16 {
+            geometry: GEOMETRY,
+            weights: &[1],
+            bias: &[0],
+            requantize: REQUANTIZE,
+            output_min: -32768,
+            output_max: 32767,
+        }),
+        black_box(i16_in),
+        black_box(&mut *i16_out),
+    );
+    let pool = Pool2dI8 {
+        geometry: POOL_GEOMETRY,
+        output_min: -32768,
+        output_max: 32767,
+    };
+    average_pool2d_i16(opaque(&pool), black_box(i16_in), black_box(&mut *i16_out));
+    max_pool2d_i16(opaque(&pool), black_box(i16_in), black_box(&mut *i16_out));
+    mean_i16(
+        opaque(&MeanI8 {
+            outer: 1,
+            reduced: 4,
+            inner: 1,
+            sum_offset: 0,
+            multiplier: 1 << 30,
+            shift: -1,
+            output_offset: 0,
+        }),
+        black_box(i16_in),
+        black_box(&mut *i16_out),
+    );
     black_box(&i16s);
 }
