@@ -708,6 +708,19 @@ params! {
     SignalPcan { snr_shift: u32, gain_lut: Constant<i16> }
     /// `embedml::kernels::SignalFilterBankLog`.
     SignalFilterBankLog { input_correction_bits: u32, output_scale: u32 }
+    /// `embedml::kernels::BatchMatMulShape`.
+    BatchMatMulShape {
+        batches: [usize; 3], lhs_strides: [usize; 3], rhs_strides: [usize; 3], rows: usize,
+        cols: usize, depth: usize, lhs_row_step: usize, lhs_depth_step: usize,
+        rhs_depth_step: usize, rhs_col_step: usize,
+    }
+    /// `embedml::kernels::BatchMatMulI8`.
+    BatchMatMulI8 {
+        shape: BatchMatMulShape, lhs_offset: i32, rhs_offset: i32, multiplier: i32, shift: i32,
+        output_offset: i32,
+    }
+    /// `embedml::kernels::BatchMatMulF32`.
+    BatchMatMulF32 { shape: BatchMatMulShape }
 }
 
 /// The inputs a kernel reads.
@@ -1007,6 +1020,8 @@ pub mod kernels {
         signal_spectral_subtraction(SignalSpectralSubtraction; U32) -> U32, state (U32);
         signal_pcan(SignalPcan; U32, U32) -> U32;
         signal_filter_bank_log(SignalFilterBankLog; U32) -> I16;
+        batch_matmul_i8(BatchMatMulI8; I8, I8) -> I8;
+        batch_matmul_f32(BatchMatMulF32; F32, F32) -> F32;
     }
 
     table_functions! {

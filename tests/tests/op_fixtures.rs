@@ -3109,3 +3109,89 @@ embedml::include_model!(
 fn audio_log_scale_plain() {
     embedml_tests::check_fixture::<AudioLogScalePlain>("audio_log_scale_plain");
 }
+
+// int8: BATCH_MATMUL(adjX=False adjY=True) -> SOFTMAX -> BATCH_MATMUL(adjX=False adjY=False)
+embedml::include_model!(AttentionInt8, "../fixtures/attention_int8.tflite");
+
+#[test]
+fn attention_int8() {
+    embedml_tests::check_fixture::<AttentionInt8>("attention_int8");
+}
+
+// float32: BATCH_MATMUL(adjX=False adjY=True) -> SOFTMAX -> BATCH_MATMUL(adjX=False adjY=False)
+embedml::include_model!(AttentionFloat, "../fixtures/attention_float.tflite");
+
+#[test]
+fn attention_float() {
+    embedml_tests::check_fixture::<AttentionFloat>("attention_float");
+}
+
+// int8: BATCH_MATMUL(adjX=False adjY=True shapes=[(1, 3, 4, 5), (1, 1, 6, 5)])
+embedml::include_model!(
+    BatchMatmulAdjYBroadcastInt8,
+    "../fixtures/batch_matmul_adj_y_broadcast_int8.tflite"
+);
+
+#[test]
+fn batch_matmul_adj_y_broadcast_int8() {
+    embedml_tests::check_fixture::<BatchMatmulAdjYBroadcastInt8>(
+        "batch_matmul_adj_y_broadcast_int8",
+    );
+}
+
+// float32: BATCH_MATMUL(adjX=False adjY=True shapes=[(1, 3, 4, 5), (1, 1, 6, 5)])
+embedml::include_model!(
+    BatchMatmulAdjYBroadcastFloat,
+    "../fixtures/batch_matmul_adj_y_broadcast_float.tflite"
+);
+
+#[test]
+fn batch_matmul_adj_y_broadcast_float() {
+    embedml_tests::check_fixture::<BatchMatmulAdjYBroadcastFloat>(
+        "batch_matmul_adj_y_broadcast_float",
+    );
+}
+
+// int8: BATCH_MATMUL(adjX=True adjY=False shapes=[(1, 2, 4, 3), (1, 4, 5)])
+embedml::include_model!(
+    BatchMatmulAdjXRank3Int8,
+    "../fixtures/batch_matmul_adj_x_rank3_int8.tflite"
+);
+
+#[test]
+fn batch_matmul_adj_x_rank3_int8() {
+    embedml_tests::check_fixture::<BatchMatmulAdjXRank3Int8>("batch_matmul_adj_x_rank3_int8");
+}
+
+// float32: BATCH_MATMUL(adjX=True adjY=False shapes=[(1, 2, 4, 3), (1, 4, 5)])
+embedml::include_model!(
+    BatchMatmulAdjXRank3Float,
+    "../fixtures/batch_matmul_adj_x_rank3_float.tflite"
+);
+
+#[test]
+fn batch_matmul_adj_x_rank3_float() {
+    embedml_tests::check_fixture::<BatchMatmulAdjXRank3Float>("batch_matmul_adj_x_rank3_float");
+}
+
+// int8: BATCH_MATMUL(adjX=False adjY=False constants=[1])
+embedml::include_model!(
+    BatchMatmulConstantRhsInt8,
+    "../fixtures/batch_matmul_constant_rhs_int8.tflite"
+);
+
+#[test]
+fn batch_matmul_constant_rhs_int8() {
+    embedml_tests::check_fixture::<BatchMatmulConstantRhsInt8>("batch_matmul_constant_rhs_int8");
+}
+
+// float32: BATCH_MATMUL(adjX=False adjY=False constants=[1])
+embedml::include_model!(
+    BatchMatmulConstantRhsFloat,
+    "../fixtures/batch_matmul_constant_rhs_float.tflite"
+);
+
+#[test]
+fn batch_matmul_constant_rhs_float() {
+    embedml_tests::check_fixture::<BatchMatmulConstantRhsFloat>("batch_matmul_constant_rhs_float");
+}

@@ -1952,6 +1952,52 @@ def int32_arithmetic_specs() -> list[Spec]:
     return specs
 
 
+def attention_block() -> keras.Model:
+    """Dot-product attention as Keras builds it: scores = Q.K^T (BATCH_MATMUL adj_y), SOFTMAX,
+    scores.V (BATCH_MATMUL)."""
+    query = keras.Input(shape=(4, 6), batch_size=1, name="query")
+    value = keras.Input(shape=(5, 6), batch_size=1, name="value")
+    return keras.Model([query, value], layers.Attention()([query, value]))
+
+
+def matmul_detection_specs() -> list[Spec]:
+    """BATCH_MATMUL (attention, adj_x/adj_y, broadcast batches, a constant RHS) and
+    TFLite_Detection_PostProcess (an SSD head with the custom operator appended)."""
+    rhs = np.random.default_rng(7).uniform(-1.0, 1.0, (2, 4, 5)).astype(np.float32)
+    return [
+        Spec(
+            "attention",
+            attention_block,
+            (
+                op("BATCH_MATMUL", adjX=False, adjY=True),
+                op("SOFTMAX"),
+                op("BATCH_MATMUL", adjX=False, adjY=False),
+            ),
+        ),
+        Spec(
+            "batch_matmul_adj_y_broadcast",
+            binary(lambda a, b: tf.matmul(a, b, transpose_b=True), (1, 1, 6, 5)),
+            (op("BATCH_MATMUL", adjX=False, adjY=True, shapes=[(1, 3, 4, 5), (1, 1, 6, 5)]),),
+        ),
+        Spec(
+            "batch_matmul_adj_x_rank3",
+            lambda: functional(
+                lambda a, b: layers.Lambda(
+                    lambda t: tf.matmul(t[0], t[1], transpose_a=True)
+                )([a, b]),
+                (1, 2, 4, 3),
+                (1, 4, 5),
+            ),
+            (op("BATCH_MATMUL", adjX=True, adjY=False, shapes=[(1, 2, 4, 3), (1, 4, 5)]),),
+        ),
+        Spec(
+            "batch_matmul_constant_rhs",
+            lambda_model(lambda x: tf.matmul(x, rhs), (1, 2, 3, 4)),
+            (op("BATCH_MATMUL", adjX=False, adjY=False, constants=[1]),),
+        ),
+    ]
+
+
 def all_fixtures() -> list[Fixture]:
     specs = (
         conv_specs()
@@ -1980,6 +2026,7 @@ def all_fixtures() -> list[Fixture]:
         + typed_data_movement_specs()
         + cast_specs()
         + int32_arithmetic_specs()
+        + matmul_detection_specs()
     )
     return [
         Fixture(spec, conversion) for spec in specs for conversion in spec.conversions

@@ -22,6 +22,7 @@ mod window;
 pub mod activation;
 pub mod arg_min_max;
 pub mod arith32;
+pub mod batch_matmul;
 pub mod batch_space;
 pub mod cast;
 pub mod compare;
@@ -229,6 +230,7 @@ operators! {
     TransposeConv(transpose_conv::TransposeConv),
     Cast(cast::Cast),
     Signal(signal::Signal),
+    BatchMatMul(batch_matmul::BatchMatMul),
 }
 
 /// Checks every operator (and the model's inputs and outputs), reporting every problem found.

@@ -60,6 +60,7 @@ macro_rules! binary_kernel {
 mod activation;
 mod arch;
 mod arith32;
+mod batch_matmul;
 mod cast;
 mod compare;
 mod conv;
@@ -88,6 +89,7 @@ mod window;
 
 pub use activation::*;
 pub use arith32::*;
+pub use batch_matmul::*;
 pub use cast::*;
 pub use convert::*;
 pub use custom::CustomOp;

@@ -265,6 +265,7 @@ fn main() -> ! {
     int32_and_casts(f32_in, f32_out);
     typed_data_movement();
     signal();
+    batch_matmul();
     black_box((&i8s, &f32s));
     embedml_firmware::Line::new()
         .str("kernels: linked without a panic path")
@@ -1386,4 +1387,45 @@ fn signal() {
         black_box(&mut *i16_out),
     );
     black_box((&i16s, &u32s, &u64s, &i32s, &scratch, &noise));
+}
+
+/// BATCH_MATMUL, int8 and float32, with opaque shapes and steps.
+#[inline(never)]
+fn batch_matmul() {
+    let mut i8s = [1i8; 8];
+    let (i8_in, i8_out) = i8s.split_at_mut(4);
+    let mut f32s = [1.0f32; 8];
+    let (f32_in, f32_out) = f32s.split_at_mut(4);
+    let shape = BatchMatMulShape {
+        batches: [1, 1, 2],
+        lhs_strides: [0, 0, 2],
+        rhs_strides: [0, 0, 0],
+        rows: 1,
+        cols: 1,
+        depth: 2,
+        lhs_row_step: 2,
+        lhs_depth_step: 1,
+        rhs_depth_step: 1,
+        rhs_col_step: 2,
+    };
+    batch_matmul_i8(
+        opaque(&BatchMatMulI8 {
+            shape,
+            lhs_offset: 1,
+            rhs_offset: -1,
+            multiplier: 1 << 30,
+            shift: -1,
+            output_offset: 0,
+        }),
+        black_box(&*i8_in),
+        black_box(&*i8_in),
+        black_box(&mut *i8_out),
+    );
+    batch_matmul_f32(
+        opaque(&BatchMatMulF32 { shape }),
+        black_box(&*f32_in),
+        black_box(&*f32_in),
+        black_box(&mut *f32_out),
+    );
+    black_box((&i8s, &f32s));
 }
