@@ -721,6 +721,14 @@ params! {
     }
     /// `embedml::kernels::BatchMatMulF32`.
     BatchMatMulF32 { shape: BatchMatMulShape }
+    /// `embedml::kernels::DetectionPostProcess`.
+    DetectionPostProcess {
+        num_boxes: usize, box_stride: usize, num_classes: usize, class_stride: usize,
+        label_offset: usize, max_detections: usize, detections_per_class: usize,
+        regular_nms: bool, score_threshold: f32, iou_threshold: f32, scale: [f32; 4],
+    }
+    /// `embedml::kernels::DetectionPostProcessOutput`.
+    DetectionPostProcessOutput { start: usize }
 }
 
 /// The inputs a kernel reads.
@@ -1022,6 +1030,8 @@ pub mod kernels {
         signal_filter_bank_log(SignalFilterBankLog; U32) -> I16;
         batch_matmul_i8(BatchMatMulI8; I8, I8) -> I8;
         batch_matmul_f32(BatchMatMulF32; F32, F32) -> F32;
+        detection_postprocess(DetectionPostProcess; F32, F32, F32) -> F32, scratch U32;
+        detection_postprocess_output(DetectionPostProcessOutput; -) -> F32, scratch U32;
     }
 
     table_functions! {

@@ -3195,3 +3195,39 @@ embedml::include_model!(
 fn batch_matmul_constant_rhs_float() {
     embedml_tests::check_fixture::<BatchMatmulConstantRhsFloat>("batch_matmul_constant_rhs_float");
 }
+
+// float32: CONV_2D -> CONV_2D -> RESHAPE -> CONV_2D -> LOGISTIC -> RESHAPE -> CUSTOM(shapes=[(1,
+//     16, 4), (1, 16, 3), (16, 4)] constants=[2])
+embedml::include_model!(
+    SsdDetectionFastFloat,
+    "../fixtures/ssd_detection_fast_float.tflite"
+);
+
+#[test]
+fn ssd_detection_fast_float() {
+    embedml_tests::check_fixture::<SsdDetectionFastFloat>("ssd_detection_fast_float");
+}
+
+// int8, float32 output: CONV_2D(in=INT8) -> CONV_2D -> RESHAPE -> DEQUANTIZE -> CONV_2D ->
+//     LOGISTIC(in=INT8) -> RESHAPE -> DEQUANTIZE -> CUSTOM(in=FLOAT32)
+embedml::include_model!(
+    SsdDetectionFastInt8,
+    "../fixtures/ssd_detection_fast_int8.tflite"
+);
+
+#[test]
+fn ssd_detection_fast_int8() {
+    embedml_tests::check_fixture::<SsdDetectionFastInt8>("ssd_detection_fast_int8");
+}
+
+// float32: CONV_2D -> CONV_2D -> RESHAPE -> CONV_2D -> LOGISTIC -> RESHAPE -> CUSTOM(shapes=[(1,
+//     16, 4), (1, 16, 3), (16, 4)] constants=[2])
+embedml::include_model!(
+    SsdDetectionRegularFloat,
+    "../fixtures/ssd_detection_regular_float.tflite"
+);
+
+#[test]
+fn ssd_detection_regular_float() {
+    embedml_tests::check_fixture::<SsdDetectionRegularFloat>("ssd_detection_regular_float");
+}

@@ -28,6 +28,7 @@ pub mod cast;
 pub mod compare;
 pub mod concatenation;
 pub mod conv;
+pub mod detection;
 pub mod elementwise;
 pub mod fill;
 pub mod fully_connected;
@@ -231,6 +232,7 @@ operators! {
     Cast(cast::Cast),
     Signal(signal::Signal),
     BatchMatMul(batch_matmul::BatchMatMul),
+    DetectionPostProcess(detection::DetectionPostProcess),
 }
 
 /// Checks every operator (and the model's inputs and outputs), reporting every problem found.

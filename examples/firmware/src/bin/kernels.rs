@@ -266,6 +266,7 @@ fn main() -> ! {
     typed_data_movement();
     signal();
     batch_matmul();
+    detection();
     black_box((&i8s, &f32s));
     embedml_firmware::Line::new()
         .str("kernels: linked without a panic path")
@@ -1428,4 +1429,43 @@ fn batch_matmul() {
         black_box(&mut *f32_out),
     );
     black_box((&i8s, &f32s));
+}
+
+/// TFLite_Detection_PostProcess, both suppressions, and its output copies, with opaque
+/// parameters and a scratch buffer of opaque length.
+#[inline(never)]
+fn detection() {
+    let inputs = [0.5f32; 12];
+    let mut outputs = [0f32; 8];
+    let mut scratch = [0u32; 64];
+    for regular_nms in 0..2 {
+        let regular_nms = regular_nms == 1;
+        let params = DetectionPostProcess {
+            num_boxes: 2,
+            box_stride: 4,
+            num_classes: 1,
+            class_stride: 2,
+            label_offset: 1,
+            max_detections: 2,
+            detections_per_class: 2,
+            regular_nms,
+            score_threshold: 0.1,
+            iou_threshold: 0.5,
+            scale: [10.0, 10.0, 5.0, 5.0],
+        };
+        detection_postprocess(
+            opaque(&params),
+            black_box(&inputs[..]),
+            black_box(&inputs[..]),
+            black_box(&inputs[..]),
+            black_box(&mut outputs[..]),
+            black_box(&mut scratch[..]),
+        );
+    }
+    detection_postprocess_output(
+        opaque(&DetectionPostProcessOutput { start: 1 }),
+        black_box(&mut outputs[..]),
+        black_box(&mut scratch[..]),
+    );
+    black_box((&outputs, &scratch));
 }
