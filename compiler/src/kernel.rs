@@ -719,6 +719,8 @@ params! {
         shape: BatchMatMulShape, lhs_offset: i32, rhs_offset: i32, multiplier: i32, shift: i32,
         output_offset: i32,
     }
+    /// `embedml::kernels::BatchMatMulI16`.
+    BatchMatMulI16 { shape: BatchMatMulShape, multiplier: i32, shift: i32 }
     /// `embedml::kernels::BatchMatMulF32`.
     BatchMatMulF32 { shape: BatchMatMulShape }
     /// `embedml::kernels::DetectionPostProcess`.
@@ -1029,6 +1031,7 @@ pub mod kernels {
         signal_pcan(SignalPcan; U32, U32) -> U32;
         signal_filter_bank_log(SignalFilterBankLog; U32) -> I16;
         batch_matmul_i8(BatchMatMulI8; I8, I8) -> I8;
+        batch_matmul_i16(BatchMatMulI16; I16, I16) -> I16;
         batch_matmul_f32(BatchMatMulF32; F32, F32) -> F32;
         detection_postprocess(DetectionPostProcess; F32, F32, F32) -> F32, scratch U32;
         detection_postprocess_output(DetectionPostProcessOutput; -) -> F32, scratch U32;

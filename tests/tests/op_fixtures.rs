@@ -3152,6 +3152,20 @@ fn batch_matmul_adj_y_broadcast_float() {
     );
 }
 
+// int16x8 (int16 activations, int8 weights): BATCH_MATMUL(adjX=False adjY=True shapes=[(1, 3, 4,
+//     5), (1, 1, 6, 5)])
+embedml::include_model!(
+    BatchMatmulAdjYBroadcastInt16x8,
+    "../fixtures/batch_matmul_adj_y_broadcast_int16x8.tflite"
+);
+
+#[test]
+fn batch_matmul_adj_y_broadcast_int16x8() {
+    embedml_tests::check_fixture::<BatchMatmulAdjYBroadcastInt16x8>(
+        "batch_matmul_adj_y_broadcast_int16x8",
+    );
+}
+
 // int8: BATCH_MATMUL(adjX=True adjY=False shapes=[(1, 2, 4, 3), (1, 4, 5)])
 embedml::include_model!(
     BatchMatmulAdjXRank3Int8,
@@ -3174,6 +3188,18 @@ fn batch_matmul_adj_x_rank3_float() {
     embedml_tests::check_fixture::<BatchMatmulAdjXRank3Float>("batch_matmul_adj_x_rank3_float");
 }
 
+// int16x8 (int16 activations, int8 weights): BATCH_MATMUL(adjX=True adjY=False shapes=[(1, 2, 4,
+//     3), (1, 4, 5)])
+embedml::include_model!(
+    BatchMatmulAdjXRank3Int16x8,
+    "../fixtures/batch_matmul_adj_x_rank3_int16x8.tflite"
+);
+
+#[test]
+fn batch_matmul_adj_x_rank3_int16x8() {
+    embedml_tests::check_fixture::<BatchMatmulAdjXRank3Int16x8>("batch_matmul_adj_x_rank3_int16x8");
+}
+
 // int8: BATCH_MATMUL(adjX=False adjY=False constants=[1])
 embedml::include_model!(
     BatchMatmulConstantRhsInt8,
@@ -3194,6 +3220,19 @@ embedml::include_model!(
 #[test]
 fn batch_matmul_constant_rhs_float() {
     embedml_tests::check_fixture::<BatchMatmulConstantRhsFloat>("batch_matmul_constant_rhs_float");
+}
+
+// int16x8 (int16 activations, int8 weights): BATCH_MATMUL(adjX=False adjY=False constants=[1])
+embedml::include_model!(
+    BatchMatmulConstantRhsInt16x8,
+    "../fixtures/batch_matmul_constant_rhs_int16x8.tflite"
+);
+
+#[test]
+fn batch_matmul_constant_rhs_int16x8() {
+    embedml_tests::check_fixture::<BatchMatmulConstantRhsInt16x8>(
+        "batch_matmul_constant_rhs_int16x8",
+    );
 }
 
 // float32: CONV_2D -> CONV_2D -> RESHAPE -> CONV_2D -> LOGISTIC -> RESHAPE -> CUSTOM(shapes=[(1,

@@ -815,6 +815,17 @@ def batch_matmul_output_too_small(m: Net):
     batch_matmul(m, [1, 2, 3], [1, 3, 4], [1, 2, 2])
 
 
+@case(error("an INT16 BATCH_MATMUL operand must have one scale and zero point 0"))
+def batch_matmul_int16_zero_point(m: Net):
+    """int16 operands with zero point 3 (TFLM's Prepare requires 0)."""
+    int16 = tfl.TensorType.INT16
+    a = m.input("a", [2, 3], int16, (0.01, 3))
+    b = m.input("b", [3, 4], int16, (0.01, 0))
+    y = m.tensor("y", [2, 4], int16, (0.01, 0))
+    m.op(OP.BATCH_MATMUL, [a, b], [y], options(tfl.BatchMatMulOptionsT))
+    m.output(y)
+
+
 DETECTION_OPTIONS = dict(
     max_detections=2,
     max_classes_per_detection=1,

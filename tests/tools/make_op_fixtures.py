@@ -2086,6 +2086,7 @@ def matmul_detection_specs() -> list[Spec]:
             "batch_matmul_adj_y_broadcast",
             binary(lambda a, b: tf.matmul(a, b, transpose_b=True), (1, 1, 6, 5)),
             (op("BATCH_MATMUL", adjX=False, adjY=True, shapes=[(1, 3, 4, 5), (1, 1, 6, 5)]),),
+            conversions=(INT8, FLOAT, INT16X8),
         ),
         Spec(
             "batch_matmul_adj_x_rank3",
@@ -2097,11 +2098,13 @@ def matmul_detection_specs() -> list[Spec]:
                 (1, 4, 5),
             ),
             (op("BATCH_MATMUL", adjX=True, adjY=False, shapes=[(1, 2, 4, 3), (1, 4, 5)]),),
+            conversions=(INT8, FLOAT, INT16X8),
         ),
         Spec(
             "batch_matmul_constant_rhs",
             lambda_model(lambda x: tf.matmul(x, rhs), (1, 2, 3, 4)),
             (op("BATCH_MATMUL", adjX=False, adjY=False, constants=[1]),),
+            conversions=(INT8, FLOAT, INT16X8),
         ),
         Spec(
             "ssd_detection_fast",

@@ -1,11 +1,13 @@
-//! BATCH_MATMUL: int8 and float32, `adj_x` and `adj_y`, batch dimensions broadcast, either
+//! BATCH_MATMUL: int8, int16 (zero points 0) and float32, `adj_x` and `adj_y`, batch dimensions broadcast, either
 //! operand constant or computed.
 //!
 //! TFLM transposes an operand into a buffer of its own (the RHS unless `adj_y`, the LHS if
 //! `adj_x`) and multiplies row by row; the kernel here reads both operands where they are, with
 //! the steps computed below, and sums the same products in the same order, so nothing needs a
-//! scratch buffer. int8 follows TFLM's `Prepare`: one multiplier from `lhs_scale * rhs_scale`
-//! (rounded to float) over the output scale, no fused activation (the int8 range).
+//! scratch buffer. int8 and int16 follow TFLM's `Prepare`: one multiplier from
+//! `lhs_scale * rhs_scale` (rounded to float) over the output scale, no fused activation (the
+//! type's range); int16 accumulates in int64 and requantizes with TFLite's int64
+//! `MultiplyByQuantizedMultiplier`.
 
 use crate::error::Error;
 use crate::ir::ElementType;
@@ -15,7 +17,18 @@ use crate::program::KernelCall;
 use crate::quant;
 use crate::tflite::options_table;
 
-use super::{Check, Lower, Operator, Precision};
+use super::{Check, Lower, Operator};
+
+/// The number type of a BATCH_MATMUL (one throughout, as TFLM requires).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Precision {
+    /// int8, int32 accumulators.
+    Int8,
+    /// int16 with zero points 0, int64 accumulators.
+    Int16,
+    /// float32.
+    Float32,
+}
 
 options_table!(
     /// Options of BATCH_MATMUL.
@@ -85,11 +98,7 @@ impl Operator for BatchMatMul {
             (ElementType::Float32, ElementType::Float32, ElementType::Float32) => {
                 Precision::Float32
             }
-            (ElementType::Int16, ElementType::Int16, ElementType::Int16) => {
-                return Err(cx.error(
-                    "int16 BATCH_MATMUL (TFLM's int64-accumulating kernel) is not supported yet; INT8 or FLOAT32 throughout",
-                ));
-            }
+            (ElementType::Int16, ElementType::Int16, ElementType::Int16) => Precision::Int16,
             (a, b, c) => {
                 return Err(cx.error(format!(
                     "{} x {} -> {} is not supported: TFLM takes one type throughout (INT8, INT16 or FLOAT32; no hybrid, no INT32 output)",
@@ -102,6 +111,22 @@ impl Operator for BatchMatMul {
         if precision == Precision::Int8 {
             for t in [l, r, o] {
                 cx.per_tensor_quantized(t)?;
+            }
+        }
+        if precision == Precision::Int16 {
+            for t in [l, r, o] {
+                match &t.quantization {
+                    Some(q) if q.scales.len() == 1 && q.zero_points.first() == Some(&0) => {}
+                    _ => {
+                        return Err(cx.tensor_error(
+                            t,
+                            format!(
+                                "an INT16 BATCH_MATMUL operand must have one scale and zero point 0, as TFLM requires (it has {})",
+                                super::check::describe_quantization(t)
+                            ),
+                        ));
+                    }
+                }
             }
         }
         for t in [l, r] {
@@ -204,6 +229,31 @@ impl Operator for BatchMatMul {
                 };
                 cx.call(
                     &kernels::batch_matmul_i8,
+                    params,
+                    &[self.lhs, self.rhs],
+                    self.output,
+                )
+            }
+            Precision::Int16 => {
+                let real = quant::effective_scale_per_tensor(
+                    cx.scale(self.lhs),
+                    cx.scale(self.rhs),
+                    cx.scale(self.output),
+                );
+                let (multiplier, shift) = quant::quantize_multiplier(real);
+                // TFLite's int64 `MultiplyByQuantizedMultiplier` takes shifts from -31 to 7.
+                if shift > 7 {
+                    return Err(cx.error(format!(
+                        "its output rescale (lhs scale x rhs scale / output scale = {real}) needs a left shift of {shift}; TFLM's int16 requantization takes at most 7"
+                    )));
+                }
+                let params = kernel::BatchMatMulI16 {
+                    shape,
+                    multiplier,
+                    shift,
+                };
+                cx.call(
+                    &kernels::batch_matmul_i16,
                     params,
                     &[self.lhs, self.rhs],
                     self.output,

@@ -48,6 +48,17 @@ pub struct BatchMatMulI8 {
     pub output_offset: i32,
 }
 
+/// BATCH_MATMUL with int16 operands and output (zero points 0, as TFLM requires).
+#[derive(Clone, Copy, Debug)]
+pub struct BatchMatMulI16 {
+    /// Shapes and steps.
+    pub shape: BatchMatMulShape,
+    /// Accumulator to output scale (Q0.31).
+    pub multiplier: i32,
+    /// Its power-of-two exponent (-31 to 7).
+    pub shift: i32,
+}
+
 /// BATCH_MATMUL with float32 operands and output.
 #[derive(Clone, Copy, Debug)]
 pub struct BatchMatMulF32 {
@@ -111,6 +122,39 @@ pub fn batch_matmul_i8(p: &BatchMatMulI8, lhs: &[i8], rhs: &[i8], output: &mut [
         let scaled = crate::quant::multiply_by_quantized_multiplier(total, p.multiplier, p.shift)
             .wrapping_add(p.output_offset);
         scaled.clamp(i32::from(i8::MIN), i32::from(i8::MAX)) as i8
+    });
+}
+
+/// TFLite's `MultiplyByQuantizedMultiplier` for an int64 accumulator: the multiplier rounded
+/// to 16 bits, one rounding shift by `15 - shift` (meant for shifts from -31 to 7; others give
+/// wrong values, never a panic).
+fn multiply_by_quantized_multiplier_i64(x: i64, multiplier: i32, shift: i32) -> i32 {
+    let reduced = if multiplier < 0x7FFF_0000 {
+        (multiplier.wrapping_add(1 << 15)) >> 16
+    } else {
+        0x7FFF
+    };
+    let total_shift = 15i32.wrapping_sub(shift).clamp(1, 63) as u32;
+    let round = 1i64 << (total_shift - 1);
+    (x.wrapping_mul(i64::from(reduced)).wrapping_add(round) >> total_shift) as i32
+}
+
+/// BATCH_MATMUL, int16: each sum of products in int64 (TFLM's reference `BatchMatMul<int16_t,
+/// int64_t>`), requantized with the int64 `MultiplyByQuantizedMultiplier`, clamped to int16.
+pub fn batch_matmul_i16(p: &BatchMatMulI16, lhs: &[i16], rhs: &[i16], output: &mut [i16]) {
+    let s = &p.shape;
+    each_output(s, output, |mut l, mut r| {
+        let mut total = 0i64;
+        for _ in 0..s.depth {
+            let (Some(&a), Some(&b)) = (lhs.get(l), rhs.get(r)) else {
+                break;
+            };
+            total = total.wrapping_add(i64::from(a) * i64::from(b));
+            l = l.wrapping_add(s.lhs_depth_step);
+            r = r.wrapping_add(s.rhs_depth_step);
+        }
+        let scaled = multiply_by_quantized_multiplier_i64(total, p.multiplier, p.shift);
+        scaled.clamp(i32::from(i16::MIN), i32::from(i16::MAX)) as i16
     });
 }
 

@@ -1422,6 +1422,19 @@ fn batch_matmul() {
         black_box(&*i8_in),
         black_box(&mut *i8_out),
     );
+    let mut i16s = [1i16; 8];
+    let (i16_in, i16_out) = i16s.split_at_mut(4);
+    batch_matmul_i16(
+        opaque(&BatchMatMulI16 {
+            shape,
+            multiplier: 1 << 30,
+            shift: 40,
+        }),
+        black_box(&*i16_in),
+        black_box(&*i16_in),
+        black_box(&mut *i16_out),
+    );
+    black_box(&i16s);
     batch_matmul_f32(
         opaque(&BatchMatMulF32 { shape }),
         black_box(&*f32_in),
