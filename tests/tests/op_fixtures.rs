@@ -3270,3 +3270,17 @@ embedml::include_model!(
 fn ssd_detection_regular_float() {
     embedml_tests::check_fixture::<SsdDetectionRegularFloat>("ssd_detection_regular_float");
 }
+
+// float32: CONV_2D -> CONV_2D -> RESHAPE -> CONV_2D -> LOGISTIC -> RESHAPE -> CUSTOM(shapes=[(1,
+//     16, 4), (1, 16, 3), (16, 4)] constants=[2])
+embedml::include_model!(
+    SsdDetectionNoBackgroundFloat,
+    "../fixtures/ssd_detection_no_background_float.tflite"
+);
+
+#[test]
+fn ssd_detection_no_background_float() {
+    embedml_tests::check_fixture::<SsdDetectionNoBackgroundFloat>(
+        "ssd_detection_no_background_float",
+    );
+}

@@ -2131,6 +2131,14 @@ def matmul_detection_specs() -> list[Spec]:
                 detections_per_class=3,
             ),
         ),
+        # Three classes and no background score (TFLM's label offset 0), fast suppression.
+        Spec(
+            "ssd_detection_no_background",
+            ssd_head,
+            SSD_FLOAT_OPS,
+            conversions=(FLOAT,),
+            edit=append_detection_postprocess(**{**SSD_OPTIONS, "num_classes": 3}),
+        ),
     ]
 
 
