@@ -569,7 +569,48 @@ fn operand_set(
         (ty, value, format_ident!("{}", method), bind)
     };
     if let Some(scratch) = call.scratch {
-        // A kernel with scratch memory: one arena input, the output, the scratch (last).
+        // A kernel with scratch memory: no arena input (a further call of an operator with
+        // several outputs, reading what its first call left there) or two, the output, the
+        // scratch (last).
+        let scratch_span = span(scratch);
+        let t = scratch.element.tokens();
+        let mut args: Vec<TokenStream> = call
+            .reads
+            .iter()
+            .enumerate()
+            .map(|(i, r)| arg(i, r))
+            .collect();
+        args.extend([quote!(__output), quote!(__scratch)]);
+        match (call.kernel.reads, call.in_place, &arena_reads[..]) {
+            (Reads::Each(_), false, []) => {
+                return Ok(OperandSet {
+                    ty: quote!(#private::Op0Scratch<{ #arena }, #write_type, #t>),
+                    value: quote!(#private::Op0Scratch::new(#label, #write, #scratch_span)),
+                    method: format_ident!("op0_scratch"),
+                    bind: quote!((__output, __scratch)),
+                    args,
+                });
+            }
+            (Reads::Each(_), false, [(l, v), (m, w)]) => {
+                let (a, b) = (v.element.tokens(), w.element.tokens());
+                let (s1, s2) = (span(*v), span(*w));
+                return Ok(OperandSet {
+                    ty: quote!(#private::Op2Scratch<{ #arena }, #a, #b, #write_type, #t>),
+                    value: quote!(#private::Op2Scratch::new(
+                        #label,
+                        #s1,
+                        #s2,
+                        #write,
+                        #scratch_span
+                    )),
+                    method: format_ident!("op2_scratch"),
+                    bind: quote!((#l, #m, __output, __scratch)),
+                    args,
+                });
+            }
+            _ => {}
+        }
+        // One arena input, the output, the scratch (last).
         let (Reads::Each(_), false, [(l, v)]) =
             (call.kernel.reads, call.in_place, &arena_reads[..])
         else {

@@ -794,6 +794,29 @@ params! {
     SignalPcan { snr_shift: u32, gain_lut: Constant<i16> }
     /// `embedml::kernels::SignalFilterBankLog`.
     SignalFilterBankLog { input_correction_bits: u32, output_scale: u32 }
+    /// `embedml::kernels::BatchMatMulShape`.
+    BatchMatMulShape {
+        batches: [usize; 3], lhs_strides: [usize; 3], rhs_strides: [usize; 3], rows: usize,
+        cols: usize, depth: usize, lhs_row_step: usize, lhs_depth_step: usize,
+        rhs_depth_step: usize, rhs_col_step: usize,
+    }
+    /// `embedml::kernels::BatchMatMulI8`.
+    BatchMatMulI8 {
+        shape: BatchMatMulShape, lhs_offset: i32, rhs_offset: i32, multiplier: i32, shift: i32,
+        output_offset: i32,
+    }
+    /// `embedml::kernels::BatchMatMulI16`.
+    BatchMatMulI16 { shape: BatchMatMulShape, multiplier: i32, shift: i32 }
+    /// `embedml::kernels::BatchMatMulF32`.
+    BatchMatMulF32 { shape: BatchMatMulShape }
+    /// `embedml::kernels::DetectionPostProcess`.
+    DetectionPostProcess {
+        num_boxes: usize, box_stride: usize, num_classes: usize, class_stride: usize,
+        label_offset: usize, max_detections: usize, detections_per_class: usize,
+        regular_nms: bool, score_threshold: f32, iou_threshold: f32, scale: [f32; 4],
+    }
+    /// `embedml::kernels::DetectionPostProcessOutput`.
+    DetectionPostProcessOutput { start: usize }
 }
 
 /// The inputs a kernel reads.
@@ -1131,6 +1154,11 @@ pub mod kernels {
         signal_spectral_subtraction(SignalSpectralSubtraction; U32) -> U32, state (U32);
         signal_pcan(SignalPcan; U32, U32) -> U32;
         signal_filter_bank_log(SignalFilterBankLog; U32) -> I16;
+        batch_matmul_i8(BatchMatMulI8; I8, I8) -> I8;
+        batch_matmul_i16(BatchMatMulI16; I16, I16) -> I16;
+        batch_matmul_f32(BatchMatMulF32; F32, F32) -> F32;
+        detection_postprocess(DetectionPostProcess; F32, F32, F32) -> F32, scratch U32;
+        detection_postprocess_output(DetectionPostProcessOutput; -) -> F32, scratch U32;
     }
 
     table_functions! {

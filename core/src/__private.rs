@@ -213,6 +213,58 @@ impl<const N: usize, A: Element, O: Element, S: Element> Op1Scratch<N, A, O, S> 
     }
 }
 
+/// Operands of a call that reads no arena tensor and works in a scratch buffer (a further call
+/// of an operator with several outputs, reading what its first call left in the scratch).
+pub struct Op0Scratch<const N: usize, O, S> {
+    write: Proven<O>,
+    scratch: Proven<S>,
+}
+
+impl<const N: usize, O: Element, S: Element> Op0Scratch<N, O, S> {
+    /// Proves both inside the arena and apart.
+    pub const fn new(op: &str, write: Span<O>, scratch: Span<S>) -> Self {
+        let write = write.prove(op, N);
+        Op0Scratch {
+            scratch: scratch.prove(op, N).apart_from(op, write),
+            write,
+        }
+    }
+}
+
+/// Operands of a call that reads two tensors of the arena and works in a scratch buffer.
+pub struct Op2Scratch<const N: usize, A, B, O, S> {
+    read1: Proven<A>,
+    read2: Proven<B>,
+    write: Proven<O>,
+    scratch: Proven<S>,
+}
+
+impl<const N: usize, A: Element, B: Element, O: Element, S: Element> Op2Scratch<N, A, B, O, S> {
+    /// Proves all four inside the arena, the output and the scratch apart from everything.
+    pub const fn new(
+        op: &str,
+        read1: Span<A>,
+        read2: Span<B>,
+        write: Span<O>,
+        scratch: Span<S>,
+    ) -> Self {
+        let write = write.prove(op, N);
+        let scratch = scratch.prove(op, N).apart_from(op, write);
+        Op2Scratch {
+            read1: read1
+                .prove(op, N)
+                .apart_from(op, write)
+                .apart_from(op, scratch),
+            read2: read2
+                .prove(op, N)
+                .apart_from(op, write)
+                .apart_from(op, scratch),
+            write,
+            scratch,
+        }
+    }
+}
+
 /// Operands of a call whose output may overlap the one arena tensor it reads (a kernel's shared
 /// form, such as [`conv2d_i8_pointwise_shared`](crate::kernels::conv2d_i8_pointwise_shared)),
 /// with a scratch buffer: the kernel gets one slice spanning both and their places in it.
@@ -557,6 +609,46 @@ impl<const N: usize> Arena<N> {
         unsafe {
             (
                 slice(base, operands.read),
+                slice_mut(base, operands.write),
+                slice_mut(base, operands.scratch),
+            )
+        }
+    }
+
+    /// The output and scratch buffer of a call reading no arena tensor.
+    #[doc(hidden)]
+    #[inline(always)]
+    pub fn op0_scratch<O: Element, S: Element>(
+        &mut self,
+        operands: &Op0Scratch<N, O, S>,
+    ) -> (&mut [O], &mut [S]) {
+        let base = self.0.as_mut_ptr();
+        // SAFETY: `Op0Scratch::new` proved both spans inside this `N`-byte arena, aligned, and
+        // apart; `&mut self` makes them the only views.
+        unsafe {
+            (
+                slice_mut(base, operands.write),
+                slice_mut(base, operands.scratch),
+            )
+        }
+    }
+
+    /// The inputs, output and scratch buffer of a call reading two arena tensors.
+    #[doc(hidden)]
+    #[inline(always)]
+    #[allow(clippy::type_complexity)]
+    pub fn op2_scratch<A: Element, B: Element, O: Element, S: Element>(
+        &mut self,
+        operands: &Op2Scratch<N, A, B, O, S>,
+    ) -> (&[A], &[B], &mut [O], &mut [S]) {
+        let base = self.0.as_mut_ptr();
+        // SAFETY: `Op2Scratch::new` proved the four spans inside this `N`-byte arena and
+        // aligned, the output and the scratch apart from each other and from both inputs (the
+        // inputs, only read, may overlap); `&mut self` makes them the only views.
+        unsafe {
+            (
+                slice(base, operands.read1),
+                slice(base, operands.read2),
                 slice_mut(base, operands.write),
                 slice_mut(base, operands.scratch),
             )

@@ -4279,3 +4279,178 @@ embedml::include_model!(
 fn small_conv_net_int16x8() {
     embedml_tests::check_fixture::<SmallConvNetInt16x8>("small_conv_net_int16x8");
 }
+
+// int8: BATCH_MATMUL(adjX=False adjY=True) -> SOFTMAX -> BATCH_MATMUL(adjX=False adjY=False)
+embedml::include_model!(AttentionInt8, "../fixtures/attention_int8.tflite");
+
+#[test]
+fn attention_int8() {
+    embedml_tests::check_fixture::<AttentionInt8>("attention_int8");
+}
+
+// float32: BATCH_MATMUL(adjX=False adjY=True) -> SOFTMAX -> BATCH_MATMUL(adjX=False adjY=False)
+embedml::include_model!(AttentionFloat, "../fixtures/attention_float.tflite");
+
+#[test]
+fn attention_float() {
+    embedml_tests::check_fixture::<AttentionFloat>("attention_float");
+}
+
+// int8: BATCH_MATMUL(adjX=False adjY=True shapes=[(1, 3, 4, 5), (1, 1, 6, 5)])
+embedml::include_model!(
+    BatchMatmulAdjYBroadcastInt8,
+    "../fixtures/batch_matmul_adj_y_broadcast_int8.tflite"
+);
+
+#[test]
+fn batch_matmul_adj_y_broadcast_int8() {
+    embedml_tests::check_fixture::<BatchMatmulAdjYBroadcastInt8>(
+        "batch_matmul_adj_y_broadcast_int8",
+    );
+}
+
+// float32: BATCH_MATMUL(adjX=False adjY=True shapes=[(1, 3, 4, 5), (1, 1, 6, 5)])
+embedml::include_model!(
+    BatchMatmulAdjYBroadcastFloat,
+    "../fixtures/batch_matmul_adj_y_broadcast_float.tflite"
+);
+
+#[test]
+fn batch_matmul_adj_y_broadcast_float() {
+    embedml_tests::check_fixture::<BatchMatmulAdjYBroadcastFloat>(
+        "batch_matmul_adj_y_broadcast_float",
+    );
+}
+
+// int16x8 (int16 activations, int8 weights): BATCH_MATMUL(adjX=False adjY=True shapes=[(1, 3, 4,
+//     5), (1, 1, 6, 5)])
+embedml::include_model!(
+    BatchMatmulAdjYBroadcastInt16x8,
+    "../fixtures/batch_matmul_adj_y_broadcast_int16x8.tflite"
+);
+
+#[test]
+fn batch_matmul_adj_y_broadcast_int16x8() {
+    embedml_tests::check_fixture::<BatchMatmulAdjYBroadcastInt16x8>(
+        "batch_matmul_adj_y_broadcast_int16x8",
+    );
+}
+
+// int8: BATCH_MATMUL(adjX=True adjY=False shapes=[(1, 2, 4, 3), (1, 4, 5)])
+embedml::include_model!(
+    BatchMatmulAdjXRank3Int8,
+    "../fixtures/batch_matmul_adj_x_rank3_int8.tflite"
+);
+
+#[test]
+fn batch_matmul_adj_x_rank3_int8() {
+    embedml_tests::check_fixture::<BatchMatmulAdjXRank3Int8>("batch_matmul_adj_x_rank3_int8");
+}
+
+// float32: BATCH_MATMUL(adjX=True adjY=False shapes=[(1, 2, 4, 3), (1, 4, 5)])
+embedml::include_model!(
+    BatchMatmulAdjXRank3Float,
+    "../fixtures/batch_matmul_adj_x_rank3_float.tflite"
+);
+
+#[test]
+fn batch_matmul_adj_x_rank3_float() {
+    embedml_tests::check_fixture::<BatchMatmulAdjXRank3Float>("batch_matmul_adj_x_rank3_float");
+}
+
+// int16x8 (int16 activations, int8 weights): BATCH_MATMUL(adjX=True adjY=False shapes=[(1, 2, 4,
+//     3), (1, 4, 5)])
+embedml::include_model!(
+    BatchMatmulAdjXRank3Int16x8,
+    "../fixtures/batch_matmul_adj_x_rank3_int16x8.tflite"
+);
+
+#[test]
+fn batch_matmul_adj_x_rank3_int16x8() {
+    embedml_tests::check_fixture::<BatchMatmulAdjXRank3Int16x8>("batch_matmul_adj_x_rank3_int16x8");
+}
+
+// int8: BATCH_MATMUL(adjX=False adjY=False constants=[1])
+embedml::include_model!(
+    BatchMatmulConstantRhsInt8,
+    "../fixtures/batch_matmul_constant_rhs_int8.tflite"
+);
+
+#[test]
+fn batch_matmul_constant_rhs_int8() {
+    embedml_tests::check_fixture::<BatchMatmulConstantRhsInt8>("batch_matmul_constant_rhs_int8");
+}
+
+// float32: BATCH_MATMUL(adjX=False adjY=False constants=[1])
+embedml::include_model!(
+    BatchMatmulConstantRhsFloat,
+    "../fixtures/batch_matmul_constant_rhs_float.tflite"
+);
+
+#[test]
+fn batch_matmul_constant_rhs_float() {
+    embedml_tests::check_fixture::<BatchMatmulConstantRhsFloat>("batch_matmul_constant_rhs_float");
+}
+
+// int16x8 (int16 activations, int8 weights): BATCH_MATMUL(adjX=False adjY=False constants=[1])
+embedml::include_model!(
+    BatchMatmulConstantRhsInt16x8,
+    "../fixtures/batch_matmul_constant_rhs_int16x8.tflite"
+);
+
+#[test]
+fn batch_matmul_constant_rhs_int16x8() {
+    embedml_tests::check_fixture::<BatchMatmulConstantRhsInt16x8>(
+        "batch_matmul_constant_rhs_int16x8",
+    );
+}
+
+// float32: CONV_2D -> CONV_2D -> RESHAPE -> CONV_2D -> LOGISTIC -> RESHAPE -> CUSTOM(shapes=[(1,
+//     16, 4), (1, 16, 3), (16, 4)] constants=[2])
+embedml::include_model!(
+    SsdDetectionFastFloat,
+    "../fixtures/ssd_detection_fast_float.tflite"
+);
+
+#[test]
+fn ssd_detection_fast_float() {
+    embedml_tests::check_fixture::<SsdDetectionFastFloat>("ssd_detection_fast_float");
+}
+
+// int8, float32 output: CONV_2D(in=INT8) -> CONV_2D -> RESHAPE -> DEQUANTIZE -> CONV_2D ->
+//     LOGISTIC(in=INT8) -> RESHAPE -> DEQUANTIZE -> CUSTOM(in=FLOAT32)
+embedml::include_model!(
+    SsdDetectionFastInt8,
+    "../fixtures/ssd_detection_fast_int8.tflite"
+);
+
+#[test]
+fn ssd_detection_fast_int8() {
+    embedml_tests::check_fixture::<SsdDetectionFastInt8>("ssd_detection_fast_int8");
+}
+
+// float32: CONV_2D -> CONV_2D -> RESHAPE -> CONV_2D -> LOGISTIC -> RESHAPE -> CUSTOM(shapes=[(1,
+//     16, 4), (1, 16, 3), (16, 4)] constants=[2])
+embedml::include_model!(
+    SsdDetectionRegularFloat,
+    "../fixtures/ssd_detection_regular_float.tflite"
+);
+
+#[test]
+fn ssd_detection_regular_float() {
+    embedml_tests::check_fixture::<SsdDetectionRegularFloat>("ssd_detection_regular_float");
+}
+
+// float32: CONV_2D -> CONV_2D -> RESHAPE -> CONV_2D -> LOGISTIC -> RESHAPE -> CUSTOM(shapes=[(1,
+//     16, 4), (1, 16, 3), (16, 4)] constants=[2])
+embedml::include_model!(
+    SsdDetectionNoBackgroundFloat,
+    "../fixtures/ssd_detection_no_background_float.tflite"
+);
+
+#[test]
+fn ssd_detection_no_background_float() {
+    embedml_tests::check_fixture::<SsdDetectionNoBackgroundFloat>(
+        "ssd_detection_no_background_float",
+    );
+}

@@ -35,8 +35,8 @@ fn documented(readme: &str) -> BTreeSet<String> {
         .collect()
 }
 
-/// Every custom code in backticks in that section: a name starting with `Signal` (the custom
-/// operators embedml runs are TFLM's signal library's).
+/// Every custom code in backticks in that section: a name starting with `Signal` (TFLM's signal
+/// library's) or `TFLite_` (TFLM's other custom kernels, such as TFLite_Detection_PostProcess).
 fn documented_custom(readme: &str) -> BTreeSet<String> {
     let section = readme
         .split("\n## Supported operators\n")
@@ -50,7 +50,8 @@ fn documented_custom(readme: &str) -> BTreeSet<String> {
         .skip(1)
         .step_by(2)
         .filter(|word| {
-            word.starts_with("Signal") && word.chars().all(|c| c.is_ascii_alphanumeric())
+            (word.starts_with("Signal") || word.starts_with("TFLite_"))
+                && word.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
         })
         .map(str::to_owned)
         .collect()

@@ -919,6 +919,130 @@ def l2_normalization_relu(m: Net):
     y = m.tensor("y", [1, 16], FLOAT32)
     m.op(OP.L2_NORMALIZATION, [x], [y], options(tfl.L2NormOptionsT, fusedActivationFunction=1))
     m.output(y)
+# --- BATCH_MATMUL and TFLite_Detection_PostProcess -----------------------------------------
+
+
+def batch_matmul(m: Net, lhs_shape, rhs_shape, out_shape) -> None:
+    """y = BATCH_MATMUL(a, b) of float32 model inputs."""
+    a = m.input("a", lhs_shape, FLOAT32)
+    b = m.input("b", rhs_shape, FLOAT32)
+    y = m.tensor("y", out_shape, FLOAT32)
+    m.op(OP.BATCH_MATMUL, [a, b], [y], options(tfl.BatchMatMulOptionsT))
+    m.output(y)
+
+
+@case(error("rows: they must be equal"))
+def batch_matmul_depth_mismatch(m: Net):
+    """A [2, 3] by [4, 5] product: 3 columns against 4 rows."""
+    batch_matmul(m, [2, 3], [4, 5], [2, 5])
+
+
+@case(error("do not broadcast"))
+def batch_matmul_batches_do_not_broadcast(m: Net):
+    """Batches of 2 against batches of 3."""
+    batch_matmul(m, [2, 2, 3], [3, 3, 4], [3, 2, 4])
+
+
+@case(error("the product of [1, 2, 3] and [1, 3, 4] has 8 elements"))
+def batch_matmul_output_too_small(m: Net):
+    """An output of 4 values for a [2, 4] product (TFLM would write past it)."""
+    batch_matmul(m, [1, 2, 3], [1, 3, 4], [1, 2, 2])
+
+
+@case(error("an INT16 BATCH_MATMUL operand must have one scale and zero point 0"))
+def batch_matmul_int16_zero_point(m: Net):
+    """int16 operands with zero point 3 (TFLM's Prepare requires 0)."""
+    int16 = tfl.TensorType.INT16
+    a = m.input("a", [2, 3], int16, (0.01, 3))
+    b = m.input("b", [3, 4], int16, (0.01, 0))
+    y = m.tensor("y", [2, 4], int16, (0.01, 0))
+    m.op(OP.BATCH_MATMUL, [a, b], [y], options(tfl.BatchMatMulOptionsT))
+    m.output(y)
+
+
+DETECTION_OPTIONS = dict(
+    max_detections=2,
+    max_classes_per_detection=1,
+    nms_score_threshold=0.5,
+    nms_iou_threshold=0.5,
+    num_classes=2,
+    y_scale=10.0,
+    x_scale=10.0,
+    h_scale=5.0,
+    w_scale=5.0,
+)
+
+
+def detection(m: Net, boxes: int = 4, anchors: int = 4, dtype=FLOAT32, outputs: int = 2,
+              **changes) -> None:
+    """TFLite_Detection_PostProcess over model inputs (box encodings [1, boxes, 4], scores
+    [1, boxes, 3]) and constant anchors [anchors, 4], with DETECTION_OPTIONS changed."""
+    from flatbuffers import flexbuffers
+
+    quant = (0.1, 0) if dtype == INT8 else None
+    b = m.input("box_encodings", [1, boxes, 4], dtype, quant)
+    c = m.input("class_predictions", [1, boxes, 3], dtype, quant)
+    a = m.tensor("anchors", [anchors, 4], FLOAT32, data=np.full(anchors * 4, 0.5))
+    results = [
+        m.tensor("boxes", [1, outputs, 4], FLOAT32),
+        m.tensor("classes", [1, outputs], FLOAT32),
+        m.tensor("scores", [1, outputs], FLOAT32),
+        m.tensor("count", [1], FLOAT32),
+    ]
+    code = tfl.OperatorCodeT()
+    code.builtinCode = code.deprecatedBuiltinCode = OP.CUSTOM
+    code.customCode = "TFLite_Detection_PostProcess"
+    code.version = 1
+    m.model.operatorCodes.append(code)
+    o = tfl.OperatorT()
+    o.opcodeIndex = len(m.model.operatorCodes) - 1
+    o.inputs, o.outputs = [b, c, a], results
+    flex = flexbuffers.Dumps({**DETECTION_OPTIONS, **changes})
+    o.customOptions = np.frombuffer(flex, dtype=np.uint8)
+    m.ops.append(o)
+    m.output(*results)
+
+
+@case(error("`max_detections` is 2147483647; it must be in 1..=65536"))
+def detection_max_detections_absurd(m: Net):
+    """max_detections 2^31 - 1 (TFLM would ask for scratch of max_detections * boxes floats)."""
+    detection(m, max_detections=2**31 - 1)
+
+
+@case(error("its num_classes is 1000000 with 3 scores per box"))
+def detection_num_classes_absurd(m: Net):
+    """num_classes 10^6 with 3 scores per box (TFLM would read scores past the tensor)."""
+    detection(m, num_classes=1_000_000)
+
+
+@case(error("the anchors have shape [3, 4]; they must be [4, 4]"))
+def detection_anchors_shape_mismatch(m: Net):
+    """3 anchors for 4 boxes (TFLM reads one anchor per box, past the tensor)."""
+    detection(m, anchors=3)
+
+
+@case(error("TFLM's kernel runs FLOAT32 only"))
+def detection_int8_inputs(m: Net):
+    """int8 box encodings and scores (TFLM's Invoke fails: it decodes float32 only)."""
+    detection(m, dtype=INT8)
+
+
+@case(error("past the outputs"))
+def detection_fast_several_classes(m: Net):
+    """max_classes_per_detection 2 with fast suppression (TFLM's output offsets overrun)."""
+    detection(m, max_classes_per_detection=2, outputs=4)
+
+
+@case(error("its nms_iou_threshold is 0; TFLM's Invoke fails unless it is in (0, 1]"))
+def detection_iou_threshold_zero(m: Net):
+    """nms_iou_threshold 0 (TFLM's Invoke fails)."""
+    detection(m, nms_iou_threshold=0.0)
+
+
+@case(error("the boxes output is FLOAT32 [1, 1, 4]; it must be FLOAT32 with 8 values"))
+def detection_outputs_too_small(m: Net):
+    """Outputs of one slot for max_detections 2 (TFLM would write past them)."""
+    detection(m, outputs=1)
 
 
 # --- Big: generated on demand (--big) -------------------------------------------------------

@@ -2684,6 +2684,196 @@ def int16x8_weighted_specs() -> list[Spec]:
     return specs
 
 
+def attention_block() -> keras.Model:
+    """Dot-product attention as Keras builds it: scores = Q.K^T (BATCH_MATMUL adj_y), SOFTMAX,
+    scores.V (BATCH_MATMUL)."""
+    query = keras.Input(shape=(4, 6), batch_size=1, name="query")
+    value = keras.Input(shape=(5, 6), batch_size=1, name="value")
+    return keras.Model([query, value], layers.Attention()([query, value]))
+
+
+def ssd_head() -> keras.Model:
+    """A tiny SSD-style detector: a strided convolution to a 4x4 grid, one anchor per cell, a
+    box head (4 encodings per anchor) and a class head (background and 2 classes, sigmoid)."""
+    image = keras.Input(shape=(8, 8, 3), batch_size=1, name="image")
+    features = layers.Conv2D(8, 3, strides=2, padding="same", activation="relu")(image)
+    boxes = layers.Reshape((16, 4), name="box_encodings")(layers.Conv2D(4, 1)(features))
+    scores = layers.Reshape((16, 3))(layers.Conv2D(3, 1)(features))
+    scores = layers.Activation("sigmoid", name="class_predictions")(scores)
+    return keras.Model(image, [boxes, scores])
+
+
+def append_detection_postprocess(**options: object) -> Callable[[bytes], bytes]:
+    """An edit appending TFLite_Detection_PostProcess to a model whose outputs are box
+    encodings [1, n, 4] and class predictions [1, n, classes + 1], with constant anchors on an
+    even grid (y, x, h, w), each two cells high and wide so that neighbours overlap, and the
+    given flexbuffer options."""
+    from flatbuffers import flexbuffers
+
+    def edit(model_bytes: bytes) -> bytes:
+        model = read_model(model_bytes)
+        subgraph = model.subgraphs[0]
+        outputs = list(subgraph.outputs)
+        by_depth = {int(subgraph.tensors[t].shape[-1]): t for t in outputs}
+        boxes, scores = by_depth[4], by_depth[3]
+        count = int(subgraph.tensors[boxes].shape[1])
+        grid = int(round(count**0.5))
+        anchors = np.array(
+            [[(i // grid + 0.5) / grid, (i % grid + 0.5) / grid, 2.0 / grid, 2.0 / grid]
+             for i in range(count)],
+            dtype=np.float32,
+        )
+
+        def tensor(name: str, shape: list[int], data: np.ndarray | None = None) -> int:
+            t = schema_py.TensorT()
+            t.name, t.type, t.shape, t.buffer = name, schema_py.TensorType.FLOAT32, shape, 0
+            if data is not None:
+                buffer = schema_py.BufferT()
+                buffer.data = np.frombuffer(data.tobytes(), dtype=np.uint8)
+                model.buffers.append(buffer)
+                t.buffer = len(model.buffers) - 1
+            subgraph.tensors.append(t)
+            return len(subgraph.tensors) - 1
+
+        detections = int(options["max_detections"])
+        inputs = [boxes, scores, tensor("anchors", [count, 4], anchors)]
+        results = [
+            tensor("detection_boxes", [1, detections, 4]),
+            tensor("detection_classes", [1, detections]),
+            tensor("detection_scores", [1, detections]),
+            tensor("num_detections", [1]),
+        ]
+        code = schema_py.OperatorCodeT()
+        code.builtinCode = schema_py.BuiltinOperator.CUSTOM
+        code.deprecatedBuiltinCode = schema_py.BuiltinOperator.CUSTOM
+        code.customCode = "TFLite_Detection_PostProcess"
+        code.version = 1
+        model.operatorCodes.append(code)
+        operator = schema_py.OperatorT()
+        operator.opcodeIndex = len(model.operatorCodes) - 1
+        operator.inputs, operator.outputs = inputs, results
+        operator.customOptions = np.frombuffer(flexbuffers.Dumps(options), dtype=np.uint8)
+        subgraph.operators.append(operator)
+        subgraph.outputs = results
+        model.signatureDefs = None
+        return write_model(model)
+
+    return edit
+
+
+SSD_OPTIONS = dict(
+    max_detections=4,
+    max_classes_per_detection=1,
+    nms_score_threshold=0.2,
+    nms_iou_threshold=0.3,
+    num_classes=2,
+    y_scale=10.0,
+    x_scale=10.0,
+    h_scale=5.0,
+    w_scale=5.0,
+)
+
+
+SSD_FLOAT_OPS = (
+    op("CONV_2D"),
+    op("CONV_2D"),
+    op("RESHAPE"),
+    op("CONV_2D"),
+    op("LOGISTIC"),
+    op("RESHAPE"),
+    op("CUSTOM", shapes=[(1, 16, 4), (1, 16, 3), (16, 4)], constants=[2]),
+)
+
+
+# The int8 detector with float32 outputs: the converter dequantizes both heads, as TFLM's
+# kernel takes float32 only.
+SSD_INT8_OPS = (
+    op("CONV_2D", **{"in": "INT8"}),
+    op("CONV_2D"),
+    op("RESHAPE"),
+    op("DEQUANTIZE"),
+    op("CONV_2D"),
+    op("LOGISTIC", **{"in": "INT8"}),
+    op("RESHAPE"),
+    op("DEQUANTIZE"),
+    op("CUSTOM", **{"in": "FLOAT32"}),
+)
+
+
+def matmul_detection_specs() -> list[Spec]:
+    """BATCH_MATMUL (attention, adj_x/adj_y, broadcast batches, a constant RHS) and
+    TFLite_Detection_PostProcess (an SSD head with the custom operator appended)."""
+    rhs = np.random.default_rng(7).uniform(-1.0, 1.0, (2, 4, 5)).astype(np.float32)
+    return [
+        Spec(
+            "attention",
+            attention_block,
+            (
+                op("BATCH_MATMUL", adjX=False, adjY=True),
+                op("SOFTMAX"),
+                op("BATCH_MATMUL", adjX=False, adjY=False),
+            ),
+        ),
+        Spec(
+            "batch_matmul_adj_y_broadcast",
+            binary(lambda a, b: tf.matmul(a, b, transpose_b=True), (1, 1, 6, 5)),
+            (op("BATCH_MATMUL", adjX=False, adjY=True, shapes=[(1, 3, 4, 5), (1, 1, 6, 5)]),),
+            conversions=(INT8, FLOAT, INT16X8),
+        ),
+        Spec(
+            "batch_matmul_adj_x_rank3",
+            lambda: functional(
+                lambda a, b: layers.Lambda(
+                    lambda t: tf.matmul(t[0], t[1], transpose_a=True)
+                )([a, b]),
+                (1, 2, 4, 3),
+                (1, 4, 5),
+            ),
+            (op("BATCH_MATMUL", adjX=True, adjY=False, shapes=[(1, 2, 4, 3), (1, 4, 5)]),),
+            conversions=(INT8, FLOAT, INT16X8),
+        ),
+        Spec(
+            "batch_matmul_constant_rhs",
+            lambda_model(lambda x: tf.matmul(x, rhs), (1, 2, 3, 4)),
+            (op("BATCH_MATMUL", adjX=False, adjY=False, constants=[1]),),
+            conversions=(INT8, FLOAT, INT16X8),
+        ),
+        Spec(
+            "ssd_detection_fast",
+            ssd_head,
+            SSD_FLOAT_OPS,
+            conversions=(FLOAT,),
+            edit=append_detection_postprocess(**SSD_OPTIONS),
+        ),
+        Spec(
+            "ssd_detection_fast",
+            ssd_head,
+            SSD_INT8_OPS,
+            conversions=(INT8_FLOAT_OUTPUT,),
+            edit=append_detection_postprocess(**SSD_OPTIONS),
+        ),
+        Spec(
+            "ssd_detection_regular",
+            ssd_head,
+            SSD_FLOAT_OPS,
+            conversions=(FLOAT,),
+            edit=append_detection_postprocess(
+                **{**SSD_OPTIONS, "nms_score_threshold": 0.6},
+                use_regular_nms=True,
+                detections_per_class=3,
+            ),
+        ),
+        # Three classes and no background score (TFLM's label offset 0), fast suppression.
+        Spec(
+            "ssd_detection_no_background",
+            ssd_head,
+            SSD_FLOAT_OPS,
+            conversions=(FLOAT,),
+            edit=append_detection_postprocess(**{**SSD_OPTIONS, "num_classes": 3}),
+        ),
+    ]
+
+
 def all_fixtures() -> list[Fixture]:
     specs = (
         conv_specs()
@@ -2715,6 +2905,7 @@ def all_fixtures() -> list[Fixture]:
         + more_ops_specs()
         + int16x8_elementwise_specs()
         + int16x8_weighted_specs()
+        + matmul_detection_specs()
     )
     return [
         Fixture(spec, conversion) for spec in specs for conversion in spec.conversions

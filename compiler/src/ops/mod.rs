@@ -24,12 +24,14 @@ pub mod activation;
 pub mod add_n;
 pub mod arg_min_max;
 pub mod arith32;
+pub mod batch_matmul;
 pub mod batch_space;
 pub mod cast;
 pub mod compare;
 pub mod concatenation;
 pub mod conv;
 pub mod cumsum;
+pub mod detection;
 pub mod elementwise;
 pub mod fill;
 pub mod fully_connected;
@@ -242,6 +244,8 @@ operators! {
     AddN(add_n::AddN),
     Cumsum(cumsum::Cumsum),
     GatherNd(gather_nd::GatherNd),
+    BatchMatMul(batch_matmul::BatchMatMul),
+    DetectionPostProcess(detection::DetectionPostProcess),
 }
 
 /// Checks every operator (and the model's inputs and outputs), reporting every problem found.

@@ -23,18 +23,20 @@ const MAX_BYTES: usize = 1 << 16;
 const MAX_ENTRIES: usize = 64;
 
 /// One option's value.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Value {
     /// An inline integer (signed or unsigned), as TFLM reads it.
     Int(i64),
     /// An inline boolean.
     Bool(bool),
+    /// An inline float (32 or 64 bits, as TFLM's `AsFloat` reads it).
+    Float(f64),
     /// Any other flexbuffer type, by name (a float, a string, a vector, an indirect number).
     Other(&'static str),
 }
 
 /// A custom operator's options, read and checked.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CustomOptions {
     /// Key and value, in key order (the order TFLM reads them in).
     entries: Vec<(String, Value)>,
@@ -156,6 +158,7 @@ impl CustomOptions {
                 FlexBufferType::Int,
                 FlexBufferType::UInt,
                 FlexBufferType::Bool,
+                FlexBufferType::Float,
             ]
             .map(|t| t as u8);
             if inline.contains(&t) && (value_width != width || value + value_width > end) {
@@ -198,6 +201,9 @@ impl CustomOptions {
                 }
                 FlexBufferType::Bool => {
                     Value::Bool(value.get_bool().map_err(|e| corrupt(&e.to_string()))?)
+                }
+                FlexBufferType::Float => {
+                    Value::Float(value.get_f64().map_err(|e| corrupt(&e.to_string()))?)
                 }
                 other => Value::Other(type_name(other)),
             };
@@ -268,6 +274,9 @@ impl CustomOptions {
             Value::Bool(_) => Err(format!(
                 "its custom option `{key}` is a boolean; it must be an integer"
             )),
+            Value::Float(v) => Err(format!(
+                "its custom option `{key}` is the float {v}; it must be an integer"
+            )),
             Value::Other(what) => Err(format!(
                 "its custom option `{key}` is {what}; it must be an inline integer"
             )),
@@ -279,8 +288,30 @@ impl CustomOptions {
         match self.value(key)? {
             Value::Bool(b) => Ok(b),
             Value::Int(v) => Ok(v != 0),
+            Value::Float(_) => Err(format!(
+                "its custom option `{key}` is a float; it must be a boolean"
+            )),
             Value::Other(what) => Err(format!(
                 "its custom option `{key}` is {what}; it must be a boolean"
+            )),
+        }
+    }
+
+    /// Whether the map has option `key` (TFLM reads an absent key as null).
+    pub fn has(&self, key: &str) -> bool {
+        self.entries.iter().any(|(k, _)| k == key)
+    }
+
+    /// Float option `key`, as TFLM's `AsFloat` reads it into a `float` (an integer converted).
+    pub fn float(&self, key: &str) -> Result<f32, String> {
+        match self.value(key)? {
+            Value::Float(v) => Ok(v as f32),
+            Value::Int(v) => Ok(v as f32),
+            Value::Bool(_) => Err(format!(
+                "its custom option `{key}` is a boolean; it must be a number"
+            )),
+            Value::Other(what) => Err(format!(
+                "its custom option `{key}` is {what}; it must be an inline number"
             )),
         }
     }
@@ -353,7 +384,8 @@ mod tests {
             m.push("b", "text");
         });
         let options = CustomOptions::parse(&bytes).unwrap();
-        assert!(options.int("a", 0..=1).unwrap_err().contains("a float"));
+        assert!(options.int("a", 0..=1).unwrap_err().contains("float 1.5"));
+        assert_eq!(options.float("a"), Ok(1.5));
         assert!(options.bool("b").unwrap_err().contains("a string"));
     }
 

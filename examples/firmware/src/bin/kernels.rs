@@ -268,6 +268,8 @@ fn main() -> ! {
     more_ops(i8_in, i8_out, f32_in, f32_out);
     int16_elementwise(i8_in);
     int16x8();
+    batch_matmul();
+    detection();
     black_box((&i8s, &f32s));
     embedml_firmware::Line::new()
         .str("kernels: linked without a panic path")
@@ -1659,4 +1661,97 @@ fn int16x8() {
         black_box(&mut *i16_out),
     );
     black_box(&i16s);
+}
+
+/// BATCH_MATMUL, int8 and float32, with opaque shapes and steps.
+#[inline(never)]
+fn batch_matmul() {
+    let mut i8s = [1i8; 8];
+    let (i8_in, i8_out) = i8s.split_at_mut(4);
+    let mut f32s = [1.0f32; 8];
+    let (f32_in, f32_out) = f32s.split_at_mut(4);
+    let shape = BatchMatMulShape {
+        batches: [1, 1, 2],
+        lhs_strides: [0, 0, 2],
+        rhs_strides: [0, 0, 0],
+        rows: 1,
+        cols: 1,
+        depth: 2,
+        lhs_row_step: 2,
+        lhs_depth_step: 1,
+        rhs_depth_step: 1,
+        rhs_col_step: 2,
+    };
+    batch_matmul_i8(
+        opaque(&BatchMatMulI8 {
+            shape,
+            lhs_offset: 1,
+            rhs_offset: -1,
+            multiplier: 1 << 30,
+            shift: -1,
+            output_offset: 0,
+        }),
+        black_box(&*i8_in),
+        black_box(&*i8_in),
+        black_box(&mut *i8_out),
+    );
+    let mut i16s = [1i16; 8];
+    let (i16_in, i16_out) = i16s.split_at_mut(4);
+    batch_matmul_i16(
+        opaque(&BatchMatMulI16 {
+            shape,
+            multiplier: 1 << 30,
+            shift: 40,
+        }),
+        black_box(&*i16_in),
+        black_box(&*i16_in),
+        black_box(&mut *i16_out),
+    );
+    black_box(&i16s);
+    batch_matmul_f32(
+        opaque(&BatchMatMulF32 { shape }),
+        black_box(&*f32_in),
+        black_box(&*f32_in),
+        black_box(&mut *f32_out),
+    );
+    black_box((&i8s, &f32s));
+}
+
+/// TFLite_Detection_PostProcess, both suppressions, and its output copies, with opaque
+/// parameters and a scratch buffer of opaque length.
+#[inline(never)]
+fn detection() {
+    let inputs = [0.5f32; 12];
+    let mut outputs = [0f32; 8];
+    let mut scratch = [0u32; 64];
+    for regular_nms in 0..2 {
+        let regular_nms = regular_nms == 1;
+        let params = DetectionPostProcess {
+            num_boxes: 2,
+            box_stride: 4,
+            num_classes: 1,
+            class_stride: 2,
+            label_offset: 1,
+            max_detections: 2,
+            detections_per_class: 2,
+            regular_nms,
+            score_threshold: 0.1,
+            iou_threshold: 0.5,
+            scale: [10.0, 10.0, 5.0, 5.0],
+        };
+        detection_postprocess(
+            opaque(&params),
+            black_box(&inputs[..]),
+            black_box(&inputs[..]),
+            black_box(&inputs[..]),
+            black_box(&mut outputs[..]),
+            black_box(&mut scratch[..]),
+        );
+    }
+    detection_postprocess_output(
+        opaque(&DetectionPostProcessOutput { start: 1 }),
+        black_box(&mut outputs[..]),
+        black_box(&mut scratch[..]),
+    );
+    black_box((&outputs, &scratch));
 }
