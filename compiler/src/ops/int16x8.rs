@@ -5,26 +5,13 @@ use crate::error::Error;
 use crate::ir::ElementType;
 use crate::kernel::{self, Slice};
 use crate::quant::Activation;
+use crate::quant::int16::activation_range_i16;
 
 use super::Lower;
 use super::lower::ScaleRounding;
 
 /// `TensorType` INT32, as an operator's `quantized_bias_type` states it.
 pub const TENSOR_TYPE_INT32: i8 = 2;
-
-/// The int16 output bounds `(min, max)` of a fused activation (TFLite's
-/// `CalculateActivationRangeQuantized` for int16): the activation's real bounds quantized with
-/// the output's scale and zero point, inside int16.
-pub fn activation_range_i16(activation: Activation, scale: f32, zero_point: i32) -> (i32, i32) {
-    let quantize = |f: f32| zero_point.saturating_add((f / scale).round() as i32);
-    let (min, max) = (i32::from(i16::MIN), i32::from(i16::MAX));
-    match activation {
-        Activation::None => (min, max),
-        Activation::Relu => (min.max(quantize(0.0)), max),
-        Activation::ReluN1To1 => (min.max(quantize(-1.0)), max.min(quantize(1.0))),
-        Activation::Relu6 => (min.max(quantize(0.0)), max.min(quantize(6.0))),
-    }
-}
 
 /// A bias of one of the types TFLM's int16x8 kernels take (INT64, INT32, INT16), widened to
 /// 64 bits; zeros for none.

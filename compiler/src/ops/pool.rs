@@ -144,7 +144,7 @@ impl Operator for Pool {
                 cx.call(kernel, params, &[input], output)
             }
             Precision::Int16 => {
-                let (output_min, output_max) = super::int16x8::activation_range_i16(
+                let (output_min, output_max) = crate::quant::int16::activation_range_i16(
                     self.activation,
                     cx.scale(output),
                     cx.zero_point(output),
