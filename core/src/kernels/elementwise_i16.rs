@@ -3,7 +3,7 @@
 //! and SOFTMAX, each bit-exact with TensorFlow Lite Micro's reference kernel for int16.
 
 use super::elementwise::{AddI8, MinMax, MulI8, for_each_element, for_each_element_in_place};
-use super::lstm::{table_pair, tanh_q15};
+use super::lstm::{sigmoid_of_scaled, tanh_q15};
 use super::requantize::{ScaleDown, scales_down};
 use super::slices::rows;
 use crate::quant::multiply_by_quantized_multiplier;
@@ -356,21 +356,7 @@ fn half_of(shift: i32) -> i32 {
 /// negative inputs with TFLite's rounding of each side.
 #[inline(always)]
 fn logistic_q15(x: i16, multiplier: i32, round: i32, shift: u32) -> i16 {
-    let scaled = i32::from(x).wrapping_mul(multiplier).wrapping_add(round) >> (shift & 31);
-    let magnitude = scaled.unsigned_abs();
-    let index = magnitude >> 9;
-    let value = if index >= 255 {
-        0x7fff << 10
-    } else {
-        let (low, high) = table_pair(index);
-        (low << 9).wrapping_add((magnitude & 0x1ff).wrapping_mul(high.wrapping_sub(low)))
-    };
-    let value = if scaled >= 0 {
-        value.wrapping_add(1 << 9)
-    } else {
-        (1u32 << 25).wrapping_sub(value).wrapping_add((1 << 9) - 1)
-    };
-    (value >> 10) as i16
+    sigmoid_of_scaled(i32::from(x).wrapping_mul(multiplier).wrapping_add(round) >> (shift & 31))
 }
 
 /// int16 LOGISTIC, bit-exact with TFLite Micro: the input rescaled by `multiplier` and `shift`

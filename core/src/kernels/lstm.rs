@@ -167,7 +167,7 @@ const SIGMOID_Q16: [u16; 256] = include!("sigmoid_q16.in");
 
 /// The table entries at `index` and `index + 1` for an `index` below 255.
 #[inline(always)]
-pub(super) fn table_pair(index: u32) -> (u32, u32) {
+fn table_pair(index: u32) -> (u32, u32) {
     match SIGMOID_Q16.get(index as usize..) {
         Some(&[low, high, ..]) => (u32::from(low), u32::from(high)),
         // Not reached (the callers check the index); the saturated value keeps it total.
@@ -183,7 +183,14 @@ pub(super) fn table_pair(index: u32) -> (u32, u32) {
 /// TFLite's rounding of each side. Outputs lie in `[1, 32767]`.
 #[inline(always)]
 pub(crate) fn sigmoid_q15(x: i16) -> i16 {
-    let scaled = i32::from(x) * 3;
+    sigmoid_of_scaled(i32::from(x) * 3)
+}
+
+/// The interpolated table's sigmoid of `scaled`, an input in units of one table step at 2^9
+/// (TFLite's int16 `Logistic` after its input rescale), in Q0.15; shared by the LSTM gates and
+/// int16 LOGISTIC.
+#[inline(always)]
+pub(super) fn sigmoid_of_scaled(scaled: i32) -> i16 {
     let magnitude = scaled.unsigned_abs();
     let index = magnitude >> 9;
     // Q0.16 scaled by 2^9 (Q0.25).
