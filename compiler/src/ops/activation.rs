@@ -360,14 +360,11 @@ impl Operator for Unary {
             });
         }
         let precision = cx.precision(input, output)?;
-        let table =
-            match precision {
-                Precision::Int16 => return Err(cx.error(
-                    "has no int16x8 kernel in embedml (a bug in embedml: its check accepted int16)",
-                )),
-                Precision::Int8 => Some(int8_table(cx, kind, input, output)?),
-                Precision::Float32 => None,
-            };
+        let table = match precision {
+            Precision::Int16 => return Err(cx.error(super::check::NO_INT16X8_KERNEL)),
+            Precision::Int8 => Some(int8_table(cx, kind, input, output)?),
+            Precision::Float32 => None,
+        };
         Ok(Unary {
             kind,
             precision,

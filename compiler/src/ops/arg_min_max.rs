@@ -97,16 +97,13 @@ impl Operator for ArgMinMax {
     }
 
     fn lower(&self, cx: &Lower) -> Result<Option<KernelCall>, Error> {
-        let kernel =
-            match (self.max, self.precision) {
-                (_, Precision::Int16) => return Err(cx.error(
-                    "has no int16x8 kernel in embedml (a bug in embedml: its check accepted int16)",
-                )),
-                (true, Precision::Int8) => &kernels::arg_max_i8,
-                (false, Precision::Int8) => &kernels::arg_min_i8,
-                (true, Precision::Float32) => &kernels::arg_max_f32,
-                (false, Precision::Float32) => &kernels::arg_min_f32,
-            };
+        let kernel = match (self.max, self.precision) {
+            (_, Precision::Int16) => return Err(cx.error(super::check::NO_INT16X8_KERNEL)),
+            (true, Precision::Int8) => &kernels::arg_max_i8,
+            (false, Precision::Int8) => &kernels::arg_min_i8,
+            (true, Precision::Float32) => &kernels::arg_max_f32,
+            (false, Precision::Float32) => &kernels::arg_min_f32,
+        };
         cx.call(kernel, self.params.clone(), &[self.input], self.output)
     }
 }

@@ -151,14 +151,11 @@ impl Operator for SpaceToBatchNd {
     }
 
     fn lower(&self, cx: &Lower) -> Result<Option<KernelCall>, Error> {
-        let kernel =
-            match self.precision {
-                Precision::Int16 => return Err(cx.error(
-                    "has no int16x8 kernel in embedml (a bug in embedml: its check accepted int16)",
-                )),
-                Precision::Int8 => &kernels::space_to_batch_i8,
-                Precision::Float32 => &kernels::space_to_batch_f32,
-            };
+        let kernel = match self.precision {
+            Precision::Int16 => return Err(cx.error(super::check::NO_INT16X8_KERNEL)),
+            Precision::Int8 => &kernels::space_to_batch_i8,
+            Precision::Float32 => &kernels::space_to_batch_f32,
+        };
         cx.call(kernel, self.params.clone(), &[self.input], self.output)
     }
 }
@@ -236,14 +233,11 @@ impl Operator for BatchToSpaceNd {
             output_shape: self.output_shape,
             offsets: Slice(self.offsets.clone()),
         };
-        let kernel =
-            match self.precision {
-                Precision::Int16 => return Err(cx.error(
-                    "has no int16x8 kernel in embedml (a bug in embedml: its check accepted int16)",
-                )),
-                Precision::Int8 => &kernels::gather4_table_i8,
-                Precision::Float32 => &kernels::gather4_table_f32,
-            };
+        let kernel = match self.precision {
+            Precision::Int16 => return Err(cx.error(super::check::NO_INT16X8_KERNEL)),
+            Precision::Int8 => &kernels::gather4_table_i8,
+            Precision::Float32 => &kernels::gather4_table_f32,
+        };
         cx.call(kernel, params, &[self.input], self.output)
     }
 }

@@ -8,6 +8,11 @@ use crate::tflite::OptionsTable;
 
 use super::Step;
 
+/// The error of an operator family without int16x8 kernels that is asked for one: its check
+/// lets no INT16 through, so this is a bug in embedml, reported instead of a panic.
+pub const NO_INT16X8_KERNEL: &str =
+    "has no int16x8 kernel in embedml (a bug in embedml: its check accepted int16)";
+
 /// The number type a kernel computes in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Precision {

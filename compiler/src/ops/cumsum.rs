@@ -99,9 +99,7 @@ impl Operator for Cumsum {
     fn lower(&self, cx: &Lower) -> Result<Option<KernelCall>, Error> {
         match self.precision {
             Precision::Int16 => {
-                return Err(cx.error(
-                    "has no int16x8 kernel in embedml (a bug in embedml: its check accepted int16)",
-                ));
+                return Err(cx.error(super::check::NO_INT16X8_KERNEL));
             }
             Precision::Int8 => {
                 let params = kernel::CumsumI8 {

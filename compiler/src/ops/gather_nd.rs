@@ -145,14 +145,11 @@ impl Operator for GatherNd {
     }
 
     fn lower(&self, cx: &Lower) -> Result<Option<KernelCall>, Error> {
-        let kernel =
-            match self.precision {
-                Precision::Int16 => return Err(cx.error(
-                    "has no int16x8 kernel in embedml (a bug in embedml: its check accepted int16)",
-                )),
-                Precision::Int8 => &kernels::gather_nd_i8,
-                Precision::Float32 => &kernels::gather_nd_f32,
-            };
+        let kernel = match self.precision {
+            Precision::Int16 => return Err(cx.error(super::check::NO_INT16X8_KERNEL)),
+            Precision::Int8 => &kernels::gather_nd_i8,
+            Precision::Float32 => &kernels::gather_nd_f32,
+        };
         cx.call(
             kernel,
             self.params.clone(),

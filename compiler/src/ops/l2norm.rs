@@ -79,9 +79,7 @@ impl Operator for L2Norm {
         let (input, output, depth) = (self.input, self.output, self.depth);
         match self.precision {
             Precision::Int16 => {
-                return Err(cx.error(
-                    "has no int16x8 kernel in embedml (a bug in embedml: its check accepted int16)",
-                ));
+                return Err(cx.error(super::check::NO_INT16X8_KERNEL));
             }
             Precision::Int8 => {
                 let params = kernel::L2NormI8 {

@@ -201,14 +201,11 @@ impl Operator for Lstm {
         let cell_clip = o.cell_clip().unwrap_or(0.0);
         let names = ["input", "forget", "cell", "output"];
         let weights_type = precision.weights_type();
-        let bias_type =
-            match precision {
-                Precision::Int16 => return Err(cx.error(
-                    "has no int16x8 kernel in embedml (a bug in embedml: its check accepted int16)",
-                )),
-                Precision::Int8 => ElementType::Int32,
-                Precision::Float32 => ElementType::Float32,
-            };
+        let bias_type = match precision {
+            Precision::Int16 => return Err(cx.error(super::check::NO_INT16X8_KERNEL)),
+            Precision::Int8 => ElementType::Int32,
+            Precision::Float32 => ElementType::Float32,
+        };
         for g in 0..4 {
             if precision == Precision::Float32
                 && cx.tensor(input_weights[g]).element_type != ElementType::Float32
@@ -230,96 +227,93 @@ impl Operator for Lstm {
             )?;
             cx.constant(biases[g], bias_type, &format!("{} gate's bias", names[g]))?;
         }
-        let params =
-            match precision {
-                Precision::Int16 => return Err(cx.error(
-                    "has no int16x8 kernel in embedml (a bug in embedml: its check accepted int16)",
-                )),
-                Precision::Int8 => {
-                    state_tensor(
-                        cx,
-                        output_state,
-                        "output state",
-                        ElementType::Int8,
-                        state_len,
-                    )?;
-                    state_tensor(cx, cell_state, "cell state", ElementType::Int16, state_len)?;
-                    let data: Vec<(Vec<i8>, Vec<i8>, Vec<i32>)> = (0..4)
-                        .map(|g| {
-                            (
-                                cx.tensor(input_weights[g]).i8s(),
-                                cx.tensor(recurrent_weights[g]).i8s(),
-                                cx.tensor(biases[g]).i32s(),
-                            )
-                        })
-                        .collect();
-                    let mut weight_q = Vec::with_capacity(4);
-                    for g in 0..4 {
-                        let what = |kind: &str| format!("{} gate's {kind} weights", names[g]);
-                        weight_q.push((
-                            quantization(cx, cx.tensor(input_weights[g]), &what("input"))?,
-                            quantization(cx, cx.tensor(recurrent_weights[g]), &what("recurrent"))?,
-                        ));
-                    }
-                    let gate = |g: usize| GateI8 {
-                        input_weights: &data[g].0,
-                        input_weight_scales: &weight_q[g].0.scales,
-                        input_weight_zero_points: &weight_q[g].0.zero_points,
-                        recurrent_weights: &data[g].1,
-                        recurrent_weight_scales: &weight_q[g].1.scales,
-                        recurrent_weight_zero_points: &weight_q[g].1.zero_points,
-                        bias: &data[g].2,
-                    };
-                    let tensors = LstmI8Tensors {
-                        shape,
-                        input: per_tensor(cx, input, "input")?,
-                        output_state: per_tensor(cx, output_state, "output state")?,
-                        cell_state_scale: per_tensor(cx, cell_state, "cell state")?.scale,
-                        cell_clip,
-                        input_gate: gate(0),
-                        forget_gate: gate(1),
-                        cell_gate: gate(2),
-                        output_gate: gate(3),
-                    };
-                    let params = q::lstm_i8_params(&tensors)
-                        .map_err(|e| cx.error(format!("{e} ({QUANTIZATION_HINT})")))?;
-                    LstmParams::Int8(Box::new(params))
+        let params = match precision {
+            Precision::Int16 => return Err(cx.error(super::check::NO_INT16X8_KERNEL)),
+            Precision::Int8 => {
+                state_tensor(
+                    cx,
+                    output_state,
+                    "output state",
+                    ElementType::Int8,
+                    state_len,
+                )?;
+                state_tensor(cx, cell_state, "cell state", ElementType::Int16, state_len)?;
+                let data: Vec<(Vec<i8>, Vec<i8>, Vec<i32>)> = (0..4)
+                    .map(|g| {
+                        (
+                            cx.tensor(input_weights[g]).i8s(),
+                            cx.tensor(recurrent_weights[g]).i8s(),
+                            cx.tensor(biases[g]).i32s(),
+                        )
+                    })
+                    .collect();
+                let mut weight_q = Vec::with_capacity(4);
+                for g in 0..4 {
+                    let what = |kind: &str| format!("{} gate's {kind} weights", names[g]);
+                    weight_q.push((
+                        quantization(cx, cx.tensor(input_weights[g]), &what("input"))?,
+                        quantization(cx, cx.tensor(recurrent_weights[g]), &what("recurrent"))?,
+                    ));
                 }
-                Precision::Float32 => {
-                    state_tensor(
-                        cx,
-                        output_state,
-                        "output state",
-                        ElementType::Float32,
-                        state_len,
-                    )?;
-                    state_tensor(
-                        cx,
-                        cell_state,
-                        "cell state",
-                        ElementType::Float32,
-                        state_len,
-                    )?;
-                    let data: Vec<(Vec<f32>, Vec<f32>, Vec<f32>)> = (0..4)
-                        .map(|g| {
-                            (
-                                cx.tensor(input_weights[g]).f32s(),
-                                cx.tensor(recurrent_weights[g]).f32s(),
-                                cx.tensor(biases[g]).f32s(),
-                            )
-                        })
-                        .collect();
-                    let gate = |g: usize| GateF32 {
-                        input_weights: &data[g].0,
-                        recurrent_weights: &data[g].1,
-                        bias: &data[g].2,
-                    };
-                    let params =
-                        q::lstm_f32_params(shape, cell_clip, [gate(0), gate(1), gate(2), gate(3)])
-                            .map_err(|e| cx.error(e))?;
-                    LstmParams::Float32(Box::new(params))
-                }
-            };
+                let gate = |g: usize| GateI8 {
+                    input_weights: &data[g].0,
+                    input_weight_scales: &weight_q[g].0.scales,
+                    input_weight_zero_points: &weight_q[g].0.zero_points,
+                    recurrent_weights: &data[g].1,
+                    recurrent_weight_scales: &weight_q[g].1.scales,
+                    recurrent_weight_zero_points: &weight_q[g].1.zero_points,
+                    bias: &data[g].2,
+                };
+                let tensors = LstmI8Tensors {
+                    shape,
+                    input: per_tensor(cx, input, "input")?,
+                    output_state: per_tensor(cx, output_state, "output state")?,
+                    cell_state_scale: per_tensor(cx, cell_state, "cell state")?.scale,
+                    cell_clip,
+                    input_gate: gate(0),
+                    forget_gate: gate(1),
+                    cell_gate: gate(2),
+                    output_gate: gate(3),
+                };
+                let params = q::lstm_i8_params(&tensors)
+                    .map_err(|e| cx.error(format!("{e} ({QUANTIZATION_HINT})")))?;
+                LstmParams::Int8(Box::new(params))
+            }
+            Precision::Float32 => {
+                state_tensor(
+                    cx,
+                    output_state,
+                    "output state",
+                    ElementType::Float32,
+                    state_len,
+                )?;
+                state_tensor(
+                    cx,
+                    cell_state,
+                    "cell state",
+                    ElementType::Float32,
+                    state_len,
+                )?;
+                let data: Vec<(Vec<f32>, Vec<f32>, Vec<f32>)> = (0..4)
+                    .map(|g| {
+                        (
+                            cx.tensor(input_weights[g]).f32s(),
+                            cx.tensor(recurrent_weights[g]).f32s(),
+                            cx.tensor(biases[g]).f32s(),
+                        )
+                    })
+                    .collect();
+                let gate = |g: usize| GateF32 {
+                    input_weights: &data[g].0,
+                    recurrent_weights: &data[g].1,
+                    bias: &data[g].2,
+                };
+                let params =
+                    q::lstm_f32_params(shape, cell_clip, [gate(0), gate(1), gate(2), gate(3)])
+                        .map_err(|e| cx.error(e))?;
+                LstmParams::Float32(Box::new(params))
+            }
+        };
         Ok(Lstm {
             input,
             output,

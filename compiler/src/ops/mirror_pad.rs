@@ -106,14 +106,11 @@ impl Operator for MirrorPad {
             output_shape: self.output_shape,
             offsets: Slice(self.offsets.clone()),
         };
-        let kernel =
-            match self.precision {
-                Precision::Int16 => return Err(cx.error(
-                    "has no int16x8 kernel in embedml (a bug in embedml: its check accepted int16)",
-                )),
-                Precision::Int8 => &kernels::gather4_table_i8,
-                Precision::Float32 => &kernels::gather4_table_f32,
-            };
+        let kernel = match self.precision {
+            Precision::Int16 => return Err(cx.error(super::check::NO_INT16X8_KERNEL)),
+            Precision::Int8 => &kernels::gather4_table_i8,
+            Precision::Float32 => &kernels::gather4_table_f32,
+        };
         cx.call(kernel, params, &[self.input], self.output)
     }
 }

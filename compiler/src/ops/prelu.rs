@@ -35,14 +35,11 @@ impl Operator for Prelu {
         let output = cx.output()?;
         let precision = cx.precision(input, output)?;
         let a = cx.tensor(alpha);
-        let expected =
-            match precision {
-                Precision::Int16 => return Err(cx.error(
-                    "has no int16x8 kernel in embedml (a bug in embedml: its check accepted int16)",
-                )),
-                Precision::Int8 => ElementType::Int8,
-                Precision::Float32 => ElementType::Float32,
-            };
+        let expected = match precision {
+            Precision::Int16 => return Err(cx.error(super::check::NO_INT16X8_KERNEL)),
+            Precision::Int8 => ElementType::Int8,
+            Precision::Float32 => ElementType::Float32,
+        };
         if a.element_type != expected {
             return Err(cx.tensor_error(
                 a,
@@ -106,9 +103,7 @@ impl Operator for Prelu {
         let broadcast = self.broadcast.clone();
         match self.precision {
             Precision::Int16 => {
-                return Err(cx.error(
-                    "has no int16x8 kernel in embedml (a bug in embedml: its check accepted int16)",
-                ));
+                return Err(cx.error(super::check::NO_INT16X8_KERNEL));
             }
             Precision::Int8 => {
                 let (input, alpha, output) = (self.input, self.alpha, self.output);

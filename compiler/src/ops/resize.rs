@@ -165,14 +165,11 @@ impl Operator for ResizeNearestNeighbor {
             output_shape: self.output_shape,
             offsets: Slice(self.offsets.clone()),
         };
-        let kernel =
-            match self.precision {
-                Precision::Int16 => return Err(cx.error(
-                    "has no int16x8 kernel in embedml (a bug in embedml: its check accepted int16)",
-                )),
-                Precision::Int8 => &kernels::gather4_table_i8,
-                Precision::Float32 => &kernels::gather4_table_f32,
-            };
+        let kernel = match self.precision {
+            Precision::Int16 => return Err(cx.error(super::check::NO_INT16X8_KERNEL)),
+            Precision::Int8 => &kernels::gather4_table_i8,
+            Precision::Float32 => &kernels::gather4_table_f32,
+        };
         cx.call(kernel, params, &[self.input], self.output)
     }
 }
@@ -326,9 +323,7 @@ impl Operator for ResizeBilinear {
         let [out_h, out_w] = r.size;
         let (rows, columns) = match r.precision {
             Precision::Int16 => {
-                return Err(cx.error(
-                    "has no int16x8 kernel in embedml (a bug in embedml: its check accepted int16)",
-                ));
+                return Err(cx.error(super::check::NO_INT16X8_KERNEL));
             }
             Precision::Int8 => (
                 BilinearTaps::Int8(integer_taps(h, out_h, w * c, mode).map_err(|e| cx.error(e))?),

@@ -129,14 +129,11 @@ impl Operator for SelectV2 {
         let params = kernel::Select {
             broadcast: self.broadcast.clone(),
         };
-        let kernel =
-            match self.precision {
-                Precision::Int16 => return Err(cx.error(
-                    "has no int16x8 kernel in embedml (a bug in embedml: its check accepted int16)",
-                )),
-                Precision::Int8 => &kernels::select_i8,
-                Precision::Float32 => &kernels::select_f32,
-            };
+        let kernel = match self.precision {
+            Precision::Int16 => return Err(cx.error(super::check::NO_INT16X8_KERNEL)),
+            Precision::Int8 => &kernels::select_i8,
+            Precision::Float32 => &kernels::select_f32,
+        };
         cx.call(kernel, params, &self.inputs, self.output)
     }
 }

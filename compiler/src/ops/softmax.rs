@@ -130,9 +130,7 @@ impl Operator for Softmax {
         }
         match self.precision {
             Precision::Int16 => {
-                return Err(cx.error(
-                    "has no int16x8 kernel in embedml (a bug in embedml: its check accepted int16)",
-                ));
+                return Err(cx.error(super::check::NO_INT16X8_KERNEL));
             }
             Precision::Int8 => {
                 let (input_multiplier, input_left_shift, diff_min) =

@@ -118,14 +118,11 @@ impl Operator for SpaceDepth {
             start: 0,
             strides: self.strides,
         };
-        let kernel =
-            match self.precision {
-                Precision::Int16 => return Err(cx.error(
-                    "has no int16x8 kernel in embedml (a bug in embedml: its check accepted int16)",
-                )),
-                Precision::Int8 => &kernels::gather4_i8,
-                Precision::Float32 => &kernels::gather4_f32,
-            };
+        let kernel = match self.precision {
+            Precision::Int16 => return Err(cx.error(super::check::NO_INT16X8_KERNEL)),
+            Precision::Int8 => &kernels::gather4_i8,
+            Precision::Float32 => &kernels::gather4_f32,
+        };
         cx.call(kernel, params, &[self.input], self.output)
     }
 }

@@ -110,9 +110,7 @@ impl Operator for Svdf {
         let bias = cx.op.input(3);
         match precision {
             Precision::Int16 => {
-                return Err(cx.error(
-                    "has no int16x8 kernel in embedml (a bug in embedml: its check accepted int16)",
-                ));
+                return Err(cx.error(super::check::NO_INT16X8_KERNEL));
             }
             Precision::Int8 => {
                 cx.constant(weights_feature, ElementType::Int8, "feature weights")?;
@@ -226,9 +224,7 @@ impl Operator for Svdf {
         let slot = cx.state_slot(self.state)?;
         match self.precision {
             Precision::Int16 => {
-                return Err(cx.error(
-                    "has no int16x8 kernel in embedml (a bug in embedml: its check accepted int16)",
-                ));
+                return Err(cx.error(super::check::NO_INT16X8_KERNEL));
             }
             Precision::Int8 => {
                 // TFLM multiplies the float scales in float, then quantizes in double.

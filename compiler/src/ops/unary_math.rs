@@ -153,14 +153,11 @@ impl Operator for Math {
         if cx.tensor(input).shape != cx.tensor(output).shape {
             return Err(cx.error("input and output differ in shape"));
         }
-        let table =
-            match precision {
-                Precision::Int16 => return Err(cx.error(
-                    "has no int16x8 kernel in embedml (a bug in embedml: its check accepted int16)",
-                )),
-                Precision::Int8 => Some(rsqrt_table(cx, input, output)?),
-                Precision::Float32 => None,
-            };
+        let table = match precision {
+            Precision::Int16 => return Err(cx.error(super::check::NO_INT16X8_KERNEL)),
+            Precision::Int8 => Some(rsqrt_table(cx, input, output)?),
+            Precision::Float32 => None,
+        };
         Ok(Math {
             kind,
             precision,
