@@ -4454,3 +4454,25 @@ fn ssd_detection_no_background_float() {
         "ssd_detection_no_background_float",
     );
 }
+
+// int16x8 (int16 activations, int8 weights): CONV_2D(activation=RELU in=INT16 out=INT16) ->
+//     CONV_2D(activation=NONE in=INT16 out=INT16) -> ADD(activation=RELU in=INT16 out=INT16) ->
+//     MEAN(input1=[1, 2] in=INT16 out=INT16) -> FULLY_CONNECTED(in=INT16 out=INT16)
+embedml::include_model!(
+    ResidualBlockInt16x8,
+    "../fixtures/residual_block_int16x8.tflite"
+);
+
+#[test]
+fn residual_block_int16x8() {
+    embedml_tests::check_fixture::<ResidualBlockInt16x8>("residual_block_int16x8");
+}
+
+// int16x8 (int16 activations, int8 weights): BATCH_MATMUL(adjX=False adjY=True in=INT16 out=INT16)
+//     -> SOFTMAX(in=INT16 out=INT16) -> BATCH_MATMUL(adjX=False adjY=False in=INT16 out=INT16)
+embedml::include_model!(AttentionInt16x8, "../fixtures/attention_int16x8.tflite");
+
+#[test]
+fn attention_int16x8() {
+    embedml_tests::check_fixture::<AttentionInt16x8>("attention_int16x8");
+}

@@ -2874,6 +2874,36 @@ def matmul_detection_specs() -> list[Spec]:
     ]
 
 
+def coverage_gap_specs() -> list[Spec]:
+    """Models TFLM runs that embedml refused: int16x8 networks (a residual block, an
+    attention block) and raw copies between different quantizations."""
+    i16 = {"in": "INT16", "out": "INT16"}
+    return [
+        Spec(
+            "residual_block",
+            residual_block,
+            (
+                op("CONV_2D", activation="RELU", **i16),
+                op("CONV_2D", activation="NONE", **i16),
+                op("ADD", activation="RELU", **i16),
+                op("MEAN", input1=[1, 2], **i16),
+                op("FULLY_CONNECTED", **i16),
+            ),
+            (INT16X8,),
+        ),
+        Spec(
+            "attention",
+            attention_block,
+            (
+                op("BATCH_MATMUL", adjX=False, adjY=True, **i16),
+                op("SOFTMAX", **i16),
+                op("BATCH_MATMUL", adjX=False, adjY=False, **i16),
+            ),
+            (INT16X8,),
+        ),
+    ]
+
+
 def all_fixtures() -> list[Fixture]:
     specs = (
         conv_specs()
@@ -2906,6 +2936,7 @@ def all_fixtures() -> list[Fixture]:
         + int16x8_elementwise_specs()
         + int16x8_weighted_specs()
         + matmul_detection_specs()
+        + coverage_gap_specs()
     )
     return [
         Fixture(spec, conversion) for spec in specs for conversion in spec.conversions
