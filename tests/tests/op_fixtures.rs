@@ -4476,3 +4476,247 @@ embedml::include_model!(AttentionInt16x8, "../fixtures/attention_int16x8.tflite"
 fn attention_int16x8() {
     embedml_tests::check_fixture::<AttentionInt16x8>("attention_int16x8");
 }
+
+// int8: PACK
+embedml::include_model!(
+    RequantizedPackInt8,
+    "../fixtures/requantized_pack_int8.tflite"
+);
+
+#[test]
+fn requantized_pack_int8() {
+    embedml_tests::check_fixture::<RequantizedPackInt8>("requantized_pack_int8");
+}
+
+// int16x8 (int16 activations, int8 weights): PACK
+embedml::include_model!(
+    RequantizedPackInt16x8,
+    "../fixtures/requantized_pack_int16x8.tflite"
+);
+
+#[test]
+fn requantized_pack_int16x8() {
+    embedml_tests::check_fixture::<RequantizedPackInt16x8>("requantized_pack_int16x8");
+}
+
+// int8: UNPACK
+embedml::include_model!(
+    RequantizedUnpackInt8,
+    "../fixtures/requantized_unpack_int8.tflite"
+);
+
+#[test]
+fn requantized_unpack_int8() {
+    embedml_tests::check_fixture::<RequantizedUnpackInt8>("requantized_unpack_int8");
+}
+
+// int16x8 (int16 activations, int8 weights): UNPACK
+embedml::include_model!(
+    RequantizedUnpackInt16x8,
+    "../fixtures/requantized_unpack_int16x8.tflite"
+);
+
+#[test]
+fn requantized_unpack_int16x8() {
+    embedml_tests::check_fixture::<RequantizedUnpackInt16x8>("requantized_unpack_int16x8");
+}
+
+// int8: SPLIT
+embedml::include_model!(
+    RequantizedSplitInt8,
+    "../fixtures/requantized_split_int8.tflite"
+);
+
+#[test]
+fn requantized_split_int8() {
+    embedml_tests::check_fixture::<RequantizedSplitInt8>("requantized_split_int8");
+}
+
+// int16x8 (int16 activations, int8 weights): SPLIT
+embedml::include_model!(
+    RequantizedSplitInt16x8,
+    "../fixtures/requantized_split_int16x8.tflite"
+);
+
+#[test]
+fn requantized_split_int16x8() {
+    embedml_tests::check_fixture::<RequantizedSplitInt16x8>("requantized_split_int16x8");
+}
+
+// int8: SPLIT_V
+embedml::include_model!(
+    RequantizedSplitVInt8,
+    "../fixtures/requantized_split_v_int8.tflite"
+);
+
+#[test]
+fn requantized_split_v_int8() {
+    embedml_tests::check_fixture::<RequantizedSplitVInt8>("requantized_split_v_int8");
+}
+
+// int16x8 (int16 activations, int8 weights): SPLIT_V
+embedml::include_model!(
+    RequantizedSplitVInt16x8,
+    "../fixtures/requantized_split_v_int16x8.tflite"
+);
+
+#[test]
+fn requantized_split_v_int16x8() {
+    embedml_tests::check_fixture::<RequantizedSplitVInt16x8>("requantized_split_v_int16x8");
+}
+
+// int8: SLICE
+embedml::include_model!(
+    RequantizedSliceInt8,
+    "../fixtures/requantized_slice_int8.tflite"
+);
+
+#[test]
+fn requantized_slice_int8() {
+    embedml_tests::check_fixture::<RequantizedSliceInt8>("requantized_slice_int8");
+}
+
+// int16x8 (int16 activations, int8 weights): SLICE
+embedml::include_model!(
+    RequantizedSliceInt16x8,
+    "../fixtures/requantized_slice_int16x8.tflite"
+);
+
+#[test]
+fn requantized_slice_int16x8() {
+    embedml_tests::check_fixture::<RequantizedSliceInt16x8>("requantized_slice_int16x8");
+}
+
+// int8: STRIDED_SLICE
+embedml::include_model!(
+    RequantizedStridedSliceInt8,
+    "../fixtures/requantized_strided_slice_int8.tflite"
+);
+
+#[test]
+fn requantized_strided_slice_int8() {
+    embedml_tests::check_fixture::<RequantizedStridedSliceInt8>("requantized_strided_slice_int8");
+}
+
+// int16x8 (int16 activations, int8 weights): STRIDED_SLICE
+embedml::include_model!(
+    RequantizedStridedSliceInt16x8,
+    "../fixtures/requantized_strided_slice_int16x8.tflite"
+);
+
+#[test]
+fn requantized_strided_slice_int16x8() {
+    embedml_tests::check_fixture::<RequantizedStridedSliceInt16x8>(
+        "requantized_strided_slice_int16x8",
+    );
+}
+
+// int8: TRANSPOSE
+embedml::include_model!(
+    RequantizedTransposeInt8,
+    "../fixtures/requantized_transpose_int8.tflite"
+);
+
+#[test]
+fn requantized_transpose_int8() {
+    embedml_tests::check_fixture::<RequantizedTransposeInt8>("requantized_transpose_int8");
+}
+
+// int16x8 (int16 activations, int8 weights): TRANSPOSE
+embedml::include_model!(
+    RequantizedTransposeInt16x8,
+    "../fixtures/requantized_transpose_int16x8.tflite"
+);
+
+#[test]
+fn requantized_transpose_int16x8() {
+    embedml_tests::check_fixture::<RequantizedTransposeInt16x8>("requantized_transpose_int16x8");
+}
+
+// int8: GATHER
+embedml::include_model!(
+    RequantizedGatherInt8,
+    "../fixtures/requantized_gather_int8.tflite"
+);
+
+#[test]
+fn requantized_gather_int8() {
+    embedml_tests::check_fixture::<RequantizedGatherInt8>("requantized_gather_int8");
+}
+
+// int8: PAD
+embedml::include_model!(
+    RequantizedPadInt8,
+    "../fixtures/requantized_pad_int8.tflite"
+);
+
+#[test]
+fn requantized_pad_int8() {
+    embedml_tests::check_fixture::<RequantizedPadInt8>("requantized_pad_int8");
+}
+
+// int16x8 (int16 activations, int8 weights): PAD
+embedml::include_model!(
+    RequantizedPadInt16x8,
+    "../fixtures/requantized_pad_int16x8.tflite"
+);
+
+#[test]
+fn requantized_pad_int16x8() {
+    embedml_tests::check_fixture::<RequantizedPadInt16x8>("requantized_pad_int16x8");
+}
+
+// int8: DEPTH_TO_SPACE
+embedml::include_model!(
+    RequantizedDepthToSpaceInt8,
+    "../fixtures/requantized_depth_to_space_int8.tflite"
+);
+
+#[test]
+fn requantized_depth_to_space_int8() {
+    embedml_tests::check_fixture::<RequantizedDepthToSpaceInt8>("requantized_depth_to_space_int8");
+}
+
+// int8: SPACE_TO_DEPTH
+embedml::include_model!(
+    RequantizedSpaceToDepthInt8,
+    "../fixtures/requantized_space_to_depth_int8.tflite"
+);
+
+#[test]
+fn requantized_space_to_depth_int8() {
+    embedml_tests::check_fixture::<RequantizedSpaceToDepthInt8>("requantized_space_to_depth_int8");
+}
+
+// int8: MAXIMUM
+embedml::include_model!(
+    RequantizedMaximumInt8,
+    "../fixtures/requantized_maximum_int8.tflite"
+);
+
+#[test]
+fn requantized_maximum_int8() {
+    embedml_tests::check_fixture::<RequantizedMaximumInt8>("requantized_maximum_int8");
+}
+
+// int8: MINIMUM
+embedml::include_model!(
+    RequantizedMinimumInt8,
+    "../fixtures/requantized_minimum_int8.tflite"
+);
+
+#[test]
+fn requantized_minimum_int8() {
+    embedml_tests::check_fixture::<RequantizedMinimumInt8>("requantized_minimum_int8");
+}
+
+// int16x8 (int16 activations, int8 weights): CONCATENATION(axis=3 in=INT16 out=INT16)
+embedml::include_model!(
+    RequantizedConcatInt16x8,
+    "../fixtures/requantized_concat_int16x8.tflite"
+);
+
+#[test]
+fn requantized_concat_int16x8() {
+    embedml_tests::check_fixture::<RequantizedConcatInt16x8>("requantized_concat_int16x8");
+}

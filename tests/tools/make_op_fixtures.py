@@ -2878,7 +2878,7 @@ def coverage_gap_specs() -> list[Spec]:
     """Models TFLM runs that embedml refused: int16x8 networks (a residual block, an
     attention block) and raw copies between different quantizations."""
     i16 = {"in": "INT16", "out": "INT16"}
-    return [
+    specs = [
         Spec(
             "residual_block",
             residual_block,
@@ -2902,6 +2902,62 @@ def coverage_gap_specs() -> list[Spec]:
             (INT16X8,),
         ),
     ]
+    # Raw copies into an output quantized otherwise than the input: TFLM's kernels copy raw
+    # values (their Prepare compares no quantizations), and so does embedml.
+    shape, full = DATA_MOVEMENT_SHAPE, ELEMENTWISE_SHAPE
+    both, int8_only = (INT8, INT16X8), (INT8,)
+    copies = [
+        ("pack", lambda_model(lambda x: tf.stack([x, x], axis=1), (1, 3, 4)), "PACK", both),
+        ("unpack", lambda: functional(
+            lambda x: layers.Lambda(lambda y: tf.unstack(y, axis=2))(x), (1, 3, 4, 2)
+        ), "UNPACK", both),
+        ("split", lambda: functional(split(2, axis=3), (1, 3, 4, 6)), "SPLIT", both),
+        ("split_v", lambda: functional(split([1, -1, 2], axis=1), (1, 6, 4, 3)), "SPLIT_V", both),
+        ("slice", lambda_model(lambda x: tf.slice(x, [0, 1, 0, 1], [1, 2, -1, 2]), shape),
+         "SLICE", both),
+        ("strided_slice", lambda_model(lambda x: x[:, 1::2, :4, 1:], shape), "STRIDED_SLICE",
+         both),
+        ("transpose", lambda_model(lambda x: tf.transpose(x, [0, 3, 1, 2]), shape), "TRANSPOSE",
+         both),
+        ("gather", lambda_model(lambda x: tf.gather(x, [2, 0, 3, 3], axis=1), shape), "GATHER",
+         int8_only),
+        ("pad", lambda_model(lambda x: tf.pad(x, [[0, 0], [1, 2], [0, 1], [0, 0]]), shape), "PAD",
+         both),
+        ("depth_to_space", lambda_model(lambda x: tf.nn.depth_to_space(x, 2), (1, 3, 4, 8)),
+         "DEPTH_TO_SPACE", int8_only),
+        ("space_to_depth", lambda_model(lambda x: tf.nn.space_to_depth(x, 2), (1, 4, 6, 3)),
+         "SPACE_TO_DEPTH", int8_only),
+        ("maximum", binary(tf.maximum, (1, 1, 1, 5)), "MAXIMUM", int8_only),
+        ("minimum", binary(tf.minimum, (1, 3, 1, 1)), "MINIMUM", int8_only),
+    ]
+    specs += [
+        Spec(f"requantized_{base}", build, (op(name),), conversions, edit=requantized_outputs)
+        for base, build, name, conversions in copies
+    ]
+    # int16 CONCATENATION: TFLM requires zero point 0 only (int8 needs one quantization).
+    specs.append(
+        Spec(
+            "requantized_concat",
+            lambda_model(lambda x: tf.concat([x, x], axis=3), full),
+            (op("CONCATENATION", axis=3, **i16),),
+            (INT16X8,),
+            edit=requantized_outputs,
+        )
+    )
+    return specs
+
+
+def requantized_outputs(model_bytes: bytes) -> bytes:
+    """An edit quantizing the model's outputs otherwise than the converter did: scale times
+    1.5 and, for int8, zero point plus 3 (int16 keeps zero point 0)."""
+    model = read_model(model_bytes)
+    subgraph = model.subgraphs[0]
+    for t in subgraph.outputs:
+        q = subgraph.tensors[t].quantization
+        q.scale = [float(s) * 1.5 for s in q.scale]
+        if subgraph.tensors[t].type == schema_py.TensorType.INT8:
+            q.zeroPoint = [min(int(z) + 3, 127) for z in q.zeroPoint]
+    return write_model(model)
 
 
 def all_fixtures() -> list[Fixture]:
