@@ -4720,3 +4720,19 @@ embedml::include_model!(
 fn requantized_concat_int16x8() {
     embedml_tests::check_fixture::<RequantizedConcatInt16x8>("requantized_concat_int16x8");
 }
+
+// int8: AVERAGE_POOL_2D(filter=(2, 2))
+embedml::include_model!(NudgedAvgpoolInt8, "../fixtures/nudged_avgpool_int8.tflite");
+
+#[test]
+fn nudged_avgpool_int8() {
+    embedml_tests::check_fixture::<NudgedAvgpoolInt8>("nudged_avgpool_int8");
+}
+
+// int8: MAX_POOL_2D(filter=(2, 2))
+embedml::include_model!(NudgedMaxpoolInt8, "../fixtures/nudged_maxpool_int8.tflite");
+
+#[test]
+fn nudged_maxpool_int8() {
+    embedml_tests::check_fixture::<NudgedMaxpoolInt8>("nudged_maxpool_int8");
+}
