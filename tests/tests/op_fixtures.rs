@@ -4721,6 +4721,64 @@ fn requantized_concat_int16x8() {
     embedml_tests::check_fixture::<RequantizedConcatInt16x8>("requantized_concat_int16x8");
 }
 
+// int8 converted, activations retyped int16 (zero point 0): SELECT_V2(constants=[0] out=INT16)
+embedml::include_model!(
+    SelectV2ConstantConditionInt16,
+    "../fixtures/select_v2_constant_condition_int16.tflite"
+);
+
+#[test]
+fn select_v2_constant_condition_int16() {
+    embedml_tests::check_fixture::<SelectV2ConstantConditionInt16>(
+        "select_v2_constant_condition_int16",
+    );
+}
+
+// int16x8 (int16 activations, int8 weights): RESIZE_NEAREST_NEIGHBOR(input1=[6, 8] in=INT16
+//     out=INT16)
+embedml::include_model!(
+    ResizeNearest2xInt16x8,
+    "../fixtures/resize_nearest_2x_int16x8.tflite"
+);
+
+#[test]
+fn resize_nearest_2x_int16x8() {
+    embedml_tests::check_fixture::<ResizeNearest2xInt16x8>("resize_nearest_2x_int16x8");
+}
+
+// int16x8 (int16 activations, int8 weights): RESIZE_NEAREST_NEIGHBOR(input1=[5, 7] in=INT16
+//     out=INT16)
+embedml::include_model!(
+    ResizeNearestHalfPixelInt16x8,
+    "../fixtures/resize_nearest_half_pixel_int16x8.tflite"
+);
+
+#[test]
+fn resize_nearest_half_pixel_int16x8() {
+    embedml_tests::check_fixture::<ResizeNearestHalfPixelInt16x8>(
+        "resize_nearest_half_pixel_int16x8",
+    );
+}
+
+// int16x8 (int16 activations, int8 weights): ABS(in=INT16 out=INT16)
+embedml::include_model!(AbsInt16x8, "../fixtures/abs_int16x8.tflite");
+
+#[test]
+fn abs_int16x8() {
+    embedml_tests::check_fixture::<AbsInt16x8>("abs_int16x8");
+}
+
+// int16x8 (int16 activations, int8 weights): ABS(in=INT16 out=INT16)
+embedml::include_model!(
+    RequantizedAbsInt16x8,
+    "../fixtures/requantized_abs_int16x8.tflite"
+);
+
+#[test]
+fn requantized_abs_int16x8() {
+    embedml_tests::check_fixture::<RequantizedAbsInt16x8>("requantized_abs_int16x8");
+}
+
 // int8: AVERAGE_POOL_2D(filter=(2, 2))
 embedml::include_model!(NudgedAvgpoolInt8, "../fixtures/nudged_avgpool_int8.tflite");
 

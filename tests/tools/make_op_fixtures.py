@@ -2944,6 +2944,46 @@ def coverage_gap_specs() -> list[Spec]:
             edit=requantized_outputs,
         )
     )
+    # int16 operators TFLM runs: SELECT_V2 (a constant condition) and RESIZE_NEAREST_NEIGHBOR.
+    mask = np.random.default_rng(11).uniform(size=(1, 3, 1, 5)) < 0.5
+    specs += [
+        Spec(
+            "select_v2_constant_condition",
+            lambda: functional(
+                lambda a, b: layers.Lambda(lambda t: tf.where(mask, t[0], t[1]))([a, b]),
+                full,
+                full,
+            ),
+            (op("SELECT_V2", constants=[0], out="INT16"),),
+            (INT8_RETYPED_INT16,),
+            edit=int8_retyped_int16,
+        ),
+        Spec(
+            "resize_nearest_2x",
+            lambda_model(
+                lambda x: tf.compat.v1.image.resize_nearest_neighbor(x, (6, 8)), (1, 3, 4, 3)
+            ),
+            (op("RESIZE_NEAREST_NEIGHBOR", input1=[6, 8], **i16),),
+            (INT16X8,),
+        ),
+        Spec(
+            "resize_nearest_half_pixel",
+            lambda_model(lambda x: tf.image.resize(x, (5, 7), method="nearest"), RESIZE_SHAPE),
+            (op("RESIZE_NEAREST_NEIGHBOR", input1=[5, 7], **i16),),
+            (INT16X8,),
+        ),
+    ]
+    specs += [
+        Spec("abs", unary(tf.abs, full), (op("ABS", **i16),), (INT16X8,)),
+        # The output scale made 1.5 times the input's: TFLM's rescaling path.
+        Spec(
+            "requantized_abs",
+            unary(tf.abs, full),
+            (op("ABS", **i16),),
+            (INT16X8,),
+            edit=requantized_outputs,
+        ),
+    ]
     # Pools whose output scale is off the input's by less than TFLM's tolerance (1e-6).
     specs += [
         Spec(
@@ -2959,6 +2999,24 @@ def coverage_gap_specs() -> list[Spec]:
         )
     ]
     return specs
+
+
+# The converter has no int16x8 SELECT_V2: an int8 model with its activations made int16.
+INT8_RETYPED_INT16 = Conversion(
+    "int16", "int8 converted, activations retyped int16 (zero point 0)", quantized=True
+)
+
+
+def int8_retyped_int16(model_bytes: bytes) -> bytes:
+    """An edit making every int8 activation of the model int16, with zero point 0 and its
+    scale (the model may have no int8 constants)."""
+    model = read_model(model_bytes)
+    for tensor in model.subgraphs[0].tensors:
+        if tensor.type == schema_py.TensorType.INT8:
+            assert not has_data(model, tensor), "an int8 constant cannot be retyped"
+            tensor.type = schema_py.TensorType.INT16
+            tensor.quantization.zeroPoint = [0]
+    return write_model(model)
 
 
 def nudged_output_scale(model_bytes: bytes) -> bytes:
