@@ -4779,6 +4779,30 @@ fn requantized_abs_int16x8() {
     embedml_tests::check_fixture::<RequantizedAbsInt16x8>("requantized_abs_int16x8");
 }
 
+// int16x8 (int16 activations, int8 weights): SUM(keepDims=True input1=[1, 2] in=INT16 out=INT16)
+embedml::include_model!(
+    ReduceSumImageKeepdimsInt16x8,
+    "../fixtures/reduce_sum_image_keepdims_int16x8.tflite"
+);
+
+#[test]
+fn reduce_sum_image_keepdims_int16x8() {
+    embedml_tests::check_fixture::<ReduceSumImageKeepdimsInt16x8>(
+        "reduce_sum_image_keepdims_int16x8",
+    );
+}
+
+// int16x8 (int16 activations, int8 weights): SUM(keepDims=False input1=-1 in=INT16 out=INT16)
+embedml::include_model!(
+    ReduceSumChannelsInt16x8,
+    "../fixtures/reduce_sum_channels_int16x8.tflite"
+);
+
+#[test]
+fn reduce_sum_channels_int16x8() {
+    embedml_tests::check_fixture::<ReduceSumChannelsInt16x8>("reduce_sum_channels_int16x8");
+}
+
 // int8: AVERAGE_POOL_2D(filter=(2, 2))
 embedml::include_model!(NudgedAvgpoolInt8, "../fixtures/nudged_avgpool_int8.tflite");
 

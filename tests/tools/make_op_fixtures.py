@@ -2984,6 +2984,22 @@ def coverage_gap_specs() -> list[Spec]:
             edit=requantized_outputs,
         ),
     ]
+    # int16 SUM (TFLM's int16 REDUCE_MAX and REDUCE_MIN fail at invocation: "Only float32 and
+    # int8 types are supported").
+    specs += [
+        Spec(
+            "reduce_sum_image_keepdims",
+            unary(lambda x: tf.reduce_sum(x, axis=[1, 2], keepdims=True), (1, 4, 5, 6)),
+            (op("SUM", keepDims=True, input1=[1, 2], **i16),),
+            (INT16X8,),
+        ),
+        Spec(
+            "reduce_sum_channels",
+            unary(lambda x: tf.reduce_sum(x, axis=-1), (1, 4, 5, 6)),
+            (op("SUM", keepDims=False, input1=-1, **i16),),
+            (INT16X8,),
+        ),
+    ]
     # Pools whose output scale is off the input's by less than TFLM's tolerance (1e-6).
     specs += [
         Spec(
