@@ -1127,6 +1127,7 @@ pub mod kernels {
         transpose_conv_i8(TransposeConvI8; I8) -> I8;
         transpose_conv_f32(TransposeConvF32; F32) -> F32;
         prelu_i8(PreluI8; I8, I8) -> I8, in_place prelu_i8_in_place;
+        prelu_i16(PreluI8; I16, I8) -> I16, in_place prelu_i16_in_place;
         prelu_f32(PreluF32; F32, F32) -> F32, in_place prelu_f32_in_place;
         log_softmax_i8(LogSoftmaxI8; I8) -> I8;
         log_softmax_f32(LogSoftmaxF32; F32) -> F32;

@@ -4803,6 +4803,26 @@ fn reduce_sum_channels_int16x8() {
     embedml_tests::check_fixture::<ReduceSumChannelsInt16x8>("reduce_sum_channels_int16x8");
 }
 
+// int8 converted, activations retyped int16 (zero point 0): PRELU(shapes=[(1, 4, 4, 3), (1, 1, 3)]
+//     constants=[1] out=INT16)
+embedml::include_model!(
+    PreluSharedAxesInt16,
+    "../fixtures/prelu_shared_axes_int16.tflite"
+);
+
+#[test]
+fn prelu_shared_axes_int16() {
+    embedml_tests::check_fixture::<PreluSharedAxesInt16>("prelu_shared_axes_int16");
+}
+
+// int8 converted, activations retyped int16 (zero point 0): PRELU(constants=[1] out=INT16)
+embedml::include_model!(PreluInt16, "../fixtures/prelu_int16.tflite");
+
+#[test]
+fn prelu_int16() {
+    embedml_tests::check_fixture::<PreluInt16>("prelu_int16");
+}
+
 // int8: AVERAGE_POOL_2D(filter=(2, 2))
 embedml::include_model!(NudgedAvgpoolInt8, "../fixtures/nudged_avgpool_int8.tflite");
 

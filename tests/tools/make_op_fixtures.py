@@ -3000,6 +3000,23 @@ def coverage_gap_specs() -> list[Spec]:
             (INT16X8,),
         ),
     ]
+    # int16 PRELU with int8 alpha (TFLM's Prepare requires int8 alpha for an int16 output).
+    specs += [
+        Spec(
+            "prelu_shared_axes",
+            single(lambda: layers.PReLU(shared_axes=[1, 2]), (1, 4, 4, 3)),
+            (op("PRELU", shapes=[(1, 4, 4, 3), (1, 1, 3)], constants=[1], out="INT16"),),
+            (INT8_RETYPED_INT16,),
+            edit=int8_activations_retyped_int16,
+        ),
+        Spec(
+            "prelu",
+            single(lambda: layers.PReLU(), (1, 3, 4, 5)),
+            (op("PRELU", constants=[1], out="INT16"),),
+            (INT8_RETYPED_INT16,),
+            edit=int8_activations_retyped_int16,
+        ),
+    ]
     # Pools whose output scale is off the input's by less than TFLM's tolerance (1e-6).
     specs += [
         Spec(
@@ -3032,6 +3049,18 @@ def int8_retyped_int16(model_bytes: bytes) -> bytes:
             assert not has_data(model, tensor), "an int8 constant cannot be retyped"
             tensor.type = schema_py.TensorType.INT16
             tensor.quantization.zeroPoint = [0]
+    return write_model(model)
+
+
+def int8_activations_retyped_int16(model_bytes: bytes) -> bytes:
+    """An edit making every int8 activation of the model int16 with zero point 0 and its scale
+    divided by 256 (the same real range); int8 constants (PRELU's alpha) stay int8."""
+    model = read_model(model_bytes)
+    for tensor in model.subgraphs[0].tensors:
+        if tensor.type == schema_py.TensorType.INT8 and not has_data(model, tensor):
+            tensor.type = schema_py.TensorType.INT16
+            tensor.quantization.zeroPoint = [0]
+            tensor.quantization.scale = [float(s) / 256 for s in tensor.quantization.scale]
     return write_model(model)
 
 

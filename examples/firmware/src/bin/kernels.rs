@@ -1420,6 +1420,15 @@ fn more_ops(i8_in: &[i8], i8_out: &mut [i8], f32_in: &[f32], f32_out: &mut [f32]
         broadcast: BROADCAST,
     };
     binary!(prelu_i8, prelu_i8_in_place, prelu, i8_in, i8_out);
+    let mut i16s = [0i16; 8];
+    let (i16_in, i16_out) = i16s.split_at_mut(4);
+    prelu_i16(
+        opaque(&prelu),
+        black_box(&*i16_in),
+        black_box(i8_in),
+        black_box(&mut *i16_out),
+    );
+    prelu_i16_in_place(opaque(&prelu), black_box(&mut *i16_out), black_box(i8_in));
     let prelu = PreluF32 {
         broadcast: BROADCAST,
     };
