@@ -1047,6 +1047,7 @@ pub mod kernels {
         maximum_i16(MinMax; I16, I16) -> I16, in_place maximum_i16_in_place;
         minimum_i16(MinMax; I16, I16) -> I16, in_place minimum_i16_in_place;
         relu_i16(ReluI16; I16) -> I16, in_place relu_i16_in_place;
+        abs_i16(ReluI16; I16) -> I16, in_place abs_i16_in_place;
         clamp_i16(ClampI16; I16) -> I16, in_place clamp_i16_in_place;
         leaky_relu_i16(LeakyReluI16; I16) -> I16, in_place leaky_relu_i16_in_place;
         logistic_i16(SigmoidI16; I16) -> I16, in_place logistic_i16_in_place;
@@ -1071,6 +1072,7 @@ pub mod kernels {
         gather_i8(GatherAxis; I8, I32) -> I8;
         gather_f32(GatherAxis; F32, I32) -> F32;
         gather4_table_i8(Gather4Table; I8) -> I8;
+        gather4_table_i16(Gather4Table; I16) -> I16;
         gather4_table_f32(Gather4Table; F32) -> F32;
         exp_f32(NoParams; F32) -> F32, in_place exp_f32_in_place;
         log_f32(NoParams; F32) -> F32, in_place log_f32_in_place;
@@ -1103,6 +1105,7 @@ pub mod kernels {
         logical_or(Compare; Bool, Bool) -> Bool;
         logical_not(NoParams; Bool) -> Bool;
         select_i8(Select; Bool, I8, I8) -> I8;
+        select_i16(Select; Bool, I16, I16) -> I16;
         select_f32(Select; Bool, F32, F32) -> F32;
         arg_max_i8(ArgMinMax; I8) -> I32;
         arg_min_i8(ArgMinMax; I8) -> I32;
@@ -1124,6 +1127,7 @@ pub mod kernels {
         transpose_conv_i8(TransposeConvI8; I8) -> I8;
         transpose_conv_f32(TransposeConvF32; F32) -> F32;
         prelu_i8(PreluI8; I8, I8) -> I8, in_place prelu_i8_in_place;
+        prelu_i16(PreluI8; I16, I8) -> I16, in_place prelu_i16_in_place;
         prelu_f32(PreluF32; F32, F32) -> F32, in_place prelu_f32_in_place;
         log_softmax_i8(LogSoftmaxI8; I8) -> I8;
         log_softmax_f32(LogSoftmaxF32; F32) -> F32;

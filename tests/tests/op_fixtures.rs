@@ -4454,3 +4454,387 @@ fn ssd_detection_no_background_float() {
         "ssd_detection_no_background_float",
     );
 }
+
+// int16x8 (int16 activations, int8 weights): CONV_2D(activation=RELU in=INT16 out=INT16) ->
+//     CONV_2D(activation=NONE in=INT16 out=INT16) -> ADD(activation=RELU in=INT16 out=INT16) ->
+//     MEAN(input1=[1, 2] in=INT16 out=INT16) -> FULLY_CONNECTED(in=INT16 out=INT16)
+embedml::include_model!(
+    ResidualBlockInt16x8,
+    "../fixtures/residual_block_int16x8.tflite"
+);
+
+#[test]
+fn residual_block_int16x8() {
+    embedml_tests::check_fixture::<ResidualBlockInt16x8>("residual_block_int16x8");
+}
+
+// int16x8 (int16 activations, int8 weights): BATCH_MATMUL(adjX=False adjY=True in=INT16 out=INT16)
+//     -> SOFTMAX(in=INT16 out=INT16) -> BATCH_MATMUL(adjX=False adjY=False in=INT16 out=INT16)
+embedml::include_model!(AttentionInt16x8, "../fixtures/attention_int16x8.tflite");
+
+#[test]
+fn attention_int16x8() {
+    embedml_tests::check_fixture::<AttentionInt16x8>("attention_int16x8");
+}
+
+// int8: PACK
+embedml::include_model!(
+    RequantizedPackInt8,
+    "../fixtures/requantized_pack_int8.tflite"
+);
+
+#[test]
+fn requantized_pack_int8() {
+    embedml_tests::check_fixture::<RequantizedPackInt8>("requantized_pack_int8");
+}
+
+// int16x8 (int16 activations, int8 weights): PACK
+embedml::include_model!(
+    RequantizedPackInt16x8,
+    "../fixtures/requantized_pack_int16x8.tflite"
+);
+
+#[test]
+fn requantized_pack_int16x8() {
+    embedml_tests::check_fixture::<RequantizedPackInt16x8>("requantized_pack_int16x8");
+}
+
+// int8: UNPACK
+embedml::include_model!(
+    RequantizedUnpackInt8,
+    "../fixtures/requantized_unpack_int8.tflite"
+);
+
+#[test]
+fn requantized_unpack_int8() {
+    embedml_tests::check_fixture::<RequantizedUnpackInt8>("requantized_unpack_int8");
+}
+
+// int16x8 (int16 activations, int8 weights): UNPACK
+embedml::include_model!(
+    RequantizedUnpackInt16x8,
+    "../fixtures/requantized_unpack_int16x8.tflite"
+);
+
+#[test]
+fn requantized_unpack_int16x8() {
+    embedml_tests::check_fixture::<RequantizedUnpackInt16x8>("requantized_unpack_int16x8");
+}
+
+// int8: SPLIT
+embedml::include_model!(
+    RequantizedSplitInt8,
+    "../fixtures/requantized_split_int8.tflite"
+);
+
+#[test]
+fn requantized_split_int8() {
+    embedml_tests::check_fixture::<RequantizedSplitInt8>("requantized_split_int8");
+}
+
+// int16x8 (int16 activations, int8 weights): SPLIT
+embedml::include_model!(
+    RequantizedSplitInt16x8,
+    "../fixtures/requantized_split_int16x8.tflite"
+);
+
+#[test]
+fn requantized_split_int16x8() {
+    embedml_tests::check_fixture::<RequantizedSplitInt16x8>("requantized_split_int16x8");
+}
+
+// int8: SPLIT_V
+embedml::include_model!(
+    RequantizedSplitVInt8,
+    "../fixtures/requantized_split_v_int8.tflite"
+);
+
+#[test]
+fn requantized_split_v_int8() {
+    embedml_tests::check_fixture::<RequantizedSplitVInt8>("requantized_split_v_int8");
+}
+
+// int16x8 (int16 activations, int8 weights): SPLIT_V
+embedml::include_model!(
+    RequantizedSplitVInt16x8,
+    "../fixtures/requantized_split_v_int16x8.tflite"
+);
+
+#[test]
+fn requantized_split_v_int16x8() {
+    embedml_tests::check_fixture::<RequantizedSplitVInt16x8>("requantized_split_v_int16x8");
+}
+
+// int8: SLICE
+embedml::include_model!(
+    RequantizedSliceInt8,
+    "../fixtures/requantized_slice_int8.tflite"
+);
+
+#[test]
+fn requantized_slice_int8() {
+    embedml_tests::check_fixture::<RequantizedSliceInt8>("requantized_slice_int8");
+}
+
+// int16x8 (int16 activations, int8 weights): SLICE
+embedml::include_model!(
+    RequantizedSliceInt16x8,
+    "../fixtures/requantized_slice_int16x8.tflite"
+);
+
+#[test]
+fn requantized_slice_int16x8() {
+    embedml_tests::check_fixture::<RequantizedSliceInt16x8>("requantized_slice_int16x8");
+}
+
+// int8: STRIDED_SLICE
+embedml::include_model!(
+    RequantizedStridedSliceInt8,
+    "../fixtures/requantized_strided_slice_int8.tflite"
+);
+
+#[test]
+fn requantized_strided_slice_int8() {
+    embedml_tests::check_fixture::<RequantizedStridedSliceInt8>("requantized_strided_slice_int8");
+}
+
+// int16x8 (int16 activations, int8 weights): STRIDED_SLICE
+embedml::include_model!(
+    RequantizedStridedSliceInt16x8,
+    "../fixtures/requantized_strided_slice_int16x8.tflite"
+);
+
+#[test]
+fn requantized_strided_slice_int16x8() {
+    embedml_tests::check_fixture::<RequantizedStridedSliceInt16x8>(
+        "requantized_strided_slice_int16x8",
+    );
+}
+
+// int8: TRANSPOSE
+embedml::include_model!(
+    RequantizedTransposeInt8,
+    "../fixtures/requantized_transpose_int8.tflite"
+);
+
+#[test]
+fn requantized_transpose_int8() {
+    embedml_tests::check_fixture::<RequantizedTransposeInt8>("requantized_transpose_int8");
+}
+
+// int16x8 (int16 activations, int8 weights): TRANSPOSE
+embedml::include_model!(
+    RequantizedTransposeInt16x8,
+    "../fixtures/requantized_transpose_int16x8.tflite"
+);
+
+#[test]
+fn requantized_transpose_int16x8() {
+    embedml_tests::check_fixture::<RequantizedTransposeInt16x8>("requantized_transpose_int16x8");
+}
+
+// int8: GATHER
+embedml::include_model!(
+    RequantizedGatherInt8,
+    "../fixtures/requantized_gather_int8.tflite"
+);
+
+#[test]
+fn requantized_gather_int8() {
+    embedml_tests::check_fixture::<RequantizedGatherInt8>("requantized_gather_int8");
+}
+
+// int8: PAD
+embedml::include_model!(
+    RequantizedPadInt8,
+    "../fixtures/requantized_pad_int8.tflite"
+);
+
+#[test]
+fn requantized_pad_int8() {
+    embedml_tests::check_fixture::<RequantizedPadInt8>("requantized_pad_int8");
+}
+
+// int16x8 (int16 activations, int8 weights): PAD
+embedml::include_model!(
+    RequantizedPadInt16x8,
+    "../fixtures/requantized_pad_int16x8.tflite"
+);
+
+#[test]
+fn requantized_pad_int16x8() {
+    embedml_tests::check_fixture::<RequantizedPadInt16x8>("requantized_pad_int16x8");
+}
+
+// int8: DEPTH_TO_SPACE
+embedml::include_model!(
+    RequantizedDepthToSpaceInt8,
+    "../fixtures/requantized_depth_to_space_int8.tflite"
+);
+
+#[test]
+fn requantized_depth_to_space_int8() {
+    embedml_tests::check_fixture::<RequantizedDepthToSpaceInt8>("requantized_depth_to_space_int8");
+}
+
+// int8: SPACE_TO_DEPTH
+embedml::include_model!(
+    RequantizedSpaceToDepthInt8,
+    "../fixtures/requantized_space_to_depth_int8.tflite"
+);
+
+#[test]
+fn requantized_space_to_depth_int8() {
+    embedml_tests::check_fixture::<RequantizedSpaceToDepthInt8>("requantized_space_to_depth_int8");
+}
+
+// int8: MAXIMUM
+embedml::include_model!(
+    RequantizedMaximumInt8,
+    "../fixtures/requantized_maximum_int8.tflite"
+);
+
+#[test]
+fn requantized_maximum_int8() {
+    embedml_tests::check_fixture::<RequantizedMaximumInt8>("requantized_maximum_int8");
+}
+
+// int8: MINIMUM
+embedml::include_model!(
+    RequantizedMinimumInt8,
+    "../fixtures/requantized_minimum_int8.tflite"
+);
+
+#[test]
+fn requantized_minimum_int8() {
+    embedml_tests::check_fixture::<RequantizedMinimumInt8>("requantized_minimum_int8");
+}
+
+// int16x8 (int16 activations, int8 weights): CONCATENATION(axis=3 in=INT16 out=INT16)
+embedml::include_model!(
+    RequantizedConcatInt16x8,
+    "../fixtures/requantized_concat_int16x8.tflite"
+);
+
+#[test]
+fn requantized_concat_int16x8() {
+    embedml_tests::check_fixture::<RequantizedConcatInt16x8>("requantized_concat_int16x8");
+}
+
+// int8 converted, activations retyped int16 (zero point 0): SELECT_V2(constants=[0] out=INT16)
+embedml::include_model!(
+    SelectV2ConstantConditionInt16,
+    "../fixtures/select_v2_constant_condition_int16.tflite"
+);
+
+#[test]
+fn select_v2_constant_condition_int16() {
+    embedml_tests::check_fixture::<SelectV2ConstantConditionInt16>(
+        "select_v2_constant_condition_int16",
+    );
+}
+
+// int16x8 (int16 activations, int8 weights): RESIZE_NEAREST_NEIGHBOR(input1=[6, 8] in=INT16
+//     out=INT16)
+embedml::include_model!(
+    ResizeNearest2xInt16x8,
+    "../fixtures/resize_nearest_2x_int16x8.tflite"
+);
+
+#[test]
+fn resize_nearest_2x_int16x8() {
+    embedml_tests::check_fixture::<ResizeNearest2xInt16x8>("resize_nearest_2x_int16x8");
+}
+
+// int16x8 (int16 activations, int8 weights): RESIZE_NEAREST_NEIGHBOR(input1=[5, 7] in=INT16
+//     out=INT16)
+embedml::include_model!(
+    ResizeNearestHalfPixelInt16x8,
+    "../fixtures/resize_nearest_half_pixel_int16x8.tflite"
+);
+
+#[test]
+fn resize_nearest_half_pixel_int16x8() {
+    embedml_tests::check_fixture::<ResizeNearestHalfPixelInt16x8>(
+        "resize_nearest_half_pixel_int16x8",
+    );
+}
+
+// int16x8 (int16 activations, int8 weights): ABS(in=INT16 out=INT16)
+embedml::include_model!(AbsInt16x8, "../fixtures/abs_int16x8.tflite");
+
+#[test]
+fn abs_int16x8() {
+    embedml_tests::check_fixture::<AbsInt16x8>("abs_int16x8");
+}
+
+// int16x8 (int16 activations, int8 weights): ABS(in=INT16 out=INT16)
+embedml::include_model!(
+    RequantizedAbsInt16x8,
+    "../fixtures/requantized_abs_int16x8.tflite"
+);
+
+#[test]
+fn requantized_abs_int16x8() {
+    embedml_tests::check_fixture::<RequantizedAbsInt16x8>("requantized_abs_int16x8");
+}
+
+// int16x8 (int16 activations, int8 weights): SUM(keepDims=True input1=[1, 2] in=INT16 out=INT16)
+embedml::include_model!(
+    ReduceSumImageKeepdimsInt16x8,
+    "../fixtures/reduce_sum_image_keepdims_int16x8.tflite"
+);
+
+#[test]
+fn reduce_sum_image_keepdims_int16x8() {
+    embedml_tests::check_fixture::<ReduceSumImageKeepdimsInt16x8>(
+        "reduce_sum_image_keepdims_int16x8",
+    );
+}
+
+// int16x8 (int16 activations, int8 weights): SUM(keepDims=False input1=-1 in=INT16 out=INT16)
+embedml::include_model!(
+    ReduceSumChannelsInt16x8,
+    "../fixtures/reduce_sum_channels_int16x8.tflite"
+);
+
+#[test]
+fn reduce_sum_channels_int16x8() {
+    embedml_tests::check_fixture::<ReduceSumChannelsInt16x8>("reduce_sum_channels_int16x8");
+}
+
+// int8 converted, activations retyped int16 (zero point 0): PRELU(shapes=[(1, 4, 4, 3), (1, 1, 3)]
+//     constants=[1] out=INT16)
+embedml::include_model!(
+    PreluSharedAxesInt16,
+    "../fixtures/prelu_shared_axes_int16.tflite"
+);
+
+#[test]
+fn prelu_shared_axes_int16() {
+    embedml_tests::check_fixture::<PreluSharedAxesInt16>("prelu_shared_axes_int16");
+}
+
+// int8 converted, activations retyped int16 (zero point 0): PRELU(constants=[1] out=INT16)
+embedml::include_model!(PreluInt16, "../fixtures/prelu_int16.tflite");
+
+#[test]
+fn prelu_int16() {
+    embedml_tests::check_fixture::<PreluInt16>("prelu_int16");
+}
+
+// int8: AVERAGE_POOL_2D(filter=(2, 2))
+embedml::include_model!(NudgedAvgpoolInt8, "../fixtures/nudged_avgpool_int8.tflite");
+
+#[test]
+fn nudged_avgpool_int8() {
+    embedml_tests::check_fixture::<NudgedAvgpoolInt8>("nudged_avgpool_int8");
+}
+
+// int8: MAX_POOL_2D(filter=(2, 2))
+embedml::include_model!(NudgedMaxpoolInt8, "../fixtures/nudged_maxpool_int8.tflite");
+
+#[test]
+fn nudged_maxpool_int8() {
+    embedml_tests::check_fixture::<NudgedMaxpoolInt8>("nudged_maxpool_int8");
+}

@@ -776,8 +776,8 @@ def pool_output_shape(m: Model):
 
 @case("the output's scale 0.5 and zero point 0 differ from the input's scale 0.0078125 and zero point 0")
 def quantization_changes(m: Model):
-    """An int8 MAX_POOL_2D whose output scale differs from its input's (the kernel copies
-    values, so the two must match)."""
+    """An int8 MAX_POOL_2D whose output scale differs from its input's by more than TFLM's
+    tolerance of 1e-6 (the kernel copies values)."""
     x = m.input("image", [1, 4, 4, 1])
     y = m.tensor("pooled", [1, 3, 3, 1], quant=(0.5, 0))
     m.op(OP.MAX_POOL_2D, [x], [y], pool_options())

@@ -2874,6 +2874,219 @@ def matmul_detection_specs() -> list[Spec]:
     ]
 
 
+def coverage_gap_specs() -> list[Spec]:
+    """Models TFLM runs that embedml refused: int16x8 networks (a residual block, an
+    attention block) and raw copies between different quantizations."""
+    i16 = {"in": "INT16", "out": "INT16"}
+    specs = [
+        Spec(
+            "residual_block",
+            residual_block,
+            (
+                op("CONV_2D", activation="RELU", **i16),
+                op("CONV_2D", activation="NONE", **i16),
+                op("ADD", activation="RELU", **i16),
+                op("MEAN", input1=[1, 2], **i16),
+                op("FULLY_CONNECTED", **i16),
+            ),
+            (INT16X8,),
+        ),
+        Spec(
+            "attention",
+            attention_block,
+            (
+                op("BATCH_MATMUL", adjX=False, adjY=True, **i16),
+                op("SOFTMAX", **i16),
+                op("BATCH_MATMUL", adjX=False, adjY=False, **i16),
+            ),
+            (INT16X8,),
+        ),
+    ]
+    # Raw copies into an output quantized otherwise than the input: TFLM's kernels copy raw
+    # values (their Prepare compares no quantizations), and so does embedml.
+    shape, full = DATA_MOVEMENT_SHAPE, ELEMENTWISE_SHAPE
+    both, int8_only = (INT8, INT16X8), (INT8,)
+    copies = [
+        ("pack", lambda_model(lambda x: tf.stack([x, x], axis=1), (1, 3, 4)), "PACK", both),
+        ("unpack", lambda: functional(
+            lambda x: layers.Lambda(lambda y: tf.unstack(y, axis=2))(x), (1, 3, 4, 2)
+        ), "UNPACK", both),
+        ("split", lambda: functional(split(2, axis=3), (1, 3, 4, 6)), "SPLIT", both),
+        ("split_v", lambda: functional(split([1, -1, 2], axis=1), (1, 6, 4, 3)), "SPLIT_V", both),
+        ("slice", lambda_model(lambda x: tf.slice(x, [0, 1, 0, 1], [1, 2, -1, 2]), shape),
+         "SLICE", both),
+        ("strided_slice", lambda_model(lambda x: x[:, 1::2, :4, 1:], shape), "STRIDED_SLICE",
+         both),
+        ("transpose", lambda_model(lambda x: tf.transpose(x, [0, 3, 1, 2]), shape), "TRANSPOSE",
+         both),
+        ("gather", lambda_model(lambda x: tf.gather(x, [2, 0, 3, 3], axis=1), shape), "GATHER",
+         int8_only),
+        ("pad", lambda_model(lambda x: tf.pad(x, [[0, 0], [1, 2], [0, 1], [0, 0]]), shape), "PAD",
+         both),
+        ("depth_to_space", lambda_model(lambda x: tf.nn.depth_to_space(x, 2), (1, 3, 4, 8)),
+         "DEPTH_TO_SPACE", int8_only),
+        ("space_to_depth", lambda_model(lambda x: tf.nn.space_to_depth(x, 2), (1, 4, 6, 3)),
+         "SPACE_TO_DEPTH", int8_only),
+        ("maximum", binary(tf.maximum, (1, 1, 1, 5)), "MAXIMUM", int8_only),
+        ("minimum", binary(tf.minimum, (1, 3, 1, 1)), "MINIMUM", int8_only),
+    ]
+    specs += [
+        Spec(f"requantized_{base}", build, (op(name),), conversions, edit=requantized_outputs)
+        for base, build, name, conversions in copies
+    ]
+    # int16 CONCATENATION: TFLM requires zero point 0 only (int8 needs one quantization).
+    specs.append(
+        Spec(
+            "requantized_concat",
+            lambda_model(lambda x: tf.concat([x, x], axis=3), full),
+            (op("CONCATENATION", axis=3, **i16),),
+            (INT16X8,),
+            edit=requantized_outputs,
+        )
+    )
+    # int16 operators TFLM runs: SELECT_V2 (a constant condition) and RESIZE_NEAREST_NEIGHBOR.
+    mask = np.random.default_rng(11).uniform(size=(1, 3, 1, 5)) < 0.5
+    specs += [
+        Spec(
+            "select_v2_constant_condition",
+            lambda: functional(
+                lambda a, b: layers.Lambda(lambda t: tf.where(mask, t[0], t[1]))([a, b]),
+                full,
+                full,
+            ),
+            (op("SELECT_V2", constants=[0], out="INT16"),),
+            (INT8_RETYPED_INT16,),
+            edit=int8_retyped_int16,
+        ),
+        Spec(
+            "resize_nearest_2x",
+            lambda_model(
+                lambda x: tf.compat.v1.image.resize_nearest_neighbor(x, (6, 8)), (1, 3, 4, 3)
+            ),
+            (op("RESIZE_NEAREST_NEIGHBOR", input1=[6, 8], **i16),),
+            (INT16X8,),
+        ),
+        Spec(
+            "resize_nearest_half_pixel",
+            lambda_model(lambda x: tf.image.resize(x, (5, 7), method="nearest"), RESIZE_SHAPE),
+            (op("RESIZE_NEAREST_NEIGHBOR", input1=[5, 7], **i16),),
+            (INT16X8,),
+        ),
+    ]
+    specs += [
+        Spec("abs", unary(tf.abs, full), (op("ABS", **i16),), (INT16X8,)),
+        # The output scale made 1.5 times the input's: TFLM's rescaling path.
+        Spec(
+            "requantized_abs",
+            unary(tf.abs, full),
+            (op("ABS", **i16),),
+            (INT16X8,),
+            edit=requantized_outputs,
+        ),
+    ]
+    # int16 SUM (TFLM's int16 REDUCE_MAX and REDUCE_MIN fail at invocation: "Only float32 and
+    # int8 types are supported").
+    specs += [
+        Spec(
+            "reduce_sum_image_keepdims",
+            unary(lambda x: tf.reduce_sum(x, axis=[1, 2], keepdims=True), (1, 4, 5, 6)),
+            (op("SUM", keepDims=True, input1=[1, 2], **i16),),
+            (INT16X8,),
+        ),
+        Spec(
+            "reduce_sum_channels",
+            unary(lambda x: tf.reduce_sum(x, axis=-1), (1, 4, 5, 6)),
+            (op("SUM", keepDims=False, input1=-1, **i16),),
+            (INT16X8,),
+        ),
+    ]
+    # int16 PRELU with int8 alpha (TFLM's Prepare requires int8 alpha for an int16 output).
+    specs += [
+        Spec(
+            "prelu_shared_axes",
+            single(lambda: layers.PReLU(shared_axes=[1, 2]), (1, 4, 4, 3)),
+            (op("PRELU", shapes=[(1, 4, 4, 3), (1, 1, 3)], constants=[1], out="INT16"),),
+            (INT8_RETYPED_INT16,),
+            edit=int8_activations_retyped_int16,
+        ),
+        Spec(
+            "prelu",
+            single(lambda: layers.PReLU(), (1, 3, 4, 5)),
+            (op("PRELU", constants=[1], out="INT16"),),
+            (INT8_RETYPED_INT16,),
+            edit=int8_activations_retyped_int16,
+        ),
+    ]
+    # Pools whose output scale is off the input's by less than TFLM's tolerance (1e-6).
+    specs += [
+        Spec(
+            f"nudged_{kind}pool",
+            single(lambda pool=pool: pool(2, strides=2), (1, 6, 6, 3)),
+            (op(name, filter=(2, 2)),),
+            (INT8,),
+            edit=nudged_output_scale,
+        )
+        for kind, name, pool in (
+            ("avg", "AVERAGE_POOL_2D", layers.AveragePooling2D),
+            ("max", "MAX_POOL_2D", layers.MaxPooling2D),
+        )
+    ]
+    return specs
+
+
+# The converter has no int16x8 SELECT_V2: an int8 model with its activations made int16.
+INT8_RETYPED_INT16 = Conversion(
+    "int16", "int8 converted, activations retyped int16 (zero point 0)", quantized=True
+)
+
+
+def int8_retyped_int16(model_bytes: bytes) -> bytes:
+    """An edit making every int8 activation of the model int16, with zero point 0 and its
+    scale (the model may have no int8 constants)."""
+    model = read_model(model_bytes)
+    for tensor in model.subgraphs[0].tensors:
+        if tensor.type == schema_py.TensorType.INT8:
+            assert not has_data(model, tensor), "an int8 constant cannot be retyped"
+            tensor.type = schema_py.TensorType.INT16
+            tensor.quantization.zeroPoint = [0]
+    return write_model(model)
+
+
+def int8_activations_retyped_int16(model_bytes: bytes) -> bytes:
+    """An edit making every int8 activation of the model int16 with zero point 0 and its scale
+    divided by 256 (the same real range); int8 constants (PRELU's alpha) stay int8."""
+    model = read_model(model_bytes)
+    for tensor in model.subgraphs[0].tensors:
+        if tensor.type == schema_py.TensorType.INT8 and not has_data(model, tensor):
+            tensor.type = schema_py.TensorType.INT16
+            tensor.quantization.zeroPoint = [0]
+            tensor.quantization.scale = [float(s) / 256 for s in tensor.quantization.scale]
+    return write_model(model)
+
+
+def nudged_output_scale(model_bytes: bytes) -> bytes:
+    """An edit adding 8e-7 to the scale of the model's outputs (TFLM's pools allow 1e-6)."""
+    model = read_model(model_bytes)
+    subgraph = model.subgraphs[0]
+    for t in subgraph.outputs:
+        q = subgraph.tensors[t].quantization
+        q.scale = [float(s) + 8e-7 for s in q.scale]
+    return write_model(model)
+
+
+def requantized_outputs(model_bytes: bytes) -> bytes:
+    """An edit quantizing the model's outputs otherwise than the converter did: scale times
+    1.5 and, for int8, zero point plus 3 (int16 keeps zero point 0)."""
+    model = read_model(model_bytes)
+    subgraph = model.subgraphs[0]
+    for t in subgraph.outputs:
+        q = subgraph.tensors[t].quantization
+        q.scale = [float(s) * 1.5 for s in q.scale]
+        if subgraph.tensors[t].type == schema_py.TensorType.INT8:
+            q.zeroPoint = [min(int(z) + 3, 127) for z in q.zeroPoint]
+    return write_model(model)
+
+
 def all_fixtures() -> list[Fixture]:
     specs = (
         conv_specs()
@@ -2906,6 +3119,7 @@ def all_fixtures() -> list[Fixture]:
         + int16x8_elementwise_specs()
         + int16x8_weighted_specs()
         + matmul_detection_specs()
+        + coverage_gap_specs()
     )
     return [
         Fixture(spec, conversion) for spec in specs for conversion in spec.conversions

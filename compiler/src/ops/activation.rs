@@ -70,6 +70,8 @@ pub struct Unary {
 pub enum Int16Unary {
     /// RELU: a clamped requantization.
     Relu(kernel::ReluI16),
+    /// ABS: the absolute value requantized (RELU's parameters).
+    Abs(kernel::ReluI16),
     /// RELU6: a clamp on the input's scale.
     Clamp(kernel::ClampI16),
     /// LEAKY_RELU.
@@ -99,13 +101,13 @@ fn int16_params(
             int16_per_tensor(cx, input)?;
             int16_per_tensor(cx, output)?;
         }
-        UnaryKind::Relu | UnaryKind::Logistic | UnaryKind::Tanh => {
+        UnaryKind::Relu | UnaryKind::Logistic | UnaryKind::Tanh | UnaryKind::Abs => {
             int16_quantized(cx, input)?;
             int16_quantized(cx, output)?;
         }
         _ => {
             return Err(cx.error(format!(
-                "INT16 {name} is not supported (embedml runs INT16 RELU, RELU6, LEAKY_RELU, LOGISTIC and TANH)"
+                "INT16 {name} is not supported (embedml runs INT16 RELU, RELU6, LEAKY_RELU, LOGISTIC, TANH and ABS)"
             )));
         }
     }
@@ -128,6 +130,20 @@ fn int16_params(
                 output_zero_point: zo,
                 output_min,
                 output_max,
+            })
+        }
+        UnaryKind::Abs => {
+            // TFLM's `PrepareAbsRsqrt`: a rescale only when the scales differ (the identity
+            // multiplier otherwise), zero points 0; the result clamped to int16.
+            let [_, multiplier, shift, _] = args::abs_table_args(si, zi, so, zo);
+            cx.check_shift(shift, "input rescale")?;
+            Int16Unary::Abs(kernel::ReluI16 {
+                input_zero_point: zi,
+                multiplier,
+                shift,
+                output_zero_point: zo,
+                output_min: i32::from(i16::MIN),
+                output_max: i32::from(i16::MAX),
             })
         }
         UnaryKind::Relu6 => {
@@ -390,6 +406,7 @@ impl Operator for Unary {
             let reads = &[input];
             return match params.clone() {
                 Int16Unary::Relu(p) => cx.call(&kernels::relu_i16, p, reads, output),
+                Int16Unary::Abs(p) => cx.call(&kernels::abs_i16, p, reads, output),
                 Int16Unary::Clamp(p) => cx.call(&kernels::clamp_i16, p, reads, output),
                 Int16Unary::LeakyRelu(p) => cx.call(&kernels::leaky_relu_i16, p, reads, output),
                 Int16Unary::Logistic(p) => cx.call(&kernels::logistic_i16, p, reads, output),

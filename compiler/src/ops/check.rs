@@ -510,8 +510,7 @@ impl<'g, 'a> Check<'g, 'a> {
 
     /// The element type of an op that copies elements from `input` (computed at run time) to
     /// `output`: one type on both sides, one of `allowed` (the types TFLM's kernel takes), and
-    /// for a quantized type one quantization (the kernel copies raw values): an int8 scale and
-    /// zero point, an int16 scale with zero point 0 (TFLM's int16 is symmetric).
+    /// for a quantized type per-tensor quantization (see [`Check::copy_quantization`]).
     pub fn copied_element(
         &self,
         input: usize,
@@ -538,8 +537,10 @@ impl<'g, 'a> Check<'g, 'a> {
         Ok(element)
     }
 
-    /// For a copy between int8 or int16 tensors, one quantization on both sides (see
-    /// [`Check::copied_element`]); nothing for other types.
+    /// For a raw copy between int8 or int16 tensors: per-tensor quantization on both sides,
+    /// int16 with zero point 0 (TFLM's int16 is symmetric); nothing for other types. The two
+    /// sides may differ: TFLM's copying kernels (PACK, SPLIT, SLICE, TRANSPOSE, PAD and the
+    /// rest) copy raw values whatever the quantizations say, and so does embedml.
     pub fn copy_quantization(&self, input: usize, output: usize) -> Result<(), Error> {
         let (i, o) = (self.tensor(input), self.tensor(output));
         match i.element_type {
@@ -568,9 +569,9 @@ impl<'g, 'a> Check<'g, 'a> {
                     }
                 }
             }
-            _ => return Ok(()),
+            _ => {}
         }
-        self.same_quantization(input, output)
+        Ok(())
     }
 
     /// [`Check::data_movement`] for any element type of `allowed`.

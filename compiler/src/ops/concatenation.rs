@@ -101,6 +101,10 @@ impl Operator for Concatenation {
                 ));
             }
             cx.copy_quantization(t, output)?;
+            // TFLM's Prepare requires one quantization for int8 only (int16 needs zero point 0).
+            if tensor.element_type == crate::ir::ElementType::Int8 {
+                cx.same_quantization(t, output)?;
+            }
             axis_total += tensor.shape[axis];
         }
         if axis_total != out.shape[axis] {

@@ -218,10 +218,8 @@ impl Operator for Binary {
                 Rescale::Add(p)
             }
         };
-        if quantized && matches!(kind, BinaryKind::Maximum | BinaryKind::Minimum) {
-            cx.same_quantization(input1, output)?;
-            cx.same_quantization(input2, output)?;
-        }
+        // MAXIMUM and MINIMUM compare and copy raw values, as TFLM's kernel does, whatever the
+        // quantizations of the inputs and the output (TFLM's Prepare does not compare them).
         let (s1, s2, so) = (
             &cx.tensor(input1).shape,
             &cx.tensor(input2).shape,

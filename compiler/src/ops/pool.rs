@@ -81,7 +81,22 @@ impl Operator for Pool {
         let input = cx.input(0, "input")?;
         let output = cx.output()?;
         let precision = cx.precision_int16x8(input, output)?;
-        cx.same_quantization(input, output)?;
+        if precision != Precision::Float32 {
+            // TFLM's Prepare: equal zero points, scales within 1e-6 (their float difference); the
+            // kernel copies or averages raw values and clamps to the output's activation range.
+            let scale_diff = f64::from((cx.scale(input) - cx.scale(output)).abs());
+            if scale_diff > 1e-6 || cx.zero_point(input) != cx.zero_point(output) {
+                return Err(cx.tensor_error(
+                    cx.tensor(output),
+                    format!(
+                        "the output's {} differ from the input's {}; TFLM needs equal zero \
+                         points and scales within 1e-6",
+                        super::check::describe_quantization(cx.tensor(output)),
+                        super::check::describe_quantization(cx.tensor(input))
+                    ),
+                ));
+            }
+        }
         let (i, o) = (&cx.tensor(input).shape, &cx.tensor(output).shape);
         let ([n, h, w, c], [on, oh, ow, oc]) = (cx.rank4(input)?, cx.rank4(output)?);
         let (pad_h, expect_h) = window(padding, h, filter[0], stride[0], 1);

@@ -1,5 +1,5 @@
 //! PRELU: `x` where `x >= 0`, `alpha * x` elsewhere, alpha (usually constant) broadcast against
-//! the input, int8 (TFLM's two-multiplier form) or float32.
+//! the input, int8 or int16 with int8 alpha (TFLM's two-multiplier form) or float32.
 
 use crate::error::Error;
 use crate::ir::ElementType;
@@ -33,24 +33,24 @@ impl Operator for Prelu {
         let input = cx.input(0, "input")?;
         let alpha = cx.input(1, "alpha")?;
         let output = cx.output()?;
-        let precision = cx.precision(input, output)?;
+        let precision = cx.precision_int16x8(input, output)?;
         let a = cx.tensor(alpha);
+        // TFLM's Prepare: an int16 PRELU takes int8 alpha; otherwise alpha has the input's type.
         let expected = match precision {
-            Precision::Int16 => return Err(cx.error(super::check::NO_INT16X8_KERNEL)),
-            Precision::Int8 => ElementType::Int8,
+            Precision::Int16 | Precision::Int8 => ElementType::Int8,
             Precision::Float32 => ElementType::Float32,
         };
         if a.element_type != expected {
             return Err(cx.tensor_error(
                 a,
                 format!(
-                    "alpha is {}; TFLM's PRELU takes alpha of the input's type ({})",
+                    "alpha is {}; TFLM's PRELU takes {} alpha here",
                     a.element_type.name(),
                     expected.name()
                 ),
             ));
         }
-        if precision == Precision::Int8 {
+        if precision != Precision::Float32 {
             cx.per_tensor_quantized(a)?;
         }
         for t in [input, alpha, output] {
@@ -65,7 +65,7 @@ impl Operator for Prelu {
                     "alpha {sa:?} does not broadcast to the input {si:?} (output {so:?})"
                 ))
             })?;
-        if precision == Precision::Int8 {
+        if precision != Precision::Float32 {
             for (real, what) in [
                 (
                     positive_real(cx.scale(input), cx.scale(output)),
@@ -102,10 +102,7 @@ impl Operator for Prelu {
         let reads = [self.input, self.alpha];
         let broadcast = self.broadcast.clone();
         match self.precision {
-            Precision::Int16 => {
-                return Err(cx.error(super::check::NO_INT16X8_KERNEL));
-            }
-            Precision::Int8 => {
+            Precision::Int8 | Precision::Int16 => {
                 let (input, alpha, output) = (self.input, self.alpha, self.output);
                 let (positive_multiplier, positive_shift) =
                     quant::quantize_multiplier(positive_real(cx.scale(input), cx.scale(output)));
@@ -122,7 +119,11 @@ impl Operator for Prelu {
                     negative_shift,
                     broadcast,
                 };
-                cx.call(&kernels::prelu_i8, params, &reads, output)
+                if self.precision == Precision::Int16 {
+                    cx.call(&kernels::prelu_i16, params, &reads, output)
+                } else {
+                    cx.call(&kernels::prelu_i8, params, &reads, output)
+                }
             }
             Precision::Float32 => cx.call(
                 &kernels::prelu_f32,

@@ -70,8 +70,9 @@ impl Operator for Reduce {
         cx.options::<ReducerOptions>()?;
         let input = cx.input(0, "input")?;
         let output = cx.output()?;
-        // TFLM's MEAN takes int16 (int16x8 quantization); its other reductions here do not.
-        let precision = if reduction == Reduction::Mean {
+        // TFLM's MEAN and SUM take int16 (int16x8 quantization); REDUCE_MAX and REDUCE_MIN do
+        // not (its `EvalMinMaxHelper` takes float32 and int8 only).
+        let precision = if matches!(reduction, Reduction::Mean | Reduction::Sum) {
             cx.precision_int16x8(input, output)?
         } else {
             cx.precision(input, output)?
@@ -124,7 +125,7 @@ impl Operator for Reduce {
         let int8 = match (precision, reduction) {
             (Precision::Float32, _) => None,
             (Precision::Int8, Reduction::Mean | Reduction::Sum)
-            | (Precision::Int16, Reduction::Mean) => {
+            | (Precision::Int16, Reduction::Mean | Reduction::Sum) => {
                 let (input_scale, input_zero_point, output_scale, output_zero_point) = quantization;
                 let derive = if reduction == Reduction::Sum {
                     sum_i8_params
@@ -154,7 +155,9 @@ impl Operator for Reduce {
                 }
                 None
             }
-            (Precision::Int16, _) => unreachable!("only MEAN takes INT16 (checked above)"),
+            (Precision::Int16, _) => {
+                return Err(cx.error("only MEAN and SUM take INT16 (a bug in embedml)"));
+            }
         };
         Ok(Reduce {
             reduction,
@@ -196,9 +199,11 @@ impl Operator for Reduce {
             (Reduction::Sum, Precision::Float32) => {
                 return cx.call(&kernels::sum_f32, shape, io.0, io.1);
             }
-            // int8 SUM runs MEAN's kernel with its own constants.
-            (Reduction::Mean, _) | (Reduction::Sum, Precision::Int8) => {}
-            (_, Precision::Int16) => unreachable!("only MEAN takes INT16 (checked)"),
+            // int8 and int16 SUM run MEAN's kernel with their own constants.
+            (Reduction::Mean, _) | (Reduction::Sum, Precision::Int8 | Precision::Int16) => {}
+            (_, Precision::Int16) => {
+                return Err(cx.error("only MEAN and SUM take INT16 (a bug in embedml)"));
+            }
         }
         match self.int8 {
             Some(p) => {

@@ -1,4 +1,5 @@
-//! RESIZE_NEAREST_NEIGHBOR and RESIZE_BILINEAR (NHWC, int8 and float32, a constant size).
+//! RESIZE_NEAREST_NEIGHBOR and RESIZE_BILINEAR (NHWC, int8 and float32, and int16 for the nearest
+//! neighbour; a constant size).
 //!
 //! Where each output row and column samples the input depends only on the shapes and the
 //! options, so it is computed here, once per row and column, with TFLM's own arithmetic (float32
@@ -57,11 +58,25 @@ struct Resize {
     size: [usize; 2],
 }
 
-fn check_resize(cx: &Check) -> Result<Resize, Error> {
+fn check_resize(cx: &Check, int16: bool) -> Result<Resize, Error> {
     let input = cx.input(0, "input")?;
     let size_tensor = cx.input(1, "size")?;
     let output = cx.output()?;
-    let precision = cx.precision(input, output)?;
+    let both_int16 = [input, output].map(|t| cx.tensor(t).element_type)
+        == [ElementType::Int16, ElementType::Int16];
+    let precision = if int16 && both_int16 {
+        // RESIZE_NEAREST_NEIGHBOR copies raw int16 values, as TFLM's kernel does.
+        if cx.tensor(input).data.is_some() {
+            return Err(cx.tensor_error(
+                cx.tensor(input),
+                "a constant activation input is not supported",
+            ));
+        }
+        cx.copy_quantization(input, output)?;
+        Precision::Int16
+    } else {
+        cx.precision(input, output)?
+    };
     let input_shape = cx.rank4(input)?;
     cx.constant(size_tensor, ElementType::Int32, "size")?;
     let size = cx.tensor(size_tensor).i32s();
@@ -140,7 +155,7 @@ impl Operator for ResizeNearestNeighbor {
                 .and_then(|o| o.half_pixel_centers())
                 .unwrap_or(false),
         };
-        let r = check_resize(cx)?;
+        let r = check_resize(cx, true)?;
         let [n, h, w, c] = r.input_shape;
         let [out_h, out_w] = r.size;
         let mut offsets: Vec<usize> = (0..n).map(|b| b * h * w * c).collect();
@@ -166,7 +181,7 @@ impl Operator for ResizeNearestNeighbor {
             offsets: Slice(self.offsets.clone()),
         };
         let kernel = match self.precision {
-            Precision::Int16 => return Err(cx.error(super::check::NO_INT16X8_KERNEL)),
+            Precision::Int16 => &kernels::gather4_table_i16,
             Precision::Int8 => &kernels::gather4_table_i8,
             Precision::Float32 => &kernels::gather4_table_f32,
         };
@@ -318,7 +333,7 @@ impl Operator for ResizeBilinear {
                 "align_corners and half_pixel_centers are both set; TFLM takes at most one of them",
             ));
         }
-        let r = check_resize(cx)?;
+        let r = check_resize(cx, false)?;
         let [_, h, w, c] = r.input_shape;
         let [out_h, out_w] = r.size;
         let (rows, columns) = match r.precision {

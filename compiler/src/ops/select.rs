@@ -1,5 +1,5 @@
-//! SELECT_V2: `condition ? x : y` element by element, with a BOOL condition and int8 or float32
-//! values, the three inputs broadcasting (rank at most 4) as TFLM's `BroadcastSelect5DSlow`.
+//! SELECT_V2: `condition ? x : y` element by element, with a BOOL condition and int8, int16 or
+//! float32 values, the three inputs broadcasting (rank at most 4) as TFLM's `BroadcastSelect5DSlow`.
 
 use crate::error::Error;
 use crate::ir::ElementType;
@@ -49,6 +49,7 @@ impl Operator for SelectV2 {
         let types = [x, y, output].map(|t| cx.tensor(t).element_type);
         let precision = match types {
             [ElementType::Int8, ElementType::Int8, ElementType::Int8] => Precision::Int8,
+            [ElementType::Int16, ElementType::Int16, ElementType::Int16] => Precision::Int16,
             [
                 ElementType::Float32,
                 ElementType::Float32,
@@ -56,7 +57,7 @@ impl Operator for SelectV2 {
             ] => Precision::Float32,
             [a, b, c] => {
                 return Err(cx.error(format!(
-                    "{} and {} values with {} output are not supported (INT8 or FLOAT32 throughout; INT16 is not implemented)",
+                    "{} and {} values with {} output are not supported (INT8, INT16 or FLOAT32 throughout)",
                     a.name(),
                     b.name(),
                     c.name()
@@ -64,7 +65,11 @@ impl Operator for SelectV2 {
             }
         };
         // TFLM copies the values' bytes whatever their scales, and so does the kernel; the
-        // converter gives x, y and the output one scale.
+        // converter gives x, y and the output one scale. int16: per tensor, zero point 0.
+        if precision == Precision::Int16 {
+            cx.copy_quantization(x, output)?;
+            cx.copy_quantization(y, output)?;
+        }
         let inputs = [condition, x, y];
         let shapes = inputs.map(|t| cx.tensor(t).shape.clone());
         let output_shape = &cx.tensor(output).shape;
@@ -130,7 +135,7 @@ impl Operator for SelectV2 {
             broadcast: self.broadcast.clone(),
         };
         let kernel = match self.precision {
-            Precision::Int16 => return Err(cx.error(super::check::NO_INT16X8_KERNEL)),
+            Precision::Int16 => &kernels::select_i16,
             Precision::Int8 => &kernels::select_i8,
             Precision::Float32 => &kernels::select_f32,
         };

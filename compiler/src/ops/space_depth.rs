@@ -52,7 +52,12 @@ impl Operator for SpaceDepth {
         } else {
             cx.required_options::<SpaceToDepthOptions>()?.block_size()
         };
-        let (input, output, precision) = cx.data_movement()?;
+        // TFLM copies raw values: the output's quantization may differ from the input's.
+        let input = cx.input(0, "input")?;
+        let output = cx.output()?;
+        let precision = cx.precision(input, output)?;
+        cx.copy_quantization(input, output)?;
+        cx.rank_at_most_4(input)?;
         let [n, h, w, c] = cx.rank4(input)?;
         let b = match usize::try_from(block.unwrap_or(0)) {
             Ok(b) if b > 0 => b,

@@ -213,6 +213,11 @@ pub fn select_i8(p: &Select, condition: &[u8], x: &[i8], y: &[i8], output: &mut 
     select(p, condition, x, y, output);
 }
 
+/// int16 SELECT_V2: `x` where the condition is true, `y` where it is false (raw values).
+pub fn select_i16(p: &Select, condition: &[u8], x: &[i16], y: &[i16], output: &mut [i16]) {
+    select(p, condition, x, y, output);
+}
+
 /// float32 SELECT_V2: `x` where the condition is true, `y` where it is false.
 pub fn select_f32(p: &Select, condition: &[u8], x: &[f32], y: &[f32], output: &mut [f32]) {
     select(p, condition, x, y, output);

@@ -121,12 +121,12 @@ fn strided(i: [usize; 3], i3: usize, s: &[usize; 4]) -> usize {
 /// output is walked in row-major order over `output_shape` (up to its end), reading the inputs
 /// through their strides; an input index past the end of its slice (never the case for the
 /// compiler's parameters) leaves that output unchanged.
-pub(super) fn for_each_element<T: Copy, U>(
+pub(super) fn for_each_element<T: Copy, A: Copy, U>(
     broadcast: Option<&Broadcast4>,
     input1: &[T],
-    input2: &[T],
+    input2: &[A],
     output: &mut [U],
-    f: impl Fn(T, T) -> U,
+    f: impl Fn(T, A) -> U,
 ) {
     let Some(b) = broadcast else {
         for ((o, &x), &y) in output.iter_mut().zip(input1).zip(input2) {
@@ -160,11 +160,11 @@ pub(super) fn for_each_element<T: Copy, U>(
 
 /// [`for_each_element`] where input 1 is also the output (so it has the output's shape): each
 /// element is read before it is overwritten, and input 2 is read through its strides.
-pub(super) fn for_each_element_in_place<T: Copy>(
+pub(super) fn for_each_element_in_place<T: Copy, A: Copy>(
     broadcast: Option<&Broadcast4>,
     data: &mut [T],
-    input2: &[T],
-    f: impl Fn(T, T) -> T,
+    input2: &[A],
+    f: impl Fn(T, A) -> T,
 ) {
     let Some(b) = broadcast else {
         for (v, &y) in data.iter_mut().zip(input2) {

@@ -313,6 +313,23 @@ unary_kernel!(
 );
 
 unary_kernel!(
+    /// int16 ABS as TFLite Micro's `AbsEvalQuantized`: `|x - input_zero_point|` rescaled (an
+    /// identity multiplier when the scales are equal), offset, clamped to `[output_min,
+    /// output_max]`; the [`ReluI16`] parameters.
+    abs_i16, abs_i16_in_place, ReluI16, i16,
+    |p, x| {
+        multiply_by_quantized_multiplier(
+            i32::from(x).wrapping_sub(p.input_zero_point).wrapping_abs(),
+            p.multiplier,
+            p.shift,
+        )
+        .wrapping_add(p.output_zero_point)
+        .max(p.output_min)
+        .min(p.output_max) as i16
+    }
+);
+
+unary_kernel!(
     /// int16 RELU6 as TFLite Micro's `Relu6Quantized`: the input clamped to `[min, max]` (its
     /// zero point and six on its own scale).
     clamp_i16, clamp_i16_in_place, ClampI16, i16,

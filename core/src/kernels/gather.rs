@@ -82,6 +82,11 @@ pub fn gather4_table_i8(p: &Gather4Table, input: &[i8], output: &mut [i8]) {
     gather4_table(p, input, output, 0);
 }
 
+/// int16 [`Gather4Table`] (RESIZE_NEAREST_NEIGHBOR); an offset outside the input writes 0.
+pub fn gather4_table_i16(p: &Gather4Table, input: &[i16], output: &mut [i16]) {
+    gather4_table(p, input, output, 0);
+}
+
 /// float32 [`Gather4Table`]; an offset outside the input writes 0.0.
 pub fn gather4_table_f32(p: &Gather4Table, input: &[f32], output: &mut [f32]) {
     gather4_table(p, input, output, 0.0);

@@ -50,6 +50,24 @@ fn prelu_i8_element(p: &PreluI8, x: i8, alpha: i8) -> i8 {
 }
 
 #[inline(always)]
+fn prelu_i16_element(p: &PreluI8, x: i16, alpha: i8) -> i16 {
+    let input = p.input_offset.wrapping_add(i32::from(x));
+    let scaled = if input >= 0 {
+        multiply_by_quantized_multiplier(input, p.positive_multiplier, p.positive_shift)
+    } else {
+        let alpha = p.alpha_offset.wrapping_add(i32::from(alpha));
+        multiply_by_quantized_multiplier(
+            input.wrapping_mul(alpha),
+            p.negative_multiplier,
+            p.negative_shift,
+        )
+    };
+    scaled
+        .wrapping_add(p.output_offset)
+        .clamp(i32::from(i16::MIN), i32::from(i16::MAX)) as i16
+}
+
+#[inline(always)]
 fn prelu_f32_element(x: f32, alpha: f32) -> f32 {
     if x >= 0.0 { x } else { x * alpha }
 }
@@ -67,6 +85,21 @@ pub fn prelu_i8(p: &PreluI8, input: &[i8], alpha: &[i8], output: &mut [i8]) {
 pub fn prelu_i8_in_place(p: &PreluI8, data: &mut [i8], alpha: &[i8]) {
     for_each_element_in_place(p.broadcast.as_ref(), data, alpha, |x, a| {
         prelu_i8_element(p, x, a)
+    });
+}
+
+/// int16 PRELU with int8 alpha (TFLM's int16 `BroadcastPrelu4DSlow`): [`prelu_i8`]'s
+/// arithmetic, clamped to int16; the [`PreluI8`] parameters.
+pub fn prelu_i16(p: &PreluI8, input: &[i16], alpha: &[i8], output: &mut [i16]) {
+    for_each_element(p.broadcast.as_ref(), input, alpha, output, |x, a| {
+        prelu_i16_element(p, x, a)
+    });
+}
+
+/// [`prelu_i16`] with the output overwriting the input.
+pub fn prelu_i16_in_place(p: &PreluI8, data: &mut [i16], alpha: &[i8]) {
+    for_each_element_in_place(p.broadcast.as_ref(), data, alpha, |x, a| {
+        prelu_i16_element(p, x, a)
     });
 }
 

@@ -814,6 +814,9 @@ fn indexed_data_movement(i8_in: &[i8], i8_out: &mut [i8], f32_in: &[f32], f32_ou
     };
     gather4_table_i8(opaque(&table), black_box(i8_in), black_box(&mut *i8_out));
     gather4_table_f32(opaque(&table), black_box(f32_in), black_box(&mut *f32_out));
+    let mut i16s = [0i16; 8];
+    let (i16_in, i16_out) = i16s.split_at_mut(4);
+    gather4_table_i16(opaque(&table), black_box(&*i16_in), black_box(&mut *i16_out));
     black_box(&i32_out);
 }
 
@@ -910,6 +913,16 @@ fn comparisons(i8_in: &[i8], f32_in: &[f32]) {
         black_box(i8_in),
         black_box(i8_in),
         black_box(&mut i8_out),
+    );
+    let mut i16s = [0i16; 8];
+    let (i16_in, i16_out) = i16s.split_at_mut(4);
+    let i16_in: &[i16] = i16_in;
+    select_i16(
+        opaque(&select),
+        black_box(bool_in),
+        black_box(i16_in),
+        black_box(i16_in),
+        black_box(&mut *i16_out),
     );
     select_f32(
         opaque(&select),
@@ -1407,6 +1420,15 @@ fn more_ops(i8_in: &[i8], i8_out: &mut [i8], f32_in: &[f32], f32_out: &mut [f32]
         broadcast: BROADCAST,
     };
     binary!(prelu_i8, prelu_i8_in_place, prelu, i8_in, i8_out);
+    let mut i16s = [0i16; 8];
+    let (i16_in, i16_out) = i16s.split_at_mut(4);
+    prelu_i16(
+        opaque(&prelu),
+        black_box(&*i16_in),
+        black_box(i8_in),
+        black_box(&mut *i16_out),
+    );
+    prelu_i16_in_place(opaque(&prelu), black_box(&mut *i16_out), black_box(i8_in));
     let prelu = PreluF32 {
         broadcast: BROADCAST,
     };
@@ -1545,6 +1567,7 @@ fn int16_elementwise(i8_in: &[i8]) {
         output_max: 32767,
     };
     unary!(relu_i16, relu_i16_in_place, relu, i16_in, i16_out);
+    unary!(abs_i16, abs_i16_in_place, relu, i16_in, i16_out);
     let clamp = ClampI16 { min: 0, max: 6000 };
     unary!(clamp_i16, clamp_i16_in_place, clamp, i16_in, i16_out);
     let leaky = LeakyReluI16 {
