@@ -9,19 +9,10 @@ use crate::kernel::{self, Broadcast4, Element, kernels};
 use crate::plan::{Access, InPlace};
 use crate::program::KernelCall;
 use crate::quant::{self, Activation};
-use crate::tflite::options_table;
 
-use super::elementwise::{self, AddOptions, MulOptions, SubOptions};
+use super::elementwise;
 use super::shape::{broadcast4, pad4};
-use super::{Check, Lower, Operator, options};
-
-options_table!(
-    /// Options of DIV.
-    DivOptions = 29 {
-        /// Fused activation.
-        fused_activation_function: i8 = 0,
-    }
-);
+use super::{Check, Lower, Operator};
 
 /// A checked element-wise binary op.
 #[derive(Clone, Debug, PartialEq)]
@@ -134,22 +125,7 @@ pub struct Plain {
 
 impl Plain {
     fn check(cx: &Check, kind: PlainKind) -> Result<Self, Error> {
-        let code = match kind {
-            PlainKind::Add => cx
-                .options::<AddOptions>()?
-                .and_then(|o| o.fused_activation_function()),
-            PlainKind::Sub => cx
-                .options::<SubOptions>()?
-                .and_then(|o| o.fused_activation_function()),
-            PlainKind::Mul => cx
-                .options::<MulOptions>()?
-                .and_then(|o| o.fused_activation_function()),
-            PlainKind::Div => cx
-                .options::<DivOptions>()?
-                .and_then(|o| o.fused_activation_function()),
-            PlainKind::Maximum | PlainKind::Minimum => None,
-        };
-        let mut activation = options::activation(code).map_err(|e| cx.error(e))?;
+        let mut activation = elementwise::fused_activation(cx)?;
         let input1 = cx.input(0, "first input")?;
         let input2 = cx.input(1, "second input")?;
         let output = cx.output()?;

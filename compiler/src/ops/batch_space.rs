@@ -9,7 +9,7 @@
 
 use crate::error::Error;
 use crate::ir::ElementType;
-use crate::kernel::{self, Slice, kernels};
+use crate::kernel::{self, kernels};
 use crate::plan::Access;
 use crate::program::KernelCall;
 
@@ -229,15 +229,12 @@ impl Operator for BatchToSpaceNd {
     }
 
     fn lower(&self, cx: &Lower) -> Result<Option<KernelCall>, Error> {
-        let params = kernel::Gather4Table {
-            output_shape: self.output_shape,
-            offsets: Slice(self.offsets.clone()),
-        };
-        let kernel = match self.precision {
-            Precision::Int16 => return Err(cx.error(super::check::NO_INT16X8_KERNEL)),
-            Precision::Int8 => &kernels::gather4_table_i8,
-            Precision::Float32 => &kernels::gather4_table_f32,
-        };
-        cx.call(kernel, params, &[self.input], self.output)
+        cx.gather_table(
+            self.precision,
+            self.output_shape,
+            &self.offsets,
+            self.input,
+            self.output,
+        )
     }
 }

@@ -38,6 +38,14 @@ options_table!(
     }
 );
 
+options_table!(
+    /// Options of DIV.
+    DivOptions = 29 {
+        /// Fused activation.
+        fused_activation_function: i8 = 0,
+    }
+);
+
 /// Which binary op.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BinaryKind {
@@ -105,18 +113,24 @@ pub struct Binary {
     pub overwritable: bool,
 }
 
-fn fused(cx: &Check, kind: BinaryKind) -> Result<Activation, Error> {
-    let code = match kind {
-        BinaryKind::Add => cx
+/// The fused activation of an element-wise binary op, read from the options table of its
+/// operator (ADD, SUB, MUL, DIV); MAXIMUM, MINIMUM and SQUARED_DIFFERENCE have none. The int8,
+/// float32 and int32 kernels of the family share it.
+pub(super) fn fused_activation(cx: &Check) -> Result<Activation, Error> {
+    let code = match cx.op.name.as_str() {
+        "ADD" => cx
             .options::<AddOptions>()?
             .and_then(|o| o.fused_activation_function()),
-        BinaryKind::Sub => cx
+        "SUB" => cx
             .options::<SubOptions>()?
             .and_then(|o| o.fused_activation_function()),
-        BinaryKind::Mul => cx
+        "MUL" => cx
             .options::<MulOptions>()?
             .and_then(|o| o.fused_activation_function()),
-        BinaryKind::Maximum | BinaryKind::Minimum | BinaryKind::SquaredDifference => None,
+        "DIV" => cx
+            .options::<DivOptions>()?
+            .and_then(|o| o.fused_activation_function()),
+        _ => None,
     };
     options::activation(code).map_err(|e| cx.error(e))
 }
@@ -134,7 +148,7 @@ impl Operator for Binary {
     fn check(cx: &Check) -> Result<Self, Error> {
         let kind = BinaryKind::of(&cx.op.name)
             .ok_or_else(|| cx.error("the binary family has no kind for it (a bug in embedml)"))?;
-        let activation = fused(cx, kind)?;
+        let activation = fused_activation(cx)?;
         let input1 = cx.input(0, "first input")?;
         let input2 = cx.input(1, "second input")?;
         let output = cx.output()?;

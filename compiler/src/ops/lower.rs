@@ -178,6 +178,30 @@ impl<'g, 'a> Lower<'g, 'a> {
         Ok(Some(call))
     }
 
+    /// The call of the separable table gather (`embedml::kernels::Gather4Table`) writing
+    /// `output` from `input`: the lowering of every operator that is a per-dimension index map
+    /// (MIRROR_PAD, BATCH_TO_SPACE_ND, RESIZE_NEAREST_NEIGHBOR), each computing its own
+    /// `offsets` at build time. The kernel copies raw values, so it serves every precision.
+    pub fn gather_table(
+        &self,
+        precision: super::Precision,
+        output_shape: [usize; 4],
+        offsets: &[usize],
+        input: usize,
+        output: usize,
+    ) -> Result<Option<KernelCall>, Error> {
+        let kernel = match precision {
+            super::Precision::Int8 => &kernel::kernels::gather4_table_i8,
+            super::Precision::Int16 => &kernel::kernels::gather4_table_i16,
+            super::Precision::Float32 => &kernel::kernels::gather4_table_f32,
+        };
+        let params = kernel::Gather4Table {
+            output_shape,
+            offsets: Slice(offsets.to_vec()),
+        };
+        self.call(kernel, params, &[input], output)
+    }
+
     /// [`Lower::call`] for a kernel that takes a scratch buffer of `S`: the one the planner placed
     /// for this operator ([`Operator::scratch_bytes`](super::Operator::scratch_bytes)), as
     /// whole elements.

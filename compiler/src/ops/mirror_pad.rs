@@ -4,7 +4,6 @@
 //! them per element.
 
 use crate::error::Error;
-use crate::kernel::{self, Slice, kernels};
 use crate::plan::Access;
 use crate::program::KernelCall;
 use crate::tflite::options_table;
@@ -102,16 +101,13 @@ impl Operator for MirrorPad {
     }
 
     fn lower(&self, cx: &Lower) -> Result<Option<KernelCall>, Error> {
-        let params = kernel::Gather4Table {
-            output_shape: self.output_shape,
-            offsets: Slice(self.offsets.clone()),
-        };
-        let kernel = match self.precision {
-            Precision::Int16 => return Err(cx.error(super::check::NO_INT16X8_KERNEL)),
-            Precision::Int8 => &kernels::gather4_table_i8,
-            Precision::Float32 => &kernels::gather4_table_f32,
-        };
-        cx.call(kernel, params, &[self.input], self.output)
+        cx.gather_table(
+            self.precision,
+            self.output_shape,
+            &self.offsets,
+            self.input,
+            self.output,
+        )
     }
 }
 

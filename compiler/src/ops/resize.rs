@@ -176,16 +176,13 @@ impl Operator for ResizeNearestNeighbor {
     }
 
     fn lower(&self, cx: &Lower) -> Result<Option<KernelCall>, Error> {
-        let params = kernel::Gather4Table {
-            output_shape: self.output_shape,
-            offsets: Slice(self.offsets.clone()),
-        };
-        let kernel = match self.precision {
-            Precision::Int16 => &kernels::gather4_table_i16,
-            Precision::Int8 => &kernels::gather4_table_i8,
-            Precision::Float32 => &kernels::gather4_table_f32,
-        };
-        cx.call(kernel, params, &[self.input], self.output)
+        cx.gather_table(
+            self.precision,
+            self.output_shape,
+            &self.offsets,
+            self.input,
+            self.output,
+        )
     }
 }
 

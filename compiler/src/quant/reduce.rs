@@ -43,24 +43,22 @@ pub fn mean_i8_params(
     output_zero_point: i32,
     reduced: usize,
 ) -> MeanI8Params {
-    let (mut multiplier, mut shift) =
-        quantize_multiplier(f64::from(input_scale) / f64::from(output_scale));
+    let mut params = sum_i8_params(
+        input_scale,
+        input_zero_point,
+        output_scale,
+        output_zero_point,
+        reduced,
+    );
     let count = i64::try_from(reduced).unwrap_or(i64::MAX);
     if count > 0 {
         // `63 - CountLeadingZeros(count)`, capped so that the shifted multiplier fits in i64 and
         // the final shift stays >= -31. `shift >= -31` from `quantize_multiplier`, so `k >= 0`.
-        let k = (count.ilog2() as i32).min(32).min(31 + shift).max(0);
-        multiplier = ((i64::from(multiplier) << k) / count) as i32;
-        shift -= k;
+        let k = (count.ilog2() as i32).min(32).min(31 + params.shift).max(0);
+        params.multiplier = ((i64::from(params.multiplier) << k) / count) as i32;
+        params.shift -= k;
     }
-    MeanI8Params {
-        sum_offset: i64::from(input_zero_point)
-            .wrapping_mul(count)
-            .wrapping_neg() as i32,
-        multiplier,
-        shift,
-        output_offset: output_zero_point,
-    }
+    params
 }
 
 /// int8 SUM's constants, exactly as TFLite Micro derives them: the same `QuantizedMeanOrSum`

@@ -5,9 +5,8 @@
 //! 1 for true, and read any non-zero byte as true (so a byte pattern a caller wrote by hand is
 //! never undefined behaviour, as it would be for a `bool` slice).
 
-use super::elementwise::{Broadcast4, for_each_element};
+use super::elementwise::{Broadcast4, for_each_element, on_common_scale};
 use super::slices::{chunks_mut, enumerate};
-use crate::quant::multiply_by_quantized_multiplier;
 
 /// int8 comparison: both inputs are rescaled to a common scale first (TFLM's
 /// `ComparisonWithScaling`), so inputs of different scales compare their real values.
@@ -39,27 +38,25 @@ pub struct Compare {
     pub broadcast: Option<Broadcast4>,
 }
 
-/// `x * 2^shift` modulo `2^32`, the C++ `x * (1 << shift)`; 0 for a shift outside `0..=31`, which
-/// TFLM never uses.
-fn shift_left(x: i32, shift: i32) -> i32 {
-    u32::try_from(shift)
-        .ok()
-        .and_then(|s| x.checked_shl(s))
-        .unwrap_or(0)
-}
-
-/// The two int8 inputs on their common scale, as TFLM's `ComparisonWithScaling` computes them
-/// (its `MultiplyByQuantizedMultiplierSmallerThanOneExp` is [`multiply_by_quantized_multiplier`]
-/// for the non-positive shifts it accepts).
+/// The two int8 inputs on their common scale, as TFLM's `ComparisonWithScaling` computes them:
+/// the same rescaling as ADD's.
 #[inline(always)]
 fn rescaled(p: &CompareI8, x: i8, y: i8) -> (i32, i32) {
-    let scale = |v: i8, offset: i32, multiplier: i32, shift: i32| {
-        let shifted = shift_left(i32::from(v).wrapping_add(offset), p.left_shift);
-        multiply_by_quantized_multiplier(shifted, multiplier, shift)
-    };
     (
-        scale(x, p.input1_offset, p.input1_multiplier, p.input1_shift),
-        scale(y, p.input2_offset, p.input2_multiplier, p.input2_shift),
+        on_common_scale(
+            x,
+            p.input1_offset,
+            p.left_shift,
+            p.input1_multiplier,
+            p.input1_shift,
+        ),
+        on_common_scale(
+            y,
+            p.input2_offset,
+            p.left_shift,
+            p.input2_multiplier,
+            p.input2_shift,
+        ),
     )
 }
 

@@ -203,19 +203,43 @@ fn shift_left(x: i32, shift: i32) -> i32 {
         .unwrap_or(0)
 }
 
-/// The two inputs of ADD, SUB or SQUARED_DIFFERENCE on their common scale, with `left_shift` bits of headroom.
-///
-/// TFLite's `MultiplyByQuantizedMultiplierSmallerThanOneExp` is
+/// One int8 value on the common scale of a two-input operation (ADD, SUB, SQUARED_DIFFERENCE,
+/// the comparisons): offset by minus its zero point, given `left_shift` bits of headroom, then
+/// rescaled. TFLite's `MultiplyByQuantizedMultiplierSmallerThanOneExp` is
 /// [`multiply_by_quantized_multiplier`] for the non-positive shifts it accepts.
+#[inline(always)]
+pub(super) fn on_common_scale(
+    v: i8,
+    offset: i32,
+    left_shift: i32,
+    multiplier: i32,
+    shift: i32,
+) -> i32 {
+    multiply_by_quantized_multiplier(
+        shift_left(i32::from(v).wrapping_add(offset), left_shift),
+        multiplier,
+        shift,
+    )
+}
+
+/// The two inputs of ADD, SUB or SQUARED_DIFFERENCE on their common scale, with `left_shift` bits of headroom.
 #[inline]
 fn rescaled_inputs(p: &AddI8, x: i8, y: i8) -> (i32, i32) {
-    let scale = |v: i8, offset: i32, multiplier: i32, shift: i32| {
-        let shifted = shift_left(i32::from(v).wrapping_add(offset), p.left_shift);
-        multiply_by_quantized_multiplier(shifted, multiplier, shift)
-    };
     (
-        scale(x, p.input1_offset, p.input1_multiplier, p.input1_shift),
-        scale(y, p.input2_offset, p.input2_multiplier, p.input2_shift),
+        on_common_scale(
+            x,
+            p.input1_offset,
+            p.left_shift,
+            p.input1_multiplier,
+            p.input1_shift,
+        ),
+        on_common_scale(
+            y,
+            p.input2_offset,
+            p.left_shift,
+            p.input2_multiplier,
+            p.input2_shift,
+        ),
     )
 }
 

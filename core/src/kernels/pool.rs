@@ -144,21 +144,26 @@ pub fn average_pool2d_i8(p: &Pool2dI8, input: &[i8], output: &mut [i8]) {
         output,
         (0i32, 0i32),
         |(sum, count), x| (sum.wrapping_add(i32::from(x)), count.wrapping_add(1)),
-        |(sum, count)| {
-            if count <= 0 {
-                return None;
-            }
-            // Division truncates towards zero as in C++, so the half count rounds ties away from
-            // zero. `checked_div` cannot fail for a positive count; it keeps the division total
-            // where the optimiser does not track the check above.
-            let rounded = if sum > 0 {
-                sum.wrapping_add(count / 2).checked_div(count)?
-            } else {
-                sum.wrapping_sub(count / 2).checked_div(count)?
-            };
-            Some(rounded.max(p.output_min).min(p.output_max) as i8)
-        },
+        |window| clamped_average(p, window).map(|v| v as i8),
     );
+}
+
+/// The int8 and int16 average of a window, from its in-image `(sum, count)`: rounded to nearest
+/// with ties away from zero and clamped to the activation range; `None` for an empty window.
+#[inline(always)]
+fn clamped_average(p: &Pool2dI8, (sum, count): (i32, i32)) -> Option<i32> {
+    if count <= 0 {
+        return None;
+    }
+    // Division truncates towards zero as in C++, so the half count rounds ties away from
+    // zero. `checked_div` cannot fail for a positive count; it keeps the division total
+    // where the optimiser does not track the check above.
+    let rounded = if sum > 0 {
+        sum.wrapping_add(count / 2).checked_div(count)?
+    } else {
+        sum.wrapping_sub(count / 2).checked_div(count)?
+    };
+    Some(rounded.max(p.output_min).min(p.output_max))
 }
 
 /// int8 MAX_POOL_2D, bit-exact with TFLite Micro's reference kernel: the largest in-image input
@@ -180,17 +185,7 @@ pub fn average_pool2d_i16(p: &Pool2dI8, input: &[i16], output: &mut [i16]) {
         output,
         (0i32, 0i32),
         |(sum, count), x| (sum.wrapping_add(i32::from(x)), count.wrapping_add(1)),
-        |(sum, count)| {
-            if count <= 0 {
-                return None;
-            }
-            let rounded = if sum > 0 {
-                sum.wrapping_add(count / 2).checked_div(count)?
-            } else {
-                sum.wrapping_sub(count / 2).checked_div(count)?
-            };
-            Some(rounded.max(p.output_min).min(p.output_max) as i16)
-        },
+        |window| clamped_average(p, window).map(|v| v as i16),
     );
 }
 
