@@ -117,13 +117,13 @@ impl<const LABELS: usize, const HISTORY: usize> RecognizeCommands<LABELS, HISTOR
         scores: &[i8; LABELS],
         time_ms: i32,
     ) -> Result<Recognition, OutOfOrder> {
-        if let Some((newest, _)) = self.entry(self.len.wrapping_sub(1)) {
-            if time_ms < newest {
-                return Err(OutOfOrder {
-                    time_ms,
-                    previous_ms: newest,
-                });
-            }
+        if let Some((newest, _)) = self.entry(self.len.wrapping_sub(1))
+            && time_ms < newest
+        {
+            return Err(OutOfOrder {
+                time_ms,
+                previous_ms: newest,
+            });
         }
         self.push(time_ms, *scores);
         // Drop what has left the window (i64: no overflow near i32's ends).

@@ -103,9 +103,7 @@ impl Operator for AddN {
 
     fn lower(&self, cx: &Lower) -> Result<Option<KernelCall>, Error> {
         match self.precision {
-            Precision::Int16 => {
-                return Err(cx.error(super::check::NO_INT16X8_KERNEL));
-            }
+            Precision::Int16 => Err(cx.error(super::check::NO_INT16X8_KERNEL)),
             Precision::Int8 => {
                 let first = self.inputs[0];
                 let params = accumulate_i8(cx, first, self.output)?;

@@ -98,9 +98,7 @@ impl Operator for Cumsum {
 
     fn lower(&self, cx: &Lower) -> Result<Option<KernelCall>, Error> {
         match self.precision {
-            Precision::Int16 => {
-                return Err(cx.error(super::check::NO_INT16X8_KERNEL));
-            }
+            Precision::Int16 => Err(cx.error(super::check::NO_INT16X8_KERNEL)),
             Precision::Int8 => {
                 let params = kernel::CumsumI8 {
                     shape: self.shape.clone(),

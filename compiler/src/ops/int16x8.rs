@@ -47,13 +47,11 @@ pub fn weighted_output(
     wide: bool,
 ) -> Result<(kernel::Requantize, i32, i32), Error> {
     let out = cx.weighted_output(input, weights, output, channels, activation, rounding)?;
-    if wide {
-        if let Some(&shift) = out.requantize.shifts.0.iter().find(|&&s| s > 7) {
-            return Err(cx.error(format!(
-                "the output requantization needs a rescale by 2^{shift}, beyond the 2^7 of \
-                 TFLM's 64-bit rescale (the scales are implausible)"
-            )));
-        }
+    if wide && let Some(&shift) = out.requantize.shifts.0.iter().find(|&&s| s > 7) {
+        return Err(cx.error(format!(
+            "the output requantization needs a rescale by 2^{shift}, beyond the 2^7 of \
+             TFLM's 64-bit rescale (the scales are implausible)"
+        )));
     }
     let (min, max) = activation_range_i16(activation, cx.scale(output), cx.zero_point(output));
     Ok((out.requantize, min, max))

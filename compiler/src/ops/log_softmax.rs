@@ -68,9 +68,7 @@ impl Operator for LogSoftmax {
     fn lower(&self, cx: &Lower) -> Result<Option<KernelCall>, Error> {
         let (input, output, depth) = (self.input, self.output, self.depth);
         match self.precision {
-            Precision::Int16 => {
-                return Err(cx.error(super::check::NO_INT16X8_KERNEL));
-            }
+            Precision::Int16 => Err(cx.error(super::check::NO_INT16X8_KERNEL)),
             Precision::Int8 => {
                 let [
                     input_multiplier,

@@ -742,7 +742,7 @@ impl Operator for Signal {
 /// kissfft has no scratch memory for radices above 5 (its generic butterfly's), so such lengths
 /// are refused, as are odd ones (kissfft's real FFT needs an even length).
 fn fft_stages(fft_length: usize) -> Result<Vec<[usize; 2]>, String> {
-    if fft_length % 2 != 0 || fft_length < 4 {
+    if !fft_length.is_multiple_of(2) || fft_length < 4 {
         return Err(format!(
             "its fft_length is {fft_length}; kissfft's real FFT needs an even length of at least 4"
         ));
@@ -752,7 +752,7 @@ fn fft_stages(fft_length: usize) -> Result<Vec<[usize; 2]>, String> {
     let mut p = 4;
     let mut stages = Vec::new();
     loop {
-        while n % p != 0 {
+        while !n.is_multiple_of(p) {
             p = match p {
                 4 => 2,
                 2 => 3,

@@ -129,9 +129,7 @@ impl Operator for Softmax {
             return cx.call(&kernels::softmax_i16, params, &[input], output);
         }
         match self.precision {
-            Precision::Int16 => {
-                return Err(cx.error(super::check::NO_INT16X8_KERNEL));
-            }
+            Precision::Int16 => Err(cx.error(super::check::NO_INT16X8_KERNEL)),
             Precision::Int8 => {
                 let (input_multiplier, input_left_shift, diff_min) =
                     quant::softmax_params(f64::from(self.beta), f64::from(cx.scale(input)));

@@ -223,9 +223,7 @@ impl Operator for Svdf {
     fn lower(&self, cx: &Lower) -> Result<Option<KernelCall>, Error> {
         let slot = cx.state_slot(self.state)?;
         match self.precision {
-            Precision::Int16 => {
-                return Err(cx.error(super::check::NO_INT16X8_KERNEL));
-            }
+            Precision::Int16 => Err(cx.error(super::check::NO_INT16X8_KERNEL)),
             Precision::Int8 => {
                 // TFLM multiplies the float scales in float, then quantizes in double.
                 let scale = |t: usize| cx.tensor(t).scale();

@@ -84,6 +84,46 @@ pub(super) fn span<T>(slice: &[T], start: usize, len: usize) -> &[T] {
         .unwrap_or(&[])
 }
 
+/// `row.rotate_left(1)` without its panic path (an assertion the optimiser keeps in a debug
+/// build): the first value goes last, the others one place forward.
+pub(crate) fn rotate_left_one<T: Copy>(row: &mut [T]) {
+    let Some(&first) = row.first() else {
+        return;
+    };
+    let mut carry = first;
+    for value in row.iter_mut().rev() {
+        carry = core::mem::replace(value, carry);
+    }
+}
+
+/// [`chunks`] for a hot loop whose caller has already returned on a zero `len`: in an optimised
+/// build `chunks_exact`, whose non-zero assertion the optimiser removes after that check (the
+/// `kernels` firmware links only if it does) and whose loop it compiles tighter (6 % of
+/// keyword_scrambled_8bit's instructions); with debug assertions the total [`chunks`], since the
+/// standard library's debug checks would leave a panic path there.
+#[cfg(not(debug_assertions))]
+pub(super) fn chunks_nonzero<T>(slice: &[T], len: usize) -> impl Iterator<Item = &[T]> {
+    slice.chunks_exact(len)
+}
+
+/// See the optimised build's `chunks_nonzero`.
+#[cfg(debug_assertions)]
+pub(super) fn chunks_nonzero<T>(slice: &[T], len: usize) -> impl Iterator<Item = &[T]> {
+    chunks(slice, len)
+}
+
+/// [`chunks_nonzero`] of a mutable slice.
+#[cfg(not(debug_assertions))]
+pub(super) fn chunks_mut_nonzero<T>(slice: &mut [T], len: usize) -> impl Iterator<Item = &mut [T]> {
+    slice.chunks_exact_mut(len)
+}
+
+/// [`chunks_nonzero`] of a mutable slice.
+#[cfg(debug_assertions)]
+pub(super) fn chunks_mut_nonzero<T>(slice: &mut [T], len: usize) -> impl Iterator<Item = &mut [T]> {
+    chunks_mut(slice, len)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,44 +174,4 @@ mod tests {
         assert_eq!(span(&data, 3, 2), &[] as &[i32]);
         assert_eq!(span(&data, usize::MAX, 2), &[] as &[i32]);
     }
-}
-
-/// `row.rotate_left(1)` without its panic path (an assertion the optimiser keeps in a debug
-/// build): the first value goes last, the others one place forward.
-pub(crate) fn rotate_left_one<T: Copy>(row: &mut [T]) {
-    let Some(&first) = row.first() else {
-        return;
-    };
-    let mut carry = first;
-    for value in row.iter_mut().rev() {
-        carry = core::mem::replace(value, carry);
-    }
-}
-
-/// [`chunks`] for a hot loop whose caller has already returned on a zero `len`: in an optimised
-/// build `chunks_exact`, whose non-zero assertion the optimiser removes after that check (the
-/// `kernels` firmware links only if it does) and whose loop it compiles tighter (6 % of
-/// keyword_scrambled_8bit's instructions); with debug assertions the total [`chunks`], since the
-/// standard library's debug checks would leave a panic path there.
-#[cfg(not(debug_assertions))]
-pub(super) fn chunks_nonzero<T>(slice: &[T], len: usize) -> impl Iterator<Item = &[T]> {
-    slice.chunks_exact(len)
-}
-
-/// See the optimised build's `chunks_nonzero`.
-#[cfg(debug_assertions)]
-pub(super) fn chunks_nonzero<T>(slice: &[T], len: usize) -> impl Iterator<Item = &[T]> {
-    chunks(slice, len)
-}
-
-/// [`chunks_nonzero`] of a mutable slice.
-#[cfg(not(debug_assertions))]
-pub(super) fn chunks_mut_nonzero<T>(slice: &mut [T], len: usize) -> impl Iterator<Item = &mut [T]> {
-    slice.chunks_exact_mut(len)
-}
-
-/// [`chunks_nonzero`] of a mutable slice.
-#[cfg(debug_assertions)]
-pub(super) fn chunks_mut_nonzero<T>(slice: &mut [T], len: usize) -> impl Iterator<Item = &mut [T]> {
-    chunks_mut(slice, len)
 }
